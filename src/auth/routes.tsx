@@ -1,0 +1,65 @@
+import { Hono } from 'hono'
+import type { Config } from '../config.ts'
+import type { AppEnv } from '../context.ts'
+import type { UserStore } from '../store/ports.ts'
+import { LoginPage } from '../views/LoginPage.tsx'
+import { githubRoutes, SIGN_IN_ERRORS } from './github.ts'
+import type { SessionCookies } from './session.ts'
+
+export interface AuthRoutesOptions {
+  config: Pick<Config, 'github' | 'localLogin' | 'publicUrl'>
+  users: UserStore
+  session: SessionCookies
+}
+
+/** Same shape as a GitHub login, so a local name could be a GitHub one. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
+
+export function authRoutes({ config, users, session }: AuthRoutesOptions) {
+  const app = new Hono<AppEnv>()
+  const loginPage = (error?: string) => (
+    <LoginPage
+      githubEnabled={config.github !== undefined}
+      localLogin={config.localLogin}
+      callbackUrl={`${config.publicUrl}/auth/github/callback`}
+      error={error}
+    />
+  )
+
+  app.get('/login', (c) => {
+    if (c.get('user')) return c.redirect('/', 303)
+    const reason = c.req.query('error') ?? ''
+    return c.html(loginPage(Object.hasOwn(SIGN_IN_ERRORS, reason) ? SIGN_IN_ERRORS[reason as keyof typeof SIGN_IN_ERRORS] : undefined))
+  })
+
+  if (config.github) {
+    app.route('/', githubRoutes({ ...config.github, users, session }))
+  } else {
+    app.get('/auth/github/*', (c) => c.redirect('/login', 303))
+    app.get('/auth/github', (c) => c.redirect('/login', 303))
+  }
+
+  if (config.localLogin) {
+    app.post('/auth/local', async (c) => {
+      const form = await c.req.parseBody()
+      const login = typeof form.login === 'string' ? form.login.trim() : ''
+      if (!LOGIN.test(login)) {
+        return c.html(loginPage('A name is 1 to 39 letters, digits or dashes, starting with a letter or digit.'), 400)
+      }
+      const user = await users.upsertLocalUser(login).catch((err: { code?: string }) => {
+        if (err.code === 'LOGIN_TAKEN') return undefined
+        throw err
+      })
+      if (!user) return c.html(loginPage(`"${login}" belongs to a GitHub account; choose another name.`), 409)
+      await session.startSession(c, user.id)
+      return c.redirect('/', 303)
+    })
+  }
+
+  app.post('/logout', async (c) => {
+    await session.endSession(c)
+    return c.redirect('/login', 303)
+  })
+
+  return app
+}

@@ -1,0 +1,150 @@
+/**
+ * The only reader of the environment. `loadConfig` turns it into one typed,
+ * frozen object or throws a `ConfigError` whose message is one line naming the
+ * variable and what is wrong with it.
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** The origin users type, e.g. https://chat.example.org; no path. */
+  readonly publicUrl: string
+  /** True when cookies must carry Secure (everything but plain-http loopback). */
+  readonly secureCookies: boolean
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly redisUrl: string | undefined
+  readonly cassandra: Readonly<{ contactPoints: readonly string[]; localDc: string; keyspace: string }> | undefined
+  readonly logLevel: LogLevel
+  readonly github: Readonly<{ clientId: string; clientSecret: string }> | undefined
+  readonly localLogin: boolean
+  readonly tls: Readonly<{ certFile: string; keyFile: string }> | undefined
+  /** Snowflake instance number, 0..1023; unique per running instance. */
+  readonly instanceId: number
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID'
+  constructor(readonly variable: string, problem: string) {
+    super(`config: ${variable} ${problem}`)
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === '' ? undefined : value
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`)
+  }
+  return value
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = text(env, name)?.toLowerCase()
+  if (raw === undefined || raw === 'false' || raw === '0' || raw === 'no') return false
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true
+  throw new ConfigError(name, `must be true or false (got "${raw}")`)
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): URL | undefined {
+  const raw = text(env, name)
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `must be a URL starting with ${protocols.join(' or ')}`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.join(' or ')} (got "${parsed.protocol}")`)
+  }
+  return parsed
+}
+
+/** Both variables of a pair are set, or neither; never half a credential. */
+function pair(env: Env, first: string, second: string): [string, string] | undefined {
+  const a = text(env, first)
+  const b = text(env, second)
+  if (a === undefined && b === undefined) return undefined
+  if (a === undefined) throw new ConfigError(first, `is required when ${second} is set`)
+  if (b === undefined) throw new ConfigError(second, `is required when ${first} is set`)
+  return [a, b]
+}
+
+function tlsFile(name: string, value: string): string {
+  if (value.includes('/') || value.includes('\\') || value.startsWith('.')) {
+    throw new ConfigError(name, 'must name a file inside tls/, without a path')
+  }
+  return `tls/${value}`
+}
+
+export function loadConfig(env: Env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535)
+  const host = text(env, 'HOST') ?? '0.0.0.0'
+
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? new URL(`http://localhost:${port}`)
+  if (publicUrl.pathname !== '/' || publicUrl.search || publicUrl.hash || publicUrl.username) {
+    throw new ConfigError('PUBLIC_URL', `must be an origin like https://chat.example.org, without a path (got "${publicUrl.href}")`)
+  }
+  const publicIsLoopback = isLoopbackHost(publicUrl.hostname)
+  if (publicUrl.protocol === 'http:' && !publicIsLoopback) {
+    throw new ConfigError('PUBLIC_URL', 'must use https unless it names a loopback host')
+  }
+
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:'])
+  const contactPoints = text(env, 'CASSANDRA_CONTACT_POINTS')
+    ?.split(',').map((p) => p.trim()).filter(Boolean)
+
+  const logLevel = (text(env, 'LOG_LEVEL') ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
+  }
+
+  const github = pair(env, 'CLIENT_ID', 'CLIENT_SECRET')
+  const tls = pair(env, 'TLS_CERT', 'TLS_PRIVKEY')
+
+  const localLogin = boolean(env, 'LOCAL_LOGIN')
+  const allowRemoteLocalLogin = boolean(env, 'LOCAL_LOGIN_ALLOW_REMOTE')
+  if (localLogin && !isLoopbackHost(host) && !allowRemoteLocalLogin) {
+    throw new ConfigError('LOCAL_LOGIN', `lets anyone sign in as anyone; refused on non-loopback HOST "${host}" unless LOCAL_LOGIN_ALLOW_REMOTE=true`)
+  }
+
+  return Object.freeze({
+    port,
+    host,
+    publicUrl: publicUrl.origin,
+    secureCookies: !(publicUrl.protocol === 'http:' && publicIsLoopback),
+    databaseUrl: databaseUrl?.href,
+    dataDir: text(env, 'DATA_DIR') ?? './data',
+    redisUrl: redisUrl?.href,
+    cassandra: contactPoints?.length
+      ? Object.freeze({
+          contactPoints: Object.freeze(contactPoints),
+          localDc: text(env, 'CASSANDRA_LOCAL_DC') ?? 'datacenter1',
+          keyspace: text(env, 'CASSANDRA_KEYSPACE') ?? 'rtc',
+        })
+      : undefined,
+    logLevel,
+    github: github && Object.freeze({ clientId: github[0], clientSecret: github[1] }),
+    localLogin,
+    tls: tls && Object.freeze({ certFile: tlsFile('TLS_CERT', tls[0]), keyFile: tlsFile('TLS_PRIVKEY', tls[1]) }),
+    instanceId: integer(env, 'INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
+  })
+}

@@ -1,0 +1,49 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { AppEnv } from '../context.ts'
+import { ErrorPage } from '../views/ErrorPage.tsx'
+
+/** Browsers get a page; API clients and scripts get JSON. */
+export function wantsHtml(c: Context): boolean {
+  return (c.req.header('accept') ?? '').includes('text/html') || c.req.header('hx-request') === 'true'
+}
+
+/** Errors a driver raises when its backend cannot be reached: the request may succeed later. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03', '53300',
+])
+
+export function isBackendUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && UNAVAILABLE_CODES.has(code)
+}
+
+export function errorResponse(c: Context, status: number, message: string): Response | Promise<Response> {
+  c.status(status as 400)
+  return wantsHtml(c) ? c.html(<ErrorPage status={status} message={message} />) : c.json({ error: message, status })
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof HTTPException) {
+    if (err.status >= 500) c.get('log').error({ err }, 'http exception')
+    return errorResponse(c, err.status, err.message || defaultMessage(err.status))
+  }
+  if (isBackendUnavailable(err)) {
+    c.get('log').error({ err }, 'backend unavailable')
+    return errorResponse(c, 503, 'The service is briefly unavailable. Your request was not completed; please try again shortly.')
+  }
+  c.get('log').error({ err }, 'unhandled error')
+  return errorResponse(c, 500, 'Something went wrong on our side. It has been logged.')
+}
+
+export const notFound: NotFoundHandler<AppEnv> = (c) => errorResponse(c, 404, 'There is nothing at this address.')
+
+function defaultMessage(status: number): string {
+  switch (status) {
+    case 401: return 'Please sign in first.'
+    case 403: return 'You are not allowed to do that.'
+    case 413: return 'That request is too large.'
+    default: return 'The request could not be completed.'
+  }
+}

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { WebSocketServer } from 'ws'
+import { createApp } from '../app.ts'
+import type { Config } from '../config.ts'
+import { createLogger, type Logger } from '../log.ts'
+import { openDatabase } from '../store/postgres/connect.ts'
+import { migrate } from '../store/postgres/migrate.ts'
+import { postgresSessions } from '../store/postgres/sessions.ts'
+import { postgresUsers } from '../store/postgres/users.ts'
+
+/** Frames larger than this close the socket with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024
+const SESSION_SWEEP_MS = 60 * 60 * 1000
+
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  readonly log: Logger
+  /** Stops accepting, closes sockets with 1012, drains and closes pools. */
+  close(): Promise<void>
+}
+
+/** The Node composition root: builds every adapter from config, then the app, then the server. */
+export async function startNode(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const applied = await migrate(db.sql)
+    if (applied.length) log.info({ versions: applied }, 'database migrated')
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+  const users = postgresUsers(db.sql)
+  const sessions = postgresSessions(db.sql)
+
+  const app = createApp({
+    config,
+    log,
+    users,
+    sessions,
+    health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
+    serveStatic: serveStatic({ root: './' }),
+  })
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
+  const tls = config.tls && {
+    createServer: createHttpsServer,
+    serverOptions: { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
+  }
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss }, ...tls },
+      () => resolve(s))
+    s.once('error', reject)
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+
+  const sweep = setInterval(() => {
+    sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
+  }, SESSION_SWEEP_MS)
+  sweep.unref()
+
+  log.info({
+    url,
+    publicUrl: config.publicUrl,
+    instanceId: config.instanceId,
+    backends: { users: db.backend, sessions: db.backend, rooms: db.backend, messages: db.backend, cache: 'memory', bus: 'memory', presence: 'memory' },
+    githubSignIn: config.github !== undefined,
+    localSignIn: config.localLogin,
+  }, 'rtc started')
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port,
+    log,
+    close: () => (closing ??= (async () => {
+      clearInterval(sweep)
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const ws of wss.clients) ws.close(1012, 'server restarting')
+      wss.close()
+      if ('closeIdleConnections' in server) server.closeIdleConnections()
+      await stopped
+      await db.close()
+      log.info('rtc stopped')
+    })()),
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Versioned schema changes, applied in order at start-up. Never edit one that
+ * has shipped: add the next version.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, sessions, rooms',
+    sql: `
+      CREATE SEQUENCE local_user_ids;
+      CREATE TABLE users (
+        id          bigint PRIMARY KEY,
+        login       text NOT NULL,
+        name        text,
+        avatar_url  text,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        last_seen_at timestamptz
+      );
+      CREATE UNIQUE INDEX users_login ON users (lower(login));
+
+      CREATE TABLE sessions (
+        token_hash  text PRIMARY KEY,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        expires_at  timestamptz NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+      CREATE TABLE rooms (
+        id          bigserial PRIMARY KEY,
+        slug        text NOT NULL UNIQUE,
+        name        text NOT NULL,
+        visibility  text NOT NULL CHECK (visibility IN ('public', 'private', 'direct')),
+        direct_key  text UNIQUE,
+        created_by  bigint NOT NULL REFERENCES users (id),
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        last_message_at timestamptz
+      );
+
+      CREATE TABLE room_members (
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        joined_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_members_user ON room_members (user_id);
+    `,
+  },
+]

@@ -1,0 +1,35 @@
+import type { Sql } from 'postgres'
+import type { SessionStore } from '../ports.ts'
+
+export function postgresSessions(sql: Sql): SessionStore {
+  return {
+    async createSession(tokenHash, userId, expiresAt) {
+      await sql`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (${tokenHash}, ${userId}, ${expiresAt})`
+    },
+
+    async findSession(tokenHash, now) {
+      const [row] = await sql<{ expires_at: Date; id: bigint; login: string; name: string | null; avatar_url: string | null }[]>`
+        SELECT s.expires_at, u.id, u.login, u.name, u.avatar_url
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now}`
+      if (!row) return undefined
+      return {
+        expiresAt: row.expires_at,
+        user: { id: Number(row.id), login: row.login, name: row.name, avatarUrl: row.avatar_url },
+      }
+    },
+
+    async renewSession(tokenHash, expiresAt) {
+      await sql`UPDATE sessions SET expires_at = ${expiresAt} WHERE token_hash = ${tokenHash}`
+    },
+
+    async deleteSession(tokenHash) {
+      await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`
+    },
+
+    async deleteExpiredSessions(now) {
+      const result = await sql`DELETE FROM sessions WHERE expires_at <= ${now}`
+      return result.count
+    },
+  }
+}

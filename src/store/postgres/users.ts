@@ -1,0 +1,56 @@
+import type { Sql } from 'postgres'
+import type { GithubProfile, User, UserStore } from '../ports.ts'
+
+interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null }
+
+const toUser = (r: UserRow): User => ({ id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url })
+
+export class LoginTakenError extends Error {
+  readonly code = 'LOGIN_TAKEN'
+  constructor(login: string) {
+    super(`the name "${login}" belongs to a GitHub account`)
+  }
+}
+
+export function postgresUsers(sql: Sql): UserStore {
+  return {
+    async upsertGithubUser(p: GithubProfile) {
+      return sql.begin(async (tx) => {
+        // GitHub logins can be renamed and then taken by someone else: the
+        // stale holder of this login steps aside, keyed as it is by its id.
+        await tx`UPDATE users SET login = login || '~' || id::text
+                 WHERE lower(login) = lower(${p.login}) AND id <> ${p.id}`
+        const [row] = await tx<UserRow[]>`
+          INSERT INTO users (id, login, name, avatar_url) VALUES (${p.id}, ${p.login}, ${p.name}, ${p.avatarUrl})
+          ON CONFLICT (id) DO UPDATE SET login = excluded.login, name = excluded.name,
+            avatar_url = excluded.avatar_url, updated_at = now()
+          RETURNING id, login, name, avatar_url`
+        return toUser(row!)
+      })
+    },
+
+    async upsertLocalUser(login: string) {
+      const [existing] = await sql<UserRow[]>`
+        SELECT id, login, name, avatar_url FROM users WHERE lower(login) = lower(${login})`
+      if (existing && existing.id > 0n) throw new LoginTakenError(login)
+      if (existing) return toUser(existing)
+      const [row] = await sql<UserRow[]>`
+        INSERT INTO users (id, login, name) VALUES (-nextval('local_user_ids'), ${login}, ${login})
+        ON CONFLICT (lower(login)) DO UPDATE SET updated_at = now()
+        RETURNING id, login, name, avatar_url`
+      if (row!.id > 0n) throw new LoginTakenError(login)
+      return toUser(row!)
+    },
+
+    async findUserById(id: number) {
+      const [row] = await sql<UserRow[]>`SELECT id, login, name, avatar_url FROM users WHERE id = ${id}`
+      return row && toUser(row)
+    },
+
+    async findUserByLogin(login: string) {
+      const [row] = await sql<UserRow[]>`
+        SELECT id, login, name, avatar_url FROM users WHERE lower(login) = lower(${login})`
+      return row && toUser(row)
+    },
+  }
+}

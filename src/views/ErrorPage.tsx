@@ -1,0 +1,13 @@
+import { Layout } from './Layout.tsx'
+
+export function ErrorPage({ status, message }: { status: number; message: string }) {
+  return (
+    <Layout title={String(status)}>
+      <section class="card">
+        <h1>{status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Request refused'}</h1>
+        <p>{message}</p>
+        <p><a href="/">Back to your rooms</a></p>
+      </section>
+    </Layout>
+  )
+}

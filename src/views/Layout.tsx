@@ -1,0 +1,42 @@
+import type { Child } from 'hono/jsx'
+import type { User } from '../store/ports.ts'
+
+export interface LayoutProps {
+  title: string
+  user?: User | undefined
+  children?: Child
+}
+
+/**
+ * Every full page. htmx may load only the extensions named in its config,
+ * and app.js registers one that forbids it from evaluating strings.
+ */
+export function Layout({ title, user, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="htmx-config" content='extensions:"rtc-no-eval,ws"' />
+        <title>{title === 'rtc' ? 'rtc' : `${title} · rtc`}</title>
+        <link rel="stylesheet" href="/static/app.css" />
+        <script src="/static/vendor/htmx.min.js" defer></script>
+        <script src="/static/app.js" defer></script>
+        <script src="/static/vendor/hx-ws.min.js" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/">rtc</a>
+          {user && (
+            <form class="whoami" method="post" action="/logout">
+              {user.avatarUrl && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
+              <span class="name">{user.name ?? user.login}</span>
+              <button type="submit">Sign out</button>
+            </form>
+          )}
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  )
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../src/store/postgres/connect.ts'
+import { migrate } from '../src/store/postgres/migrate.ts'
+import { migrations } from '../src/store/postgres/migrations.ts'
+import { postgresSessions } from '../src/store/postgres/sessions.ts'
+import { postgresUsers } from '../src/store/postgres/users.ts'
+import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
+
+const HOUR = 3600_000
+
+describe.each(databaseBackends)('Postgres repositories on %s', (_name, open) => {
+  let opened: OpenedDatabase
+  let users: ReturnType<typeof postgresUsers>
+  let sessions: ReturnType<typeof postgresSessions>
+  let nextId = 1000
+  const githubId = () => ++nextId
+
+  beforeAll(async () => {
+    opened = await open()
+    users = postgresUsers(opened.db.sql)
+    sessions = postgresSessions(opened.db.sql)
+  })
+  afterAll(() => opened?.cleanup())
+
+  it('applies each migration exactly once when two instances start together on a fresh database', async () => {
+    const fresh = await open({ migrated: false })
+    const second = fresh.url ? await openDatabase({ url: fresh.url, dataDir: '' }) : fresh.db
+    try {
+      const runs = await Promise.all([migrate(fresh.db.sql), migrate(second.sql)])
+      expect(runs.flat()).toEqual(migrations.map((m) => m.version))
+      const rows = await fresh.db.sql`SELECT version FROM schema_migrations ORDER BY version`
+      expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version))
+      expect(await migrate(second.sql)).toEqual([])
+    } finally {
+      if (second !== fresh.db) await second.close()
+      await fresh.cleanup()
+    }
+  })
+
+  it('creates a GitHub user keyed by id and updates name and avatar on the next sign-in', async () => {
+    const id = githubId()
+    await users.upsertGithubUser({ id, login: 'octo', name: 'Octo Cat', avatarUrl: 'https://avatars.githubusercontent.com/u/1' })
+    const again = await users.upsertGithubUser({ id, login: 'octo', name: 'Octo Renamed', avatarUrl: 'https://avatars.githubusercontent.com/u/2' })
+    expect(again).toEqual({ id, login: 'octo', name: 'Octo Renamed', avatarUrl: 'https://avatars.githubusercontent.com/u/2' })
+    expect(await users.findUserById(id)).toEqual(again)
+    expect(await users.findUserByLogin('OCTO')).toEqual(again)
+  })
+
+  it('moves a login to its new owner when a GitHub account was renamed and the name reused', async () => {
+    const first = githubId()
+    const second = githubId()
+    await users.upsertGithubUser({ id: first, login: 'reused', name: null, avatarUrl: null })
+    await users.upsertGithubUser({ id: second, login: 'reused', name: null, avatarUrl: null })
+    expect((await users.findUserByLogin('reused'))?.id).toBe(second)
+    expect((await users.findUserById(first))?.login).not.toBe('reused')
+  })
+
+  it('gives local users negative ids and the same user for the same login', async () => {
+    const a = await users.upsertLocalUser('localperson')
+    const b = await users.upsertLocalUser('LocalPerson')
+    expect(a.id).toBeLessThan(0)
+    expect(b.id).toBe(a.id)
+  })
+
+  it('refuses a local sign-in under a GitHub user\'s login', async () => {
+    await users.upsertGithubUser({ id: githubId(), login: 'realperson', name: null, avatarUrl: null })
+    await expect(users.upsertLocalUser('realperson')).rejects.toMatchObject({ code: 'LOGIN_TAKEN' })
+  })
+
+  it('finds a live session by its hash, not after it expires or ends', async () => {
+    const user = await users.upsertLocalUser('sessionuser')
+    const now = new Date()
+    await sessions.createSession('hash-live', user.id, new Date(now.getTime() + HOUR))
+    await sessions.createSession('hash-old', user.id, new Date(now.getTime() - HOUR))
+    expect((await sessions.findSession('hash-live', now))?.user).toEqual(user)
+    expect(await sessions.findSession('hash-old', now)).toBeUndefined()
+    expect(await sessions.findSession('hash-unknown', now)).toBeUndefined()
+
+    const later = new Date(now.getTime() + 5 * HOUR)
+    await sessions.renewSession('hash-live', later)
+    expect((await sessions.findSession('hash-live', new Date(now.getTime() + 2 * HOUR)))?.expiresAt.getTime()).toBe(later.getTime())
+
+    expect(await sessions.deleteExpiredSessions(now)).toBeGreaterThanOrEqual(1)
+    await sessions.deleteSession('hash-live')
+    expect(await sessions.findSession('hash-live', now)).toBeUndefined()
+  })
+})
