@@ -36,11 +36,12 @@ export function githubRoutes({ clientId, clientSecret, users, session }: GithubR
   return new Hono<AppEnv>()
     .get('/auth/github', oauth)
     .get('/auth/github', (c) => failed(c, 'state'))
-    .get('/auth/github/callback', async (c, next) => {
+    .get('/auth/github/callback', async (c) => {
       // A cancelled authorization has no code; the middleware would loop back to GitHub.
       if (c.req.query('error') || !c.req.query('code')) return failed(c, 'cancelled')
       try {
-        await oauth(c, next)
+        // Called with a code, the middleware only verifies state and fetches the profile.
+        await oauth(c, async () => {})
       } catch (err) {
         c.get('log').warn({ err: err instanceof HTTPException ? { status: err.status } : err }, 'github sign-in failed')
         return failed(c, err instanceof HTTPException && err.status === 401 ? 'state' : 'github')

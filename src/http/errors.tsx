@@ -10,13 +10,18 @@ export function wantsHtml(c: Context): boolean {
 
 /** Errors a driver raises when its backend cannot be reached: the request may succeed later. */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT',
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03', '53300',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  '3D000', // database does not exist (dropped or not yet created)
+  '55000', // database not accepting connections
 ])
+/** SQLSTATE classes: connection exception, invalid authorization, insufficient resources, operator intervention. */
+const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '28', '53', '57']
 
 export function isBackendUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && UNAVAILABLE_CODES.has(code)
+  if (typeof code !== 'string') return false
+  return UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2)))
 }
 
 export function errorResponse(c: Context, status: number, message: string): Response | Promise<Response> {

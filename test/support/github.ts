@@ -59,6 +59,7 @@ export function fakeGithub(clientId: string, clientSecret: string) {
       return code
     },
     install() {
+      requests.length = 0
       globalThis.fetch = async (input, init) => {
         const request = new Request(input, init)
         const url = new URL(request.url)

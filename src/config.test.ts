@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.ts'
+
+const problem = (env: Record<string, string>) => {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return (err as ConfigError).message
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('runs with no environment at all, on embedded backends', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', publicUrl: 'http://localhost:8080', secureCookies: false,
+      databaseUrl: undefined, redisUrl: undefined, cassandra: undefined, github: undefined, localLogin: false, logLevel: 'info' })
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('reads every variable it knows', () => {
+    const config = loadConfig({
+      PORT: '9000', HOST: '::', PUBLIC_URL: 'https://chat.example.org', DATABASE_URL: 'postgres://u@db:5432/rtc',
+      REDIS_URL: 'redis://cache:6379', CASSANDRA_CONTACT_POINTS: 'c1, c2', CASSANDRA_LOCAL_DC: 'dc1', CASSANDRA_KEYSPACE: 'chat',
+      DATA_DIR: '/var/lib/rtc', LOG_LEVEL: 'warn', CLIENT_ID: 'id', CLIENT_SECRET: 'secret', TLS_CERT: 'localhost.pem',
+      TLS_PRIVKEY: 'localhost-key.pem', INSTANCE_ID: '7',
+    })
+    expect(config).toMatchObject({
+      port: 9000, host: '::', publicUrl: 'https://chat.example.org', secureCookies: true,
+      databaseUrl: 'postgres://u@db:5432/rtc', redisUrl: 'redis://cache:6379',
+      cassandra: { contactPoints: ['c1', 'c2'], localDc: 'dc1', keyspace: 'chat' }, dataDir: '/var/lib/rtc', logLevel: 'warn',
+      github: { clientId: 'id', clientSecret: 'secret' }, tls: { certFile: 'tls/localhost.pem', keyFile: 'tls/localhost-key.pem' },
+      instanceId: 7,
+    })
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, 'config: PORT must be an integer from 0 to 65535 (got "eighty")'],
+    [{ PORT: '70000' }, 'config: PORT must be an integer from 0 to 65535 (got "70000")'],
+    [{ PUBLIC_URL: 'chat.example.org' }, 'config: PUBLIC_URL must be a URL starting with http: or https:'],
+    [{ PUBLIC_URL: 'https://chat.example.org/app' }, 'config: PUBLIC_URL must be an origin'],
+    [{ PUBLIC_URL: 'http://chat.example.org' }, 'config: PUBLIC_URL must use https unless it names a loopback host'],
+    [{ DATABASE_URL: 'mysql://db/rtc' }, 'config: DATABASE_URL must start with postgres: or postgresql:'],
+    [{ REDIS_URL: 'http://cache' }, 'config: REDIS_URL must start with redis: or rediss:'],
+    [{ LOG_LEVEL: 'loud' }, 'config: LOG_LEVEL must be one of'],
+    [{ CLIENT_ID: 'id' }, 'config: CLIENT_SECRET is required when CLIENT_ID is set'],
+    [{ TLS_PRIVKEY: 'k.pem' }, 'config: TLS_CERT is required when TLS_PRIVKEY is set'],
+    [{ TLS_CERT: '../etc/cert.pem', TLS_PRIVKEY: 'k.pem' }, 'config: TLS_CERT must name a file inside tls/'],
+    [{ LOCAL_LOGIN: 'maybe' }, 'config: LOCAL_LOGIN must be true or false'],
+    [{ INSTANCE_ID: '1024' }, 'config: INSTANCE_ID must be an integer from 0 to 1023'],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    const text = problem(env)
+    expect(text.startsWith(message)).toBe(true)
+    expect(text).not.toContain('\n')
+  })
+
+  it('never echoes a secret back in its message', () => {
+    expect(problem({ CLIENT_SECRET: 'hunter2-very-secret' })).not.toContain('hunter2')
+  })
+
+  it('refuses local sign-in on a non-loopback host unless explicitly allowed', () => {
+    expect(problem({ LOCAL_LOGIN: 'true', HOST: '0.0.0.0' })).toMatch(/^config: LOCAL_LOGIN .*LOCAL_LOGIN_ALLOW_REMOTE=true/)
+    expect(loadConfig({ LOCAL_LOGIN: 'true', HOST: '127.0.0.1' }).localLogin).toBe(true)
+    expect(loadConfig({ LOCAL_LOGIN: 'true', HOST: '0.0.0.0', LOCAL_LOGIN_ALLOW_REMOTE: 'true' }).localLogin).toBe(true)
+  })
+})

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+
+export interface ServerProcess {
+  readonly url: string
+  readonly child: ChildProcess
+  readonly stdout: string[]
+  readonly stderr: string[]
+  /** Sends the signal and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>
+}
+
+const ENTRY = ['--import', 'tsx', 'src/main.ts']
+
+/** Runs `src/main.ts` with exactly this environment (plus PATH), as a real process. */
+export function runMain(env: Record<string, string>): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ENTRY, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  child.stdout!.on('data', (d: Buffer) => stdout.push(...d.toString().split('\n').filter(Boolean)))
+  child.stderr!.on('data', (d: Buffer) => stderr.push(...d.toString().split('\n').filter(Boolean)))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, stdout, stderr, exited }
+}
+
+/** Starts the server on a random loopback port and waits for its start-up line. */
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env })
+  const started = Date.now()
+  let url: string | undefined
+  while (!url) {
+    const line = stdout.find((l) => l.includes('"msg":"rtc started"'))
+    if (line) url = (JSON.parse(line) as { url: string }).url
+    else if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL')
+      throw new Error(`server did not start:\n${[...stdout, ...stderr].join('\n')}`)
+    } else await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    url, child, stdout, stderr,
+    async stop(signal = 'SIGTERM') {
+      const t = Date.now()
+      child.kill(signal)
+      const code = await exited
+      return { code, ms: Date.now() - t }
+    },
+  }
+}
