@@ -46,3 +46,97 @@ export interface HealthCheck {
   readonly backend: string
   check(): Promise<void>
 }
+
+export type Visibility = 'public' | 'private' | 'direct'
+
+export interface Room {
+  /** Database id, as a decimal string. */
+  readonly id: string
+  readonly slug: string
+  readonly name: string
+  readonly visibility: Visibility
+  readonly lastMessageAt: Date | null
+}
+
+export interface RoomSummary extends Room {
+  /** For a direct room, the other person. */
+  readonly peer?: User
+}
+
+export interface RoomStore {
+  /** Creates the room with a unique slug derived from `slug`, and its creator as first member. */
+  createRoom(input: { name: string; slug: string; visibility: 'public' | 'private'; createdBy: number }): Promise<Room>
+  /** The one direct room of this pair, created on first use. */
+  directRoom(a: User, b: User): Promise<Room>
+  findRoomBySlug(slug: string): Promise<Room | undefined>
+  findRoomById(id: string): Promise<Room | undefined>
+  isMember(roomId: string, userId: number): Promise<boolean>
+  /** Returns false when the user was already a member. */
+  addMember(roomId: string, userId: number): Promise<boolean>
+  removeMember(roomId: string, userId: number): Promise<void>
+  listMembers(roomId: string): Promise<User[]>
+  /** The user's rooms, most recent activity first. */
+  roomsOf(userId: number): Promise<RoomSummary[]>
+  /** Public rooms the user has not joined, most recent activity first. */
+  publicRoomsToJoin(userId: number, limit: number): Promise<Room[]>
+  touchRoom(roomId: string, at: Date): Promise<void>
+}
+
+/**
+ * A message as stored. Ids are 64-bit snowflakes written as decimal strings.
+ * `rev` is the snowflake of the last change (the id itself until an edit or
+ * delete), so one cursor replays both new messages and changes.
+ */
+export interface StoredMessage {
+  readonly id: string
+  readonly roomId: string
+  readonly authorId: number
+  /** The author's login and display name when they sent it, so a page needs no user lookups. */
+  readonly authorLogin: string
+  readonly authorName: string
+  readonly nonce: string
+  readonly body: string
+  readonly createdAt: Date
+  readonly rev: string
+  readonly editedAt: Date | null
+  readonly deletedAt: Date | null
+}
+
+export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt'>
+
+export type MessageChange =
+  | { readonly kind: 'edit'; readonly body: string; readonly rev: string; readonly at: Date }
+  | { readonly kind: 'delete'; readonly rev: string; readonly at: Date }
+
+/**
+ * The message store port. Shaped for Cassandra as well as Postgres: a room's
+ * messages are found by room and id ranges only (partition by room and time
+ * bucket, cluster by id), pages move by id cursors, never offsets.
+ */
+export interface MessageStore {
+  /**
+   * Stores the message unless this author already sent this nonce; either way
+   * answers the stored message, and whether this call created it.
+   */
+  appendMessage(message: NewMessage): Promise<{ message: StoredMessage; created: boolean }>
+  findMessage(roomId: string, id: string): Promise<StoredMessage | undefined>
+  /** Applies the change unless the message is deleted (a delete is final); answers the message as it now is. */
+  changeMessage(roomId: string, id: string, change: MessageChange): Promise<StoredMessage | undefined>
+  /** The newest `limit` messages with id below `before` (or the newest of all), oldest first. */
+  pageBefore(roomId: string, before: string | undefined, limit: number): Promise<StoredMessage[]>
+  /** The oldest `limit` messages with id above `after`, oldest first. */
+  pageAfter(roomId: string, after: string, limit: number): Promise<StoredMessage[]>
+  /** Messages created or changed after the `since` cursor, in order of `rev`, at most `limit`. */
+  changesSince(roomId: string, since: string, limit: number): Promise<StoredMessage[]>
+}
+
+export type MessageEvent = { readonly type: 'message'; readonly change: 'created' | 'edited' | 'deleted'; readonly message: StoredMessage }
+export type MembershipEvent = { readonly type: 'membership'; readonly roomId: string; readonly userId: number; readonly member: boolean }
+export type ChatEvent = MessageEvent | MembershipEvent
+
+/** Publishes stored messages (and membership changes) to every instance's hub. */
+export interface Bus {
+  publish(event: ChatEvent): Promise<void>
+  /** Returns the unsubscribe function. */
+  subscribe(handler: (event: ChatEvent) => void): () => void
+}

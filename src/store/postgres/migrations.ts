@@ -54,4 +54,26 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX room_members_user ON room_members (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'messages',
+    sql: `
+      CREATE TABLE messages (
+        room_id       bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        id            bigint NOT NULL,
+        author_id     bigint NOT NULL REFERENCES users (id),
+        author_login  text NOT NULL,
+        author_name   text NOT NULL,
+        nonce         text NOT NULL,
+        body          text NOT NULL,
+        created_at    timestamptz NOT NULL,
+        rev           bigint NOT NULL,
+        edited_at     timestamptz,
+        deleted_at    timestamptz,
+        PRIMARY KEY (room_id, id)
+      );
+      CREATE UNIQUE INDEX messages_author_nonce ON messages (author_id, nonce);
+      CREATE INDEX messages_room_rev ON messages (room_id, rev);
+    `,
+  },
 ]

@@ -1,0 +1,76 @@
+import type { ChatEvent, StoredMessage } from '../store/ports.ts'
+
+/** One message's rendered push, shared by every subscriber of its room. */
+export interface Frame {
+  readonly id: string
+  /** True for a new message (deduplicated by id); false for an edit or delete (always applied). */
+  readonly created: boolean
+  readonly html: string
+}
+
+export interface Subscriber {
+  readonly userId: number
+  push(frame: Frame): void
+  close(code: number, reason: string): void
+}
+
+export interface HubOptions {
+  /** Renders a message once per event: the created or changed push. */
+  render(message: StoredMessage, created: boolean): string
+}
+
+/** Close codes the hub uses. */
+export const CLOSE = { restart: 1012, tryAgainLater: 1013, policy: 1008, tooBig: 1009 } as const
+
+/**
+ * The in-memory broadcast: rooms to their local subscribers. Membership is
+ * checked before a subscriber is added; a membership event removes a user's
+ * subscriptions at once.
+ */
+export class Hub {
+  readonly #rooms = new Map<string, Set<Subscriber>>()
+  readonly #render: HubOptions['render']
+
+  constructor({ render }: HubOptions) {
+    this.#render = render
+  }
+
+  subscribe(roomId: string, subscriber: Subscriber): () => void {
+    let room = this.#rooms.get(roomId)
+    if (!room) this.#rooms.set(roomId, (room = new Set()))
+    room.add(subscriber)
+    return () => {
+      room.delete(subscriber)
+      if (room.size === 0 && this.#rooms.get(roomId) === room) this.#rooms.delete(roomId)
+    }
+  }
+
+  /** Applies one bus event to the local subscribers. */
+  deliver(event: ChatEvent): void {
+    if (event.type === 'membership') {
+      if (!event.member) this.evict(event.roomId, event.userId)
+      return
+    }
+    const room = this.#rooms.get(event.message.roomId)
+    if (!room?.size) return
+    const created = event.change === 'created'
+    const frame: Frame = { id: event.message.id, created, html: this.#render(event.message, created) }
+    for (const subscriber of room) subscriber.push(frame)
+  }
+
+  /** Closes a user's subscriptions to a room they no longer belong to. */
+  evict(roomId: string, userId: number): void {
+    for (const subscriber of this.#rooms.get(roomId) ?? []) {
+      if (subscriber.userId === userId) subscriber.close(CLOSE.policy, 'no longer a member')
+    }
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const room of this.#rooms.values()) for (const subscriber of room) subscriber.close(code, reason)
+  }
+
+  /** Rooms served live and their subscriber counts. */
+  get stats() {
+    return { rooms: this.#rooms.size, subscribers: [...this.#rooms.values()].reduce((n, r) => n + r.size, 0) }
+  }
+}

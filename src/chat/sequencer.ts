@@ -1,0 +1,19 @@
+/**
+ * Runs tasks one at a time per key. Sends to a room take their id, append and
+ * publish under it, so this instance publishes a room's messages in id order
+ * and a reader's high-water mark never skips one that commits late.
+ */
+export class KeyedSequencer {
+  readonly #tails = new Map<string, Promise<unknown>>()
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve()
+    const result = previous.then(task, task)
+    const tail = result.catch(() => {})
+    this.#tails.set(key, tail)
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key)
+    })
+    return result
+  }
+}

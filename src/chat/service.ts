@@ -1,0 +1,106 @@
+import type { Logger } from '../log.ts'
+import type { Bus, MessageStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
+import type { IdMaker } from './ids.ts'
+import { KeyedSequencer } from './sequencer.ts'
+import { checkBody, nonceFrom } from './validate.ts'
+
+export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED'
+
+/** A refused chat action; `status` is what HTTP answers. */
+export class ChatError extends Error {
+  constructor(readonly code: ChatErrorCode, message: string, readonly status: 400 | 403 | 404 | 409 | 422) {
+    super(message)
+  }
+}
+
+export interface MessageServiceOptions {
+  messages: MessageStore
+  rooms: RoomStore
+  bus: Bus
+  nextId: IdMaker
+  log: Logger
+  now?: () => Date
+}
+
+export const PAGE_SIZE = 50
+export const MAX_PAGE_SIZE = 200
+
+/** Sending, editing, deleting and reading messages. Membership is checked by the caller. */
+export function messageService({ messages, rooms, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
+  const sequencer = new KeyedSequencer()
+
+  /** Durable first, then published; a failed publish never fails the write (readers catch up from the store). */
+  const publish = async (change: 'created' | 'edited' | 'deleted', message: StoredMessage) => {
+    try {
+      await bus.publish({ type: 'message', change, message })
+    } catch (err) {
+      log.error({ err, roomId: message.roomId, messageId: message.id }, 'publish failed; readers will catch up from the store')
+    }
+  }
+
+  const ownMessage = async (user: User, room: Room, id: string) => {
+    const message = await messages.findMessage(room.id, id)
+    if (!message) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+    if (message.authorId !== user.id) throw new ChatError('NOT_AUTHOR', 'Only its author can change a message.', 403)
+    if (message.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
+    return message
+  }
+
+  return {
+    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown) {
+      const checked = checkBody(rawBody)
+      if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
+      const nonce = nonceFrom(rawNonce)
+      const result = await sequencer.run(room.id, async () => {
+        const id = nextId()
+        const stored = await messages.appendMessage({
+          id, roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
+          nonce, body: checked.body, createdAt: now(),
+        })
+        if (stored.created) await publish('created', stored.message)
+        return stored
+      })
+      if (result.message.roomId !== room.id) {
+        throw new ChatError('NONCE_REUSED', 'This send was already used for another room; please send again.', 409)
+      }
+      if (result.created) {
+        rooms.touchRoom(room.id, result.message.createdAt).catch((err: unknown) => log.warn({ err }, 'room activity not updated'))
+      }
+      return result
+    },
+
+    async edit(user: User, room: Room, id: string, rawBody: unknown) {
+      const checked = checkBody(rawBody)
+      if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
+      await ownMessage(user, room, id)
+      return sequencer.run(room.id, async () => {
+        const changed = await messages.changeMessage(room.id, id, { kind: 'edit', body: checked.body, rev: nextId(), at: now() })
+        if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
+        await publish('edited', changed)
+        return changed
+      })
+    },
+
+    async remove(user: User, room: Room, id: string) {
+      await ownMessage(user, room, id)
+      return sequencer.run(room.id, async () => {
+        const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
+        if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+        await publish('deleted', changed)
+        return changed
+      })
+    },
+
+    find: (room: Room, id: string) => messages.findMessage(room.id, id),
+
+    /** A page of history: before a cursor (older), after one (newer), or the newest. */
+    page(room: Room, cursor: { before?: string | undefined; after?: string | undefined }, limit = PAGE_SIZE) {
+      const n = Math.min(Math.max(1, limit), MAX_PAGE_SIZE)
+      return cursor.after !== undefined ? messages.pageAfter(room.id, cursor.after, n) : messages.pageBefore(room.id, cursor.before, n)
+    },
+
+    changesSince: (room: Room, since: string, limit: number) => messages.changesSince(room.id, since, limit),
+  }
+}
+
+export type MessageService = ReturnType<typeof messageService>

@@ -1,0 +1,115 @@
+import type { Sql } from 'postgres'
+import type { Room, RoomStore, RoomSummary, User } from '../ports.ts'
+
+interface RoomRow { id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null }
+interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null }
+
+const ROOM_COLUMNS = 'r.id, r.slug, r.name, r.visibility, r.last_message_at'
+const toRoom = (r: RoomRow): Room => ({
+  id: String(r.id), slug: r.slug, name: r.name, visibility: r.visibility, lastMessageAt: r.last_message_at,
+})
+const toUser = (r: UserRow): User => ({ id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url })
+const MAX_SLUG_TRIES = 50
+
+export function postgresRooms(sql: Sql): RoomStore {
+  return {
+    async createRoom({ name, slug, visibility, createdBy }) {
+      return sql.begin(async (tx) => {
+        for (let n = 1; n <= MAX_SLUG_TRIES; n++) {
+          const candidate = n === 1 ? slug : `${slug}-${n}`
+          const [row] = await tx<RoomRow[]>`
+            INSERT INTO rooms AS r (slug, name, visibility, created_by) VALUES (${candidate}, ${name}, ${visibility}, ${createdBy})
+            ON CONFLICT (slug) DO NOTHING RETURNING ${tx.unsafe(ROOM_COLUMNS)}`
+          if (row) {
+            await tx`INSERT INTO room_members (room_id, user_id) VALUES (${String(row.id)}, ${createdBy})`
+            return toRoom(row)
+          }
+        }
+        // Fall back to a random suffix rather than fail a user's request.
+        const [row] = await tx<RoomRow[]>`
+          INSERT INTO rooms AS r (slug, name, visibility, created_by)
+          VALUES (${`${slug}-${crypto.randomUUID().slice(0, 8)}`}, ${name}, ${visibility}, ${createdBy})
+          RETURNING ${tx.unsafe(ROOM_COLUMNS)}`
+        await tx`INSERT INTO room_members (room_id, user_id) VALUES (${String(row!.id)}, ${createdBy})`
+        return toRoom(row!)
+      })
+    },
+
+    async directRoom(a, b) {
+      const [low, high] = a.id < b.id ? [a, b] : [b, a]
+      const key = `${low.id}:${high.id}`
+      return sql.begin(async (tx) => {
+        const [created] = await tx<RoomRow[]>`
+          INSERT INTO rooms AS r (slug, name, visibility, direct_key, created_by)
+          VALUES (${`dm-${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`}, ${`${low.login}, ${high.login}`}, 'direct', ${key}, ${a.id})
+          ON CONFLICT (direct_key) DO NOTHING RETURNING ${tx.unsafe(ROOM_COLUMNS)}`
+        if (created) {
+          await tx`INSERT INTO room_members (room_id, user_id) VALUES (${String(created.id)}, ${low.id}), (${String(created.id)}, ${high.id})`
+          return toRoom(created)
+        }
+        const [row] = await tx<RoomRow[]>`SELECT ${tx.unsafe(ROOM_COLUMNS)} FROM rooms r WHERE direct_key = ${key}`
+        return toRoom(row!)
+      })
+    },
+
+    async findRoomBySlug(slug) {
+      const [row] = await sql<RoomRow[]>`SELECT ${sql.unsafe(ROOM_COLUMNS)} FROM rooms r WHERE slug = ${slug}`
+      return row && toRoom(row)
+    },
+
+    async findRoomById(id) {
+      const [row] = await sql<RoomRow[]>`SELECT ${sql.unsafe(ROOM_COLUMNS)} FROM rooms r WHERE id = ${id}`
+      return row && toRoom(row)
+    },
+
+    async isMember(roomId, userId) {
+      const [row] = await sql`SELECT 1 FROM room_members WHERE room_id = ${roomId} AND user_id = ${userId}`
+      return row !== undefined
+    },
+
+    async addMember(roomId, userId) {
+      const result = await sql`INSERT INTO room_members (room_id, user_id) VALUES (${roomId}, ${userId}) ON CONFLICT DO NOTHING`
+      return result.count === 1
+    },
+
+    async removeMember(roomId, userId) {
+      await sql`DELETE FROM room_members WHERE room_id = ${roomId} AND user_id = ${userId}`
+    },
+
+    async listMembers(roomId) {
+      const rows = await sql<UserRow[]>`
+        SELECT u.id, u.login, u.name, u.avatar_url FROM room_members m JOIN users u ON u.id = m.user_id
+        WHERE m.room_id = ${roomId} ORDER BY lower(u.login)`
+      return rows.map(toUser)
+    },
+
+    async roomsOf(userId) {
+      const rows = await sql<(RoomRow & { peer_id: bigint | null; peer_login: string | null; peer_name: string | null; peer_avatar: string | null })[]>`
+        SELECT ${sql.unsafe(ROOM_COLUMNS)}, p.id AS peer_id, p.login AS peer_login, p.name AS peer_name, p.avatar_url AS peer_avatar
+        FROM room_members m JOIN rooms r ON r.id = m.room_id
+        LEFT JOIN LATERAL (
+          SELECT u.* FROM room_members o JOIN users u ON u.id = o.user_id
+          WHERE r.visibility = 'direct' AND o.room_id = r.id AND o.user_id <> ${userId} LIMIT 1
+        ) p ON true
+        WHERE m.user_id = ${userId}
+        ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id DESC`
+      return rows.map((r): RoomSummary => ({
+        ...toRoom(r),
+        ...(r.peer_id !== null ? { peer: toUser({ id: r.peer_id, login: r.peer_login!, name: r.peer_name, avatar_url: r.peer_avatar }) } : {}),
+      }))
+    },
+
+    async publicRoomsToJoin(userId, limit) {
+      const rows = await sql<RoomRow[]>`
+        SELECT ${sql.unsafe(ROOM_COLUMNS)} FROM rooms r
+        WHERE r.visibility = 'public'
+          AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ${userId})
+        ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id DESC LIMIT ${limit}`
+      return rows.map(toRoom)
+    },
+
+    async touchRoom(roomId, at) {
+      await sql`UPDATE rooms SET last_message_at = greatest(last_message_at, ${at}) WHERE id = ${roomId}`
+    },
+  }
+}

@@ -1,0 +1,63 @@
+import type { StoredMessage } from '../store/ports.ts'
+
+/** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
+export const UPSERT_MESSAGES = 'upsert key:data-key sort'
+
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+
+export interface MessageItemProps {
+  message: StoredMessage
+  roomSlug: string
+  /** Shows the author's controls without JavaScript; with it, app.js marks the reader's own messages. */
+  mine?: boolean
+  /** Replace this message where it stands (edits and deletes pushed over the socket). */
+  oob?: boolean
+}
+
+/**
+ * One message, the same markup on the page, in an HTTP answer and in a socket
+ * push. User text only ever appears as text: the element id and key are the
+ * server-made id, names and body sit in direction-isolated elements.
+ */
+export function MessageItem({ message: m, roomSlug, mine = false, oob = false }: MessageItemProps) {
+  const deleted = m.deletedAt !== null
+  const base = `/rooms/${roomSlug}/messages/${m.id}`
+  return (
+    <article
+      id={`m-${m.id}`}
+      data-key={m.id}
+      data-author={String(m.authorId)}
+      class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}`}
+      {...(oob ? { 'hx-swap-oob': 'true' } : {})}
+    >
+      <header>
+        <bdi class="who" title={`@${m.authorLogin}`}>{m.authorName}</bdi>{' '}
+        <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
+        {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
+      </header>
+      {deleted ? <p class="body gone">This message was deleted.</p> : <p class="body" dir="auto">{m.body}</p>}
+      {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML">Edit</a>}
+    </article>
+  )
+}
+
+/** New messages pushed over the socket: inserted into #messages in id order. */
+export function CreatedFrame({ messages, roomSlug }: { messages: readonly StoredMessage[]; roomSlug: string }) {
+  return (
+    <div id="messages" hx-swap-oob={UPSERT_MESSAGES}>
+      {messages.map((m) => <MessageItem message={m} roomSlug={roomSlug} />)}
+    </div>
+  )
+}
+
+/** A changed message pushed over the socket: replaces it only where the reader has it. */
+export function ChangedFrame({ message, roomSlug }: { message: StoredMessage; roomSlug: string }) {
+  return <MessageItem message={message} roomSlug={roomSlug} oob />
+}
+
+/** Renders a synchronous component tree to its HTML string. */
+export function html(node: unknown): string {
+  const out = (node as { toString(): string | Promise<string> }).toString()
+  if (typeof out !== 'string') throw new Error('html() got an async component')
+  return out
+}

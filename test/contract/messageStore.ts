@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { idMaker } from '../../src/chat/ids.ts'
+import type { MessageStore, NewMessage } from '../../src/store/ports.ts'
+
+export interface MessageStoreFixture {
+  store: MessageStore
+  /** A room id the store may hold messages for (created wherever rooms live). */
+  newRoom(): Promise<string>
+  /** A user id that may author messages. */
+  newAuthor(): Promise<number>
+  cleanup(): Promise<void>
+}
+
+/**
+ * The cases every MessageStore adapter must pass: Postgres and PGlite today,
+ * Cassandra with its own issue. Each test makes its own rooms, so order does not matter.
+ */
+export function messageStoreContract(name: string, open: () => Promise<MessageStoreFixture>) {
+  describe(`MessageStore contract: ${name}`, () => {
+    let f: MessageStoreFixture
+    const nextId = idMaker(7)
+    let n = 0
+    const draft = (roomId: string, authorId: number, extra: Partial<NewMessage> = {}): NewMessage => ({
+      id: nextId(), roomId, authorId, authorLogin: `user${authorId}`, authorName: `User ${authorId}`,
+      nonce: `nonce-${++n}-${Math.random().toString(36).slice(2)}`, body: `message ${n}`, createdAt: new Date(), ...extra,
+    })
+    const fill = async (roomId: string, authorId: number, count: number) => {
+      const ids: string[] = []
+      for (let i = 0; i < count; i++) ids.push((await f.store.appendMessage(draft(roomId, authorId))).message.id)
+      return ids
+    }
+
+    beforeAll(async () => { f = await open() })
+    afterAll(() => f?.cleanup())
+
+    it('stores a message and finds it by room and id', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const input = draft(room, author, { body: 'hello\nworld' })
+      const { message, created } = await f.store.appendMessage(input)
+      expect(created).toBe(true)
+      expect(message).toEqual({ ...input, rev: input.id, editedAt: null, deletedAt: null })
+      expect(await f.store.findMessage(room, input.id)).toEqual(message)
+      expect(await f.store.findMessage(await f.newRoom(), input.id)).toBeUndefined()
+    })
+
+    it('stores one message for one (author, nonce), however often it is sent', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const first = draft(room, author)
+      const again = { ...first, id: nextId(), body: 'retried' }
+      const a = await f.store.appendMessage(first)
+      const b = await f.store.appendMessage(again)
+      expect(b).toEqual({ message: a.message, created: false })
+      expect(await f.store.pageBefore(room, undefined, 10)).toHaveLength(1)
+    })
+
+    it('stores one message when the same nonce is sent twice at once', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const first = draft(room, author)
+      const results = await Promise.all([f.store.appendMessage(first), f.store.appendMessage({ ...first, id: nextId() })])
+      expect(results.filter((r) => r.created)).toHaveLength(1)
+      expect(results[0]!.message.id).toBe(results[1]!.message.id)
+      expect(await f.store.pageBefore(room, undefined, 10)).toHaveLength(1)
+    })
+
+    it('lets two authors use the same nonce', async () => {
+      const room = await f.newRoom()
+      const [a, b] = [await f.newAuthor(), await f.newAuthor()]
+      const m = draft(room, a)
+      await f.store.appendMessage(m)
+      expect((await f.store.appendMessage({ ...draft(room, b), nonce: m.nonce })).created).toBe(true)
+    })
+
+    it('pages backwards by id cursor, oldest first within a page, with no gap or repeat', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const ids = await fill(room, author, 120)
+      const newest = await f.store.pageBefore(room, undefined, 50)
+      expect(newest.map((m) => m.id)).toEqual(ids.slice(70))
+      const seen: string[] = []
+      let before: string | undefined
+      for (;;) {
+        const page = await f.store.pageBefore(room, before, 50)
+        if (page.length === 0) break
+        seen.unshift(...page.map((m) => m.id))
+        before = page[0]!.id
+      }
+      expect(seen).toEqual(ids)
+    })
+
+    it('pages forwards after an id', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const ids = await fill(room, author, 30)
+      expect((await f.store.pageAfter(room, ids[9]!, 5)).map((m) => m.id)).toEqual(ids.slice(10, 15))
+      expect(await f.store.pageAfter(room, ids[29]!, 5)).toEqual([])
+    })
+
+    it('keeps rooms apart', async () => {
+      const [a, b, author] = [await f.newRoom(), await f.newRoom(), await f.newAuthor()]
+      await fill(a, author, 5)
+      expect(await f.store.pageBefore(b, undefined, 50)).toEqual([])
+      expect(await f.store.changesSince(b, '0', 50)).toEqual([])
+    })
+
+    it('replays new messages and later changes after a cursor, in order of change', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const ids = await fill(room, author, 5)
+      const edited = await f.store.changeMessage(room, ids[1]!, { kind: 'edit', body: 'fixed', rev: nextId(), at: new Date() })
+      expect(edited).toMatchObject({ id: ids[1], body: 'fixed' })
+      expect(edited!.editedAt).toBeInstanceOf(Date)
+      const changes = await f.store.changesSince(room, ids[2]!, 100)
+      expect(changes.map((m) => m.id)).toEqual([ids[3], ids[4], ids[1]])
+      expect(changes[2]!.body).toBe('fixed')
+      expect((await f.store.changesSince(room, '0', 2)).map((m) => m.id)).toEqual([ids[0], ids[2]])
+    })
+
+    it('never brings a deleted message back, whatever edit comes after', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const [id] = await fill(room, author, 1)
+      const deleted = await f.store.changeMessage(room, id!, { kind: 'delete', rev: nextId(), at: new Date() })
+      expect(deleted!.deletedAt).toBeInstanceOf(Date)
+      expect(deleted!.body).toBe('')
+      const late = await f.store.changeMessage(room, id!, { kind: 'edit', body: 'resurrected?', rev: nextId(), at: new Date() })
+      expect(late!.deletedAt).toBeInstanceOf(Date)
+      expect(late!.body).toBe('')
+      expect((await f.store.findMessage(room, id!))!.body).toBe('')
+    })
+
+    it('answers nothing for a change to a message that does not exist', async () => {
+      const room = await f.newRoom()
+      expect(await f.store.changeMessage(room, nextId(), { kind: 'delete', rev: nextId(), at: new Date() })).toBeUndefined()
+    })
+  })
+}
