@@ -1,8 +1,15 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
+import type { UpgradeWebSocket } from 'hono/ws'
 import { authRoutes } from './auth/routes.tsx'
 import { requireSignIn } from './auth/requireSignIn.ts'
 import { sessionCookies } from './auth/session.ts'
+import type { Hub } from './chat/hub.ts'
+import { idMaker, type IdMaker } from './chat/ids.ts'
+import { createHub } from './chat/render.ts'
+import { messageRoutes } from './chat/routes.tsx'
+import { messageService } from './chat/service.ts'
+import { socketRoutes } from './chat/socket.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './context.ts'
 import { notFound, onError } from './http/errors.tsx'
@@ -11,25 +18,41 @@ import { requestLog } from './http/requestLog.ts'
 import { checkOrigin, limitBody, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { HealthCheck, SessionStore, UserStore } from './store/ports.ts'
+import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 
 export interface AppDeps {
   config: Config
   log: Logger
   users: UserStore
   sessions: SessionStore
+  rooms: RoomStore
+  messages: MessageStore
+  bus: Bus
   health: readonly HealthCheck[]
+  /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
+  upgradeWebSocket?: UpgradeWebSocket
   /** The runtime's static file middleware, serving `static/` under /static. */
   serveStatic?: MiddlewareHandler
+  hub?: Hub
+  nextId?: IdMaker
   now?: () => Date
 }
 
-/** Builds the whole HTTP app from its dependencies; opens nothing itself. */
+/**
+ * Builds the whole HTTP app from its dependencies; opens nothing itself.
+ * The hub subscribes to the bus here, so every published message reaches
+ * this instance's sockets.
+ */
 export function createApp(deps: AppDeps) {
-  const { config, log } = deps
+  const { config, log, rooms, bus } = deps
   const session = sessionCookies({ sessions: deps.sessions, secureCookies: config.secureCookies, now: deps.now })
-  const app = new Hono<AppEnv>()
+  const hub = deps.hub ?? createHub()
+  bus.subscribe((event) => hub.deliver(event))
+  const chat = messageService({
+    messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+  })
 
+  const app = new Hono<AppEnv>()
   app.use(requestId())
   app.use(requestLog(log))
   app.use(securityHeaders())
@@ -40,7 +63,11 @@ export function createApp(deps: AppDeps) {
   app.use(session.loadSession)
   app.use(requireSignIn)
   app.route('/', authRoutes({ config, users: deps.users, session }))
-  app.route('/', roomRoutes())
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus }))
+  app.route('/', messageRoutes({ rooms, chat }))
+  if (deps.upgradeWebSocket) {
+    app.route('/', socketRoutes({ upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub }))
+  }
 
   app.onError(onError)
   app.notFound(notFound)

@@ -1,5 +1,5 @@
 import type { Logger } from './log.ts'
-import type { User } from './store/ports.ts'
+import type { Room, User } from './store/ports.ts'
 
 /** The typed request context every route and middleware shares. */
 export interface AppVariables {
@@ -9,6 +9,10 @@ export interface AppVariables {
   user: User | undefined
   /** Hash of the current session token, to end it on sign-out. */
   sessionHash: string | undefined
+  /** Set by `loadRoom` on /rooms/:room routes. */
+  room: Room
+  /** Whether the signed-in user belongs to `room`. */
+  member: boolean
 }
 
 export interface AppEnv {

@@ -1,8 +1,126 @@
-// Registered before htmx initialises (scripts are deferred, in order).
+// rtc's only script. Loaded after htmx and before hx-ws (all deferred, in order).
+'use strict'
+
 // htmx may never turn a string into code: hx-on, js: values and the like throw.
 htmx.registerExtension('rtc-no-eval', {
   init(api) {
     const refuse = function () { throw new Error('rtc: htmx may not evaluate strings') }
     api.initSecurity(undefined, refuse, refuse)
   },
+})
+
+const me = () => document.body.dataset.me
+const messages = () => document.getElementById('messages')
+const scroller = () => document.getElementById('scroller')
+
+/** The newest message id on the page: the socket's `since` on every (re)connect. */
+function lastId() {
+  const last = messages()?.lastElementChild
+  return last?.dataset.key ?? document.getElementById('live')?.dataset.since ?? '0'
+}
+
+function withSince(url) {
+  const u = new URL(url)
+  u.searchParams.set('since', lastId())
+  return u.toString()
+}
+
+const timeFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' })
+const dateTimeFormat = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' })
+
+/** Times arrive in UTC; show them in the reader's own time zone. */
+function localizeTimes(root) {
+  for (const t of root.querySelectorAll('time[datetime]:not([data-local])')) {
+    const d = new Date(t.getAttribute('datetime'))
+    if (Number.isNaN(d.getTime())) continue
+    const today = d.toDateString() === new Date().toDateString()
+    t.textContent = today ? timeFormat.format(d) : dateTimeFormat.format(d)
+    t.title = dateTimeFormat.format(d)
+    t.dataset.local = ''
+  }
+}
+
+function markOwn(root) {
+  const id = me()
+  if (!id) return
+  for (const m of root.querySelectorAll(`.msg[data-author="${CSS.escape(id)}"]`)) m.classList.add('mine')
+}
+
+function nearBottom(el) {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 120
+}
+
+function setConnection(state, text) {
+  const el = document.getElementById('conn')
+  if (!el) return
+  el.dataset.state = state
+  el.textContent = text
+}
+
+function newNonce(form) {
+  const input = form.querySelector('input[name="nonce"]')
+  if (input) input.value = crypto.randomUUID()
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  localizeTimes(document)
+  markOwn(document)
+  const box = scroller()
+  if (box) box.scrollTop = box.scrollHeight
+
+  const list = messages()
+  if (list && box) {
+    let stick = true
+    box.addEventListener('scroll', () => { stick = nearBottom(box) }, { passive: true })
+    new MutationObserver((records) => {
+      let appended = false
+      for (const r of records) {
+        for (const node of r.addedNodes) {
+          if (node.nodeType !== 1) continue
+          localizeTimes(node.parentNode ?? node)
+          markOwn(node.parentNode ?? node)
+          if (node === list.lastElementChild) appended = true
+        }
+      }
+      if (appended && stick) box.scrollTop = box.scrollHeight
+    }).observe(list, { childList: true })
+  }
+
+  const composer = document.getElementById('composer')
+  if (composer) {
+    const body = composer.querySelector('textarea[name="body"]')
+    body.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault()
+        composer.requestSubmit()
+      }
+    })
+    composer.addEventListener('htmx:after:request', (e) => {
+      const status = e.detail?.ctx?.response?.status ?? 0
+      if (status >= 200 && status < 300) {
+        body.value = ''
+        newNonce(composer)
+        document.getElementById('composer-error').textContent = ''
+        if (box) box.scrollTop = box.scrollHeight
+      }
+      body.focus()
+    })
+  }
+})
+
+// The socket: resume from the newest id held, and show whether we are live.
+document.addEventListener('htmx:ws:before:connection', (e) => {
+  e.detail.connection.url = withSince(e.detail.connection.url)
+  setConnection('connecting', 'Connecting…')
+})
+document.addEventListener('htmx:ws:after:connection', () => setConnection('connected', 'Connected'))
+document.addEventListener('htmx:ws:after:message:incoming', (e) => {
+  // Keep the URL current, so a resume that skips before:connection still asks for the right page.
+  e.detail.connection.url = withSince(e.detail.connection.url)
+})
+document.addEventListener('htmx:ws:close', (e) => {
+  const code = e.detail?.code
+  if (code === 1008) setConnection('closed', 'You are no longer a member of this room.')
+  else if (code === 1009) setConnection('closed', 'Disconnected. Reload to reconnect.')
+  else setConnection('reconnecting', 'Reconnecting…')
 })

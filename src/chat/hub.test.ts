@@ -22,10 +22,10 @@ function fakeSink(drains = true) {
 
 function setup() {
   let renders = 0
-  const hub = new Hub({ render: (m, created) => { renders++; return `${created ? 'new' : 'changed'}:${m.id}:${m.body}` } })
+  const hub = new Hub({ render: (m, _slug, created) => { renders++; return `${created ? 'new' : 'changed'}:${m.id}:${m.body}` } })
   const join = (roomId: string, userId: number, sink = fakeSink()) => {
     const connection = new Connection({ userId, sink: sink.sink, since: 0n })
-    hub.subscribe(roomId, connection)
+    hub.subscribe({ id: roomId, slug: roomId }, connection)
     connection.goLive()
     return { connection, ...sink }
   }
@@ -70,7 +70,7 @@ describe('Hub', () => {
     const { hub, join } = setup()
     const slow = fakeSink(false)
     const lagging = new Connection({ userId: 1, sink: slow.sink, since: 0n, maxBufferedBytes: 100 })
-    hub.subscribe('r1', lagging)
+    hub.subscribe({ id: 'r1', slug: 'r1' }, lagging)
     lagging.goLive()
     const fast = join('r1', 2)
     for (let id = 1; id <= 50; id++) hub.deliver({ type: 'message', change: 'created', message: message('r1', id, 'x'.repeat(20)) })

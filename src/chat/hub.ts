@@ -16,7 +16,12 @@ export interface Subscriber {
 
 export interface HubOptions {
   /** Renders a message once per event: the created or changed push. */
-  render(message: StoredMessage, created: boolean): string
+  render(message: StoredMessage, roomSlug: string, created: boolean): string
+}
+
+interface LiveRoom {
+  readonly slug: string
+  readonly subscribers: Set<Subscriber>
 }
 
 /** Close codes the hub uses. */
@@ -28,20 +33,20 @@ export const CLOSE = { restart: 1012, tryAgainLater: 1013, policy: 1008, tooBig:
  * subscriptions at once.
  */
 export class Hub {
-  readonly #rooms = new Map<string, Set<Subscriber>>()
+  readonly #rooms = new Map<string, LiveRoom>()
   readonly #render: HubOptions['render']
 
   constructor({ render }: HubOptions) {
     this.#render = render
   }
 
-  subscribe(roomId: string, subscriber: Subscriber): () => void {
-    let room = this.#rooms.get(roomId)
-    if (!room) this.#rooms.set(roomId, (room = new Set()))
-    room.add(subscriber)
+  subscribe(room: { id: string; slug: string }, subscriber: Subscriber): () => void {
+    let live = this.#rooms.get(room.id)
+    if (!live) this.#rooms.set(room.id, (live = { slug: room.slug, subscribers: new Set() }))
+    live.subscribers.add(subscriber)
     return () => {
-      room.delete(subscriber)
-      if (room.size === 0 && this.#rooms.get(roomId) === room) this.#rooms.delete(roomId)
+      live.subscribers.delete(subscriber)
+      if (live.subscribers.size === 0 && this.#rooms.get(room.id) === live) this.#rooms.delete(room.id)
     }
   }
 
@@ -51,26 +56,26 @@ export class Hub {
       if (!event.member) this.evict(event.roomId, event.userId)
       return
     }
-    const room = this.#rooms.get(event.message.roomId)
-    if (!room?.size) return
+    const live = this.#rooms.get(event.message.roomId)
+    if (!live) return
     const created = event.change === 'created'
-    const frame: Frame = { id: event.message.id, created, html: this.#render(event.message, created) }
-    for (const subscriber of room) subscriber.push(frame)
+    const frame: Frame = { id: event.message.id, created, html: this.#render(event.message, live.slug, created) }
+    for (const subscriber of live.subscribers) subscriber.push(frame)
   }
 
   /** Closes a user's subscriptions to a room they no longer belong to. */
   evict(roomId: string, userId: number): void {
-    for (const subscriber of this.#rooms.get(roomId) ?? []) {
+    for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
       if (subscriber.userId === userId) subscriber.close(CLOSE.policy, 'no longer a member')
     }
   }
 
   closeAll(code: number, reason: string): void {
-    for (const room of this.#rooms.values()) for (const subscriber of room) subscriber.close(code, reason)
+    for (const live of [...this.#rooms.values()]) for (const subscriber of [...live.subscribers]) subscriber.close(code, reason)
   }
 
   /** Rooms served live and their subscriber counts. */
   get stats() {
-    return { rooms: this.#rooms.size, subscribers: [...this.#rooms.values()].reduce((n, r) => n + r.size, 0) }
+    return { rooms: this.#rooms.size, subscribers: [...this.#rooms.values()].reduce((n, r) => n + r.subscribers.size, 0) }
   }
 }

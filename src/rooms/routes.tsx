@@ -1,8 +1,87 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { MessageService } from '../chat/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
+import type { Bus, RoomStore, UserStore } from '../store/ports.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
+import { loadRoom, requireMember, requireReader } from './access.ts'
+import { renderRoomPage } from './page.tsx'
+import { slugify } from './slug.ts'
 
-export function roomRoutes() {
-  return new Hono<AppEnv>()
-    .get('/', (c) => c.html(<LobbyPage user={signedInUser(c.get('user'))} />))
+export interface RoomRoutesOptions {
+  rooms: RoomStore
+  users: UserStore
+  chat: MessageService
+  bus: Bus
+}
+
+const MAX_ROOM_NAME = 80
+const PUBLIC_ROOMS_SHOWN = 50
+const field = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '')
+
+/** The lobby and the room resources: create, join, leave, add members, direct rooms. */
+export function roomRoutes({ rooms, users, chat, bus }: RoomRoutesOptions) {
+  const app = new Hono<AppEnv>()
+  const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 = 200) => {
+    const user = signedInUser(c.get('user'))
+    const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
+    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} />, status)
+  }
+  const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string) => renderRoomPage(c, { rooms, chat }, { status, error })
+  const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
+
+  app.get('/', (c) => lobby(c))
+
+  app.post('/rooms', async (c) => {
+    const form = await c.req.parseBody()
+    const name = field(form, 'name')
+    const visibility = form.visibility === 'private' ? 'private' : 'public'
+    if (name === '' || [...name].length > MAX_ROOM_NAME) return lobby(c, `A room name is 1 to ${MAX_ROOM_NAME} characters.`, 400)
+    const room = await rooms.createRoom({ name, slug: slugify(name), visibility, createdBy: signedInUser(c.get('user')).id })
+    return toRoom(c, room.slug)
+  })
+
+  app.post('/direct-rooms', async (c) => {
+    const me = signedInUser(c.get('user'))
+    const login = field(await c.req.parseBody(), 'login').replace(/^@/, '')
+    const peer = login ? await users.findUserByLogin(login) : undefined
+    if (!peer) return lobby(c, `No one called @${login} has signed in to rtc yet.`, 404)
+    if (peer.id === me.id) return lobby(c, 'A direct room needs someone else.', 400)
+    return toRoom(c, (await rooms.directRoom(me, peer)).slug)
+  })
+
+  app.use('/rooms/:room', loadRoom(rooms))
+  app.use('/rooms/:room/*', loadRoom(rooms))
+
+  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat }))
+
+  app.post('/rooms/:room/join', async (c) => {
+    const room = c.get('room')
+    if (!c.get('member')) {
+      if (room.visibility !== 'public') throw new HTTPException(403, { message: 'This room is private: a member can add you.' })
+      await rooms.addMember(room.id, signedInUser(c.get('user')).id)
+    }
+    return toRoom(c, room.slug)
+  })
+
+  app.post('/rooms/:room/leave', requireMember, async (c) => {
+    const room = c.get('room')
+    if (room.visibility === 'direct') return page(c, 400, 'A direct room cannot be left.')
+    const userId = signedInUser(c.get('user')).id
+    await rooms.removeMember(room.id, userId)
+    await bus.publish({ type: 'membership', roomId: room.id, userId, member: false })
+    return c.redirect('/', 303)
+  })
+
+  app.post('/rooms/:room/members', requireMember, async (c) => {
+    const room = c.get('room')
+    if (room.visibility !== 'private') return page(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
+    const login = field(await c.req.parseBody(), 'login').replace(/^@/, '')
+    const user = login ? await users.findUserByLogin(login) : undefined
+    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`)
+    await rooms.addMember(room.id, user.id)
+    return toRoom(c, room.slug)
+  })
+
+  return app
 }

@@ -1,20 +1,26 @@
 import { readFile } from 'node:fs/promises'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
+import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
-import { WebSocketServer } from 'ws'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
+import { CLOSE } from '../chat/hub.ts'
+import { createHub } from '../chat/render.ts'
 import { createLogger, type Logger } from '../log.ts'
+import { memoryBus } from '../store/memory/bus.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
+import { postgresMessages } from '../store/postgres/messages.ts'
 import { migrate } from '../store/postgres/migrate.ts'
+import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
 
 /** Frames larger than this close the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024
 const SESSION_SWEEP_MS = 60 * 60 * 1000
+const HEARTBEAT_MS = 30_000
 
 export interface RunningServer {
   readonly url: string
@@ -37,12 +43,18 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
   const users = postgresUsers(db.sql)
   const sessions = postgresSessions(db.sql)
 
+  const hub = createHub()
   const app = createApp({
     config,
     log,
     users,
     sessions,
+    rooms: postgresRooms(db.sql),
+    messages: postgresMessages(db.sql),
+    bus: memoryBus(),
+    hub,
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
+    upgradeWebSocket,
     serveStatic: serveStatic({ root: './' }),
   })
 
@@ -58,6 +70,23 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
   })
   const port = (server.address() as AddressInfo).port
   const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+
+  // Ping every socket; one that has not answered the previous ping is dead and dropped.
+  const alive = new WeakSet<WebSocket>()
+  wss.on('connection', (ws: WebSocket) => {
+    alive.add(ws)
+    ws.on('pong', () => alive.add(ws))
+  })
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) ws.terminate()
+      else {
+        alive.delete(ws)
+        ws.ping()
+      }
+    }
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
 
   const sweep = setInterval(() => {
     sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
@@ -80,8 +109,10 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     log,
     close: () => (closing ??= (async () => {
       clearInterval(sweep)
+      clearInterval(heartbeat)
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const ws of wss.clients) ws.close(1012, 'server restarting')
+      hub.closeAll(CLOSE.restart, 'server restarting')
+      for (const ws of wss.clients) ws.close(CLOSE.restart, 'server restarting')
       wss.close()
       if ('closeIdleConnections' in server) server.closeIdleConnections()
       await stopped

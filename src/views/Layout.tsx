@@ -24,7 +24,7 @@ export function Layout({ title, user, children }: LayoutProps) {
         <script src="/static/app.js" defer></script>
         <script src="/static/vendor/hx-ws.min.js" defer></script>
       </head>
-      <body>
+      <body data-me={user ? String(user.id) : undefined}>
         <header class="top">
           <a class="brand" href="/">rtc</a>
           {user && (

@@ -1,11 +1,70 @@
-import type { User } from '../store/ports.ts'
+import type { Room, RoomSummary, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 
-export function LobbyPage({ user }: { user: User }) {
+const activity = (room: Room) =>
+  room.lastMessageAt ? <time datetime={room.lastMessageAt.toISOString()}>{room.lastMessageAt.toISOString().slice(0, 16).replace('T', ' ')} UTC</time> : <span class="muted">no messages yet</span>
+
+export interface LobbyPageProps {
+  user: User
+  rooms: readonly RoomSummary[]
+  publicRooms: readonly Room[]
+  error?: string | undefined
+}
+
+/** The signed-in user's rooms by newest activity, public rooms to join, and forms to start new ones. */
+export function LobbyPage({ user, rooms, publicRooms, error }: LobbyPageProps) {
   return (
     <Layout title="rtc" user={user}>
-      <h1>Hello, {user.name ?? user.login}</h1>
-      <p class="empty">You are in no rooms yet.</p>
+      <h1>Hello, <bdi>{user.name ?? user.login}</bdi></h1>
+      {error && <p class="error" role="alert">{error}</p>}
+      <div class="lobby">
+        <section class="card">
+          <h2>Your rooms</h2>
+          {rooms.length === 0 ? <p class="empty">You are in no rooms yet.</p> : (
+            <ul id="my-rooms">
+              {rooms.map((r) => (
+                <li>
+                  <a href={`/rooms/${r.slug}`}><bdi>{r.peer ? (r.peer.name ?? r.peer.login) : r.name}</bdi></a>
+                  <span><span class="badge">{r.visibility}</span> {activity(r)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section class="card">
+          <h2>Public rooms</h2>
+          {publicRooms.length === 0 ? <p class="empty">No other public rooms.</p> : (
+            <ul id="public-rooms">
+              {publicRooms.map((r) => (
+                <li>
+                  <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a>
+                  <form method="post" action={`/rooms/${r.slug}/join`}><button type="submit">Join</button></form>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section class="card">
+          <h2>New room</h2>
+          <form method="post" action="/rooms">
+            <label class="sr-only" for="room-name">Room name</label>
+            <input id="room-name" name="name" required maxlength={80} placeholder="Room name" />
+            <select name="visibility" aria-label="Who can join">
+              <option value="public">Public: anyone signed in can join</option>
+              <option value="private">Private: members add members</option>
+            </select>
+            <button type="submit" class="primary">Create</button>
+          </form>
+        </section>
+        <section class="card">
+          <h2>Direct message</h2>
+          <form method="post" action="/direct-rooms">
+            <label class="sr-only" for="dm-login">GitHub login</label>
+            <input id="dm-login" name="login" required maxlength={39} placeholder="GitHub login" />
+            <button type="submit">Open</button>
+          </form>
+        </section>
+      </div>
     </Layout>
   )
 }

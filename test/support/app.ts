@@ -2,6 +2,9 @@ import { createApp, type AppDeps } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import type { Logger } from '../../src/log.ts'
 import type { Database } from '../../src/store/postgres/connect.ts'
+import { memoryBus } from '../../src/store/memory/bus.ts'
+import { postgresMessages } from '../../src/store/postgres/messages.ts'
+import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { capturedLogger } from './logs.ts'
@@ -20,6 +23,9 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     log: opts.log ?? captured.log,
     users: postgresUsers(db.sql),
     sessions: postgresSessions(db.sql),
+    rooms: postgresRooms(db.sql),
+    messages: postgresMessages(db.sql),
+    bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,
   }

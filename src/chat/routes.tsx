@@ -1,0 +1,107 @@
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { signedInUser, type AppEnv } from '../context.ts'
+import { requireMember, requireReader } from '../rooms/access.ts'
+import { renderRoomPage, type RoomPageDeps } from '../rooms/page.tsx'
+import type { StoredMessage } from '../store/ports.ts'
+import { Layout } from '../views/Layout.tsx'
+import { MessageEditor } from '../views/MessageEditor.tsx'
+import { MessageItem } from '../views/Message.tsx'
+import { OlderEdge } from '../views/RoomPage.tsx'
+import { isId } from './ids.ts'
+import { ChatError, PAGE_SIZE } from './service.ts'
+
+const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
+
+function messageId(c: Context<AppEnv>): string {
+  const id = c.req.param('id')
+  if (!isId(id)) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+  return id
+}
+
+/** Messages of a room: history pages, send, edit, delete. Room access is loaded by the room routes. */
+export function messageRoutes(deps: RoomPageDeps) {
+  const { chat } = deps
+  const app = new Hono<AppEnv>()
+  const item = (c: Context<AppEnv>, m: StoredMessage) =>
+    <MessageItem message={m} roomSlug={c.get('room').slug} mine={m.authorId === signedInUser(c.get('user')).id} />
+  const backToMessage = (c: Context<AppEnv>, id: string) => c.redirect(`/rooms/${c.get('room').slug}#m-${id}`, 303)
+
+  app.get('/rooms/:room/messages', requireReader, async (c) => {
+    const room = c.get('room')
+    const before = c.req.query('before')
+    const after = c.req.query('after')
+    if (before !== undefined && !isId(before)) throw new HTTPException(400, { message: 'before must be a message id.' })
+    if (after !== undefined && !isId(after)) throw new HTTPException(400, { message: 'after must be a message id.' })
+    if (!isHtmx(c) && after === undefined) return c.redirect(`/rooms/${room.slug}${before ? `?before=${before}` : ''}`, 303)
+    const limit = Math.min(Number(c.req.query('limit') ?? PAGE_SIZE) || PAGE_SIZE, PAGE_SIZE * 4)
+    const page = await chat.page(room, { before, after }, limit + 1)
+    if (after !== undefined) return c.html(<>{page.slice(0, limit).map((m) => item(c, m))}</>)
+    const hasOlder = page.length > limit
+    const shown = hasOlder ? page.slice(1) : page
+    return c.html(<>{shown.map((m) => item(c, m))}<OlderEdge room={room} before={shown[0]?.id} hasOlder={hasOlder} oob /></>)
+  })
+
+  app.post('/rooms/:room/messages', requireMember, async (c) => {
+    const form = await c.req.parseBody()
+    try {
+      const { message } = await chat.send(signedInUser(c.get('user')), c.get('room'), form.body, form.nonce)
+      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, message.id)
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err
+      if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof form.body === 'string' ? form.body : '' })
+      // The composer keeps its text; the reason appears beside it.
+      c.header('HX-Retarget', '#composer-error')
+      c.header('HX-Reswap', 'textContent')
+      return c.text(err.message, err.status)
+    }
+  })
+
+  app.get('/rooms/:room/messages/:id', requireReader, async (c) => {
+    const id = messageId(c)
+    const message = await chat.find(c.get('room'), id)
+    if (!message) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+    return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+  })
+
+  const editor = (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | ChatError['status'] = 200) => {
+    const form = <MessageEditor message={message} roomSlug={c.get('room').slug} error={error} />
+    return c.html(isHtmx(c) ? form : <Layout title="Edit message" user={c.get('user')}>{form}</Layout>, status)
+  }
+
+  app.get('/rooms/:room/messages/:id/edit', requireMember, async (c) => {
+    const message = await chat.find(c.get('room'), messageId(c))
+    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+    if (message.authorId !== signedInUser(c.get('user')).id) throw new HTTPException(403, { message: 'Only its author can change a message.' })
+    return editor(c, message)
+  })
+
+  app.post('/rooms/:room/messages/:id', requireMember, async (c) => {
+    const id = messageId(c)
+    const form = await c.req.parseBody()
+    try {
+      const message = await chat.edit(signedInUser(c.get('user')), c.get('room'), id, form.body)
+      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+    } catch (err) {
+      if (!(err instanceof ChatError) || err.code !== 'INVALID_BODY') throw asHttp(err)
+      const current = await chat.find(c.get('room'), id)
+      return editor(c, { ...current!, body: typeof form.body === 'string' ? form.body : '' }, err.message, err.status)
+    }
+  })
+
+  app.post('/rooms/:room/messages/:id/delete', requireMember, async (c) => {
+    const id = messageId(c)
+    try {
+      const message = await chat.remove(signedInUser(c.get('user')), c.get('room'), id)
+      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+    } catch (err) {
+      throw asHttp(err)
+    }
+  })
+
+  return app
+}
+
+function asHttp(err: unknown): unknown {
+  return err instanceof ChatError ? new HTTPException(err.status, { message: err.message }) : err
+}

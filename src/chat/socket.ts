@@ -1,0 +1,95 @@
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { UpgradeWebSocket, WSContext } from 'hono/ws'
+import { signedInUser, type AppEnv } from '../context.ts'
+import { SLUG_PATTERN } from '../rooms/slug.ts'
+import type { RoomStore } from '../store/ports.ts'
+import { Connection } from './connection.ts'
+import type { Hub } from './hub.ts'
+import { isId } from './ids.ts'
+import { renderReplay } from './render.ts'
+import type { MessageService } from './service.ts'
+
+export interface SocketRoutesOptions {
+  upgradeWebSocket: UpgradeWebSocket
+  publicUrl: string
+  rooms: RoomStore
+  chat: MessageService
+  hub: Hub
+}
+
+const REPLAY_BATCH = 500
+
+/** How the connection sees a runtime's socket; `raw` is `ws` on Node and a WebSocket on Deno, both with bufferedAmount. */
+const sinkOf = (ws: WSContext) => ({
+  send: (data: string) => ws.send(data),
+  close: (code: number, reason: string) => ws.close(code, reason),
+  bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
+})
+
+/**
+ * `GET /ws?room=:room&since=ID`: everything is checked before the 101 (session,
+ * Origin, membership), then the room's messages newer than `since` are
+ * replayed and the room streams live.
+ */
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub }: SocketRoutesOptions) {
+  return new Hono<AppEnv>().get(
+    '/ws',
+    async (c, next) => {
+      if (c.req.header('origin') !== publicUrl) throw new HTTPException(403, { message: 'WebSocket from another origin refused.' })
+      const slug = c.req.query('room') ?? ''
+      const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
+      if (!room) throw new HTTPException(404, { message: 'There is no such room.' })
+      if (!(await rooms.isMember(room.id, signedInUser(c.get('user')).id))) {
+        throw new HTTPException(403, { message: 'Only members of this room can follow it.' })
+      }
+      const since = c.req.query('since')
+      if (since !== undefined && !isId(since)) throw new HTTPException(400, { message: 'since must be a message id.' })
+      c.set('room', room)
+      await next()
+    },
+    upgradeWebSocket((c) => {
+      const room = c.get('room')
+      const user = signedInUser(c.get('user'))
+      const sinceParam = c.req.query('since')
+      const socketLog = c.get('log').child({ roomId: room.id, userId: user.id })
+      let connection: Connection | undefined
+      let unsubscribe = () => {}
+
+      return {
+        onOpen(_event, ws) {
+          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: BigInt(sinceParam ?? '0'), onClose: () => unsubscribe() })
+          const live = connection
+          unsubscribe = hub.subscribe(room, live)
+          void (async () => {
+            // Without a cursor the reader starts from now: nothing to replay.
+            let cursor = sinceParam ?? (await chat.page(room, {}, 1)).at(-1)?.id ?? '0'
+            const since = BigInt(cursor)
+            for (;;) {
+              const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
+              if (batch.length === 0 || live.closed) break
+              const { html, highestId } = renderReplay(batch, room.slug, since)
+              live.replay(html, highestId)
+              cursor = batch.at(-1)!.rev
+              if (batch.length < REPLAY_BATCH) break
+            }
+            live.goLive()
+          })().catch((err: unknown) => {
+            socketLog.error({ err }, 'replay failed')
+            live.close(1011, 'could not load messages; reconnecting')
+          })
+        },
+        onMessage() {
+          // Clients only listen on this socket; sends travel over HTTP.
+        },
+        onClose() {
+          unsubscribe()
+          connection?.close(1000, 'closed')
+        },
+        onError(err) {
+          socketLog.warn({ err }, 'socket error')
+        },
+      }
+    }),
+  )
+}

@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { signedInUser, type AppEnv } from '../context.ts'
+import type { RoomStore } from '../store/ports.ts'
+import { SLUG_PATTERN } from './slug.ts'
+
+/** Finds `:room` and the reader's membership; an unknown room is 404. */
+export function loadRoom(rooms: RoomStore): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const slug = c.req.param('room') ?? ''
+    const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
+    if (!room) throw new HTTPException(404, { message: 'There is no such room.' })
+    c.set('room', room)
+    c.set('member', await rooms.isMember(room.id, signedInUser(c.get('user')).id))
+    await next()
+  }
+}
+
+/** Members only; nothing of a private room reaches anyone else. */
+export const requireMember: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('member')) throw new HTTPException(403, { message: 'Only members of this room can do that.' })
+  await next()
+}
+
+/** Members, and anyone signed in for a public room. */
+export const requireReader: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('member') && c.get('room').visibility !== 'public') {
+    throw new HTTPException(403, { message: 'This room is private.' })
+  }
+  await next()
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'hono'
+import type { MessageService } from '../chat/service.ts'
+import { nonceFrom } from '../chat/validate.ts'
+import { signedInUser, type AppEnv } from '../context.ts'
+import type { RoomStore } from '../store/ports.ts'
+import { RoomPage } from '../views/RoomPage.tsx'
+import { PAGE_SIZE } from '../chat/service.ts'
+import { isId } from '../chat/ids.ts'
+
+export interface RoomPageDeps {
+  rooms: RoomStore
+  chat: MessageService
+}
+
+/** Renders the room page for `c.get('room')`; also how a refused plain-form post is shown to its author. */
+export async function renderRoomPage(
+  c: Context<AppEnv>,
+  { rooms, chat }: RoomPageDeps,
+  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422; error?: string; draft?: string } = {},
+) {
+  const room = c.get('room')
+  const before = c.req.query('before')
+  const cursor = isId(before) ? before : undefined
+  const [members, page] = await Promise.all([
+    rooms.listMembers(room.id),
+    chat.page(room, { before: cursor }, PAGE_SIZE + 1),
+  ])
+  const hasOlder = page.length > PAGE_SIZE
+  return c.html(
+    <RoomPage
+      user={signedInUser(c.get('user'))}
+      room={room}
+      members={members}
+      messages={hasOlder ? page.slice(1) : page}
+      isMember={c.get('member')}
+      hasOlder={hasOlder}
+      browsingHistory={cursor !== undefined}
+      error={extra.error}
+      draft={extra.draft}
+      nonce={nonceFrom(undefined)}
+    />,
+    extra.status ?? 200,
+  )
+}

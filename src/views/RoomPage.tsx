@@ -1,0 +1,99 @@
+import { MAX_BODY_CHARS } from '../chat/validate.ts'
+import type { Room, StoredMessage, User } from '../store/ports.ts'
+import { Layout } from './Layout.tsx'
+import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
+
+export interface RoomPageProps {
+  user: User
+  room: Room
+  members: readonly User[]
+  messages: readonly StoredMessage[]
+  isMember: boolean
+  /** True when more history lies before the first message shown. */
+  hasOlder: boolean
+  /** Showing an older page (no-JS history): no live socket, and a way back to the newest. */
+  browsingHistory?: boolean
+  error?: string | undefined
+  /** A refused message stays in the composer for its author to fix. */
+  draft?: string | undefined
+  nonce: string
+}
+
+export const roomTitle = (room: Room, members: readonly User[], me: User) =>
+  room.visibility === 'direct'
+    ? members.filter((m) => m.id !== me.id).map((m) => m.name ?? m.login).join(', ') || room.name
+    : room.name
+
+/** The "load older" edge of the history: fetched when scrolled into view, or a link without JavaScript. */
+export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room; before: string | undefined; hasOlder: boolean; oob?: boolean }) {
+  const swap = oob ? { 'hx-swap-oob': 'true' } : {}
+  if (!hasOlder || !before) return <p id="older" class="history-edge" {...swap}>This is the beginning of the room.</p>
+  const url = `/rooms/${room.slug}/messages?before=${before}`
+  return (
+    <p id="older" class="history-edge" {...swap}>
+      <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="intersect once" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
+        Older messages
+      </a>
+    </p>
+  )
+}
+
+export function Composer({ room, nonce, draft, error }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined }) {
+  const action = `/rooms/${room.slug}/messages`
+  return (
+    <form id="composer" class="composer" method="post" action={action} hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
+      <input type="hidden" name="nonce" value={nonce} />
+      <label class="sr-only" for="body">Message</label>
+      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
+      <button type="submit" class="primary">Send</button>
+      <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
+    </form>
+  )
+}
+
+export function RoomPage(props: RoomPageProps) {
+  const { user, room, members, messages, isMember, hasOlder, browsingHistory = false } = props
+  const last = messages.at(-1)?.id ?? '0'
+  return (
+    <Layout title={roomTitle(room, members, user)} user={user}>
+      <div class="room">
+        <div>
+          <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
+          {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last}></span>}
+          {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline">Live updates need JavaScript; reload to see new messages.</p>}
+          {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}
+          <section class="chat">
+            <div id="scroller" class="scroller">
+              <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
+              <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
+                {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
+              </div>
+            </div>
+            {isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} /> : (
+              <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
+                <span class="muted">You are reading this public room.</span>
+                <button type="submit" class="primary">Join to take part</button>
+              </form>
+            )}
+          </section>
+        </div>
+        <aside class="members card">
+          <h2>Members</h2>
+          <ul id="members">{members.map((m) => <li><bdi>{m.name ?? m.login}</bdi> <span class="muted">@{m.login}</span></li>)}</ul>
+          {isMember && room.visibility === 'private' && (
+            <form method="post" action={`/rooms/${room.slug}/members`}>
+              <label for="add-login">Add a member by GitHub login</label>
+              <input id="add-login" name="login" required maxlength={39} />
+              <button type="submit">Add</button>
+            </form>
+          )}
+          {isMember && room.visibility !== 'direct' && (
+            <form method="post" action={`/rooms/${room.slug}/leave`}>
+              <button type="submit" class="link danger">Leave this room</button>
+            </form>
+          )}
+        </aside>
+      </div>
+    </Layout>
+  )
+}
