@@ -13,7 +13,9 @@ let carol: Person
 beforeAll(async () => {
   database = await createTestDatabase()
   server = await startChatServer({ DATABASE_URL: database.url })
-  ;[alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((login) => signIn(server.url, login)))
+  alice = await signIn(server.url, 'alice')
+  bob = await signIn(server.url, 'bob')
+  carol = await signIn(server.url, 'carol')
 })
 afterAll(async () => {
   await server?.close()
