@@ -159,7 +159,7 @@ describe('local sign-in and sessions', () => {
     const res = await user.post('/auth/local', { login: 'alice' })
     expect(res.status).toBe(303)
     const token = user.jar.get('rtc_session')!
-    expect(await (await user.get('/')).text()).toContain('Hello, alice')
+    expect(await (await user.get('/')).text()).toContain('Hello, <bdi>alice</bdi>')
     expect((await user.post('/logout')).headers.get('location')).toBe('/login')
     expect(user.jar.has('rtc_session')).toBe(false)
     user.jar.set('rtc_session', token)
