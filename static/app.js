@@ -1,4 +1,4 @@
-// rtc's only script. Loaded after htmx and before hx-ws (all deferred, in order).
+// rtc's only script. Loaded after htmx and before its extensions, at the end of <body>.
 'use strict'
 
 // htmx may never turn a string into code: hx-on, js: values and the like throw.
@@ -111,7 +111,8 @@ document.addEventListener('DOMContentLoaded', () => {
 // The socket: resume from the newest id held, and show whether we are live.
 document.addEventListener('htmx:ws:before:connection', (e) => {
   e.detail.connection.url = withSince(e.detail.connection.url)
-  setConnection('connecting', 'Connecting…')
+  // A reconnect is scheduled (and announced here) before its delay: keep saying "reconnecting" until it opens.
+  if (document.getElementById('conn')?.dataset.state === 'offline') setConnection('connecting', 'Connecting…')
 })
 document.addEventListener('htmx:ws:after:connection', () => setConnection('connected', 'Connected'))
 document.addEventListener('htmx:ws:after:message:incoming', (e) => {

@@ -10,6 +10,6 @@ const require = createRequire(import.meta.url)
 const htmxDist = dirname(require.resolve('htmx.org/dist/htmx.min.js'))
 const vendor = join(root, 'static', 'vendor')
 mkdirSync(vendor, { recursive: true })
-for (const file of ['htmx.min.js', 'ext/hx-ws.min.js']) {
+for (const file of ['htmx.min.js', 'ext/hx-ws.min.js', 'ext/hx-upsert.min.js']) {
   copyFileSync(join(htmxDist, file), join(vendor, file.replace('ext/', '')))
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server'
@@ -21,6 +22,7 @@ import { postgresUsers } from '../store/postgres/users.ts'
 export const MAX_FRAME_BYTES = 64 * 1024
 const SESSION_SWEEP_MS = 60 * 60 * 1000
 const HEARTBEAT_MS = 30_000
+const DRAIN_MS = 3_000
 
 export interface RunningServer {
   readonly url: string
@@ -114,8 +116,13 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
       hub.closeAll(CLOSE.restart, 'server restarting')
       for (const ws of wss.clients) ws.close(CLOSE.restart, 'server restarting')
       wss.close()
-      if ('closeIdleConnections' in server) server.closeIdleConnections()
+      // Requests in flight get a few seconds to finish; connections that never sent one (browsers
+      // pre-connect) would otherwise hold the close until the 60 s headers timeout.
+      const http = server as Partial<Pick<HttpServer, 'closeIdleConnections' | 'closeAllConnections'>>
+      http.closeIdleConnections?.()
+      const drainDeadline = setTimeout(() => http.closeAllConnections?.(), DRAIN_MS)
       await stopped
+      clearTimeout(drainDeadline)
       await db.close()
       log.info('rtc stopped')
     })()),

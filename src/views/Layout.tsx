@@ -17,12 +17,9 @@ export function Layout({ title, user, children }: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="htmx-config" content='extensions:"rtc-no-eval,ws"' />
+        <meta name="htmx-config" content='extensions:"rtc-no-eval,ws,upsert"' />
         <title>{title === 'rtc' ? 'rtc' : `${title} · rtc`}</title>
         <link rel="stylesheet" href="/static/app.css" />
-        <script src="/static/vendor/htmx.min.js" defer></script>
-        <script src="/static/app.js" defer></script>
-        <script src="/static/vendor/hx-ws.min.js" defer></script>
       </head>
       <body data-me={user ? String(user.id) : undefined}>
         <header class="top">
@@ -36,6 +33,13 @@ export function Layout({ title, user, children }: LayoutProps) {
           )}
         </header>
         <main>{children}</main>
+        {/* Classic scripts at the end of body run while the document is still loading, so every
+            extension is registered before htmx initialises on DOMContentLoaded (with defer, htmx
+            may initialise between two deferred scripts and miss the later extensions). */}
+        <script src="/static/vendor/htmx.min.js"></script>
+        <script src="/static/app.js"></script>
+        <script src="/static/vendor/hx-ws.min.js"></script>
+        <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>
     </html>
   )
