@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/store/postgres/connect.ts'
 import { migrate } from '../src/store/postgres/migrate.ts'
 import { migrations } from '../src/store/postgres/migrations.ts'
+import { postgresRooms } from '../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
@@ -83,5 +84,47 @@ describe.each(databaseBackends)('Postgres repositories on %s', (_name, open) => 
     expect(await sessions.deleteExpiredSessions(now)).toBeGreaterThanOrEqual(1)
     await sessions.deleteSession('hash-live')
     expect(await sessions.findSession('hash-live', now)).toBeUndefined()
+  })
+
+  it('gives each room a unique slug and makes its creator the first member', async () => {
+    const rooms = postgresRooms(opened.db.sql)
+    const owner = await users.upsertLocalUser('roomowner')
+    const a = await rooms.createRoom({ name: 'General', slug: 'general', visibility: 'public', createdBy: owner.id })
+    const b = await rooms.createRoom({ name: 'General!', slug: 'general', visibility: 'private', createdBy: owner.id })
+    expect([a.slug, b.slug]).toEqual(['general', 'general-2'])
+    expect(await rooms.isMember(b.id, owner.id)).toBe(true)
+    expect((await rooms.findRoomBySlug('general-2'))?.visibility).toBe('private')
+  })
+
+  it('keeps one direct room per pair, whoever opens it', async () => {
+    const rooms = postgresRooms(opened.db.sql)
+    const [x, y, z] = [await users.upsertLocalUser('dmx'), await users.upsertLocalUser('dmy'), await users.upsertLocalUser('dmz')]
+    const first = await rooms.directRoom(x, y)
+    expect(await rooms.directRoom(y, x)).toEqual(first)
+    expect((await rooms.directRoom(x, z)).id).not.toBe(first.id)
+    expect((await rooms.listMembers(first.id)).map((u) => u.login)).toEqual(['dmx', 'dmy'])
+    const mine = await rooms.roomsOf(x.id)
+    expect(mine.find((r) => r.id === first.id)?.peer?.login).toBe('dmy')
+  })
+
+  it('lists a user\'s rooms by newest activity and the public rooms they have not joined', async () => {
+    const rooms = postgresRooms(opened.db.sql)
+    const [me, other] = [await users.upsertLocalUser('lister'), await users.upsertLocalUser('otherlister')]
+    const quiet = await rooms.createRoom({ name: 'Quiet', slug: 'quiet', visibility: 'public', createdBy: me.id })
+    const busy = await rooms.createRoom({ name: 'Busy', slug: 'busy', visibility: 'public', createdBy: me.id })
+    const theirs = await rooms.createRoom({ name: 'Theirs', slug: 'theirs', visibility: 'public', createdBy: other.id })
+    const hidden = await rooms.createRoom({ name: 'Hidden', slug: 'hidden', visibility: 'private', createdBy: other.id })
+    await rooms.touchRoom(quiet.id, new Date(Date.now() + 1000))
+    await rooms.touchRoom(busy.id, new Date(Date.now() + 5000))
+    expect((await rooms.roomsOf(me.id)).map((r) => r.slug).slice(0, 2)).toEqual(['busy', 'quiet'])
+    const joinable = (await rooms.publicRoomsToJoin(me.id, 50)).map((r) => r.id)
+    expect(joinable).toContain(theirs.id)
+    expect(joinable).not.toContain(hidden.id)
+    expect(joinable).not.toContain(busy.id)
+    expect(await rooms.addMember(theirs.id, me.id)).toBe(true)
+    expect(await rooms.addMember(theirs.id, me.id)).toBe(false)
+    expect((await rooms.publicRoomsToJoin(me.id, 50)).map((r) => r.id)).not.toContain(theirs.id)
+    await rooms.removeMember(theirs.id, me.id)
+    expect(await rooms.isMember(theirs.id, me.id)).toBe(false)
   })
 })

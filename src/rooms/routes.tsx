@@ -50,7 +50,7 @@ export function roomRoutes({ rooms, users, chat, bus }: RoomRoutesOptions) {
     return toRoom(c, (await rooms.directRoom(me, peer)).slug)
   })
 
-  app.use('/rooms/:room', loadRoom(rooms))
+  // Matches /rooms/:room itself too.
   app.use('/rooms/:room/*', loadRoom(rooms))
 
   app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat }))

@@ -1,0 +1,58 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { StoredMessage } from '../store/ports.ts'
+import { CreatedFrame, html, MessageItem } from './Message.tsx'
+
+/** An escape written independently of hono's: the five characters that can end text or an attribute. */
+const escape = (s: string) =>
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
+
+const message = (body: string, authorName: string, authorLogin: string): StoredMessage => ({
+  id: '384917038985474048', roomId: '1', authorId: 7, authorLogin, authorName, nonce: 'n', body,
+  createdAt: new Date('2026-11-28T03:45:00Z'), rev: '384917038985474048', editedAt: null, deletedAt: null,
+})
+
+const PAYLOADS = [
+  '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '" onerror="alert(1)', "' onmouseover='x'",
+  '<div hx-on:click="alert(1)">', 'hx-on::after:swap=alert(1)', '<div id="messages" hx-swap-oob="innerHTML">gone</div>',
+  'id="m-1"', '<a href="javascript:alert(1)">x</a>', 'javascript:alert(1)', '\u202Egnp.exe', '\u2066\u2067\u2068\u2069\u200F',
+  '</p></article><article id="m-9">', '&lt;already escaped&gt;', '<!--', ']]>', '{{7*7}}', '${7*7}',
+]
+
+const A = 'AUTHORPLACEHOLDER'
+const B = 'BODYPLACEHOLDER'
+const L = 'LOGINPLACEHOLDER'
+const template = html(<MessageItem message={message(B, A, L)} roomSlug="general" />)
+
+const rendersAsText = (body: string, name: string, login: string) => {
+  const out = html(<MessageItem message={message(body, name, login)} roomSlug="general" />)
+  expect(out).toBe(template.replace(B, () => escape(body)).replace(A, () => escape(name)).replace(L, () => escape(login)))
+}
+
+describe('a message renders user text as inert text', () => {
+  it('places body and names only as isolated text, never as markup or attributes', () => {
+    expect(template).toContain(`<bdi class="who" title="@${L}">${A}</bdi>`)
+    expect(template).toContain(`<p class="body" dir="auto">${B}</p>`)
+    expect(template).toContain('id="m-384917038985474048"')
+  })
+
+  it.each(PAYLOADS)('renders %j as text', (payload) => rendersAsText(payload, payload, payload))
+
+  it('renders any text as text', () => {
+    fc.assert(fc.property(
+      fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(...PAYLOADS)),
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+      fc.string({ maxLength: 39 }),
+      rendersAsText,
+    ), { numRuns: 500 })
+  })
+
+  it('keeps every message of a pushed frame inside the one upsert container', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...PAYLOADS), { minLength: 1, maxLength: 5 }), (bodies) => {
+      const frame = html(<CreatedFrame messages={bodies.map((b) => message(b, b, 'x'))} roomSlug="general" />)
+      expect(frame.match(/hx-swap-oob="/g)).toHaveLength(1)
+      expect(frame.match(/<article /g)).toHaveLength(bodies.length)
+      expect(frame.startsWith('<div id="messages" hx-swap-oob="upsert key:data-key sort">')).toBe(true)
+    }))
+  })
+})
