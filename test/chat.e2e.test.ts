@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_FRAME_BYTES } from '../src/server/node.ts'
@@ -202,6 +203,34 @@ describe('direct rooms', () => {
     expect((await carol.form(`/rooms/${slug}/join`, {})).status).toBe(403)
     expect((await alice.form(`/rooms/${slug}/members`, { login: 'carol' })).status).toBe(400)
     expect((await carol.send(`/rooms/${slug}`)).status).toBe(403)
+  })
+})
+
+describe('dead peers', () => {
+  it('drops a socket that stops answering pings', async () => {
+    const own = await startChatServer({ DATABASE_URL: database.url }, { heartbeatMs: 200 })
+    try {
+      const fay = await signIn(own.url, 'fay')
+      const slug = await fay.createRoom('Heartbeat')
+      const { port } = new URL(own.url)
+      // A raw client: it completes the handshake, then never answers a ping.
+      const socket = connect(Number(port), '127.0.0.1')
+      socket.write([
+        `GET /ws?room=${slug} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+        'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}`,
+        `Origin: ${ORIGIN}`, `Cookie: ${fay.cookie}`, '', '',
+      ].join('\r\n'))
+      let received = ''
+      socket.on('data', (d) => { received += d.toString('latin1') })
+      const closedAfter = await new Promise<number>((resolve) => {
+        const start = Date.now()
+        socket.on('close', () => resolve(Date.now() - start))
+      })
+      expect(received.startsWith('HTTP/1.1 101')).toBe(true)
+      expect(closedAfter).toBeLessThan(5_000)
+    } finally {
+      await own.close()
+    }
   })
 })
 

@@ -33,7 +33,12 @@ export interface RunningServer {
 }
 
 /** The Node composition root: builds every adapter from config, then the app, then the server. */
-export async function startNode(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export interface NodeOptions {
+  /** How often sockets are pinged; one silent for a whole interval is dropped. */
+  heartbeatMs?: number
+}
+
+export async function startNode(config: Config, log: Logger = createLogger(config.logLevel), options: NodeOptions = {}): Promise<RunningServer> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   try {
     const applied = await migrate(db.sql)
@@ -87,7 +92,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
         ws.ping()
       }
     }
-  }, HEARTBEAT_MS)
+  }, options.heartbeatMs ?? HEARTBEAT_MS)
   heartbeat.unref()
 
   const sweep = setInterval(() => {

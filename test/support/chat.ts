@@ -1,15 +1,18 @@
 import WebSocket from 'ws'
 import { loadConfig } from '../../src/config.ts'
-import { startNode, type RunningServer } from '../../src/server/node.ts'
+import { startNode, type NodeOptions, type RunningServer } from '../../src/server/node.ts'
 import { capturedLogger } from './logs.ts'
 
 export const ORIGIN = 'http://localhost:8080'
 
 /** The real server, in process, on a loopback port (0 picks one). */
-export async function startChatServer(env: { DATABASE_URL?: string; DATA_DIR?: string; PORT?: string; PUBLIC_URL?: string }): Promise<RunningServer & { logs: ReturnType<typeof capturedLogger> }> {
+export async function startChatServer(
+  env: { DATABASE_URL?: string; DATA_DIR?: string; PORT?: string; PUBLIC_URL?: string },
+  options: NodeOptions = {},
+): Promise<RunningServer & { logs: ReturnType<typeof capturedLogger> }> {
   const logs = capturedLogger()
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info', ...env })
-  const server = await startNode(config, logs.log)
+  const server = await startNode(config, logs.log, options)
   return Object.assign(server, { logs })
 }
 
