@@ -4,6 +4,7 @@ import type { UpgradeWebSocket } from 'hono/ws'
 import { authRoutes } from './auth/routes.tsx'
 import { requireSignIn } from './auth/requireSignIn.ts'
 import { sessionCookies } from './auth/session.ts'
+import { RoomFeed } from './chat/feed.ts'
 import type { Hub } from './chat/hub.ts'
 import { idMaker, type IdMaker } from './chat/ids.ts'
 import { createHub } from './chat/render.ts'
@@ -40,14 +41,19 @@ export interface AppDeps {
 
 /**
  * Builds the whole HTTP app from its dependencies; opens nothing itself.
- * The hub subscribes to the bus here, so every published message reaches
+ * The feed and hub listen to the bus here, so every stored message reaches
  * this instance's sockets.
  */
 export function createApp(deps: AppDeps) {
   const { config, log, rooms, bus } = deps
   const session = sessionCookies({ sessions: deps.sessions, secureCookies: config.secureCookies, now: deps.now })
   const hub = deps.hub ?? createHub()
-  bus.subscribe((event) => hub.deliver(event))
+  const feed = new RoomFeed({ messages: deps.messages, hub, log })
+  bus.subscribe((event) => {
+    if (event.type === 'wake') feed.wake(event.roomId)
+    else if (event.type === 'resync') feed.resync()
+    else hub.deliver(event)
+  })
   const chat = messageService({
     messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
@@ -66,7 +72,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus }))
   app.route('/', messageRoutes({ rooms, chat }))
   if (deps.upgradeWebSocket) {
-    app.route('/', socketRoutes({ upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub }))
+    app.route('/', socketRoutes({ upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed }))
   }
 
   app.onError(onError)

@@ -36,7 +36,7 @@ describe('Hub', () => {
   it('fans each message out to every subscriber of its room, rendering it once', () => {
     const { hub, join, renders } = setup()
     const readers = [join('r1', 1), join('r1', 2), join('r1', 3)]
-    hub.deliver({ type: 'message', change: 'created', message: message('r1', 10) })
+    hub.deliver({ type: 'message', message: message('r1', 10) })
     for (const r of readers) expect(r.sent).toEqual(['new:10:m10'])
     expect(renders()).toBe(1)
   })
@@ -44,14 +44,14 @@ describe('Hub', () => {
   it('keeps the order messages were published in', () => {
     const { hub, join } = setup()
     const reader = join('r1', 1)
-    for (let id = 1; id <= 100; id++) hub.deliver({ type: 'message', change: 'created', message: message('r1', id) })
+    for (let id = 1; id <= 100; id++) hub.deliver({ type: 'message', message: message('r1', id) })
     expect(reader.sent).toEqual(Array.from({ length: 100 }, (_, i) => `new:${i + 1}:m${i + 1}`))
   })
 
   it('delivers nothing to subscribers of other rooms', () => {
     const { hub, join } = setup()
     const other = join('r2', 1)
-    hub.deliver({ type: 'message', change: 'created', message: message('r1', 1) })
+    hub.deliver({ type: 'message', message: message('r1', 1) })
     expect(other.sent).toEqual([])
   })
 
@@ -60,7 +60,7 @@ describe('Hub', () => {
     const removed = join('r1', 1)
     const staying = join('r1', 2)
     hub.deliver({ type: 'membership', roomId: 'r1', userId: 1, member: false })
-    hub.deliver({ type: 'message', change: 'created', message: message('r1', 5) })
+    hub.deliver({ type: 'message', message: message('r1', 5) })
     expect(removed.closes).toEqual([[CLOSE.policy, 'no longer a member']])
     expect(removed.sent).toEqual([])
     expect(staying.sent).toEqual(['new:5:m5'])
@@ -73,7 +73,7 @@ describe('Hub', () => {
     hub.subscribe({ id: 'r1', slug: 'r1' }, lagging)
     lagging.goLive()
     const fast = join('r1', 2)
-    for (let id = 1; id <= 50; id++) hub.deliver({ type: 'message', change: 'created', message: message('r1', id, 'x'.repeat(20)) })
+    for (let id = 1; id <= 50; id++) hub.deliver({ type: 'message', message: message('r1', id, 'x'.repeat(20)) })
     expect(slow.closes).toEqual([[CLOSE.tryAgainLater, 'too far behind; reconnect to catch up']])
     expect(slow.sent.length).toBeLessThan(50)
     expect(fast.sent).toHaveLength(50)
@@ -82,8 +82,8 @@ describe('Hub', () => {
   it('sends edits and deletes of messages the reader already has', () => {
     const { hub, join } = setup()
     const reader = join('r1', 1)
-    hub.deliver({ type: 'message', change: 'created', message: message('r1', 1) })
-    hub.deliver({ type: 'message', change: 'edited', message: { ...message('r1', 1, 'fixed'), rev: '2' } })
+    hub.deliver({ type: 'message', message: message('r1', 1) })
+    hub.deliver({ type: 'message', message: { ...message('r1', 1, 'fixed'), rev: '2' } })
     expect(reader.sent).toEqual(['new:1:m1', 'changed:1:fixed'])
   })
 })

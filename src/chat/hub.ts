@@ -1,4 +1,7 @@
-import type { ChatEvent, StoredMessage } from '../store/ports.ts'
+import type { MembershipEvent, StoredMessage } from '../store/ports.ts'
+
+/** A stored message (new or changed) to push to the room's local subscribers. */
+export type MessageEvent = { readonly type: 'message'; readonly message: StoredMessage }
 
 /** One message's rendered push, shared by every subscriber of its room. */
 export interface Frame {
@@ -50,15 +53,21 @@ export class Hub {
     }
   }
 
-  /** Applies one bus event to the local subscribers. */
-  deliver(event: ChatEvent): void {
+  /** Whether any local socket follows the room. */
+  serves(roomId: string): boolean {
+    return this.#rooms.has(roomId)
+  }
+
+  /** Pushes a message to the room's local subscribers, or applies a membership change. */
+  deliver(event: MessageEvent | MembershipEvent): void {
     if (event.type === 'membership') {
       if (!event.member) this.evict(event.roomId, event.userId)
       return
     }
     const live = this.#rooms.get(event.message.roomId)
     if (!live) return
-    const created = event.change === 'created'
+    // A message's rev equals its id until it is edited or deleted.
+    const created = event.message.rev === event.message.id
     const frame: Frame = { id: event.message.id, created, html: this.#render(event.message, live.slug, created) }
     for (const subscriber of live.subscribers) subscriber.push(frame)
   }

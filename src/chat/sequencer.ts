@@ -1,8 +1,4 @@
-/**
- * Runs tasks one at a time per key. Sends to a room take their id, append and
- * publish under it, so this instance publishes a room's messages in id order
- * and a reader's high-water mark never skips one that commits late.
- */
+/** Runs tasks one at a time per key (the feed's reads of one room), different keys side by side. */
 export class KeyedSequencer {
   readonly #tails = new Map<string, Promise<unknown>>()
 

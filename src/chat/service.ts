@@ -1,7 +1,6 @@
 import type { Logger } from '../log.ts'
 import type { Bus, MessageStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
 import type { IdMaker } from './ids.ts'
-import { KeyedSequencer } from './sequencer.ts'
 import { checkBody, nonceFrom } from './validate.ts'
 
 export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED'
@@ -25,16 +24,18 @@ export interface MessageServiceOptions {
 export const PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 200
 
-/** Sending, editing, deleting and reading messages. Membership is checked by the caller. */
+/**
+ * Sending, editing, deleting and reading messages. Membership is checked by
+ * the caller. The store orders a room's ids by commit, so a send needs no
+ * lock here: it is durable first, then the room is woken.
+ */
 export function messageService({ messages, rooms, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
-  const sequencer = new KeyedSequencer()
-
-  /** Durable first, then published; a failed publish never fails the write (readers catch up from the store). */
-  const publish = async (change: 'created' | 'edited' | 'deleted', message: StoredMessage) => {
+  /** A failed wake-up never fails the write: readers catch up from the store. */
+  const wake = async (message: StoredMessage) => {
     try {
-      await bus.publish({ type: 'message', change, message })
+      await bus.publish({ type: 'wake', roomId: message.roomId })
     } catch (err) {
-      log.error({ err, roomId: message.roomId, messageId: message.id }, 'publish failed; readers will catch up from the store')
+      log.error({ err, roomId: message.roomId, messageId: message.id }, 'wake-up not published; other instances catch up on reconnect')
     }
   }
 
@@ -51,15 +52,11 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
       const checked = checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
       const nonce = nonceFrom(rawNonce)
-      const result = await sequencer.run(room.id, async () => {
-        const id = nextId()
-        const stored = await messages.appendMessage({
-          id, roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
-          nonce, body: checked.body, createdAt: now(),
-        })
-        if (stored.created) await publish('created', stored.message)
-        return stored
+      const result = await messages.appendMessage({
+        id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
+        nonce, body: checked.body, createdAt: now(),
       })
+      if (result.created) await wake(result.message)
       if (result.message.roomId !== room.id) {
         throw new ChatError('NONCE_REUSED', 'This send was already used for another room; please send again.', 409)
       }
@@ -73,22 +70,18 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
       const checked = checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
       await ownMessage(user, room, id)
-      return sequencer.run(room.id, async () => {
-        const changed = await messages.changeMessage(room.id, id, { kind: 'edit', body: checked.body, rev: nextId(), at: now() })
-        if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
-        await publish('edited', changed)
-        return changed
-      })
+      const changed = await messages.changeMessage(room.id, id, { kind: 'edit', body: checked.body, rev: nextId(), at: now() })
+      if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
+      await wake(changed)
+      return changed
     },
 
     async remove(user: User, room: Room, id: string) {
       await ownMessage(user, room, id)
-      return sequencer.run(room.id, async () => {
-        const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
-        if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
-        await publish('deleted', changed)
-        return changed
-      })
+      const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
+      if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+      await wake(changed)
+      return changed
     },
 
     find: (room: Room, id: string) => messages.findMessage(room.id, id),

@@ -5,6 +5,7 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { SLUG_PATTERN } from '../rooms/slug.ts'
 import type { RoomStore } from '../store/ports.ts'
 import { Connection } from './connection.ts'
+import type { RoomFeed } from './feed.ts'
 import type { Hub } from './hub.ts'
 import { isId } from './ids.ts'
 import { renderReplay } from './render.ts'
@@ -16,6 +17,7 @@ export interface SocketRoutesOptions {
   rooms: RoomStore
   chat: MessageService
   hub: Hub
+  feed: RoomFeed
 }
 
 const REPLAY_BATCH = 500
@@ -32,7 +34,7 @@ const sinkOf = (ws: WSContext) => ({
  * Origin, membership), then the room's messages newer than `since` are
  * replayed and the room streams live.
  */
-export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub }: SocketRoutesOptions) {
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed }: SocketRoutesOptions) {
   return new Hono<AppEnv>().get(
     '/ws',
     async (c, next) => {
@@ -62,6 +64,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub }: 
           const live = connection
           unsubscribe = hub.subscribe(room, live)
           void (async () => {
+            await feed.track(room.id)
             // Without a cursor the reader starts from now: nothing to replay.
             let cursor = sinceParam ?? (await chat.page(room, {}, 1)).at(-1)?.id ?? '0'
             const since = BigInt(cursor)

@@ -112,11 +112,16 @@ export type MessageChange =
  * The message store port. Shaped for Cassandra as well as Postgres: a room's
  * messages are found by room and id ranges only (partition by room and time
  * bucket, cluster by id), pages move by id cursors, never offsets.
+ *
+ * Within a room, ids and revs increase in commit order, across every instance:
+ * the id (or rev) the caller offers is raised above the room's last one when
+ * needed. That is what lets a reader resume from the last id it holds.
  */
 export interface MessageStore {
   /**
    * Stores the message unless this author already sent this nonce; either way
-   * answers the stored message, and whether this call created it.
+   * answers the stored message, and whether this call created it. The stored
+   * id may be higher than the one offered (see above).
    */
   appendMessage(message: NewMessage): Promise<{ message: StoredMessage; created: boolean }>
   findMessage(roomId: string, id: string): Promise<StoredMessage | undefined>
@@ -128,15 +133,25 @@ export interface MessageStore {
   pageAfter(roomId: string, after: string, limit: number): Promise<StoredMessage[]>
   /** Messages created or changed after the `since` cursor, in order of `rev`, at most `limit`. */
   changesSince(roomId: string, since: string, limit: number): Promise<StoredMessage[]>
+  /** The room's newest id or rev ('0' for an empty room): where a live feed starts. */
+  lastRev(roomId: string): Promise<string>
 }
 
-export type MessageEvent = { readonly type: 'message'; readonly change: 'created' | 'edited' | 'deleted'; readonly message: StoredMessage }
+/** Something changed in a room: readers there should fetch what is new from the store. */
+export type WakeEvent = { readonly type: 'wake'; readonly roomId: string }
 export type MembershipEvent = { readonly type: 'membership'; readonly roomId: string; readonly userId: number; readonly member: boolean }
-export type ChatEvent = MessageEvent | MembershipEvent
+/** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
+export type ResyncEvent = { readonly type: 'resync' }
+export type ChatEvent = WakeEvent | MembershipEvent | ResyncEvent
 
-/** Publishes stored messages (and membership changes) to every instance's hub. */
+/**
+ * Carries wake-ups between instances. It is a signal, never the source of
+ * truth: a reader that wakes reads what is new from the message store. An
+ * event published here reaches this instance's own subscribers even when the
+ * other instances cannot be reached.
+ */
 export interface Bus {
-  publish(event: ChatEvent): Promise<void>
+  publish(event: WakeEvent | MembershipEvent): Promise<void>
   /** Returns the unsubscribe function. */
   subscribe(handler: (event: ChatEvent) => void): () => void
 }

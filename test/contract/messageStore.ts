@@ -39,6 +39,7 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       const { message, created } = await f.store.appendMessage(input)
       expect(created).toBe(true)
       expect(message).toEqual({ ...input, rev: input.id, editedAt: null, deletedAt: null })
+      expect(message.id).toBe(input.id)
       expect(await f.store.findMessage(room, input.id)).toEqual(message)
       expect(await f.store.findMessage(await f.newRoom(), input.id)).toBeUndefined()
     })
@@ -60,6 +61,27 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect(results.filter((r) => r.created)).toHaveLength(1)
       expect(results[0]!.message.id).toBe(results[1]!.message.id)
       expect(await f.store.pageBefore(room, undefined, 10)).toHaveLength(1)
+    })
+
+    it('keeps a room\'s ids rising in commit order, even when an offered id is older', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const late = nextId()
+      const early = await f.store.appendMessage(draft(room, author))
+      const stale = await f.store.appendMessage({ ...draft(room, author), id: late })
+      expect(BigInt(stale.message.id) > BigInt(early.message.id)).toBe(true)
+      expect(stale.message.rev).toBe(stale.message.id)
+      const edited = await f.store.changeMessage(room, early.message.id, { kind: 'edit', body: 'x', rev: late, at: new Date() })
+      expect(BigInt(edited!.rev) > BigInt(stale.message.id)).toBe(true)
+      expect((await f.store.changesSince(room, '0', 10)).map((m) => m.id)).toEqual([stale.message.id, early.message.id])
+    })
+
+    it('hands out distinct rising ids to concurrent sends in one room', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const sameId = nextId()
+      const results = await Promise.all(Array.from({ length: 10 }, () => f.store.appendMessage({ ...draft(room, author), id: sameId })))
+      const ids = results.map((r) => r.message.id)
+      expect(new Set(ids).size).toBe(10)
+      expect((await f.store.pageBefore(room, undefined, 20)).map((m) => m.id)).toEqual([...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)))
     })
 
     it('lets two authors use the same nonce', async () => {

@@ -1,6 +1,6 @@
 import type { Bus, ChatEvent } from '../ports.ts'
 
-/** One process: publish hands each event to every subscriber at once, in order. */
+/** One process: publish hands each event to every local subscriber at once, in order. */
 export function memoryBus(): Bus {
   const handlers = new Set<(event: ChatEvent) => void>()
   return {

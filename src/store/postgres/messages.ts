@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres'
+import type { Sql, TransactionSql } from 'postgres'
 import type { MessageStore, StoredMessage } from '../ports.ts'
 
 interface MessageRow {
@@ -13,20 +13,38 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   editedAt: r.edited_at, deletedAt: r.deleted_at,
 })
 
+async function byNonce(sql: Sql | TransactionSql, authorId: number, nonce: string) {
+  const [row] = await sql<MessageRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE author_id = ${authorId} AND nonce = ${nonce}`
+  return row && toMessage(row)
+}
+
+/** The room's next id: the offered one, or one past the room's last when the offer is not above it. */
+async function nextRoomId(tx: TransactionSql, roomId: string, offered: string): Promise<string> {
+  const [row] = await tx<{ last_message_id: bigint }[]>`
+    UPDATE rooms SET last_message_id = greatest(${offered}::bigint, last_message_id + 1) WHERE id = ${roomId}
+    RETURNING last_message_id`
+  if (!row) throw Object.assign(new Error(`room ${roomId} does not exist`), { code: 'ROOM_NOT_FOUND' })
+  return String(row.last_message_id)
+}
+
 /** Messages in PostgreSQL (a real server or the embedded PGlite). */
 export function postgresMessages(sql: Sql): MessageStore {
   const columns = sql.unsafe(COLUMNS)
   return {
     async appendMessage(m) {
-      const [row] = await sql<MessageRow[]>`
-        INSERT INTO messages (room_id, id, author_id, author_login, author_name, nonce, body, created_at, rev)
-        VALUES (${m.roomId}, ${m.id}, ${m.authorId}, ${m.authorLogin}, ${m.authorName}, ${m.nonce}, ${m.body}, ${m.createdAt}, ${m.id})
-        ON CONFLICT (author_id, nonce) DO NOTHING
-        RETURNING ${columns}`
-      if (row) return { message: toMessage(row), created: true }
-      const [existing] = await sql<MessageRow[]>`
-        SELECT ${columns} FROM messages WHERE author_id = ${m.authorId} AND nonce = ${m.nonce}`
-      return { message: toMessage(existing!), created: false }
+      const existing = await byNonce(sql, m.authorId, m.nonce)
+      if (existing) return { message: existing, created: false }
+      return sql.begin(async (tx) => {
+        // Locks the room's row until commit: a room's ids are handed out in commit order.
+        const id = await nextRoomId(tx, m.roomId, m.id)
+        const [row] = await tx<MessageRow[]>`
+          INSERT INTO messages (room_id, id, author_id, author_login, author_name, nonce, body, created_at, rev)
+          VALUES (${m.roomId}, ${id}, ${m.authorId}, ${m.authorLogin}, ${m.authorName}, ${m.nonce}, ${m.body}, ${m.createdAt}, ${id})
+          ON CONFLICT (author_id, nonce) DO NOTHING
+          RETURNING ${columns}`
+        if (row) return { message: toMessage(row), created: true }
+        return { message: (await byNonce(tx, m.authorId, m.nonce))!, created: false }
+      })
     },
 
     async findMessage(roomId, id) {
@@ -35,14 +53,20 @@ export function postgresMessages(sql: Sql): MessageStore {
     },
 
     async changeMessage(roomId, id, change) {
-      const [row] = change.kind === 'edit'
-        ? await sql<MessageRow[]>`
-            UPDATE messages SET body = ${change.body}, rev = ${change.rev}, edited_at = ${change.at}
-            WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
-        : await sql<MessageRow[]>`
-            UPDATE messages SET body = '', rev = ${change.rev}, deleted_at = ${change.at}
-            WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
-      return row ? toMessage(row) : this.findMessage(roomId, id)
+      const changed = await sql.begin(async (tx) => {
+        const [current] = await tx`SELECT 1 FROM messages WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL`
+        if (!current) return undefined
+        const rev = await nextRoomId(tx, roomId, change.rev)
+        const [row] = change.kind === 'edit'
+          ? await tx<MessageRow[]>`
+              UPDATE messages SET body = ${change.body}, rev = ${rev}, edited_at = ${change.at}
+              WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+          : await tx<MessageRow[]>`
+              UPDATE messages SET body = '', rev = ${rev}, deleted_at = ${change.at}
+              WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+        return row && toMessage(row)
+      })
+      return changed ?? this.findMessage(roomId, id)
     },
 
     async pageBefore(roomId, before, limit) {
@@ -57,6 +81,11 @@ export function postgresMessages(sql: Sql): MessageStore {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id > ${after} ORDER BY id LIMIT ${limit}`
       return rows.map(toMessage)
+    },
+
+    async lastRev(roomId) {
+      const [row] = await sql<{ last_message_id: bigint }[]>`SELECT last_message_id FROM rooms WHERE id = ${roomId}`
+      return String(row?.last_message_id ?? 0n)
     },
 
     async changesSince(roomId, since, limit) {

@@ -76,4 +76,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_room_rev ON messages (room_id, rev);
     `,
   },
+  {
+    version: 3,
+    name: 'per-room commit order for message ids',
+    sql: `
+      ALTER TABLE rooms ADD COLUMN last_message_id bigint NOT NULL DEFAULT 0;
+      UPDATE rooms r SET last_message_id = coalesce((SELECT max(rev) FROM messages m WHERE m.room_id = r.id), 0);
+    `,
+  },
 ]
