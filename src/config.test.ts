@@ -24,14 +24,14 @@ describe('loadConfig', () => {
       PORT: '9000', HOST: '::', PUBLIC_URL: 'https://chat.example.org', DATABASE_URL: 'postgres://u@db:5432/rtc',
       REDIS_URL: 'redis://cache:6379', CASSANDRA_CONTACT_POINTS: 'c1, c2', CASSANDRA_LOCAL_DC: 'dc1', CASSANDRA_KEYSPACE: 'chat',
       DATA_DIR: '/var/lib/rtc', LOG_LEVEL: 'warn', CLIENT_ID: 'id', CLIENT_SECRET: 'secret', TLS_CERT: 'localhost.pem',
-      TLS_PRIVKEY: 'localhost-key.pem', INSTANCE_ID: '7',
+      TLS_PRIVKEY: 'localhost-key.pem', INSTANCE_ID: '7', REDIS_PREFIX: 'chat:',
     })
     expect(config).toMatchObject({
       port: 9000, host: '::', publicUrl: 'https://chat.example.org', secureCookies: true,
       databaseUrl: 'postgres://u@db:5432/rtc', redisUrl: 'redis://cache:6379',
       cassandra: { contactPoints: ['c1', 'c2'], localDc: 'dc1', keyspace: 'chat' }, dataDir: '/var/lib/rtc', logLevel: 'warn',
       github: { clientId: 'id', clientSecret: 'secret' }, tls: { certFile: 'tls/localhost.pem', keyFile: 'tls/localhost-key.pem' },
-      instanceId: 7,
+      instanceId: 7, redisPrefix: 'chat:',
     })
   })
 
@@ -44,6 +44,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://db/rtc' }, 'config: DATABASE_URL must start with postgres: or postgresql:'],
     [{ REDIS_URL: 'http://cache' }, 'config: REDIS_URL must start with redis: or rediss:'],
     [{ LOG_LEVEL: 'loud' }, 'config: LOG_LEVEL must be one of'],
+    [{ REDIS_PREFIX: 'has space' }, 'config: REDIS_PREFIX must be 1 to 64 letters'],
     [{ CLIENT_ID: 'id' }, 'config: CLIENT_SECRET is required when CLIENT_ID is set'],
     [{ TLS_PRIVKEY: 'k.pem' }, 'config: TLS_CERT is required when TLS_PRIVKEY is set'],
     [{ TLS_CERT: '../etc/cert.pem', TLS_PRIVKEY: 'k.pem' }, 'config: TLS_CERT must name a file inside tls/'],

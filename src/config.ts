@@ -15,6 +15,8 @@ export interface Config {
   readonly databaseUrl: string | undefined
   readonly dataDir: string
   readonly redisUrl: string | undefined
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share a server. */
+  readonly redisPrefix: string
   readonly cassandra: Readonly<{ contactPoints: readonly string[]; localDc: string; keyspace: string }> | undefined
   readonly logLevel: LogLevel
   readonly github: Readonly<{ clientId: string; clientSecret: string }> | undefined
@@ -94,6 +96,14 @@ function tlsFile(name: string, value: string): string {
   return `tls/${value}`
 }
 
+function redisPrefix(env: Env): string {
+  const raw = text(env, 'REDIS_PREFIX') ?? 'rtc:'
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) {
+    throw new ConfigError('REDIS_PREFIX', `must be 1 to 64 letters, digits or :_.- (got "${raw}")`)
+  }
+  return raw
+}
+
 export function loadConfig(env: Env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535)
   const host = text(env, 'HOST') ?? '0.0.0.0'
@@ -134,6 +144,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl: databaseUrl?.href,
     dataDir: text(env, 'DATA_DIR') ?? './data',
     redisUrl: redisUrl?.href,
+    redisPrefix: redisPrefix(env),
     cassandra: contactPoints?.length
       ? Object.freeze({
           contactPoints: Object.freeze(contactPoints),

@@ -4,7 +4,7 @@ import type { HealthCheck } from '../store/ports.ts'
 
 const CHECK_TIMEOUT_MS = 2000
 
-/** `/healthz`: the process serves. `/readyz`: every configured backend answers. */
+/** `/healthz`: the process serves. `/readyz`: every configured backend answers (503 and `degraded` when one does not). */
 export function healthRoutes(checks: readonly HealthCheck[]) {
   return new Hono<AppEnv>()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
@@ -25,6 +25,6 @@ export function healthRoutes(checks: readonly HealthCheck[]) {
         }
       }))
       const ready = results.every(([, r]) => r.status === 'up')
-      return c.json({ status: ready ? 'ready' : 'unavailable', backends: Object.fromEntries(results) }, ready ? 200 : 503)
+      return c.json({ status: ready ? 'ready' : 'degraded', backends: Object.fromEntries(results) }, ready ? 200 : 503)
     })
 }

@@ -10,7 +10,13 @@ import type { Config } from '../config.ts'
 import { CLOSE } from '../chat/hub.ts'
 import { createHub } from '../chat/render.ts'
 import { createLogger, type Logger } from '../log.ts'
+import { cachedStores } from '../store/cached.ts'
 import { memoryBus } from '../store/memory/bus.ts'
+import { memoryCache } from '../store/memory/cache.ts'
+import type { HealthCheck } from '../store/ports.ts'
+import { redisBus } from '../store/redis/bus.ts'
+import { redisCache } from '../store/redis/cache.ts'
+import { connectRedis } from '../store/redis/connect.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
 import { migrate } from '../store/postgres/migrate.ts'
@@ -23,6 +29,7 @@ export const MAX_FRAME_BYTES = 64 * 1024
 const SESSION_SWEEP_MS = 60 * 60 * 1000
 const HEARTBEAT_MS = 30_000
 const DRAIN_MS = 3_000
+const CACHE_REPORT_MS = 60_000
 
 export interface RunningServer {
   readonly url: string
@@ -47,8 +54,18 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     await db.close()
     throw err
   }
-  const users = postgresUsers(db.sql)
-  const sessions = postgresSessions(db.sql)
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, log, `rtc-${config.instanceId}`) : undefined
+  const cache = redis ? redisCache(redis) : memoryCache()
+  const bus = redis ? redisBus(redis, log) : memoryBus()
+  const stores = cachedStores(cache, {
+    users: postgresUsers(db.sql),
+    sessions: postgresSessions(db.sql),
+    rooms: postgresRooms(db.sql),
+    messages: postgresMessages(db.sql),
+  }, log)
+  const { users, sessions } = stores
+  const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
+  if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
 
   const hub = createHub()
   const app = createApp({
@@ -56,11 +73,11 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     log,
     users,
     sessions,
-    rooms: postgresRooms(db.sql),
-    messages: postgresMessages(db.sql),
-    bus: memoryBus(),
+    rooms: stores.rooms,
+    messages: stores.messages,
+    bus,
     hub,
-    health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
+    health,
     upgradeWebSocket,
     serveStatic: serveStatic({ root: './' }),
   })
@@ -95,6 +112,9 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
   }, options.heartbeatMs ?? HEARTBEAT_MS)
   heartbeat.unref()
 
+  const cacheReport = setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), CACHE_REPORT_MS)
+  cacheReport.unref()
+
   const sweep = setInterval(() => {
     sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
   }, SESSION_SWEEP_MS)
@@ -104,7 +124,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     url,
     publicUrl: config.publicUrl,
     instanceId: config.instanceId,
-    backends: { users: db.backend, sessions: db.backend, rooms: db.backend, messages: db.backend, cache: 'memory', bus: 'memory', presence: 'memory' },
+    backends: { users: db.backend, sessions: db.backend, rooms: db.backend, messages: db.backend, cache: cache.backend, bus: redis ? 'redis' : 'memory', presence: redis ? 'redis' : 'memory' },
     githubSignIn: config.github !== undefined,
     localSignIn: config.localLogin,
   }, 'rtc started')
@@ -117,6 +137,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     close: () => (closing ??= (async () => {
       clearInterval(sweep)
       clearInterval(heartbeat)
+      clearInterval(cacheReport)
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       hub.closeAll(CLOSE.restart, 'server restarting')
       for (const ws of wss.clients) ws.close(CLOSE.restart, 'server restarting')
@@ -128,6 +149,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
       const drainDeadline = setTimeout(() => http.closeAllConnections?.(), DRAIN_MS)
       await stopped
       clearTimeout(drainDeadline)
+      await redis?.close()
       await db.close()
       log.info('rtc stopped')
     })()),

@@ -155,3 +155,17 @@ export interface Bus {
   /** Returns the unsubscribe function. */
   subscribe(handler: (event: ChatEvent) => void): () => void
 }
+
+/**
+ * A shared cache of JSON strings with lifetimes. Readers `fill` a miss only if
+ * nothing is there; writers `put` the truth. So a reader that raced a write
+ * can never put back what the write replaced.
+ */
+export interface Cache {
+  readonly backend: string
+  get(key: string): Promise<string | undefined>
+  fill(key: string, value: string, ttlSeconds: number): Promise<void>
+  put(key: string, value: string, ttlSeconds: number): Promise<void>
+  /** Bumps a version number, making every key built from the old one unreachable. */
+  bump(key: string): Promise<number>
+}
