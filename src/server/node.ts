@@ -43,6 +43,8 @@ export interface RunningServer {
 export interface NodeOptions {
   /** How often sockets are pinged; one silent for a whole interval is dropped. */
   heartbeatMs?: number
+  /** How often the cache's hit rates are logged. */
+  cacheReportMs?: number
 }
 
 export async function startNode(config: Config, log: Logger = createLogger(config.logLevel), options: NodeOptions = {}): Promise<RunningServer> {
@@ -112,7 +114,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
   }, options.heartbeatMs ?? HEARTBEAT_MS)
   heartbeat.unref()
 
-  const cacheReport = setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), CACHE_REPORT_MS)
+  const cacheReport = setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), options.cacheReportMs ?? CACHE_REPORT_MS)
   cacheReport.unref()
 
   const sweep = setInterval(() => {

@@ -7,7 +7,7 @@ export const ORIGIN = 'http://localhost:8080'
 
 /** The real server, in process, on a loopback port (0 picks one). */
 export async function startChatServer(
-  env: { DATABASE_URL?: string; DATA_DIR?: string; PORT?: string; PUBLIC_URL?: string },
+  env: Record<string, string>,
   options: NodeOptions = {},
 ): Promise<RunningServer & { logs: ReturnType<typeof capturedLogger> }> {
   const logs = capturedLogger()

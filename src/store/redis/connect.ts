@@ -42,7 +42,7 @@ export function connectRedis(url: string, prefix: string, log: Logger, name = 'r
     subscriber,
     prefix,
     async close() {
-      await Promise.allSettled([commands.quit(), subscriber.quit()])
+      // QUIT would wait for a Redis that may be away; nothing pending matters at shutdown.
       commands.disconnect()
       subscriber.disconnect()
     },

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signIn, startChatServer, type Person } from './support/chat.ts'
+import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { killClients, REDIS_URL, testRedisPrefix } from './support/redis.ts'
+
+type Server = Awaited<ReturnType<typeof startChatServer>>
+
+let database: TestDatabase
+let redis: Awaited<ReturnType<typeof testRedisPrefix>>
+let a: Server
+let b: Server
+const instance = (id: number) => startChatServer({ DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: String(id) })
+
+beforeAll(async () => {
+  redis = await testRedisPrefix()
+  database = await createTestDatabase()
+  a = await instance(1)
+  b = await instance(2)
+})
+afterAll(async () => {
+  await Promise.all([a?.close(), b?.close()])
+  await database?.drop()
+  await redis?.cleanup()
+})
+
+/** The same person signed in once, talking to either instance with the one session. */
+async function onBoth(login: string): Promise<[Person, Person]> {
+  const onA = await signIn(a.url, login)
+  const onB = await signIn(b.url, login)
+  return [onA, { ...onB, cookie: onA.cookie, send: (path, init = {}) => fetch(`${b.url}${path}`, { redirect: 'manual', ...init, headers: { cookie: onA.cookie, origin: 'http://localhost:8080', ...init.headers } }) } as Person]
+}
+
+describe('two instances behind one Redis', () => {
+  it('says at start-up that Redis serves the bus, cache and presence', () => {
+    const started = a.logs.lines.find((l) => l.includes('"msg":"rtc started"'))!
+    expect(JSON.parse(started).backends).toMatchObject({ bus: 'redis', cache: 'redis', presence: 'redis' })
+  })
+
+  it('delivers a message posted on A to a socket on B once and in order', async () => {
+    const alice = await signIn(a.url, 'alice')
+    const bob = await signIn(b.url, 'bob')
+    const slug = await alice.createRoom('Across')
+    await bob.form(`/rooms/${slug}/join`, {})
+    const onB = await bob.socket(slug)
+    const posted: string[] = []
+    for (let i = 0; i < 50; i++) posted.push((await alice.post(slug, `across ${i}`)).id!)
+    await onB.waitFor(() => onB.createdIds().length >= 50, '50 messages on B')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(onB.createdIds()).toEqual(posted)
+    await onB.close()
+  })
+
+  it('loses nothing for B when its Redis connection is killed mid-stream', async () => {
+    const alice = await signIn(a.url, 'alice')
+    const bob = await signIn(b.url, 'bob')
+    const slug = await alice.createRoom('Killed')
+    await bob.form(`/rooms/${slug}/join`, {})
+    const onB = await bob.socket(slug)
+    const posted: string[] = []
+    for (let i = 0; i < 20; i++) posted.push((await alice.post(slug, `before ${i}`)).id!)
+    expect(await killClients(redis.admin, 'rtc-2-commands')).toBe(1)
+    expect(await killClients(redis.admin, 'rtc-2-subscriber')).toBe(1)
+    // Posted while B is away from Redis: their wake-ups are lost, and nothing is posted after them.
+    for (let i = 0; i < 10; i++) posted.push((await alice.post(slug, `while away ${i}`)).id!)
+    await onB.waitFor(() => onB.createdIds().length >= 30, 'all 30 messages on B', 15_000)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(onB.createdIds()).toEqual(posted)
+    await onB.close()
+  })
+
+  it('closes a removed member\'s sockets at once on both instances', async () => {
+    const alice = await signIn(a.url, 'alice')
+    const [bobOnA, bobOnB] = await onBoth('bob')
+    const slug = await alice.createRoom('Kicked', 'private')
+    await alice.form(`/rooms/${slug}/members`, { login: 'bob' })
+    const sockets = [await bobOnA.socket(slug), await bobOnB.socket(slug)]
+    expect((await bobOnB.send(`/rooms/${slug}`)).status).toBe(200)
+    await bobOnA.form(`/rooms/${slug}/leave`, {})
+    for (const s of sockets) expect((await s.closed).code).toBe(1008)
+    expect((await bobOnB.send(`/rooms/${slug}`)).status).toBe(403)
+    await alice.post(slug, 'bob is gone')
+    for (const s of sockets) expect(s.createdIds()).toEqual([])
+  })
+
+  it('ends a session on both instances when it signs out on one', async () => {
+    const [onA, onB] = await onBoth('carol')
+    expect((await onB.send('/')).status).toBe(200)
+    await onA.form('/logout', {})
+    expect((await onB.send('/')).status).toBe(303)
+  })
+
+  it('serves repeated session and membership lookups from the cache, and reports its hit rate', async () => {
+    const reporting = await startChatServer(
+      { DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: '4' }, { cacheReportMs: 300 })
+    try {
+      const dave = await signIn(reporting.url, 'dave')
+      const slug = await dave.createRoom('Cached')
+      for (let i = 0; i < 5; i++) expect((await dave.send(`/rooms/${slug}`)).status).toBe(200)
+      await new Promise((r) => setTimeout(r, 700))
+      const reports = reporting.logs.lines.filter((l) => l.includes('"msg":"cache stats"')).map((l) => JSON.parse(l))
+      const busy = reports.find((r) => r.session.hits + r.session.misses > 0)
+      expect(busy.cache).toBe('redis')
+      expect(busy.session.hitRate).toBeGreaterThanOrEqual(0.6)
+      expect(busy.member.hits).toBeGreaterThanOrEqual(4)
+      expect(busy.page.hits).toBeGreaterThanOrEqual(4)
+    } finally {
+      await reporting.close()
+    }
+  })
+})
+
+describe('an instance whose Redis is down', () => {
+  it('still sends and delivers locally, and says degraded on /readyz and in the log', async () => {
+    const lonely = await startChatServer({ DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: redis.prefix, INSTANCE_ID: '3' })
+    try {
+      const erin = await signIn(lonely.url, 'erin')
+      const slug = await erin.createRoom('Offline Redis')
+      const s = await erin.socket(slug)
+      const sent = await erin.post(slug, 'still here')
+      expect(sent.status).toBe(200)
+      await s.waitFor(() => s.createdIds().includes(sent.id!), 'the local delivery')
+      const ready = await fetch(`${lonely.url}/readyz`)
+      expect(ready.status).toBe(503)
+      expect(await ready.json()).toMatchObject({ status: 'degraded', backends: { database: { status: 'up' }, redis: { status: 'down' } } })
+      expect(lonely.logs.text()).toContain('redis unreachable')
+      await s.close()
+    } finally {
+      await lonely.close()
+    }
+  })
+})
