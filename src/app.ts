@@ -4,10 +4,8 @@ import type { UpgradeWebSocket } from 'hono/ws'
 import { authRoutes } from './auth/routes.tsx'
 import { requireSignIn } from './auth/requireSignIn.ts'
 import { sessionCookies } from './auth/session.ts'
-import { RoomFeed } from './chat/feed.ts'
-import type { Hub } from './chat/hub.ts'
 import { idMaker, type IdMaker } from './chat/ids.ts'
-import { createHub } from './chat/render.ts'
+import { createRealtime, type Realtime } from './chat/realtime.ts'
 import { messageRoutes } from './chat/routes.tsx'
 import { messageService } from './chat/service.ts'
 import { socketRoutes } from './chat/socket.ts'
@@ -18,6 +16,7 @@ import { healthRoutes } from './http/health.ts'
 import { requestLog } from './http/requestLog.ts'
 import { checkOrigin, limitBody, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
+import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 
@@ -34,7 +33,8 @@ export interface AppDeps {
   upgradeWebSocket?: UpgradeWebSocket
   /** The runtime's static file middleware, serving `static/` under /static. */
   serveStatic?: MiddlewareHandler
-  hub?: Hub
+  /** The live side (hub, feed, presence); the entry makes it to close it on shutdown, tests let the app make one. */
+  realtime?: Realtime
   nextId?: IdMaker
   now?: () => Date
 }
@@ -47,13 +47,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const { config, log, rooms, bus } = deps
   const session = sessionCookies({ sessions: deps.sessions, secureCookies: config.secureCookies, now: deps.now })
-  const hub = deps.hub ?? createHub()
-  const feed = new RoomFeed({ messages: deps.messages, hub, log })
-  bus.subscribe((event) => {
-    if (event.type === 'wake') feed.wake(event.roomId)
-    else if (event.type === 'resync') feed.resync()
-    else hub.deliver(event)
-  })
+  const realtime = deps.realtime ?? createRealtime({ messages: deps.messages, rooms, users: deps.users, bus, log })
+  const { hub, feed, presence, tracker } = realtime
   const chat = messageService({
     messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
@@ -69,10 +64,11 @@ export function createApp(deps: AppDeps) {
   app.use(session.loadSession)
   app.use(requireSignIn)
   app.route('/', authRoutes({ config, users: deps.users, session }))
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus }))
-  app.route('/', messageRoutes({ rooms, chat }))
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence }))
+  app.route('/', messageRoutes({ rooms, chat, presence }))
+  app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {
-    app.route('/', socketRoutes({ upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed }))
+    app.route('/', socketRoutes({ upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker }))
   }
 
   app.onError(onError)

@@ -40,6 +40,21 @@ function localizeTimes(root) {
   }
 }
 
+const relative = new Intl.RelativeTimeFormat([], { numeric: 'auto' })
+
+/** "last seen 5 minutes ago", kept current while the page is open. */
+function refreshAgo(root) {
+  for (const t of root.querySelectorAll('time.ago[datetime]')) {
+    const seconds = (Date.parse(t.getAttribute('datetime')) - Date.now()) / 1000
+    if (Number.isNaN(seconds)) continue
+    const [value, unit] = Math.abs(seconds) < 60 ? [seconds, 'second'] : Math.abs(seconds) < 3600 ? [seconds / 60, 'minute']
+      : Math.abs(seconds) < 86400 ? [seconds / 3600, 'hour'] : [seconds / 86400, 'day']
+    const text = relative.format(Math.round(value), unit)
+    // Only on change: the observer that calls this watches these very nodes.
+    if (t.textContent !== text) t.textContent = text
+  }
+}
+
 function markOwn(root) {
   const id = me()
   if (!id) return
@@ -65,6 +80,9 @@ function newNonce(form) {
 document.addEventListener('DOMContentLoaded', () => {
   localizeTimes(document)
   markOwn(document)
+  refreshAgo(document)
+  setInterval(() => refreshAgo(document), 30_000)
+  new MutationObserver(() => refreshAgo(document)).observe(document.querySelector('.members') ?? document.body, { childList: true, subtree: true })
   const box = scroller()
   if (box) box.scrollTop = box.scrollHeight
 
@@ -94,6 +112,13 @@ document.addEventListener('DOMContentLoaded', () => {
         e.preventDefault()
         composer.requestSubmit()
       }
+    })
+    // Tell the room we are typing, at most every 2 s while keys are pressed.
+    let lastTyping = 0
+    body.addEventListener('input', () => {
+      if (Date.now() - lastTyping < 2000 || body.value.trim() === '') return
+      lastTyping = Date.now()
+      fetch(composer.getAttribute('action').replace(/\/messages$/, '/typing'), { method: 'POST', credentials: 'same-origin' }).catch(() => {})
     })
     composer.addEventListener('htmx:after:request', (e) => {
       const status = e.detail?.ctx?.response?.status ?? 0

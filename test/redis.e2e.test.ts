@@ -1,3 +1,4 @@
+import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startChatServer, type Person } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
@@ -129,3 +130,50 @@ describe('an instance whose Redis is down', () => {
     }
   })
 })
+
+describe('presence and typing across instances', () => {
+  it('shows a member online while they have a socket on any instance, and when they were last seen after', async () => {
+    const alice = await signIn(a.url, 'alice')
+    const frank = await signIn(b.url, 'frank')
+    const slug = await alice.createRoom('Presence')
+    await frank.form(`/rooms/${slug}/join`, {})
+    const watcher = await alice.socket(slug)
+    const membersFrames = () => watcher.frames.filter((f) => f.startsWith('<ul id="members"'))
+    const franksLine = (frame: string) => /<li class="(online|offline)">(?:(?!<\/li>).)*@frank/s.exec(frame)?.[1]
+
+    const onB = await frank.socket(slug)
+    await watcher.waitFor(() => membersFrames().some((f) => franksLine(f) === 'online'), 'frank online')
+    expect(await (await alice.send(`/rooms/${slug}`)).text()).toMatch(/<li class="online">(?:(?!<\/li>).)*@frank/s)
+
+    await onB.close()
+    await watcher.waitFor(() => franksLine(membersFrames().at(-1) ?? '') === 'offline', 'frank offline')
+    expect(membersFrames().at(-1)).toMatch(/@frank<\/span> <span class="presence">last seen <time class="ago"/)
+    const sql = postgres(database.url, { max: 1 })
+    const [row] = await sql`SELECT last_seen_at FROM users WHERE login = 'frank'`
+    await sql.end()
+    expect(row?.last_seen_at).toBeInstanceOf(Date)
+    await watcher.close()
+  })
+
+  it('tells the others someone is typing, rate-limits the notices, and clears them when the message arrives', async () => {
+    const alice = await signIn(a.url, 'alice')
+    const gina = await signIn(b.url, 'gina')
+    const slug = await alice.createRoom('Typing')
+    await gina.form(`/rooms/${slug}/join`, {})
+    const onB = await gina.socket(slug)
+    const onA = await alice.socket(slug)
+    expect((await alice.form(`/rooms/${slug}/typing`, {})).status).toBe(204)
+    expect((await alice.form(`/rooms/${slug}/typing`, {})).status).toBe(429)
+    await onB.waitFor(() => onB.frames.some((f) => f.includes('alice is typing…')), 'the typing notice on B')
+    expect(onA.frames.some((f) => f.includes('is typing'))).toBe(false)
+    expect((await carolOutside(slug)).status).toBe(403)
+    await alice.post(slug, 'done typing')
+    await onB.waitFor(() => onB.frames.at(-1) === '<p id="typing" class="typing" aria-live="off" hx-swap-oob="true"></p>', 'the notice cleared')
+    await Promise.all([onA.close(), onB.close()])
+  })
+})
+
+async function carolOutside(slug: string) {
+  const carol = await signIn(a.url, 'carol-outside')
+  return carol.form(`/rooms/${slug}/typing`, {})
+}

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts'
-import type { MessageStore } from '../store/ports.ts'
+import type { MessageStore, StoredMessage } from '../store/ports.ts'
 import type { Hub } from './hub.ts'
 import { KeyedSequencer } from './sequencer.ts'
 
@@ -20,11 +20,15 @@ export class RoomFeed {
   readonly #dirty = new Set<string>()
   readonly #running = new Set<string>()
   readonly #reads = new KeyedSequencer()
+  readonly #onDelivered: (message: StoredMessage) => void
 
-  constructor({ messages, hub, log }: { messages: MessageStore; hub: Hub; log: Logger }) {
+  constructor({ messages, hub, log, onDelivered = () => {} }: {
+    messages: MessageStore; hub: Hub; log: Logger; onDelivered?: (message: StoredMessage) => void
+  }) {
     this.#messages = messages
     this.#hub = hub
     this.#log = log
+    this.#onDelivered = onDelivered
   }
 
   /**
@@ -63,7 +67,10 @@ export class RoomFeed {
           const cursor = this.#cursors.get(roomId)
           if (cursor === undefined) return
           const batch = await this.#messages.changesSince(roomId, cursor, BATCH)
-          for (const message of batch) this.#hub.deliver({ type: 'message', message })
+          for (const message of batch) {
+            this.#hub.deliver({ type: 'message', message })
+            this.#onDelivered(message)
+          }
           if (batch.length > 0) this.#cursors.set(roomId, batch.at(-1)!.rev)
           if (batch.length < BATCH) break
         }

@@ -72,6 +72,24 @@ export class Hub {
     for (const subscriber of live.subscribers) subscriber.push(frame)
   }
 
+  /** Rooms followed by a local socket. */
+  liveRooms(): string[] {
+    return [...this.#rooms.keys()]
+  }
+
+  /**
+   * Pushes markup that is not a message (member list, typing line) to a room's
+   * sockets; `render` is asked once per reader and may answer nothing for one.
+   */
+  pushToRoom(roomId: string, render: (userId: number) => string | undefined): void {
+    const byUser = new Map<number, string | undefined>()
+    for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
+      if (!byUser.has(subscriber.userId)) byUser.set(subscriber.userId, render(subscriber.userId))
+      const html = byUser.get(subscriber.userId)
+      if (html) subscriber.push({ id: '0', created: false, html })
+    }
+  }
+
   /** Closes a user's subscriptions to a room they no longer belong to. */
   evict(roomId: string, userId: number): void {
     for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {

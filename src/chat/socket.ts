@@ -5,6 +5,7 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { SLUG_PATTERN } from '../rooms/slug.ts'
 import type { RoomStore } from '../store/ports.ts'
 import { Connection } from './connection.ts'
+import type { PresenceTracker } from '../presence/tracker.ts'
 import type { RoomFeed } from './feed.ts'
 import type { Hub } from './hub.ts'
 import { isId } from './ids.ts'
@@ -18,6 +19,7 @@ export interface SocketRoutesOptions {
   chat: MessageService
   hub: Hub
   feed: RoomFeed
+  tracker: PresenceTracker
 }
 
 const REPLAY_BATCH = 500
@@ -34,7 +36,7 @@ const sinkOf = (ws: WSContext) => ({
  * Origin, membership), then the room's messages newer than `since` are
  * replayed and the room streams live.
  */
-export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed }: SocketRoutesOptions) {
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker }: SocketRoutesOptions) {
   return new Hono<AppEnv>().get(
     '/ws',
     async (c, next) => {
@@ -57,12 +59,21 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
       const socketLog = c.get('log').child({ roomId: room.id, userId: user.id })
       let connection: Connection | undefined
       let unsubscribe = () => {}
+      let counted = false
+      const gone = () => {
+        unsubscribe()
+        if (!counted) return
+        counted = false
+        tracker.disconnected(user.id).catch((err: unknown) => socketLog.warn({ err }, 'presence not updated'))
+      }
 
       return {
         onOpen(_event, ws) {
-          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: BigInt(sinceParam ?? '0'), onClose: () => unsubscribe() })
+          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: BigInt(sinceParam ?? '0'), onClose: gone })
           const live = connection
           unsubscribe = hub.subscribe(room, live)
+          counted = true
+          tracker.connected(user.id).catch((err: unknown) => socketLog.warn({ err }, 'presence not updated'))
           void (async () => {
             await feed.track(room.id)
             // Without a cursor the reader starts from now: nothing to replay.
@@ -86,7 +97,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           // Clients only listen on this socket; sends travel over HTTP.
         },
         onClose() {
-          unsubscribe()
+          gone()
           connection?.close(1000, 'closed')
         },
         onError(err) {

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { MessageService } from '../chat/service.ts'
 import { nonceFrom } from '../chat/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
-import type { RoomStore } from '../store/ports.ts'
+import type { Presence, RoomStore } from '../store/ports.ts'
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../chat/service.ts'
 import { isId } from '../chat/ids.ts'
@@ -10,12 +10,13 @@ import { isId } from '../chat/ids.ts'
 export interface RoomPageDeps {
   rooms: RoomStore
   chat: MessageService
+  presence: Presence
 }
 
 /** Renders the room page for `c.get('room')`; also how a refused plain-form post is shown to its author. */
 export async function renderRoomPage(
   c: Context<AppEnv>,
-  { rooms, chat }: RoomPageDeps,
+  { rooms, chat, presence }: RoomPageDeps,
   extra: { status?: 200 | 400 | 403 | 404 | 409 | 422; error?: string; draft?: string } = {},
 ) {
   const room = c.get('room')
@@ -25,12 +26,14 @@ export async function renderRoomPage(
     rooms.listMembers(room.id),
     chat.page(room, { before: cursor }, PAGE_SIZE + 1),
   ])
+  const online = await presence.online(members.map((m) => m.id))
   const hasOlder = page.length > PAGE_SIZE
   return c.html(
     <RoomPage
       user={signedInUser(c.get('user'))}
       room={room}
       members={members}
+      online={online}
       messages={hasOlder ? page.slice(1) : page}
       isMember={c.get('member')}
       hasOlder={hasOlder}

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { MessageService } from '../chat/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
-import type { Bus, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
@@ -13,6 +13,7 @@ export interface RoomRoutesOptions {
   users: UserStore
   chat: MessageService
   bus: Bus
+  presence: Presence
 }
 
 const MAX_ROOM_NAME = 80
@@ -20,14 +21,14 @@ const PUBLIC_ROOMS_SHOWN = 50
 const field = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '')
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 = 200) => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
     return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} />, status)
   }
-  const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string) => renderRoomPage(c, { rooms, chat }, { status, error })
+  const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string) => renderRoomPage(c, { rooms, chat, presence }, { status, error })
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
 
   app.get('/', (c) => lobby(c))
@@ -53,7 +54,7 @@ export function roomRoutes({ rooms, users, chat, bus }: RoomRoutesOptions) {
   // Matches /rooms/:room itself too.
   app.use('/rooms/:room/*', loadRoom(rooms))
 
-  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat }))
+  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat, presence }))
 
   app.post('/rooms/:room/join', async (c) => {
     const room = c.get('room')

@@ -8,15 +8,18 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { CLOSE } from '../chat/hub.ts'
-import { createHub } from '../chat/render.ts'
+import { createRealtime } from '../chat/realtime.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { cachedStores } from '../store/cached.ts'
 import { memoryBus } from '../store/memory/bus.ts'
 import { memoryCache } from '../store/memory/cache.ts'
+import { memoryPresence } from '../store/memory/presence.ts'
 import type { HealthCheck } from '../store/ports.ts'
 import { redisBus } from '../store/redis/bus.ts'
 import { redisCache } from '../store/redis/cache.ts'
 import { connectRedis } from '../store/redis/connect.ts'
+import { redisPresence } from '../store/redis/presence.ts'
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
 import { migrate } from '../store/postgres/migrate.ts'
@@ -30,6 +33,7 @@ const SESSION_SWEEP_MS = 60 * 60 * 1000
 const HEARTBEAT_MS = 30_000
 const DRAIN_MS = 3_000
 const CACHE_REPORT_MS = 60_000
+const REDIS_WAIT_MS = 3_000
 
 export interface RunningServer {
   readonly url: string
@@ -57,6 +61,9 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     throw err
   }
   const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, log, `rtc-${config.instanceId}`) : undefined
+  if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
+    log.warn({ waitedMs: REDIS_WAIT_MS }, 'starting without Redis: cache, fan-out and presence degrade until it answers')
+  }
   const cache = redis ? redisCache(redis) : memoryCache()
   const bus = redis ? redisBus(redis, log) : memoryBus()
   const stores = cachedStores(cache, {
@@ -69,7 +76,17 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
   const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
 
-  const hub = createHub()
+  const realtime = createRealtime({
+    messages: stores.messages, rooms: stores.rooms, users, bus, log,
+    presence: redis ? redisPresence(redis) : memoryPresence(),
+    typingLimiter: redis
+      ? new RateLimiterRedis({
+          storeClient: redis.commands, keyPrefix: `${config.redisPrefix}typing`, points: 1, duration: 2,
+          insuranceLimiter: new RateLimiterMemory({ points: 1, duration: 2 }),
+        })
+      : undefined,
+  })
+  const { hub } = realtime
   const app = createApp({
     config,
     log,
@@ -78,7 +95,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     rooms: stores.rooms,
     messages: stores.messages,
     bus,
-    hub,
+    realtime,
     health,
     upgradeWebSocket,
     serveStatic: serveStatic({ root: './' }),
@@ -141,6 +158,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
       clearInterval(heartbeat)
       clearInterval(cacheReport)
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      realtime.close()
       hub.closeAll(CLOSE.restart, 'server restarting')
       for (const ws of wss.clients) ws.close(CLOSE.restart, 'server restarting')
       wss.close()

@@ -24,6 +24,12 @@ export interface UserStore {
   upsertLocalUser(login: string): Promise<User>
   findUserById(id: number): Promise<User | undefined>
   findUserByLogin(login: string): Promise<User | undefined>
+  /** Records when these users were last connected (on disconnect and periodically, never per message). */
+  touchLastSeen(userIds: readonly number[], at: Date): Promise<void>
+}
+
+export interface Member extends User {
+  readonly lastSeenAt: Date | null
 }
 
 export interface SessionRecord {
@@ -74,7 +80,7 @@ export interface RoomStore {
   /** Returns false when the user was already a member. */
   addMember(roomId: string, userId: number): Promise<boolean>
   removeMember(roomId: string, userId: number): Promise<void>
-  listMembers(roomId: string): Promise<User[]>
+  listMembers(roomId: string): Promise<Member[]>
   /** The user's rooms, most recent activity first. */
   roomsOf(userId: number): Promise<RoomSummary[]>
   /** Public rooms the user has not joined, most recent activity first. */
@@ -140,9 +146,14 @@ export interface MessageStore {
 /** Something changed in a room: readers there should fetch what is new from the store. */
 export type WakeEvent = { readonly type: 'wake'; readonly roomId: string }
 export type MembershipEvent = { readonly type: 'membership'; readonly roomId: string; readonly userId: number; readonly member: boolean }
+/** Someone came online or went offline: member lists that show them are redrawn. */
+export type PresenceEvent = { readonly type: 'presence'; readonly userId: number }
+/** Someone is typing in a room. */
+export type TypingEvent = { readonly type: 'typing'; readonly roomId: string; readonly userId: number; readonly name: string }
 /** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
 export type ResyncEvent = { readonly type: 'resync' }
-export type ChatEvent = WakeEvent | MembershipEvent | ResyncEvent
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent
+export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**
  * Carries wake-ups between instances. It is a signal, never the source of
@@ -151,7 +162,7 @@ export type ChatEvent = WakeEvent | MembershipEvent | ResyncEvent
  * other instances cannot be reached.
  */
 export interface Bus {
-  publish(event: WakeEvent | MembershipEvent): Promise<void>
+  publish(event: PublishedEvent): Promise<void>
   /** Returns the unsubscribe function. */
   subscribe(handler: (event: ChatEvent) => void): () => void
 }
@@ -168,4 +179,19 @@ export interface Cache {
   put(key: string, value: string, ttlSeconds: number): Promise<void>
   /** Bumps a version number, making every key built from the old one unreachable. */
   bump(key: string): Promise<number>
+}
+
+/**
+ * Who has a live socket on any instance. Each instance renews its users'
+ * marks by heartbeat; marks expire, so the users of a crashed instance go
+ * offline within a minute.
+ */
+export interface Presence {
+  readonly backend: string
+  /** Marks the users online from this instance for the next `ttlMs`. */
+  heartbeat(userIds: readonly number[], ttlMs: number): Promise<void>
+  /** This instance no longer holds a socket of the user. */
+  leave(userId: number): Promise<void>
+  /** Which of these users are online anywhere. */
+  online(userIds: readonly number[]): Promise<Set<number>>
 }

@@ -1,12 +1,14 @@
 import { MAX_BODY_CHARS } from '../chat/validate.ts'
-import type { Room, StoredMessage, User } from '../store/ports.ts'
+import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
+import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 
 export interface RoomPageProps {
   user: User
   room: Room
-  members: readonly User[]
+  members: readonly Member[]
+  online: ReadonlySet<number>
   messages: readonly StoredMessage[]
   isMember: boolean
   /** True when more history lies before the first message shown. */
@@ -69,6 +71,7 @@ export function RoomPage(props: RoomPageProps) {
                 {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
               </div>
             </div>
+            {isMember && <TypingLine names={[]} />}
             {isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
@@ -79,7 +82,7 @@ export function RoomPage(props: RoomPageProps) {
         </div>
         <aside class="members card">
           <h2>Members</h2>
-          <ul id="members">{members.map((m) => <li><bdi>{m.name ?? m.login}</bdi> <span class="muted">@{m.login}</span></li>)}</ul>
+          <MemberList members={members} online={props.online} />
           {isMember && room.visibility === 'private' && (
             <form method="post" action={`/rooms/${room.slug}/members`}>
               <label for="add-login">Add a member by GitHub login</label>

@@ -77,10 +77,10 @@ export function postgresRooms(sql: Sql): RoomStore {
     },
 
     async listMembers(roomId) {
-      const rows = await sql<UserRow[]>`
-        SELECT u.id, u.login, u.name, u.avatar_url FROM room_members m JOIN users u ON u.id = m.user_id
+      const rows = await sql<(UserRow & { last_seen_at: Date | null })[]>`
+        SELECT u.id, u.login, u.name, u.avatar_url, u.last_seen_at FROM room_members m JOIN users u ON u.id = m.user_id
         WHERE m.room_id = ${roomId} ORDER BY lower(u.login)`
-      return rows.map(toUser)
+      return rows.map((r) => ({ ...toUser(r), lastSeenAt: r.last_seen_at }))
     },
 
     async roomsOf(userId) {

@@ -47,6 +47,11 @@ export function postgresUsers(sql: Sql): UserStore {
       return row && toUser(row)
     },
 
+    async touchLastSeen(userIds, at) {
+      if (userIds.length === 0) return
+      await sql`UPDATE users SET last_seen_at = greatest(last_seen_at, ${at}) WHERE id = ANY(${userIds as number[]})`
+    },
+
     async findUserByLogin(login: string) {
       const [row] = await sql<UserRow[]>`
         SELECT id, login, name, avatar_url FROM users WHERE lower(login) = lower(${login})`

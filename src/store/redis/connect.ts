@@ -7,6 +7,8 @@ export interface RedisClients {
   /** Subscriptions only (a subscribed connection can run nothing else). */
   readonly subscriber: Redis
   readonly prefix: string
+  /** Resolves true once both connections are ready, or false after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -37,10 +39,19 @@ export function connectRedis(url: string, prefix: string, log: Logger, name = 'r
       down = false
     })
   }
+  const isReady = (client: Redis) => client.status === 'ready'
+    ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve()))
   return {
     commands,
     subscriber,
     prefix,
+    async ready(timeoutMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+      const result = await Promise.race([Promise.all([isReady(commands), isReady(subscriber)]).then(() => true), late])
+      clearTimeout(timer)
+      return result
+    },
     async close() {
       // QUIT would wait for a Redis that may be away; nothing pending matters at shutdown.
       commands.disconnect()

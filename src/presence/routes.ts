@@ -1,0 +1,16 @@
+import { Hono } from 'hono'
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import { signedInUser, type AppEnv } from '../context.ts'
+import { requireMember } from '../rooms/access.ts'
+import type { Bus } from '../store/ports.ts'
+
+/** `POST /rooms/:room/typing`: the composer says its author is typing; at most one notice per user per limiter window. */
+export function typingRoutes({ bus, limiter }: { bus: Bus; limiter: RateLimiterAbstract }) {
+  return new Hono<AppEnv>().post('/rooms/:room/typing', requireMember, async (c) => {
+    const user = signedInUser(c.get('user'))
+    const allowed = await limiter.consume(String(user.id)).then(() => true, () => false)
+    if (!allowed) return c.body(null, 429)
+    await bus.publish({ type: 'typing', roomId: c.get('room').id, userId: user.id, name: user.name ?? user.login })
+    return c.body(null, 204)
+  })
+}

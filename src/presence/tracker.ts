@@ -1,0 +1,97 @@
+import type { Hub } from '../chat/hub.ts'
+import type { Logger } from '../log.ts'
+import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
+import { MemberList } from '../views/Members.tsx'
+import { html } from '../views/Message.tsx'
+
+export interface PresenceTrackerOptions {
+  presence: Presence
+  users: UserStore
+  rooms: RoomStore
+  hub: Hub
+  bus: Bus
+  log: Logger
+  /** How long a heartbeat keeps a user online; a crashed instance's users drop off after this. */
+  ttlMs?: number
+  heartbeatMs?: number
+  /** How often connected users' last-seen time is written to the database. */
+  lastSeenMs?: number
+}
+
+/**
+ * This instance's side of presence: counts each user's sockets here, renews
+ * their online marks, writes last-seen times, and redraws the member lists of
+ * live rooms when someone comes or goes (or a mark expires).
+ */
+export class PresenceTracker {
+  readonly #o: Required<PresenceTrackerOptions>
+  readonly #sockets = new Map<number, number>()
+  readonly #drawn = new Map<string, string>()
+  #timers: ReturnType<typeof setInterval>[] = []
+
+  constructor(options: PresenceTrackerOptions) {
+    this.#o = { ttlMs: 45_000, heartbeatMs: 15_000, lastSeenMs: 300_000, ...options }
+  }
+
+  start(): void {
+    const every = (ms: number, work: () => Promise<unknown>) => {
+      const timer = setInterval(() => void work().catch((err: unknown) => this.#o.log.warn({ err }, 'presence upkeep failed')), ms)
+      timer.unref?.()
+      this.#timers.push(timer)
+    }
+    every(this.#o.heartbeatMs, async () => {
+      await this.#o.presence.heartbeat([...this.#sockets.keys()], this.#o.ttlMs)
+      // Marks of other instances' users may have expired meanwhile.
+      for (const roomId of this.#o.hub.liveRooms()) await this.redraw(roomId)
+    })
+    every(this.#o.lastSeenMs, () => this.#o.users.touchLastSeen([...this.#sockets.keys()], new Date()))
+  }
+
+  stop(): void {
+    for (const timer of this.#timers) clearInterval(timer)
+    this.#timers = []
+  }
+
+  async connected(userId: number): Promise<void> {
+    const count = (this.#sockets.get(userId) ?? 0) + 1
+    this.#sockets.set(userId, count)
+    if (count === 1) {
+      await this.#o.presence.heartbeat([userId], this.#o.ttlMs)
+      await this.#announce(userId)
+    }
+  }
+
+  async disconnected(userId: number): Promise<void> {
+    const count = (this.#sockets.get(userId) ?? 1) - 1
+    if (count > 0) return void this.#sockets.set(userId, count)
+    this.#sockets.delete(userId)
+    await this.#o.presence.leave(userId)
+    await this.#o.users.touchLastSeen([userId], new Date())
+    await this.#announce(userId)
+  }
+
+  /** Someone's presence changed: redraw the live rooms they belong to. */
+  async changed(userId: number): Promise<void> {
+    for (const roomId of this.#o.hub.liveRooms()) {
+      if (await this.#o.rooms.isMember(roomId, userId)) await this.redraw(roomId)
+    }
+  }
+
+  /** Pushes the room's member list when it differs from the one last pushed. */
+  async redraw(roomId: string): Promise<void> {
+    const members = await this.#o.rooms.listMembers(roomId)
+    const online = await this.#o.presence.online(members.map((m) => m.id))
+    const list = html(MemberList({ members, online, oob: true }))
+    if (this.#drawn.get(roomId) === list) return
+    this.#drawn.set(roomId, list)
+    this.#o.hub.pushToRoom(roomId, () => list)
+  }
+
+  async #announce(userId: number): Promise<void> {
+    try {
+      await this.#o.bus.publish({ type: 'presence', userId })
+    } catch (err) {
+      this.#o.log.warn({ err, userId }, 'presence change not published')
+    }
+  }
+}
