@@ -66,6 +66,11 @@ describe('two people in a browser', () => {
     await bob.page.waitForURL(/\/rooms\/browser-room$/)
     for (const p of [alice.page, bob.page]) await p.locator('#conn[data-state="connected"]').waitFor()
 
+    await alice.page.locator('#members li.online', { hasText: '@bob' }).waitFor()
+    await bob.page.locator('#composer textarea').type('hi al')
+    await alice.page.locator('#typing', { hasText: 'bob is typing…' }).waitFor()
+    await bob.page.locator('#composer textarea').fill('')
+
     const composer = alice.page.locator('#composer textarea')
     await composer.fill('hello bob')
     await composer.press('Enter')
