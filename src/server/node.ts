@@ -5,35 +5,15 @@ import type { AddressInfo } from 'node:net'
 import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { createApp } from '../app.ts'
-import type { Config } from '../config.ts'
 import { CLOSE } from '../chat/hub.ts'
-import { createRealtime } from '../chat/realtime.ts'
+import type { Config } from '../config.ts'
 import { createLogger, type Logger } from '../log.ts'
-import { cachedStores } from '../store/cached.ts'
-import { memoryBus } from '../store/memory/bus.ts'
-import { memoryCache } from '../store/memory/cache.ts'
-import { memoryPresence } from '../store/memory/presence.ts'
-import type { HealthCheck } from '../store/ports.ts'
-import { redisBus } from '../store/redis/bus.ts'
-import { redisCache } from '../store/redis/cache.ts'
-import { connectRedis } from '../store/redis/connect.ts'
-import { redisPresence } from '../store/redis/presence.ts'
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
-import { openDatabase } from '../store/postgres/connect.ts'
-import { postgresMessages } from '../store/postgres/messages.ts'
-import { migrate } from '../store/postgres/migrate.ts'
-import { postgresRooms } from '../store/postgres/rooms.ts'
-import { postgresSessions } from '../store/postgres/sessions.ts'
-import { postgresUsers } from '../store/postgres/users.ts'
+import { composeApp } from './compose.ts'
 
 /** Frames larger than this close the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024
-const SESSION_SWEEP_MS = 60 * 60 * 1000
 const HEARTBEAT_MS = 30_000
 const DRAIN_MS = 3_000
-const CACHE_REPORT_MS = 60_000
-const REDIS_WAIT_MS = 3_000
 
 export interface RunningServer {
   readonly url: string
@@ -43,7 +23,6 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** The Node composition root: builds every adapter from config, then the app, then the server. */
 export interface NodeOptions {
   /** How often sockets are pinged; one silent for a whole interval is dropped. */
   heartbeatMs?: number
@@ -51,55 +30,12 @@ export interface NodeOptions {
   cacheReportMs?: number
 }
 
+/** Serves the composed app on Node, with `ws` for WebSockets (frames over 64 KiB close with 1009) and a ping heartbeat. */
 export async function startNode(config: Config, log: Logger = createLogger(config.logLevel), options: NodeOptions = {}): Promise<RunningServer> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
-  try {
-    const applied = await migrate(db.sql)
-    if (applied.length) log.info({ versions: applied }, 'database migrated')
-  } catch (err) {
-    await db.close()
-    throw err
-  }
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, log, `rtc-${config.instanceId}`) : undefined
-  if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
-    log.warn({ waitedMs: REDIS_WAIT_MS }, 'starting without Redis: cache, fan-out and presence degrade until it answers')
-  }
-  const cache = redis ? redisCache(redis) : memoryCache()
-  const bus = redis ? redisBus(redis, log) : memoryBus()
-  const stores = cachedStores(cache, {
-    users: postgresUsers(db.sql),
-    sessions: postgresSessions(db.sql),
-    rooms: postgresRooms(db.sql),
-    messages: postgresMessages(db.sql),
-  }, log)
-  const { users, sessions } = stores
-  const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
-  if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
-
-  const realtime = createRealtime({
-    messages: stores.messages, rooms: stores.rooms, users, bus, log,
-    presence: redis ? redisPresence(redis) : memoryPresence(),
-    typingLimiter: redis
-      ? new RateLimiterRedis({
-          storeClient: redis.commands, keyPrefix: `${config.redisPrefix}typing`, points: 1, duration: 2,
-          insuranceLimiter: new RateLimiterMemory({ points: 1, duration: 2 }),
-        })
-      : undefined,
+  const composed = await composeApp(config, log, {
+    upgradeWebSocket, serveStatic: serveStatic({ root: './' }), cacheReportMs: options.cacheReportMs,
   })
-  const { hub } = realtime
-  const app = createApp({
-    config,
-    log,
-    users,
-    sessions,
-    rooms: stores.rooms,
-    messages: stores.messages,
-    bus,
-    realtime,
-    health,
-    upgradeWebSocket,
-    serveStatic: serveStatic({ root: './' }),
-  })
+  const { app } = composed
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
   const tls = config.tls && {
@@ -131,19 +67,12 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
   }, options.heartbeatMs ?? HEARTBEAT_MS)
   heartbeat.unref()
 
-  const cacheReport = setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), options.cacheReportMs ?? CACHE_REPORT_MS)
-  cacheReport.unref()
-
-  const sweep = setInterval(() => {
-    sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
-  }, SESSION_SWEEP_MS)
-  sweep.unref()
-
   log.info({
     url,
     publicUrl: config.publicUrl,
     instanceId: config.instanceId,
-    backends: { users: db.backend, sessions: db.backend, rooms: db.backend, messages: db.backend, cache: cache.backend, bus: redis ? 'redis' : 'memory', presence: redis ? 'redis' : 'memory' },
+    runtime: `node ${process.version}`,
+    backends: composed.backends,
     githubSignIn: config.github !== undefined,
     localSignIn: config.localLogin,
   }, 'rtc started')
@@ -154,12 +83,9 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     port,
     log,
     close: () => (closing ??= (async () => {
-      clearInterval(sweep)
       clearInterval(heartbeat)
-      clearInterval(cacheReport)
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      realtime.close()
-      hub.closeAll(CLOSE.restart, 'server restarting')
+      composed.closeSockets()
       for (const ws of wss.clients) ws.close(CLOSE.restart, 'server restarting')
       wss.close()
       // Requests in flight get a few seconds to finish; connections that never sent one (browsers
@@ -169,8 +95,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
       const drainDeadline = setTimeout(() => http.closeAllConnections?.(), DRAIN_MS)
       await stopped
       clearTimeout(drainDeadline)
-      await redis?.close()
-      await db.close()
+      await composed.close()
       log.info('rtc stopped')
     })()),
   }

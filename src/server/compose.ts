@@ -1,0 +1,111 @@
+import type { MiddlewareHandler } from 'hono'
+import type { UpgradeWebSocket } from 'hono/ws'
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
+import { createApp } from '../app.ts'
+import { CLOSE } from '../chat/hub.ts'
+import { createRealtime } from '../chat/realtime.ts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../log.ts'
+import { cachedStores } from '../store/cached.ts'
+import { memoryBus } from '../store/memory/bus.ts'
+import { memoryCache } from '../store/memory/cache.ts'
+import { memoryPresence } from '../store/memory/presence.ts'
+import type { HealthCheck } from '../store/ports.ts'
+import { openDatabase } from '../store/postgres/connect.ts'
+import { postgresMessages } from '../store/postgres/messages.ts'
+import { migrate } from '../store/postgres/migrate.ts'
+import { postgresRooms } from '../store/postgres/rooms.ts'
+import { postgresSessions } from '../store/postgres/sessions.ts'
+import { postgresUsers } from '../store/postgres/users.ts'
+import { redisBus } from '../store/redis/bus.ts'
+import { redisCache } from '../store/redis/cache.ts'
+import { connectRedis } from '../store/redis/connect.ts'
+import { redisPresence } from '../store/redis/presence.ts'
+
+const SESSION_SWEEP_MS = 60 * 60 * 1000
+const CACHE_REPORT_MS = 60_000
+const REDIS_WAIT_MS = 3_000
+
+export interface RuntimeParts {
+  upgradeWebSocket: UpgradeWebSocket
+  serveStatic: MiddlewareHandler
+  /** How often the cache's hit rates are logged. */
+  cacheReportMs?: number
+}
+
+/**
+ * The composition root both runtimes share: builds every adapter from config,
+ * then the app. The runtime entry serves `app.fetch` and calls `close()` last.
+ */
+export async function composeApp(config: Config, log: Logger, runtime: RuntimeParts) {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const applied = await migrate(db.sql)
+    if (applied.length) log.info({ versions: applied }, 'database migrated')
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, log, `rtc-${config.instanceId}`) : undefined
+  if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
+    log.warn({ waitedMs: REDIS_WAIT_MS }, 'starting without Redis: cache, fan-out and presence degrade until it answers')
+  }
+  const cache = redis ? redisCache(redis) : memoryCache()
+  const bus = redis ? redisBus(redis, log) : memoryBus()
+  const stores = cachedStores(cache, {
+    users: postgresUsers(db.sql),
+    sessions: postgresSessions(db.sql),
+    rooms: postgresRooms(db.sql),
+    messages: postgresMessages(db.sql),
+  }, log)
+  const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
+  if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
+
+  const realtime = createRealtime({
+    messages: stores.messages, rooms: stores.rooms, users: stores.users, bus, log,
+    presence: redis ? redisPresence(redis) : memoryPresence(),
+    typingLimiter: redis
+      ? new RateLimiterRedis({
+          storeClient: redis.commands, keyPrefix: `${config.redisPrefix}typing`, points: 1, duration: 2,
+          insuranceLimiter: new RateLimiterMemory({ points: 1, duration: 2 }),
+        })
+      : undefined,
+  })
+  const app = createApp({
+    config, log, bus, realtime, health,
+    users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
+    upgradeWebSocket: runtime.upgradeWebSocket,
+    serveStatic: runtime.serveStatic,
+  })
+
+  const timers = [
+    setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), runtime.cacheReportMs ?? CACHE_REPORT_MS),
+    setInterval(() => {
+      stores.sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
+    }, SESSION_SWEEP_MS),
+  ]
+  for (const timer of timers) (timer as { unref?: () => void }).unref?.()
+
+  if (config.cassandra) log.warn('CASSANDRA_CONTACT_POINTS is set, but this version keeps messages in PostgreSQL')
+
+  return {
+    app,
+    realtime,
+    /** For the start-up line: what serves each role. */
+    backends: {
+      users: db.backend, sessions: db.backend, rooms: db.backend, messages: db.backend,
+      cache: cache.backend, bus: redis ? 'redis' : 'memory', presence: redis ? 'redis' : 'memory',
+    },
+    /** Tells sockets to come back (1012), then closes what was opened. Call after the server stops accepting. */
+    closeSockets() {
+      realtime.close()
+      realtime.hub.closeAll(CLOSE.restart, 'server restarting')
+    },
+    async close() {
+      for (const timer of timers) clearInterval(timer)
+      await redis?.close()
+      await db.close()
+    },
+  }
+}
