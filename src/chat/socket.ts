@@ -7,7 +7,7 @@ import type { RoomStore } from '../store/ports.ts'
 import { Connection } from './connection.ts'
 import type { PresenceTracker } from '../presence/tracker.ts'
 import type { RoomFeed } from './feed.ts'
-import type { Hub } from './hub.ts'
+import { CLOSE, type Hub } from './hub.ts'
 import { isId } from './ids.ts'
 import { renderReplay } from './render.ts'
 import type { MessageService } from './service.ts'
@@ -23,6 +23,8 @@ export interface SocketRoutesOptions {
 }
 
 const REPLAY_BATCH = 500
+/** Frames larger than this close the socket with 1009. Node's `ws` enforces it before buffering (maxPayload); this covers Deno. */
+export const MAX_FRAME_BYTES = 64 * 1024
 
 /** How the connection sees a runtime's socket; `raw` is `ws` on Node and a WebSocket on Deno, both with bufferedAmount. */
 const sinkOf = (ws: WSContext) => ({
@@ -93,8 +95,11 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             live.close(1011, 'could not load messages; reconnecting')
           })
         },
-        onMessage() {
-          // Clients only listen on this socket; sends travel over HTTP.
+        onMessage(event, ws) {
+          // Clients only listen on this socket; sends travel over HTTP. Anything sent is dropped, but size is policed.
+          const data = event.data as string | ArrayBuffer | Blob
+          const size = typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data instanceof Blob ? data.size : data.byteLength
+          if (size > MAX_FRAME_BYTES) ws.close(CLOSE.tooBig, 'frame too large')
         },
         onClose() {
           gone()

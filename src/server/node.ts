@@ -6,12 +6,11 @@ import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CLOSE } from '../chat/hub.ts'
+import { MAX_FRAME_BYTES } from '../chat/socket.ts'
 import type { Config } from '../config.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { composeApp } from './compose.ts'
 
-/** Frames larger than this close the socket with 1009. */
-export const MAX_FRAME_BYTES = 64 * 1024
 const HEARTBEAT_MS = 30_000
 const DRAIN_MS = 3_000
 

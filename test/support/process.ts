@@ -9,11 +9,18 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>
 }
 
-const ENTRY = ['--import', 'tsx', 'src/main.ts']
+/** How each runtime starts the app from source. */
+export const ENTRIES = {
+  node: [process.execPath, '--import', 'tsx', 'src/main.ts'],
+  deno: ['node_modules/.bin/deno', 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', 'src/deno.ts'],
+} as const
 
-/** Runs `src/main.ts` with exactly this environment (plus PATH), as a real process. */
-export function runMain(env: Record<string, string>): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ENTRY, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export type Runtime = keyof typeof ENTRIES
+
+/** Runs the app's entry with exactly this environment (plus PATH), as a real process. */
+export function runMain(env: Record<string, string>, runtime: Runtime = 'node'): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<number | null> } {
+  const [command, ...args] = ENTRIES[runtime]
+  const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const stdout: string[] = []
   const stderr: string[] = []
   child.stdout!.on('data', (d: Buffer) => stdout.push(...d.toString().split('\n').filter(Boolean)))
@@ -23,8 +30,8 @@ export function runMain(env: Record<string, string>): { child: ChildProcess; std
 }
 
 /** Starts the server on a random loopback port and waits for its start-up line. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env })
+export async function startServerProcess(env: Record<string, string>, runtime: Runtime = 'node', timeoutMs = 60_000): Promise<ServerProcess> {
+  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, runtime)
   const started = Date.now()
   let url: string | undefined
   while (!url) {
@@ -39,6 +46,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     url, child, stdout, stderr,
     async stop(signal = 'SIGTERM') {
       const t = Date.now()
+      if (child.exitCode !== null) return { code: child.exitCode, ms: 0 }
       child.kill(signal)
       const code = await exited
       return { code, ms: Date.now() - t }
