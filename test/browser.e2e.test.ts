@@ -1,10 +1,10 @@
-import { createServer } from 'node:net'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.ts'
 import { startNode, type RunningServer } from '../src/server/node.ts'
 import { launchChromium } from './support/browser.ts'
 import { capturedLogger } from './support/logs.ts'
+import { freePort } from './support/ports.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
 let database: TestDatabase
@@ -13,12 +13,6 @@ let server: RunningServer
 let port: number
 let base: string
 
-const freePort = () => new Promise<number>((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as { port: number }
-    probe.close(() => resolve(port))
-  })
-})
 
 const start = () => startNode(
   loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn' }),

@@ -13,14 +13,16 @@ export interface ServerProcess {
 export const ENTRIES = {
   node: [process.execPath, '--import', 'tsx', 'src/main.ts'],
   deno: ['node_modules/.bin/deno', 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', 'src/deno.ts'],
+  /** The built app, as the Dockerfile's CMD runs it. */
+  dist: [process.execPath, 'dist/main.js'],
 } as const
 
 export type Runtime = keyof typeof ENTRIES
 
 /** Runs the app's entry with exactly this environment (plus PATH), as a real process. */
-export function runMain(env: Record<string, string>, runtime: Runtime = 'node'): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<number | null> } {
+export function runMain(env: Record<string, string>, runtime: Runtime = 'node', cwd?: string): { child: ChildProcess; stdout: string[]; stderr: string[]; exited: Promise<number | null> } {
   const [command, ...args] = ENTRIES[runtime]
-  const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const stdout: string[] = []
   const stderr: string[] = []
   child.stdout!.on('data', (d: Buffer) => stdout.push(...d.toString().split('\n').filter(Boolean)))
@@ -30,8 +32,8 @@ export function runMain(env: Record<string, string>, runtime: Runtime = 'node'):
 }
 
 /** Starts the server on a random loopback port and waits for its start-up line. */
-export async function startServerProcess(env: Record<string, string>, runtime: Runtime = 'node', timeoutMs = 60_000): Promise<ServerProcess> {
-  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, runtime)
+export async function startServerProcess(env: Record<string, string>, runtime: Runtime = 'node', { cwd, timeoutMs = 60_000 }: { cwd?: string; timeoutMs?: number } = {}): Promise<ServerProcess> {
+  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, runtime, cwd)
   const started = Date.now()
   let url: string | undefined
   while (!url) {

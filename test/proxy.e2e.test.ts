@@ -1,0 +1,187 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createdIdsIn, startChatServer } from './support/chat.ts'
+import { launchChromium } from './support/browser.ts'
+import { httpsRequest, httpsSignIn } from './support/https.ts'
+import { freePort } from './support/ports.ts'
+import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
+
+type Server = Awaited<ReturnType<typeof startChatServer>>
+
+let database: TestDatabase
+let redis: Awaited<ReturnType<typeof testRedisPrefix>>
+beforeAll(async () => {
+  database = await createTestDatabase()
+  redis = await testRedisPrefix()
+})
+afterAll(async () => {
+  await database?.drop()
+  await redis?.cleanup()
+})
+
+/** A WebSocket over TLS trusting `ca`; resolves when open, rejects with the refusal's status. */
+function wss(url: string, ca: string, headers: Record<string, string>): Promise<{ ws: WebSocket; frames: string[]; closed: Promise<number> }> {
+  const ws = new WebSocket(url, { headers, ca })
+  const frames: string[] = []
+  ws.on('message', (d) => frames.push(d.toString()))
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, frames, closed }))
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })))
+    ws.once('error', reject)
+  })
+}
+
+const until = async (check: () => boolean | Promise<boolean>, what: string, ms = 15_000) => {
+  const start = Date.now()
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
+  let caddy: ChildProcess
+  let caddyHome: string
+  let base: string
+  let ca: string
+  let apps: Server[] = []
+  const caddyLog: string[] = []
+
+  beforeAll(async () => {
+    if (!existsSync('/usr/bin/caddy')) throw new Error('Caddy is needed for the proxy tests and is missing: apt-get install caddy (bash .ci/run does it)')
+    const [httpsPort, httpPort] = [await freePort(), await freePort()]
+    base = `https://localhost:${httpsPort}`
+    apps = await Promise.all([1, 2].map((n) => startChatServer({
+      DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: String(10 + n), PUBLIC_URL: base,
+    })))
+    caddyHome = await mkdtemp(join(tmpdir(), 'rtc-caddy-'))
+    caddy = spawn('caddy', ['run', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
+      env: {
+        PATH: process.env.PATH, HOME: caddyHome, XDG_DATA_HOME: caddyHome, XDG_CONFIG_HOME: caddyHome,
+        SITE_ADDRESS: 'localhost', CADDY_TLS: 'internal', CADDY_ADMIN: 'off',
+        CADDY_HTTPS_PORT: String(httpsPort), CADDY_HTTP_PORT: String(httpPort),
+        UPSTREAM_MODE: 'static', UPSTREAMS: apps.map((a) => `127.0.0.1:${a.port}`).join(' '),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    caddy.stderr!.on('data', (d: Buffer) => caddyLog.push(d.toString()))
+    const root = join(caddyHome, 'caddy', 'pki', 'authorities', 'local', 'root.crt')
+    await until(() => existsSync(root), `Caddy's local CA (log: ${caddyLog.join('').slice(-500)})`)
+    ca = await readFile(root, 'utf8')
+    await until(async () => (await httpsRequest(`${base}/healthz`, ca).catch(() => ({ status: 0 }))).status === 200, 'Caddy to answer')
+  })
+  afterAll(async () => {
+    caddy?.kill('SIGTERM')
+    await Promise.all(apps.map((a) => a.close()))
+    if (caddyHome) await rm(caddyHome, { recursive: true, force: true })
+  })
+
+  it('serves the page over HTTPS with its security headers, and a Secure __Host- session', async () => {
+    const page = await httpsRequest(`${base}/login`, ca)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Sign in to rtc')
+    expect(page.headers['strict-transport-security']).toMatch(/max-age=31536000/)
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'")
+    expect(page.headers.server).toBeUndefined()
+    expect(await httpsSignIn(base, ca, 'ada')).toMatch(/^__Host-rtc_session=/)
+  })
+
+  it('carries a chat over WSS, across two app instances balanced by Caddy', async () => {
+    const ada = await httpsSignIn(base, ca, 'ada')
+    const ben = await httpsSignIn(base, ca, 'ben')
+    const form = (cookie: string, path: string, fields: Record<string, string>, htmx = false) => httpsRequest(`${base}${path}`, ca, {
+      method: 'POST', body: new URLSearchParams(fields).toString(),
+      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded', ...(htmx ? { 'hx-request': 'true' } : {}) },
+    })
+    const created = await form(ada, '/rooms', { name: 'Through Caddy' })
+    const slug = String(created.headers.location).replace('/rooms/', '')
+    await form(ben, `/rooms/${slug}/join`, {})
+    const sockets = await Promise.all([ada, ben, ada, ben].map((cookie) =>
+      wss(`${base.replace('https', 'wss')}/ws?room=${slug}`, ca, { cookie, origin: base })))
+    const sent: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const res = await form(i % 2 ? ben : ada, `/rooms/${slug}/messages`, { body: `via caddy ${i}`, nonce: crypto.randomUUID() }, true)
+      sent.push(/data-key="(\d+)"/.exec(res.text)![1]!)
+    }
+    for (const s of sockets) await until(() => s.frames.flatMap(createdIdsIn).length >= 10, 'ten messages on every socket')
+    for (const s of sockets) expect(s.frames.flatMap(createdIdsIn)).toEqual(sent)
+    for (const app of apps) expect(app.logs.lines.filter((l) => l.includes('"path":"/ws"')).length, 'both instances hold sockets').toBeGreaterThan(0)
+    for (const s of sockets) s.ws.close()
+  })
+
+  it('still refuses cross-site and foreign-Origin requests behind the proxy', async () => {
+    const cookie = await httpsSignIn(base, ca, 'cat')
+    const evil = await httpsRequest(`${base}/rooms`, ca, {
+      method: 'POST', body: 'name=x', headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(evil.status).toBe(403)
+    const crossSite = await httpsRequest(`${base}/logout`, ca, {
+      method: 'POST', headers: { cookie, 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(crossSite.status).toBe(403)
+    await expect(wss(`${base.replace('https', 'wss')}/ws?room=x`, ca, { cookie, origin: 'https://evil.example' })).rejects.toMatchObject({ status: 403 })
+  })
+
+  it('works in a real browser over HTTPS and WSS', async () => {
+    const chromium = await launchChromium()
+    try {
+      const page = await (await chromium.browser.newContext({ ignoreHTTPSErrors: true })).newPage()
+      await page.goto(`${base}/login`)
+      await page.fill('input[name="login"]', 'dot')
+      await page.click('form.local button')
+      await page.fill('#room-name', 'Secure room')
+      await page.click('form[action="/rooms"] button')
+      await page.locator('#conn[data-state="connected"]').waitFor()
+      await page.locator('#composer textarea').fill('over wss')
+      await page.locator('#composer textarea').press('Enter')
+      await page.locator('#messages article', { hasText: 'over wss' }).waitFor()
+    } finally {
+      await chromium.close()
+    }
+  })
+})
+
+describe('the app\'s own TLS from tls/', () => {
+  let server: Server
+  let base: string
+  let cert: string
+  const names = { cert: `test-${process.pid}.pem`, key: `test-${process.pid}-key.pem` }
+
+  beforeAll(async () => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', `tls/${names.key}`, '-out', `tls/${names.cert}`], { stdio: 'ignore' })
+    cert = await readFile(`tls/${names.cert}`, 'utf8')
+    const port = await freePort()
+    base = `https://localhost:${port}`
+    server = await startChatServer({ DATABASE_URL: database.url, PORT: String(port), PUBLIC_URL: base, TLS_CERT: names.cert, TLS_PRIVKEY: names.key })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await Promise.all([unlink(`tls/${names.cert}`), unlink(`tls/${names.key}`)].map((p) => p.catch(() => {})))
+  })
+
+  it('serves HTTPS and WSS itself with the certificate it was given', async () => {
+    expect(server.url.startsWith('https://')).toBe(true)
+    expect((await httpsRequest(`${base}/healthz`, cert)).status).toBe(200)
+    const cookie = await httpsSignIn(base, cert, 'eve')
+    expect(cookie).toMatch(/^__Host-rtc_session=/)
+    const created = await httpsRequest(`${base}/rooms`, cert, {
+      method: 'POST', body: 'name=Own+TLS', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    const slug = String(created.headers.location).replace('/rooms/', '')
+    const s = await wss(`wss://localhost:${new URL(base).port}/ws?room=${slug}`, cert, { cookie, origin: base })
+    await httpsRequest(`${base}/rooms/${slug}/messages`, cert, {
+      method: 'POST', body: new URLSearchParams({ body: 'encrypted', nonce: crypto.randomUUID() }).toString(),
+      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+    })
+    await until(() => s.frames.some((f) => f.includes('encrypted')), 'the message over WSS')
+    s.ws.close()
+  })
+})

@@ -1,0 +1,32 @@
+import { request } from 'node:https'
+
+export interface HttpsAnswer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+}
+
+/** A request over HTTPS trusting only `ca` (Caddy's local CA, or a throwaway certificate). */
+export function httpsRequest(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, ca }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => { text += d })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
+    })
+    req.on('error', reject)
+    req.end(init.body)
+  })
+}
+
+/** Signs in locally over HTTPS and answers the session cookie. */
+export async function httpsSignIn(base: string, ca: string, login: string): Promise<string> {
+  const res = await httpsRequest(`${base}/auth/local`, ca, {
+    method: 'POST', body: new URLSearchParams({ login }).toString(),
+    headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+  })
+  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]
+  if (res.status !== 303 || !cookie) throw new Error(`sign-in over HTTPS failed: ${res.status} ${res.text.slice(0, 200)}`)
+  return cookie.split(';')[0]!
+}
