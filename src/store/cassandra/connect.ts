@@ -1,0 +1,96 @@
+import cassandra from 'cassandra-driver'
+import type { Logger } from '../../log.ts'
+
+const { Client, policies, types } = cassandra
+
+export interface CassandraOptions {
+  contactPoints: readonly string[]
+  localDc: string
+  keyspace: string
+  /** `1` (SimpleStrategy, one replica) or `dc1:3,dc2:3` (NetworkTopologyStrategy). */
+  replication: string
+  /** `one`, `local_quorum`, `quorum`… */
+  consistency: string
+}
+
+export type CassandraClient = InstanceType<typeof Client>
+
+/** The keyspace's replication map, from config. */
+export function replicationOf(spec: string): Record<string, string> {
+  if (/^\d+$/.test(spec)) return { class: 'SimpleStrategy', replication_factor: spec }
+  const map: Record<string, string> = { class: 'NetworkTopologyStrategy' }
+  for (const part of spec.split(',')) {
+    const [dc, factor] = part.split(':').map((s) => s.trim())
+    if (!dc || !factor || !/^\d+$/.test(factor)) throw new Error(`replication "${spec}" must be a number or dc:factor,dc:factor`)
+    map[dc] = factor
+  }
+  return map
+}
+
+export function consistencyOf(name: string): number {
+  const level = (types.consistencies as unknown as Record<string, number>)[name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())]
+  if (level === undefined) throw new Error(`unknown consistency level "${name}"`)
+  return level
+}
+
+const cql = (strings: TemplateStringsArray) => strings.join('')
+
+/** Tables of the message store; each statement is safe to run again. */
+export const SCHEMA = [
+  cql`CREATE TABLE IF NOT EXISTS messages (
+    room_id bigint, bucket int, id bigint,
+    author_id bigint, author_login text, author_name text, nonce text, body text,
+    created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp,
+    PRIMARY KEY ((room_id, bucket), id)
+  ) WITH CLUSTERING ORDER BY (id DESC)`,
+  // One row per creation, edit or delete, in the bucket of its rev: what a reader replays.
+  cql`CREATE TABLE IF NOT EXISTS changes (
+    room_id bigint, bucket int, rev bigint, id bigint,
+    PRIMARY KEY ((room_id, bucket), rev)
+  ) WITH CLUSTERING ORDER BY (rev ASC)`,
+  cql`CREATE TABLE IF NOT EXISTS room_state (room_id bigint PRIMARY KEY, first_bucket int, last_id bigint)`,
+  // The lease that orders a room's writes; it expires by itself if its holder dies.
+  cql`CREATE TABLE IF NOT EXISTS room_locks (room_id bigint PRIMARY KEY, owner text)`,
+  // Idempotent sends across instances: an (author, nonce) names one message for 30 days.
+  cql`CREATE TABLE IF NOT EXISTS nonces (author_id bigint, nonce text, room_id bigint, id bigint,
+    PRIMARY KEY ((author_id, nonce))) WITH default_time_to_live = 2592000`,
+]
+
+/**
+ * Connects, waiting with backoff until Cassandra answers (in compose it starts
+ * last and slowly), then applies the keyspace and schema.
+ */
+export async function connectCassandra(options: CassandraOptions, log: Logger, { attempts = 30 } = {}): Promise<CassandraClient> {
+  const consistency = consistencyOf(options.consistency)
+  const make = (keyspace?: string) => new Client({
+    contactPoints: [...options.contactPoints],
+    localDataCenter: options.localDc,
+    ...(keyspace ? { keyspace } : {}),
+    policies: { retry: new policies.retry.IdempotenceAwareRetryPolicy(new policies.retry.RetryPolicy()) },
+    queryOptions: { consistency, serialConsistency: types.consistencies.localSerial, prepare: true },
+    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+  })
+  for (let attempt = 1; ; attempt++) {
+    const bootstrap = make()
+    try {
+      await bootstrap.connect()
+      await bootstrap.execute(`CREATE KEYSPACE IF NOT EXISTS ${options.keyspace} WITH replication = ${toCqlMap(replicationOf(options.replication))}`)
+      await bootstrap.shutdown()
+      break
+    } catch (err) {
+      await bootstrap.shutdown().catch(() => {})
+      if (attempt >= attempts) throw err
+      const wait = Math.min(500 * 2 ** (attempt - 1), 10_000)
+      log.warn({ attempt, waitMs: wait, contactPoints: options.contactPoints, err: { message: (err as Error).message } }, 'waiting for Cassandra')
+      await new Promise((r) => setTimeout(r, wait))
+    }
+  }
+  const client = make(options.keyspace)
+  await client.connect()
+  for (const statement of SCHEMA) await client.execute(statement)
+  return client
+}
+
+function toCqlMap(map: Record<string, string>): string {
+  return `{${Object.entries(map).map(([k, v]) => `'${k}': ${/^\d+$/.test(v) ? v : `'${v}'`}`).join(', ')}}`
+}
