@@ -23,13 +23,14 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '9000', HOST: '::', PUBLIC_URL: 'https://chat.example.org', DATABASE_URL: 'postgres://u@db:5432/rtc',
       REDIS_URL: 'redis://cache:6379', CASSANDRA_CONTACT_POINTS: 'c1, c2', CASSANDRA_LOCAL_DC: 'dc1', CASSANDRA_KEYSPACE: 'chat',
+      CASSANDRA_REPLICATION: 'dc1:3',
       DATA_DIR: '/var/lib/rtc', LOG_LEVEL: 'warn', CLIENT_ID: 'id', CLIENT_SECRET: 'secret', TLS_CERT: 'localhost.pem',
       TLS_PRIVKEY: 'localhost-key.pem', INSTANCE_ID: '7', REDIS_PREFIX: 'chat:',
     })
     expect(config).toMatchObject({
       port: 9000, host: '::', publicUrl: 'https://chat.example.org', secureCookies: true,
       databaseUrl: 'postgres://u@db:5432/rtc', redisUrl: 'redis://cache:6379',
-      cassandra: { contactPoints: ['c1', 'c2'], localDc: 'dc1', keyspace: 'chat' }, dataDir: '/var/lib/rtc', logLevel: 'warn',
+      cassandra: { contactPoints: ['c1', 'c2'], localDc: 'dc1', keyspace: 'chat', replication: 'dc1:3', consistency: 'local_quorum' }, dataDir: '/var/lib/rtc', logLevel: 'warn',
       github: { clientId: 'id', clientSecret: 'secret' }, tls: { certFile: 'tls/localhost.pem', keyFile: 'tls/localhost-key.pem' },
       instanceId: 7, redisPrefix: 'chat:',
     })
@@ -50,10 +51,18 @@ describe('loadConfig', () => {
     [{ TLS_CERT: '../etc/cert.pem', TLS_PRIVKEY: 'k.pem' }, 'config: TLS_CERT must name a file inside tls/'],
     [{ LOCAL_LOGIN: 'maybe' }, 'config: LOCAL_LOGIN must be true or false'],
     [{ INSTANCE_ID: '1024' }, 'config: INSTANCE_ID must be an integer from 0 to 1023'],
+    [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_KEYSPACE: 'Bad-Name' }, 'config: CASSANDRA_KEYSPACE must be a lowercase name'],
+    [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_REPLICATION: 'three' }, 'config: CASSANDRA_REPLICATION must be a replica count'],
+    [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_CONSISTENCY: 'most' }, 'config: CASSANDRA_CONSISTENCY must be one of'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     const text = problem(env)
     expect(text.startsWith(message)).toBe(true)
     expect(text).not.toContain('\n')
+  })
+
+  it('uses consistency ONE for a single replica and LOCAL_QUORUM otherwise', () => {
+    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c' }).cassandra).toMatchObject({ replication: '1', consistency: 'one' })
+    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_REPLICATION: 'dc1:3,dc2:3' }).cassandra).toMatchObject({ consistency: 'local_quorum' })
   })
 
   it('never echoes a secret back in its message', () => {

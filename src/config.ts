@@ -17,7 +17,14 @@ export interface Config {
   readonly redisUrl: string | undefined
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share a server. */
   readonly redisPrefix: string
-  readonly cassandra: Readonly<{ contactPoints: readonly string[]; localDc: string; keyspace: string }> | undefined
+  readonly cassandra: Readonly<{
+    contactPoints: readonly string[]
+    localDc: string
+    keyspace: string
+    /** `1` for SimpleStrategy with one replica, or `dc1:3,dc2:3` for NetworkTopologyStrategy. */
+    replication: string
+    consistency: string
+  }> | undefined
   readonly logLevel: LogLevel
   readonly github: Readonly<{ clientId: string; clientSecret: string }> | undefined
   readonly localLogin: boolean
@@ -96,6 +103,31 @@ function tlsFile(name: string, value: string): string {
   return `tls/${value}`
 }
 
+const CONSISTENCIES = ['one', 'two', 'three', 'quorum', 'local_quorum', 'each_quorum', 'all', 'local_one']
+
+function cassandraConfig(env: Env, contactPoints: string[]): NonNullable<Config['cassandra']> {
+  const keyspace = text(env, 'CASSANDRA_KEYSPACE') ?? 'rtc'
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) {
+    throw new ConfigError('CASSANDRA_KEYSPACE', `must be a lowercase name of up to 48 letters, digits or _ (got "${keyspace}")`)
+  }
+  const replication = text(env, 'CASSANDRA_REPLICATION') ?? '1'
+  if (!/^(\d+|[\w.-]+:\d+(\s*,\s*[\w.-]+:\d+)*)$/.test(replication)) {
+    throw new ConfigError('CASSANDRA_REPLICATION', `must be a replica count (SimpleStrategy) or dc:count,dc:count (got "${replication}")`)
+  }
+  // One replica needs no quorum; several default to a quorum in the local datacenter.
+  const consistency = (text(env, 'CASSANDRA_CONSISTENCY') ?? (replication === '1' ? 'one' : 'local_quorum')).toLowerCase()
+  if (!CONSISTENCIES.includes(consistency)) {
+    throw new ConfigError('CASSANDRA_CONSISTENCY', `must be one of ${CONSISTENCIES.join(', ')} (got "${consistency}")`)
+  }
+  return Object.freeze({
+    contactPoints: Object.freeze(contactPoints),
+    localDc: text(env, 'CASSANDRA_LOCAL_DC') ?? 'datacenter1',
+    keyspace,
+    replication,
+    consistency,
+  })
+}
+
 function redisPrefix(env: Env): string {
   const raw = text(env, 'REDIS_PREFIX') ?? 'rtc:'
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) {
@@ -145,13 +177,7 @@ export function loadConfig(env: Env): Config {
     dataDir: text(env, 'DATA_DIR') ?? './data',
     redisUrl: redisUrl?.href,
     redisPrefix: redisPrefix(env),
-    cassandra: contactPoints?.length
-      ? Object.freeze({
-          contactPoints: Object.freeze(contactPoints),
-          localDc: text(env, 'CASSANDRA_LOCAL_DC') ?? 'datacenter1',
-          keyspace: text(env, 'CASSANDRA_KEYSPACE') ?? 'rtc',
-        })
-      : undefined,
+    cassandra: contactPoints?.length ? cassandraConfig(env, contactPoints) : undefined,
     logLevel,
     github: github && Object.freeze({ clientId: github[0], clientSecret: github[1] }),
     localLogin,

@@ -49,7 +49,9 @@ describe('the appliance files', () => {
     const { services, volumes } = composeConfig()
     for (const [name, service] of Object.entries(services)) if (name !== 'caddy') expect(service.ports, name).toBeUndefined()
     expect(Object.keys(volumes).sort()).toEqual(['app-data', 'caddy-config', 'caddy-data', 'cassandra-data', 'postgres-data', 'redis-data'])
-    expect(services.app!.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
+    expect(services.app!.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' }, cassandra: { condition: 'service_started' },
+    })
     expect(services.caddy!.depends_on).toEqual({ app: { condition: 'service_healthy' } })
   })
 

@@ -7,6 +7,8 @@ import { createRealtime } from '../chat/realtime.ts'
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import { cachedStores } from '../store/cached.ts'
+import { connectCassandra } from '../store/cassandra/connect.ts'
+import { cassandraMessages } from '../store/cassandra/messages.ts'
 import { memoryBus } from '../store/memory/bus.ts'
 import { memoryCache } from '../store/memory/cache.ts'
 import { memoryPresence } from '../store/memory/presence.ts'
@@ -53,14 +55,16 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   }
   const cache = redis ? redisCache(redis) : memoryCache()
   const bus = redis ? redisBus(redis, log) : memoryBus()
+  const cassandra = config.cassandra ? await connectCassandra(config.cassandra, log) : undefined
   const stores = cachedStores(cache, {
     users: postgresUsers(db.sql),
     sessions: postgresSessions(db.sql),
     rooms: postgresRooms(db.sql),
-    messages: postgresMessages(db.sql),
+    messages: cassandra ? cassandraMessages(cassandra) : postgresMessages(db.sql),
   }, log)
   const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
+  if (cassandra) health.push({ name: 'messages', backend: 'cassandra', check: async () => { await cassandra.execute('SELECT release_version FROM system.local') } })
 
   const realtime = createRealtime({
     messages: stores.messages, rooms: stores.rooms, users: stores.users, bus, log,
@@ -87,14 +91,12 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   ]
   for (const timer of timers) (timer as { unref?: () => void }).unref?.()
 
-  if (config.cassandra) log.warn('CASSANDRA_CONTACT_POINTS is set, but this version keeps messages in PostgreSQL')
-
   return {
     app,
     realtime,
     /** For the start-up line: what serves each role. */
     backends: {
-      users: db.backend, sessions: db.backend, rooms: db.backend, messages: db.backend,
+      users: db.backend, sessions: db.backend, rooms: db.backend, messages: cassandra ? 'cassandra' : db.backend,
       cache: cache.backend, bus: redis ? 'redis' : 'memory', presence: redis ? 'redis' : 'memory',
     },
     /** Tells sockets to come back (1012), then closes what was opened. Call after the server stops accepting. */
@@ -105,6 +107,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     async close() {
       for (const timer of timers) clearInterval(timer)
       await redis?.close()
+      await cassandra?.shutdown()
       await db.close()
     },
   }
