@@ -1,0 +1,3 @@
+export async function fullStack(_o: { members: number; rate: number; measureMs: number }): Promise<Record<string, unknown>[]> {
+  return []
+}

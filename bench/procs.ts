@@ -1,0 +1,76 @@
+/** Starting the servers under test on their own core, and reading their CPU time and memory from /proc. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import WebSocket from 'ws'
+
+const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
+const TICKS_PER_SECOND = 100
+
+export interface ServerProcess {
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly port: number
+  stop(): Promise<void>
+}
+
+/** Spawns `node --import tsx <file> [args]` pinned to `core` where taskset exists, and waits for its "listening" line. */
+export async function startPinned(file: string, args: string[], opts: { core?: number; env?: Record<string, string>; ready?: RegExp; port: number }): Promise<ServerProcess> {
+  const node = [process.execPath, '--import', 'tsx', file, ...args]
+  const command = HAS_TASKSET && opts.core !== undefined ? ['taskset', '-c', String(opts.core), ...node] : node
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start:\n${output}`)), 60_000)
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      if ((opts.ready ?? /listening/).test(output)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d: Buffer) => { output += d.toString() })
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${output}`)))
+  })
+  child.stdout!.resume()
+  child.stderr!.resume()
+  return {
+    child,
+    pid: child.pid!,
+    port: opts.port,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+    }),
+  }
+}
+
+/** CPU seconds (user + system) the process has used. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+}
+
+/** Resident memory in bytes. */
+export function rssBytes(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return Number(kb) * 1024
+}
+
+/** The control socket of a transport server: publishes batches and asks for event-loop stats. */
+export async function control(port: number) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/control`, { perMessageDeflate: false })
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  return {
+    send: (batch: unknown) => ws.send(JSON.stringify(batch)),
+    stats: () => new Promise<{ lagP99Ms: number; lagMaxMs: number }>((resolve) => {
+      ws.once('message', (d) => resolve(JSON.parse(d.toString())))
+      ws.send('stats')
+    }),
+    close: () => ws.close(),
+  }
+}
+
+export const hasProc = existsSync('/proc/self/stat')

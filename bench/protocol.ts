@@ -1,0 +1,42 @@
+/**
+ * What the benchmark's publisher and servers agree on. Every pushed frame is
+ * the product's own message markup (CreatedFrame); its body carries the
+ * intended send time on CLOCK_MONOTONIC (process.hrtime.bigint(), shared by
+ * every process on Linux) and a sequence number, both fixed width, so every
+ * frame of a run has the same size and sinks can count deliveries by bytes.
+ */
+import type { StoredMessage } from '../src/store/ports.ts'
+import { CreatedFrame, html } from '../src/views/Message.tsx'
+
+export interface Publish {
+  room: number
+  /** Intended send time, ns on CLOCK_MONOTONIC, as a decimal string. */
+  t: string
+  seq: number
+}
+
+const CREATED_AT = new Date('2026-01-01T00:00:00Z')
+
+/** Fixed width too: the slug appears in every message's links. */
+export const roomSlug = (room: number | string) => `r${String(room).padStart(6, '0')}`
+
+export function benchMessage({ room, t, seq }: Publish): StoredMessage {
+  const id = String(384_000_000_000_000_000n + BigInt(seq))
+  return {
+    id, roomId: String(room), authorId: 1, authorLogin: 'bench', authorName: 'Bench', nonce: 'n',
+    body: `t=${t.padStart(20, '0')};s=${String(seq).padStart(10, '0')}`, createdAt: CREATED_AT, rev: id, editedAt: null, deletedAt: null,
+  }
+}
+
+/** The bytes a server pushes for one message, rendered by the product's component. */
+export const renderFrame = (p: Publish) => html(CreatedFrame({ messages: [benchMessage(p)], roomSlug: roomSlug(p.room) }))
+
+const STAMP = /t=(\d{20});s=(\d{10})/
+
+export function readStamp(frame: string): { t: bigint; seq: number } | undefined {
+  const m = STAMP.exec(frame)
+  return m ? { t: BigInt(m[1]!), seq: Number(m[2]) } : undefined
+}
+
+/** Bytes on the wire for one unmasked server frame carrying `payload` bytes. */
+export const wireBytes = (payload: number) => payload + (payload < 126 ? 2 : payload < 65536 ? 4 : 10)

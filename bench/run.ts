@@ -1,0 +1,104 @@
+/**
+ * `npm run bench` (full) or `npm run bench -- --quick` (a smoke run under a
+ * minute): the product's fan-out against a raw `ws` baseline on one box over
+ * loopback. Servers run on core 0, this load generator on core 1 (bench/run.sh
+ * pins it and raises the open-file limit). Prints a table and writes JSON to
+ * bench/results/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fullStack } from './fullstack.ts'
+import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
+
+const quick = process.argv.includes('--quick')
+const P99_BOUND_MS = 25
+
+const plan = quick
+  ? { roomsA: 20, membersA: 100, ratesA: [100, 250], warmMs: 500, measureMs: 1500, bigRooms: [1000], bigRate: 10, idle: 2000, fullStack: { members: 20, rate: 20, measureMs: 2000 } }
+  : { roomsA: 100, membersA: 100, ratesA: [100, 200, 300, 350, 400, 500, 600, 800], warmMs: 2000, measureMs: 5000, bigRooms: [1000, 10000], bigRate: 0, idle: 15000, fullStack: { members: 100, rate: 50, measureMs: 5000 } }
+
+type Row = { scenario: string; kind: Kind | 'full stack'; note?: string } & Partial<StepResult> & Record<string, unknown>
+const rows: Row[] = []
+const log = (s: string) => process.stderr.write(`${s}\n`)
+
+/** (a) 100-member rooms at rising rates, until p99 passes the bound or a delivery is lost. */
+async function rising(kind: Kind) {
+  const server = await startTransport(kind)
+  const rooms = await openRooms(server, plan.roomsA, plan.membersA)
+  try {
+    for (const rate of plan.ratesA) {
+      const r = await step(server, rooms, rate, plan.warmMs, plan.measureMs)
+      rows.push({ scenario: `a: ${plan.roomsA}×${plan.membersA}`, kind, ...r })
+      log(`${kind} a rate ${rate}: ${r.deliveredPerSecond}/s p99 ${r.latencyMs.p99.toFixed(1)} ms lost ${r.lost}`)
+      if (r.lost > 0 || r.latencyMs.p99 > P99_BOUND_MS) break
+    }
+  } finally {
+    closeRooms(rooms)
+    await server.stop()
+  }
+}
+
+/** (b) one big room, beside 20 small rooms whose latency shows whether it starves them. */
+async function bigRoom(kind: Kind, members: number) {
+  const server = await startTransport(kind)
+  const big = await openRooms(server, 1, members, 1000)
+  const small = await openRooms(server, 20, 10, 2000)
+  try {
+    // The big room gets `rate` messages a second, each small room one.
+    const rate = plan.bigRate || Math.max(1, Math.round(50_000 / members))
+    const publishTo = [...Array<number>(rate).fill(big[0]!.id), ...small.map((r) => r.id)]
+    const r = await step(server, [...big, ...small], rate + small.length, plan.warmMs, plan.measureMs, publishTo)
+    const bigOnly = big.flatMap((room) => room.probes.flatMap((p) => p.latencies))
+    const smallOnly = small.flatMap((room) => room.probes.flatMap((p) => p.latencies))
+    const pct = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? NaN
+    rows.push({ scenario: `b: 1×${members} + 20×10`, kind, ...r, bigRoomP99Ms: pct(bigOnly), smallRoomsP99Ms: pct(smallOnly) })
+    log(`${kind} b ${members}: p99 big ${pct(bigOnly).toFixed(1)} small ${pct(smallOnly).toFixed(1)} lag ${r.lagMaxMs.toFixed(1)} lost ${r.lost}`)
+  } finally {
+    closeRooms([...big, ...small])
+    await server.stop()
+  }
+}
+
+async function main() {
+  log(`rtc bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores: ${cpus()[0]?.model ?? ''}`)
+  for (const kind of ['raw', 'product'] as const) await rising(kind)
+  for (const members of plan.bigRooms) for (const kind of ['raw', 'product'] as const) await bigRoom(kind, members)
+  for (const kind of ['raw', 'product'] as const) {
+    const r = await idle(kind, plan.idle)
+    rows.push({ scenario: `c/d: ${plan.idle} idle`, kind, ...r })
+    log(`${kind} idle: ${r.rssPerConnectionBytes} B/conn, ${r.connectionsPerSecond} conn/s`)
+  }
+  const fs = await fullStack(plan.fullStack)
+  rows.push(...fs.map((r) => ({ kind: 'full stack' as const, ...r, scenario: `e: 1×${plan.fullStack.members} at ${plan.fullStack.rate}/s` })))
+
+  report()
+}
+
+function report() {
+  const baseline = new Map(rows.filter((r) => r.kind === 'raw').map((r) => [`${r.scenario}@${r.rate ?? ''}`, r]))
+  const f = (n: unknown, digits = 1) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : '-')
+  const lines = ['scenario                 kind        rate  deliv/s   p50    p95    p99    max   lost  µs/deliv  lag-max  B/conn  conn/s  ×raw']
+  for (const r of rows) {
+    const base = baseline.get(`${r.scenario}@${r.rate ?? ''}`)
+    const ratio = r.kind !== 'raw' && base?.deliveredPerSecond && r.deliveredPerSecond ? r.deliveredPerSecond / base.deliveredPerSecond
+      : r.kind !== 'raw' && base?.rssPerConnectionBytes && r.rssPerConnectionBytes ? Number(r.rssPerConnectionBytes) / Number(base.rssPerConnectionBytes) : undefined
+    lines.push([
+      r.scenario.padEnd(24), String(r.kind).padEnd(10), String(r.rate ?? '').padStart(5), String(r.deliveredPerSecond ?? '').padStart(8),
+      f(r.latencyMs?.p50).padStart(6), f(r.latencyMs?.p95).padStart(6), f(r.latencyMs?.p99).padStart(6), f(r.latencyMs?.max).padStart(6),
+      String(r.lost ?? '').padStart(5), f(r.cpuUsPerDelivery, 2).padStart(9), f(r.lagMaxMs).padStart(8),
+      String(r.rssPerConnectionBytes ?? '').padStart(7), String(r.connectionsPerSecond ?? '').padStart(7), f(ratio, 2).padStart(5),
+    ].join(' '))
+  }
+  console.log(lines.join('\n'))
+  mkdirSync('bench/results', { recursive: true })
+  const file = `bench/results/${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
+  writeFileSync(file, JSON.stringify({ quick, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version }, rows }, null, 2))
+  console.log(`\nwritten to ${file}`)
+  const failures = rows.filter((r) => (r.lost ?? 0) > 0)
+  if (failures.length) {
+    console.log(`\nFAILED: deliveries lost in ${failures.map((r) => `${r.scenario} ${r.kind} @${r.rate}`).join(', ')}`)
+    process.exitCode = 1
+  }
+}
+
+await main()
