@@ -89,6 +89,10 @@ function report() {
       String(r.rssPerConnectionBytes ?? '').padStart(7), String(r.connectionsPerSecond ?? '').padStart(7), f(ratio, 2).padStart(5),
     ].join(' '))
   }
+  for (const r of rows.filter((x) => x.ackMs)) {
+    const ack = r.ackMs as { p50: number; p99: number }
+    lines.push(`  ${r.note}: send acknowledged p50 ${f(ack.p50)} ms, p99 ${f(ack.p99)} ms`)
+  }
   console.log(lines.join('\n'))
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`

@@ -1,17 +1,19 @@
 /**
  * The product's transport under load: its Hub (render once, queue to every
  * subscriber), Connection (bounded queue, 1013 for the slow) and its Node
- * server with `ws`, as src/chat/socket.ts wires them, without sign-in or
+ * server with `ws` and its lean upgrade (src/server/nodeSockets.ts), as
+ * src/chat/socket.ts wires them, without sign-in or
  * storage. The publisher's control socket stands in for the bus's wake-ups.
  * Run: node --import tsx bench/servers/product.ts <port>
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { serve, upgradeWebSocket } from '@hono/node-server'
+import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { WebSocketServer } from 'ws'
 import { Connection } from '../../src/chat/connection.ts'
 import { createHub } from '../../src/chat/render.ts'
 import { MAX_FRAME_BYTES } from '../../src/chat/socket.ts'
+import { acceptWebSockets, upgradeWebSocket } from '../../src/server/nodeSockets.ts'
 import { benchMessage, roomSlug, type Publish } from '../protocol.ts'
 
 const port = Number(process.argv[2] ?? 9100)
@@ -56,5 +58,5 @@ const app = new Hono()
     },
   })))
 
-serve({ fetch: app.fetch, port, hostname: '127.0.0.1', websocket: { server: new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES }) } },
-  () => process.stdout.write(`listening ${port}\n`))
+const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => process.stdout.write(`listening ${port}\n`))
+acceptWebSockets(server as import('node:http').Server, new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES }), app.fetch)

@@ -58,7 +58,9 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
       const room = c.get('room')
       const user = signedInUser(c.get('user'))
       const sinceParam = c.req.query('since')
-      const socketLog = c.get('log').child({ roomId: room.id, userId: user.id })
+      // Only what the socket needs outlives the upgrade: no request, no context, no per-socket logger.
+      const log = c.get('log')
+      const report = (level: 'warn' | 'error', err: unknown, msg: string) => log[level]({ err, roomId: room.id, userId: user.id }, msg)
       let connection: Connection | undefined
       let unsubscribe = () => {}
       let counted = false
@@ -66,7 +68,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
         unsubscribe()
         if (!counted) return
         counted = false
-        tracker.disconnected(user.id).catch((err: unknown) => socketLog.warn({ err }, 'presence not updated'))
+        tracker.disconnected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
       }
 
       return {
@@ -75,7 +77,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           const live = connection
           unsubscribe = hub.subscribe(room, live)
           counted = true
-          tracker.connected(user.id).catch((err: unknown) => socketLog.warn({ err }, 'presence not updated'))
+          tracker.connected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
           void (async () => {
             await feed.track(room.id)
             // Without a cursor the reader starts from now: nothing to replay.
@@ -91,7 +93,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             }
             live.goLive()
           })().catch((err: unknown) => {
-            socketLog.error({ err }, 'replay failed')
+            report('error', err, 'replay failed')
             live.close(1011, 'could not load messages; reconnecting')
           })
         },
@@ -106,7 +108,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           connection?.close(1000, 'closed')
         },
         onError(err) {
-          socketLog.warn({ err }, 'socket error')
+          report('warn', err, 'socket error')
         },
       }
     }),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server'
+import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CLOSE } from '../chat/hub.ts'
@@ -10,6 +10,7 @@ import { MAX_FRAME_BYTES } from '../chat/socket.ts'
 import type { Config } from '../config.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { composeApp } from './compose.ts'
+import { acceptWebSockets, upgradeWebSocket } from './nodeSockets.ts'
 
 const HEARTBEAT_MS = 30_000
 const DRAIN_MS = 3_000
@@ -42,10 +43,10 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     serverOptions: { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
   }
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss }, ...tls },
-      () => resolve(s))
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, ...tls }, () => resolve(s))
     s.once('error', reject)
   })
+  acceptWebSockets(server as HttpServer, wss, app.fetch)
   const port = (server.address() as AddressInfo).port
   const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 

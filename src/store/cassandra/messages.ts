@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver'
+import { KeyedSequencer } from '../../chat/sequencer.ts'
 import type { MessageChange, MessageStore, NewMessage, StoredMessage } from '../ports.ts'
 import { bucketOf } from './buckets.ts'
 import type { CassandraClient } from './connect.ts'
@@ -28,8 +29,11 @@ const toMessage = (r: Row): StoredMessage => ({
  */
 export function cassandraMessages(client: CassandraClient, { owner = crypto.randomUUID() } = {}): MessageStore {
   const run = (query: string, params: unknown[], idempotent = true) => client.execute(query, params, { prepare: true, isIdempotent: idempotent })
+  // Writers of one instance queue here first: contending for the lease in Paxos would cost far more.
+  const local = new KeyedSequencer()
+  const withRoomLock = <T>(roomId: string, work: () => Promise<T>) => local.run(roomId, () => withRoomLease(roomId, work))
 
-  async function withRoomLock<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+  async function withRoomLease<T>(roomId: string, work: () => Promise<T>): Promise<T> {
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
       const taken = await run(`INSERT INTO room_locks (room_id, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ${LOCK_TTL_S}`, [long(roomId), owner], false)
