@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { StoredMessage } from '../store/ports.ts'
 import { Connection, type Sink } from './connection.ts'
-import { CLOSE, Hub } from './hub.ts'
+import { CLOSE, FANOUT_SLICE, Hub } from './hub.ts'
 
 const message = (roomId: string, id: number, body = `m${id}`): StoredMessage => ({
   id: String(id), roomId, authorId: 1, authorLogin: 'a', authorName: 'A', nonce: `n${id}`, body,
@@ -85,6 +85,19 @@ describe('Hub', () => {
     hub.deliver({ type: 'message', message: message('r1', 1) })
     hub.deliver({ type: 'message', message: { ...message('r1', 1, 'fixed'), rev: '2' } })
     expect(reader.sent).toEqual(['new:1:m1', 'changed:1:fixed'])
+  })
+})
+
+describe('Hub with a big room', () => {
+  it('fans out in slices, yielding between them, and keeps every reader\'s order', async () => {
+    const { hub, join } = setup()
+    const readers = Array.from({ length: FANOUT_SLICE * 2 + 5 }, (_, i) => join('big', i))
+    for (let id = 1; id <= 3; id++) hub.deliver({ type: 'message', message: message('big', id) })
+    // The first slice of the first frame went out at once; the rest waits for the event loop.
+    expect(readers[0]!.sent).toEqual(['new:1:m1'])
+    expect(readers.at(-1)!.sent).toEqual([])
+    await new Promise((r) => setTimeout(r, 50))
+    for (const r of readers) expect(r.sent).toEqual(['new:1:m1', 'new:2:m2', 'new:3:m3'])
   })
 })
 

@@ -25,7 +25,17 @@ export interface HubOptions {
 interface LiveRoom {
   readonly slug: string
   readonly subscribers: Set<Subscriber>
+  /** Frames of a big room still being fanned out, oldest first. */
+  backlog?: Frame[]
 }
+
+/**
+ * A room with more subscribers than this is fanned out in slices of this many,
+ * yielding to the event loop between slices, so one huge room cannot starve
+ * the others. Frames still reach each subscriber in order: a frame's fan-out
+ * ends before the next one starts.
+ */
+export const FANOUT_SLICE = 1000
 
 /** Close codes the hub uses. */
 export const CLOSE = { restart: 1012, tryAgainLater: 1013, policy: 1008, tooBig: 1009 } as const
@@ -69,7 +79,28 @@ export class Hub {
     // A message's rev equals its id until it is edited or deleted.
     const created = event.message.rev === event.message.id
     const frame: Frame = { id: event.message.id, created, html: this.#render(event.message, live.slug, created) }
-    for (const subscriber of live.subscribers) subscriber.push(frame)
+    if (live.subscribers.size <= FANOUT_SLICE && !live.backlog) {
+      for (const subscriber of live.subscribers) subscriber.push(frame)
+      return
+    }
+    if (live.backlog) return void live.backlog.push(frame)
+    live.backlog = [frame]
+    this.#drain(live)
+  }
+
+  /** Fans a big room's backlog out a slice at a time. */
+  #drain(live: LiveRoom): void {
+    const frame = live.backlog?.shift()
+    if (!frame) return void (live.backlog = undefined)
+    const subscribers = [...live.subscribers]
+    let next = 0
+    const slice = () => {
+      const end = Math.min(next + FANOUT_SLICE, subscribers.length)
+      for (; next < end; next++) subscribers[next]!.push(frame)
+      if (next < subscribers.length) setImmediate(slice)
+      else this.#drain(live)
+    }
+    slice()
   }
 
   /** Rooms followed by a local socket. */
