@@ -10,7 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { WebSocketServer } from 'ws'
-import { Connection } from '../../src/chat/connection.ts'
+import { Connection, SEND_TEXT_BYTES, type TextBytesSender } from '../../src/chat/connection.ts'
 import { createHub } from '../../src/chat/render.ts'
 import { MAX_FRAME_BYTES } from '../../src/chat/socket.ts'
 import { acceptWebSockets, upgradeWebSocket } from '../../src/server/nodeSockets.ts'
@@ -32,7 +32,8 @@ const app = new Hono()
           userId: ++userId,
           since: 0n,
           sink: {
-            send: (data) => ws.send(data),
+            // As src/chat/socket.ts: pre-encoded bytes as a text frame on Node.
+            send: (text, bytes) => (bytes ? (ws as unknown as Record<symbol, TextBytesSender>)[SEND_TEXT_BYTES]!(bytes) : ws.send(text)),
             close: (code, reason) => ws.close(code, reason),
             bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
           },
@@ -60,3 +61,6 @@ const app = new Hono()
 
 const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => process.stdout.write(`listening ${port}\n`))
 acceptWebSockets(server as import('node:http').Server, new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES }), app.fetch)
+
+// Exit cleanly on a signal, so --cpu-prof and the like can write their files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0))

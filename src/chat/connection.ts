@@ -2,7 +2,8 @@ import { CLOSE, type Frame, type Subscriber } from './hub.ts'
 
 /** What a connection needs of its socket; each runtime's socket provides it. */
 export interface Sink {
-  send(data: string): void
+  /** Sends a text frame; `bytes`, when given, are `text` already encoded. */
+  send(text: string, bytes?: Uint8Array): void
   close(code: number, reason: string): void
   /** Bytes accepted by send() but not yet written to the network. */
   bufferedAmount(): number
@@ -73,11 +74,10 @@ export class Connection implements Subscriber {
       return
     }
     if (frame.created) {
-      const id = BigInt(frame.id)
-      if (id <= this.#highWater) return
-      this.#highWater = id
+      if (frame.seq <= this.#highWater) return
+      this.#highWater = frame.seq
     }
-    this.#write(frame.html)
+    this.#write(frame.html, frame.bytes)
   }
 
   close(code: number, reason: string): void {
@@ -92,8 +92,15 @@ export class Connection implements Subscriber {
     this.close(CLOSE.tryAgainLater, 'too far behind; reconnect to catch up')
   }
 
-  #write(html: string): void {
+  #write(html: string, bytes?: Uint8Array): void {
     if (this.#sink.bufferedAmount() > this.#maxBuffered) return this.closeSlowConsumer()
-    this.#sink.send(html)
+    this.#sink.send(html, bytes)
   }
 }
+
+/**
+ * A socket context carrying this symbol can send pre-encoded bytes as a text
+ * frame (Node's `ws` can); a hub frame is then encoded once, not once per reader.
+ */
+export const SEND_TEXT_BYTES = Symbol('rtc.sendTextBytes')
+export type TextBytesSender = (bytes: Uint8Array) => void

@@ -5,11 +5,16 @@ export type MessageEvent = { readonly type: 'message'; readonly message: StoredM
 
 /** One message's rendered push, shared by every subscriber of its room. */
 export interface Frame {
-  readonly id: string
+  /** The message id as a number, parsed once per message rather than once per reader. */
+  readonly seq: bigint
   /** True for a new message (deduplicated by id); false for an edit or delete (always applied). */
   readonly created: boolean
   readonly html: string
+  /** `html` encoded once, for sockets that can send these bytes as a text frame. */
+  readonly bytes?: Uint8Array
 }
+
+const utf8 = new TextEncoder()
 
 export interface Subscriber {
   readonly userId: number
@@ -78,7 +83,8 @@ export class Hub {
     if (!live) return
     // A message's rev equals its id until it is edited or deleted.
     const created = event.message.rev === event.message.id
-    const frame: Frame = { id: event.message.id, created, html: this.#render(event.message, live.slug, created) }
+    const html = this.#render(event.message, live.slug, created)
+    const frame: Frame = { seq: BigInt(event.message.id), created, html, bytes: utf8.encode(html) }
     if (live.subscribers.size <= FANOUT_SLICE && !live.backlog) {
       for (const subscriber of live.subscribers) subscriber.push(frame)
       return
@@ -117,7 +123,7 @@ export class Hub {
     for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
       if (!byUser.has(subscriber.userId)) byUser.set(subscriber.userId, render(subscriber.userId))
       const html = byUser.get(subscriber.userId)
-      if (html) subscriber.push({ id: '0', created: false, html })
+      if (html) subscriber.push({ seq: 0n, created: false, html })
     }
   }
 

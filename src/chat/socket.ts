@@ -4,7 +4,7 @@ import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { SLUG_PATTERN } from '../rooms/slug.ts'
 import type { RoomStore } from '../store/ports.ts'
-import { Connection } from './connection.ts'
+import { Connection, SEND_TEXT_BYTES, type TextBytesSender } from './connection.ts'
 import type { PresenceTracker } from '../presence/tracker.ts'
 import type { RoomFeed } from './feed.ts'
 import { CLOSE, type Hub } from './hub.ts'
@@ -27,11 +27,14 @@ const REPLAY_BATCH = 500
 export const MAX_FRAME_BYTES = 64 * 1024
 
 /** How the connection sees a runtime's socket; `raw` is `ws` on Node and a WebSocket on Deno, both with bufferedAmount. */
-const sinkOf = (ws: WSContext) => ({
-  send: (data: string) => ws.send(data),
-  close: (code: number, reason: string) => ws.close(code, reason),
-  bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
-})
+const sinkOf = (ws: WSContext) => {
+  const sendBytes = (ws as unknown as { [SEND_TEXT_BYTES]?: TextBytesSender })[SEND_TEXT_BYTES]
+  return {
+    send: (text: string, bytes?: Uint8Array) => (bytes && sendBytes ? sendBytes(bytes) : ws.send(text)),
+    close: (code: number, reason: string) => ws.close(code, reason),
+    bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
+  }
+}
 
 /**
  * `GET /ws?room=:room&since=ID`: everything is checked before the 101 (session,

@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { defineWebSocketHelper, WSContext, type WSEvents } from 'hono/ws'
 import type { WebSocket, WebSocketServer } from 'ws'
+import { SEND_TEXT_BYTES, type TextBytesSender } from '../chat/connection.ts'
 
 /**
  * Hono's `upgradeWebSocket` for Node, lean on memory. `@hono/node-server`'s
@@ -56,6 +57,7 @@ function wire(ws: WebSocket, events: WSEvents<WebSocket>): void {
     url: null,
     protocol: ws.protocol,
   })
+  Object.assign(ctx, { [SEND_TEXT_BYTES]: ((bytes) => ws.send(bytes, { binary: false })) satisfies TextBytesSender })
   events.onOpen?.(new Event('open'), ctx)
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     const payload = isBinary ? new Uint8Array(data).buffer : data.toString('utf8')
