@@ -9,6 +9,10 @@ type Row = cassandra.types.Row
 
 const COLUMNS = 'room_id, id, author_id, author_login, author_name, nonce, body, created_at, rev, edited_at, deleted_at'
 const LOCK_TTL_S = 10
+/** Renewed well before it could expire under a writer that is still working. */
+const LEASE_RENEW_MS = 4_000
+/** How long an idle instance keeps a room's lease before letting others have it. */
+const LEASE_IDLE_MS = 250
 const LOCK_WAIT_MS = 15_000
 
 const long = (value: string | number | bigint) => types.Long.fromString(String(value))
@@ -23,29 +27,56 @@ const toMessage = (r: Row): StoredMessage => ({
 /**
  * Messages in Cassandra. A room's writes take a short lease (a lightweight
  * transaction with a TTL), so its ids and revs are handed out and stored in
- * commit order across instances, as the port promises. Every message write is
+ * commit order across instances, as the port promises, and a send's nonce is
+ * claimed under it. Every message write is
  * stamped with its rev (`USING TIMESTAMP`), so last-write-wins follows the
  * room's order, never the writers' clocks, and no edit can outlive a delete.
  */
 export function cassandraMessages(client: CassandraClient, { owner = crypto.randomUUID() } = {}): MessageStore {
   const run = (query: string, params: unknown[], idempotent = true) => client.execute(query, params, { prepare: true, isIdempotent: idempotent })
   // Writers of one instance queue here first: contending for the lease in Paxos would cost far more.
+  // While this instance has writes queued for a room it keeps the lease, renewing it as it ages;
+  // it lets go when its queue for the room is empty.
   const local = new KeyedSequencer()
-  const withRoomLock = <T>(roomId: string, work: () => Promise<T>) => local.run(roomId, () => withRoomLease(roomId, work))
+  const leases = new Map<string, { since: number; waiting: number; release?: ReturnType<typeof setTimeout> }>()
 
-  async function withRoomLease<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+  async function withRoomLock<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+    const lease = leases.get(roomId) ?? { since: 0, waiting: 0 }
+    leases.set(roomId, lease)
+    clearTimeout(lease.release)
+    lease.waiting++
+    try {
+      return await local.run(roomId, async () => {
+        if (Date.now() - lease.since > LEASE_RENEW_MS) {
+          await takeLease(roomId, lease.since > 0)
+          lease.since = Date.now()
+        }
+        return work()
+      })
+    } finally {
+      // Kept a moment after the last write, so a steady writer does not pay for the lease each time.
+      if (--lease.waiting === 0) {
+        lease.release = setTimeout(() => {
+          if (lease.waiting > 0 || leases.get(roomId) !== lease) return
+          leases.delete(roomId)
+          if (lease.since > 0) void run('DELETE FROM room_locks WHERE room_id = ? IF owner = ?', [long(roomId), owner], false).catch(() => {})
+        }, LEASE_IDLE_MS)
+        lease.release.unref?.()
+      }
+    }
+  }
+
+  async function takeLease(roomId: string, renewing: boolean): Promise<void> {
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
-      const taken = await run(`INSERT INTO room_locks (room_id, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ${LOCK_TTL_S}`, [long(roomId), owner], false)
-        .then((r) => r.wasApplied(), () => false)
-      if (taken) break
+      const taken = await (renewing
+        ? run(`UPDATE room_locks USING TTL ${LOCK_TTL_S} SET owner = ? WHERE room_id = ? IF owner = ?`, [owner, long(roomId), owner], false)
+        : run(`INSERT INTO room_locks (room_id, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ${LOCK_TTL_S}`, [long(roomId), owner], false)
+      ).then((r) => r.wasApplied(), () => false)
+      if (taken) return
+      renewing = false
       if (Date.now() - started > LOCK_WAIT_MS) throw Object.assign(new Error(`room ${roomId} is busy`), { code: 'ETIMEDOUT' })
       await new Promise((r) => setTimeout(r, Math.min(2 + attempt * 3, 50) * (0.5 + Math.random())))
-    }
-    try {
-      return await work()
-    } finally {
-      await run('DELETE FROM room_locks WHERE room_id = ? IF owner = ?', [long(roomId), owner], false).catch(() => {})
     }
   }
 
@@ -80,6 +111,7 @@ export function cassandraMessages(client: CassandraClient, { owner = crypto.rand
     await run(`INSERT INTO messages (room_id, bucket, id, author_id, author_login, author_name, nonce, body, created_at, rev)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
       [long(m.roomId), bucketOf(m.id), long(m.id), long(m.authorId), m.authorLogin, m.authorName, m.nonce, m.body, m.createdAt, long(m.id), long(m.id)])
+    // Last: once this row exists, readers replay the message.
     await recordCreation(m.roomId, m.id)
   }
 
@@ -110,16 +142,11 @@ export function cassandraMessages(client: CassandraClient, { owner = crypto.rand
             return { message: (await findMessage(roomId, id))!, created: true }
           }
         }
+        // Under the room's lease no other writer can claim this nonce for this room, so a plain write does.
         const id = await nextRoomId(m.roomId, m.id)
-        const claimed = await run('INSERT INTO nonces (author_id, nonce, room_id, id) VALUES (?, ?, ?, ?) IF NOT EXISTS',
-          [long(m.authorId), m.nonce, long(m.roomId), long(id)], false)
-        if (!claimed.wasApplied()) {
-          const other = claimed.first()
-          const existing = await findMessage(String(other.room_id), String(other.id))
-          if (existing) return { message: existing, created: false }
-        }
+        await run('INSERT INTO nonces (author_id, nonce, room_id, id) VALUES (?, ?, ?, ?)', [long(m.authorId), m.nonce, long(m.roomId), long(id)])
         await writeMessage({ ...m, id })
-        return { message: (await findMessage(m.roomId, id))!, created: true }
+        return { message: { ...m, id, rev: id, editedAt: null, deletedAt: null }, created: true }
       })
     },
 
