@@ -74,6 +74,31 @@ async function main() {
   report()
 }
 
+/** The highest delivery rate a kind sustained in scenario (a) with p99 within the bound and nothing lost. */
+function knee(kind: Kind) {
+  return Math.max(0, ...rows.filter((r) => r.kind === kind && r.scenario.startsWith('a:') && !r.lost && (r.latencyMs?.p99 ?? Infinity) <= P99_BOUND_MS)
+    .map((r) => r.deliveredPerSecond ?? 0))
+}
+
+/** The goals for one 2-core box, each with what this run measured. */
+function goals() {
+  const product = (prefix: string) => rows.find((r) => r.kind === 'product' && r.scenario.startsWith(prefix))
+  const idleRow = product('c/d')
+  const [kneeProduct, kneeRaw] = [knee('product'), knee('raw')]
+  const big1k = product('b: 1×1000 ')
+  const big10k = product('b: 1×10000 ')
+  const full = rows.find((r) => r.kind === 'full stack')
+  const ack = full?.ackMs as { p99: number } | undefined
+  const out = [
+    { goal: '>= 15,000 idle connections at <= 12 KB each', met: (idleRow?.connections as number) >= 15_000 && (idleRow?.rssPerConnectionBytes as number) <= 12 * 1024, measured: `${idleRow?.connections} at ${idleRow?.rssPerConnectionBytes} B` },
+    { goal: '100-member rooms: >= 35,000 deliveries/s with p99 <= 25 ms, >= 0.8 of raw', met: kneeProduct >= 35_000 && kneeProduct >= 0.8 * kneeRaw, measured: `${kneeProduct}/s vs raw ${kneeRaw}/s (${(kneeProduct / (kneeRaw || 1)).toFixed(2)})` },
+  ]
+  if (big1k) out.push({ goal: '1,000-member room p99 <= 30 ms', met: (big1k.bigRoomP99Ms as number) <= 30, measured: `${(big1k.bigRoomP99Ms as number).toFixed(1)} ms` })
+  if (big10k) out.push({ goal: '10,000-member room p99 <= 150 ms, event-loop lag <= 50 ms', met: (big10k.bigRoomP99Ms as number) <= 150 && (big10k.lagMaxMs ?? Infinity) <= 50, measured: `${(big10k.bigRoomP99Ms as number).toFixed(1)} ms, lag ${big10k.lagMaxMs?.toFixed(1)} ms` })
+  if (full) out.push({ goal: 'send acknowledged within 10 ms p99 with Cassandra', met: String(full.note).includes('Cassandra') && (ack?.p99 ?? Infinity) <= 10, measured: `${ack?.p99.toFixed(1)} ms (${full.note})` })
+  return out
+}
+
 function report() {
   const baseline = new Map(rows.filter((r) => r.kind === 'raw').map((r) => [`${r.scenario}@${r.rate ?? ''}`, r]))
   const f = (n: unknown, digits = 1) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : '-')
@@ -93,10 +118,11 @@ function report() {
     const ack = r.ackMs as { p50: number; p99: number }
     lines.push(`  ${r.note}: send acknowledged p50 ${f(ack.p50)} ms, p99 ${f(ack.p99)} ms`)
   }
+  lines.push('', ...goals().map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.measured}`))
   console.log(lines.join('\n'))
   mkdirSync('bench/results', { recursive: true })
   const file = `bench/results/${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  writeFileSync(file, JSON.stringify({ quick, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version }, rows }, null, 2))
+  writeFileSync(file, JSON.stringify({ quick, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version }, rows, goals: goals() }, null, 2))
   console.log(`\nwritten to ${file}`)
   const failures = rows.filter((r) => (r.lost ?? 0) > 0)
   if (failures.length) {
