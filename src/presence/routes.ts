@@ -10,7 +10,8 @@ export function typingRoutes({ bus, limiter }: { bus: Bus; limiter: RateLimiterA
     const user = signedInUser(c.get('user'))
     const allowed = await limiter.consume(String(user.id)).then(() => true, () => false)
     if (!allowed) return c.body(null, 429)
-    await bus.publish({ type: 'typing', roomId: c.get('room').id, userId: user.id, name: user.name ?? user.login })
+    // A notice is best effort: with Redis away it still reaches this instance's readers.
+    await bus.publish({ type: 'typing', roomId: c.get('room').id, userId: user.id, name: user.name ?? user.login }).catch(() => {})
     return c.body(null, 204)
   })
 }

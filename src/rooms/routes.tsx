@@ -70,7 +70,9 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
     if (room.visibility === 'direct') return page(c, 400, 'A direct room cannot be left.')
     const userId = signedInUser(c.get('user')).id
     await rooms.removeMember(room.id, userId)
+    // Local sockets are closed even when the other instances cannot be told (the bus reaches this one first).
     await bus.publish({ type: 'membership', roomId: room.id, userId, member: false })
+      .catch((err: unknown) => c.get('log').error({ err, roomId: room.id }, 'membership change not published to other instances'))
     return c.redirect('/', 303)
   })
 

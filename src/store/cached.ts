@@ -70,6 +70,11 @@ export function cachedStores(
       await put('user', `user:${user.id}`, user)
       return user
     },
+    async upsertLocalUser(login) {
+      const user = await users.upsertLocalUser(login)
+      await put('user', `user:${user.id}`, user)
+      return user
+    },
     findUserById: (id) => through('user', `user:${id}`, () => users.findUserById(id).then((u) => u ?? null)).then((u) => u ?? undefined),
   }
 
