@@ -111,7 +111,7 @@ describe('two instances behind one Redis', () => {
 })
 
 describe('an instance whose Redis is down', () => {
-  it('still sends and delivers locally, and says degraded on /readyz and in the log', async () => {
+  it('still sends, delivers locally, takes typing notices and lets members leave, and says degraded on /readyz and in the log', async () => {
     const lonely = await startChatServer({ DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: redis.prefix, INSTANCE_ID: '3' })
     try {
       const erin = await signIn(lonely.url, 'erin')
@@ -124,7 +124,9 @@ describe('an instance whose Redis is down', () => {
       expect(ready.status).toBe(503)
       expect(await ready.json()).toMatchObject({ status: 'degraded', backends: { database: { status: 'up' }, redis: { status: 'down' } } })
       expect(lonely.logs.text()).toContain('redis unreachable')
-      await s.close()
+      expect((await erin.form(`/rooms/${slug}/typing`, {})).status).toBe(204)
+      expect((await erin.form(`/rooms/${slug}/leave`, {})).status).toBe(303)
+      expect((await s.closed).code).toBe(1008)
     } finally {
       await lonely.close()
     }
