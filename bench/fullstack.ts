@@ -5,6 +5,8 @@
  * the product's transport alone at the same room size and rate.
  */
 import { connect } from 'node:net'
+import cassandra from 'cassandra-driver'
+import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { percentiles, Probe } from './load.ts'
 import { cpuSeconds, startPinned } from './procs.ts'
@@ -24,10 +26,27 @@ async function signIn(base: string, login: string): Promise<string> {
   return res.headers.getSetCookie()[0]!.split(';')[0]!
 }
 
+/** Leaves the shared Redis and Cassandra as they were: this run's keys and keyspace go. */
+async function dropBenchState(prefix: string, keyspace: string | undefined) {
+  const redis = new Redis('redis://127.0.0.1:6379')
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    if (keys.length) await redis.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+  redis.disconnect()
+  if (!keyspace) return
+  const client = new cassandra.Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'datacenter1' })
+  await client.connect()
+  await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+  await client.shutdown()
+}
+
 export async function fullStack({ members, rate, measureMs }: { members: number; rate: number; measureMs: number }) {
   const database = await createTestDatabase()
   const useCassandra = await cassandraAnswers()
-  const env = {
+  const env: Record<string, string> = {
     DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `rtcbench:${process.pid}:`,
     LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'warn',
     ...(useCassandra ? { CASSANDRA_CONTACT_POINTS: '127.0.0.1', CASSANDRA_KEYSPACE: `rtc_bench_${process.pid}` } : {}),
@@ -89,6 +108,7 @@ export async function fullStack({ members, rate, measureMs }: { members: number;
     for (const p of probes) p.close()
     await Promise.all([a.stop(), b.stop()])
     await database.drop()
+    await dropBenchState(env.REDIS_PREFIX!, useCassandra ? env.CASSANDRA_KEYSPACE : undefined)
   }
 
   const transport = await startTransport('product')
