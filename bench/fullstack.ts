@@ -10,7 +10,6 @@ import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { percentiles, Probe } from './load.ts'
 import { cpuSeconds, startPinned } from './procs.ts'
-import { readStamp } from './protocol.ts'
 import { closeRooms, openRooms, startTransport, step } from './transport.ts'
 
 const ORIGIN = 'http://localhost:8080'
