@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import cassandra from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
+import { deleteKeysWithPrefix } from '../test/support/redis.ts'
 import { percentiles, Probe } from './load.ts'
 import { cpuSeconds, startPinned } from './procs.ts'
 import { closeRooms, openRooms, startTransport, step } from './transport.ts'
@@ -28,12 +29,7 @@ async function signIn(base: string, login: string): Promise<string> {
 /** Leaves the shared Redis and Cassandra as they were: this run's keys and keyspace go. */
 async function dropBenchState(prefix: string, keyspace: string | undefined) {
   const redis = new Redis('redis://127.0.0.1:6379')
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-    if (keys.length) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
+  await deleteKeysWithPrefix(redis, prefix)
   redis.disconnect()
   if (!keyspace) return
   const client = new cassandra.Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'datacenter1' })

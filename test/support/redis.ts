@@ -18,12 +18,7 @@ export async function testRedisPrefix(): Promise<{ prefix: string; admin: Redis;
     prefix,
     admin,
     async cleanup() {
-      let cursor = '0'
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-        if (keys.length) await admin.del(...keys)
-        cursor = next
-      } while (cursor !== '0')
+      await deleteKeysWithPrefix(admin, prefix)
       admin.disconnect()
     },
   }
@@ -35,4 +30,14 @@ export async function killClients(admin: Redis, name: string): Promise<number> {
   const ids = list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)![1]!)
   for (const id of ids) await admin.client('KILL', 'ID', id)
   return ids.length
+}
+
+/** Removes every key under `prefix`, a page at a time. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    if (keys.length) await redis.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
 }
