@@ -75,7 +75,15 @@ describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
     const root = join(caddyHome, 'caddy', 'pki', 'authorities', 'local', 'root.crt')
     await until(() => existsSync(root), `Caddy's local CA (log: ${caddyLog.join('').slice(-500)})`)
     ca = await readFile(root, 'utf8')
-    await until(async () => (await httpsRequest(`${base}/healthz`, ca).catch(() => ({ status: 0 }))).status === 200, 'Caddy to answer')
+    let last = ''
+    await until(async () => {
+      if (caddy.exitCode !== null) throw new Error(`Caddy exited with ${caddy.exitCode}: ${caddyLog.join('').slice(-2000)}`)
+      const res = await httpsRequest(`${base}/healthz`, ca).catch((err: Error) => ({ status: 0, text: err.message }))
+      last = `${res.status} ${res.text.slice(0, 200)}`
+      return res.status === 200
+    }, 'Caddy to answer', 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; last answer: ${last}; Caddy's log: ${caddyLog.join('').slice(-2000)}`)
+    })
   })
   afterAll(async () => {
     caddy?.kill('SIGTERM')
