@@ -93,6 +93,9 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
     },
 
     changesSince: (room: Room, since: string, limit: number) => messages.changesSince(room.id, since, limit),
+
+    /** The room's newest id or rev: where a reader with nothing yet starts. */
+    lastRev: (room: Room) => messages.lastRev(room.id),
   }
 }
 

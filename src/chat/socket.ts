@@ -84,7 +84,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           void (async () => {
             await feed.track(room.id)
             // Without a cursor the reader starts from now: nothing to replay.
-            let cursor = sinceParam ?? (await chat.page(room, {}, 1)).at(-1)?.id ?? '0'
+            let cursor = sinceParam ?? (await chat.lastRev(room))
             const since = BigInt(cursor)
             for (;;) {
               const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
