@@ -92,8 +92,10 @@ export function cachedStores(
     },
     async renewSession(hash, expiresAt) {
       await sessions.renewSession(hash, expiresAt)
-      const found = await sessions.findSession(hash, new Date())
-      await put('session', `session:${hash}`, found ? { userId: found.user.id, expiresAt: found.expiresAt.toISOString() } : null)
+      // The cached entry knows the user; a missing one is filled by the next lookup.
+      const raw = await safely(() => cache.get(`session:${hash}`))
+      const entry = raw === undefined ? null : (JSON.parse(raw) as { userId: number } | null)
+      if (entry) await put('session', `session:${hash}`, { userId: entry.userId, expiresAt: expiresAt.toISOString() })
     },
     async deleteSession(hash) {
       await sessions.deleteSession(hash)
