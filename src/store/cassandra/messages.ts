@@ -28,9 +28,9 @@ const toMessage = (r: Row): StoredMessage => ({
  * Messages in Cassandra. A room's writes take a short lease (a lightweight
  * transaction with a TTL), so its ids and revs are handed out and stored in
  * commit order across instances, as the port promises, and a send's nonce is
- * claimed under it. Every message write is
- * stamped with its rev (`USING TIMESTAMP`), so last-write-wins follows the
- * room's order, never the writers' clocks, and no edit can outlive a delete.
+ * claimed under it. Every message write is stamped with its rev (`USING
+ * TIMESTAMP`), so last-write-wins follows the room's order, never the
+ * writers' clocks, and no edit can outlive a delete.
  */
 export function cassandraMessages(client: CassandraClient, { owner = crypto.randomUUID() } = {}): MessageStore {
   const run = (query: string, params: unknown[], idempotent = true) => client.execute(query, params, { prepare: true, isIdempotent: idempotent })
