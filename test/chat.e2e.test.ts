@@ -10,7 +10,26 @@ let database: TestDatabase
 beforeAll(async () => { database = await createTestDatabase() })
 afterAll(() => database?.drop())
 
-describe('dead peers', () => {
+describe('heartbeat', () => {
+  it('keeps a healthy socket open across many heartbeats', async () => {
+    const own = await startChatServer({ DATABASE_URL: database.url }, { heartbeatMs: 100 })
+    try {
+      const gil = await signIn(own.url, 'gil')
+      const slug = await gil.createRoom('Steady')
+      const s = await gil.socket(slug)
+      let pings = 0
+      s.ws.on('ping', () => pings++)
+      await new Promise((r) => setTimeout(r, 1_000))
+      expect(pings).toBeGreaterThanOrEqual(5)
+      expect(s.ws.readyState).toBe(s.ws.OPEN)
+      const { id } = await gil.post(slug, 'still here')
+      await s.waitFor(() => s.createdIds().includes(id!), 'the message on the same socket')
+      await s.close()
+    } finally {
+      await own.close()
+    }
+  })
+
   it('drops a socket that stops answering pings', async () => {
     const own = await startChatServer({ DATABASE_URL: database.url }, { heartbeatMs: 200 })
     try {

@@ -41,7 +41,11 @@ export function acceptWebSockets(server: Pick<Server, 'on'>, wss: WebSocketServe
       const events = parked.get(req)
       parked.delete(req)
       if (!events || socket.destroyed) return refuse(socket, response.status === 200 ? 400 : response.status)
-      wss.handleUpgrade(req, socket, head, (ws) => wire(ws, events))
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // `ws` emits 'connection' only from its own upgrade listener, never for a callback: the heartbeat listens for it.
+        wss.emit('connection', ws, req)
+        wire(ws, events)
+      })
     })()
   })
 }
