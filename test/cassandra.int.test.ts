@@ -1,7 +1,5 @@
 import cassandra from 'cassandra-driver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { idMaker } from '../src/chat/ids.ts'
-import { bucketOf } from '../src/store/cassandra/buckets.ts'
 import { consistencyOf, replicationOf } from '../src/store/cassandra/connect.ts'
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'
 import type { NewMessage } from '../src/store/ports.ts'
@@ -19,6 +17,18 @@ messageStoreContract('cassandra', async () => {
   }
 })
 
+// The same contract with four positions per bucket, so every case crosses bucket edges.
+messageStoreContract('cassandra, tiny buckets', async () => {
+  const ks = await testKeyspace()
+  let n = 0
+  return {
+    store: cassandraMessages(ks.client, { bucketPositions: 4 }),
+    newRoom: async () => String(1000 + ++n),
+    newAuthor: async () => 5000 + ++n,
+    cleanup: () => ks.drop(),
+  }
+})
+
 describe('the Cassandra message store', () => {
   let ks: Awaited<ReturnType<typeof testKeyspace>>
   beforeAll(async () => { ks = await testKeyspace() })
@@ -26,38 +36,39 @@ describe('the Cassandra message store', () => {
 
   let n = 0
   const room = () => String(900_000 + ++n)
-  const at = (iso: string) => idMaker(3, () => Date.parse(iso))
-  const draft = (roomId: string, id: string, body = `m${id}`): NewMessage => ({
-    id, roomId, authorId: 77, authorLogin: 'x', authorName: 'X', nonce: `nonce-${roomId}-${id}`, body, createdAt: new Date(),
+  const draft = (roomId: string, body = `m${++n}`, nonce = `nonce-${roomId}-${n}`): NewMessage => ({
+    id: '1', roomId, authorId: 77, authorLogin: 'x', authorName: 'X', nonce, body, createdAt: new Date(),
   })
 
-  /** The adapter over a client that counts the queries it runs, and can fail one on purpose. */
-  const counted = (fail?: (query: string) => 'before' | 'after' | undefined) => {
+  /** The adapter over a client that counts statements, and can fail one on purpose before or after it runs. */
+  const counted = (fail?: (query: string) => 'before' | 'after' | undefined, options: Parameters<typeof cassandraMessages>[1] = {}) => {
     const queries: string[] = []
+    const injected = (query: string) => Object.assign(new Error(`operation timed out (injected, ${query.slice(0, 30)})`), { name: 'OperationTimedOutError' })
+    const wrap = (call: (...args: never[]) => Promise<unknown>, text: (args: unknown[]) => string) => async (...args: unknown[]) => {
+      const query = text(args)
+      queries.push(query)
+      const when = fail?.(query)
+      if (when === 'before') throw injected(query)
+      const result = await call(...(args as never[]))
+      if (when === 'after') throw injected(query)
+      return result
+    }
     const client = new Proxy(ks.client, {
       get(target, prop, receiver) {
-        if (prop !== 'execute') return Reflect.get(target, prop, receiver)
-        return async (query: string, params: unknown[], options: object) => {
-          queries.push(query)
-          const when = fail?.(query)
-          if (when === 'before') throw Object.assign(new Error('operation timed out (injected)'), { name: 'OperationTimedOutError' })
-          const result = await target.execute(query, params as never, options)
-          if (when === 'after') throw Object.assign(new Error('operation timed out after the write (injected)'), { name: 'OperationTimedOutError' })
-          return result
-        }
+        if (prop === 'execute') return wrap(target.execute.bind(target) as never, (a) => a[0] as string)
+        if (prop === 'batch') return wrap(target.batch.bind(target) as never, (a) => `BATCH ${(a[0] as { query: string }[]).map((q) => q.query.trim().split(' ').slice(0, 3).join(' ')).join('; ')}`)
+        return Reflect.get(target, prop, receiver)
       },
     })
-    return { store: cassandraMessages(client), queries }
+    return { store: cassandraMessages(client, options), queries }
   }
 
-  it('pages history that spans several buckets across the bucket edges', async () => {
-    const { store } = counted()
+  it('numbers a room\'s messages 1, 2, 3… and pages history across many buckets', async () => {
+    const { store } = counted(undefined, { bucketPositions: 5 })
     const roomId = room()
     const ids: string[] = []
-    for (const day of ['2026-01-01', '2026-01-09', '2026-01-12', '2026-01-25', '2026-02-20']) {
-      for (let i = 0; i < 7; i++) ids.push((await store.appendMessage(draft(roomId, at(`${day}T10:00:0${i}Z`)()))).message.id)
-    }
-    expect(new Set(ids.map(bucketOf)).size).toBeGreaterThanOrEqual(4)
+    for (let i = 0; i < 23; i++) ids.push((await store.appendMessage(draft(roomId))).message.id)
+    expect(ids).toEqual(Array.from({ length: 23 }, (_, i) => String(i + 1)))
     const seen: string[] = []
     let before: string | undefined
     for (;;) {
@@ -67,50 +78,84 @@ describe('the Cassandra message store', () => {
       before = page[0]!.id
     }
     expect(seen).toEqual(ids)
-    expect((await store.pageAfter(roomId, ids[5]!, 10)).map((m) => m.id)).toEqual(ids.slice(6, 16))
+    expect((await store.pageAfter(roomId, ids[3]!, 8)).map((m) => m.id)).toEqual(ids.slice(4, 12))
     expect((await store.changesSince(roomId, ids[10]!, 100)).map((m) => m.id)).toEqual(ids.slice(11))
+    expect(await store.lastRev(roomId)).toBe('23')
   })
 
-  it('crosses a gap of empty buckets and stops at the room\'s first bucket, never scanning to the epoch', async () => {
-    const { store, queries } = counted()
+  it('pages past edits without counting them as messages', async () => {
+    const { store } = counted(undefined, { bucketPositions: 3 })
     const roomId = room()
-    const first = (await store.appendMessage(draft(roomId, at('2025-06-01T00:00:00Z')()))).message.id
-    const last = (await store.appendMessage(draft(roomId, at('2026-06-01T00:00:00Z')()))).message.id
-    queries.length = 0
-    expect((await store.pageBefore(roomId, undefined, 50)).map((m) => m.id)).toEqual([first, last])
-    const gap = bucketOf(last) - bucketOf(first) + 1
-    const bucketReads = () => queries.filter((q) => q.startsWith('SELECT') && q.includes('FROM messages')).length
-    expect(bucketReads()).toBe(gap)
-    queries.length = 0
-    expect(await store.pageBefore(roomId, first, 50)).toEqual([])
-    expect(bucketReads()).toBe(1)
-    expect(await store.pageBefore(room(), undefined, 50)).toEqual([])
+    const [a, b] = [(await store.appendMessage(draft(roomId))).message.id, (await store.appendMessage(draft(roomId))).message.id]
+    for (let i = 0; i < 7; i++) await store.changeMessage(roomId, a, { kind: 'edit', body: `edit ${i}`, rev: '1', at: new Date() })
+    const c = (await store.appendMessage(draft(roomId))).message.id
+    expect((await store.pageBefore(roomId, undefined, 2)).map((m) => m.id)).toEqual([b, c])
+    expect((await store.pageBefore(roomId, b, 5)).map((m) => [m.id, m.body])).toEqual([[a, 'edit 6']])
+    expect((await store.pageAfter(roomId, a, 5)).map((m) => m.id)).toEqual([b, c])
   })
 
-  it('does not duplicate an insert that is retried', async () => {
+  it('stores one message for a nonce retried after its bucket filled up', async () => {
+    const { store } = counted(undefined, { bucketPositions: 4 })
+    const roomId = room()
+    const first = await store.appendMessage(draft(roomId, 'first', 'kept-nonce'))
+    for (let i = 0; i < 4; i++) await store.appendMessage(draft(roomId))
+    const again = await store.appendMessage(draft(roomId, 'retried', 'kept-nonce'))
+    expect(again).toEqual({ message: first.message, created: false })
+    expect((await store.pageBefore(roomId, undefined, 50)).filter((m) => m.nonce === 'kept-nonce')).toHaveLength(1)
+  })
+
+  it('orders the sends of two instances by commit and gives every nonce one message', async () => {
+    const [one, two] = [counted(undefined, { bucketPositions: 8 }).store, counted(undefined, { bucketPositions: 8 }).store]
+    const roomId = room()
+    const sends = Array.from({ length: 60 }, (_, i) => draft(roomId, `s${i}`, `both-${i}`))
+    // Every send goes to both instances at once, as a client retrying on the other instance would.
+    const results = await Promise.all(sends.flatMap((m) => [one.appendMessage(m), two.appendMessage(m)]))
+    const stored = await one.pageBefore(roomId, undefined, 200)
+    expect(stored.map((m) => m.id)).toEqual(Array.from({ length: 60 }, (_, i) => String(i + 1)))
+    expect(new Set(stored.map((m) => m.nonce)).size).toBe(60)
+    expect(results.filter((r) => r.created)).toHaveLength(60)
+    for (let i = 0; i < sends.length; i++) expect(results[2 * i]!.message).toEqual(results[2 * i + 1]!.message)
+  })
+
+  it.each(['before', 'after'] as const)('ends as one message when a claim times out %s reaching the node and is retried with its nonce', async (when) => {
+    let failed = false
+    const { store } = counted((q) => (!failed && q.startsWith('BATCH') ? ((failed = true), when) : undefined))
+    const roomId = room()
+    const m = draft(roomId, 'maybe stored')
+    await expect(store.appendMessage(m)).rejects.toThrow(/timed out/)
+    const retried = await store.appendMessage(m)
+    expect(retried.created).toBe(when === 'before')
+    expect(retried.message).toMatchObject({ id: '1', body: 'maybe stored' })
+    expect((await store.pageBefore(roomId, undefined, 10)).map((s) => s.id)).toEqual(['1'])
+    expect(await store.changesSince(roomId, '0', 10)).toHaveLength(1)
+  })
+
+  it('lets the first reader apply an edit whose writer stopped after claiming it', async () => {
+    const { store: writer } = counted((q) => (q.startsWith('UPDATE room_log SET body') ? 'before' : undefined))
+    const { store: reader } = counted()
+    const roomId = room()
+    const { message } = await writer.appendMessage(draft(roomId, 'typo'))
+    await expect(writer.changeMessage(roomId, message.id, { kind: 'edit', body: 'fixed', rev: '1', at: new Date() })).rejects.toThrow(/timed out/)
+    expect((await reader.findMessage(roomId, message.id))!.body).toBe('typo')
+    const replayed = await reader.changesSince(roomId, message.id, 10)
+    expect(replayed.map((m) => [m.id, m.rev, m.body])).toEqual([[message.id, '2', 'fixed']])
+    expect((await reader.findMessage(roomId, message.id))!.body).toBe('fixed')
+  })
+
+  it('never lets an edit overtaken by a delete bring the message back', async () => {
     const { store } = counted()
     const roomId = room()
-    const m = draft(roomId, at('2026-03-01T00:00:00Z')())
-    await store.appendMessage(m)
-    const insert = 'INSERT INTO messages (room_id, bucket, id, author_id, author_login, author_name, nonce, body, created_at, rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
-    const key = [cassandra.types.Long.fromString(roomId), bucketOf(m.id), cassandra.types.Long.fromString(m.id)]
-    for (let i = 0; i < 2; i++) {
-      await ks.client.execute(insert, [...key, cassandra.types.Long.fromNumber(77), 'x', 'X', m.nonce, m.body, m.createdAt, cassandra.types.Long.fromString(m.id)], { prepare: true })
-    }
-    expect(await store.pageBefore(roomId, undefined, 10)).toHaveLength(1)
-  })
-
-  it.each(['before', 'after'] as const)('ends as one message when a write times out %s reaching the node and is retried with its nonce', async (when) => {
-    let failed = false
-    const { store } = counted((q) => (!failed && q.startsWith('INSERT INTO messages') ? ((failed = true), when) : undefined))
-    const roomId = room()
-    const m = draft(roomId, at('2026-04-01T00:00:00Z')(), 'maybe stored')
-    await expect(store.appendMessage(m)).rejects.toThrow(/timed out/)
-    const retried = await store.appendMessage({ ...m, id: at('2026-04-01T00:00:01Z')() })
-    expect(retried.message.body).toBe('maybe stored')
-    const stored = await store.pageBefore(roomId, undefined, 10)
-    expect(stored.map((s) => s.id)).toEqual([retried.message.id])
-    expect(await store.changesSince(roomId, '0', 10)).toHaveLength(1)
+    const { message } = await store.appendMessage(draft(roomId))
+    const [edited, deleted] = await Promise.all([
+      store.changeMessage(roomId, message.id, { kind: 'edit', body: 'late edit', rev: '1', at: new Date() }),
+      store.changeMessage(roomId, message.id, { kind: 'delete', rev: '1', at: new Date() }),
+    ])
+    expect(deleted!.deletedAt).toBeInstanceOf(Date)
+    expect(edited).toBeDefined()
+    const final = (await store.findMessage(roomId, message.id))!
+    expect(final.deletedAt).toBeInstanceOf(Date)
+    const replay = await store.changesSince(roomId, '0', 10)
+    expect(replay.at(-1)!.deletedAt).toBeInstanceOf(Date)
   })
 
   it('applies replication and consistency from config', () => {

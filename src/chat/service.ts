@@ -56,7 +56,8 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
         nonce, body: checked.body, createdAt: now(),
       })
-      if (result.created) await wake(result.message)
+      // A repeat wakes too: the first attempt may have been stored by an instance that died before waking anyone.
+      await wake(result.message)
       if (result.message.roomId !== room.id) {
         throw new ChatError('NONCE_REUSED', 'This send was already used for another room; please send again.', 409)
       }

@@ -89,9 +89,11 @@ export interface RoomStore {
 }
 
 /**
- * A message as stored. Ids are 64-bit snowflakes written as decimal strings.
- * `rev` is the snowflake of the last change (the id itself until an edit or
- * delete), so one cursor replays both new messages and changes.
+ * A message as stored. Ids are positive 64-bit integers written as decimal
+ * strings, rising within a room in commit order: snowflakes on PostgreSQL,
+ * the room's log positions on Cassandra. `rev` comes from the same sequence
+ * (the id itself until an edit or delete), so one cursor replays both new
+ * messages and changes. Ids are unique within a room only.
  */
 export interface StoredMessage {
   readonly id: string
@@ -119,15 +121,15 @@ export type MessageChange =
  * messages are found by room and id ranges only (partition by room and time
  * bucket, cluster by id), pages move by id cursors, never offsets.
  *
- * Within a room, ids and revs increase in commit order, across every instance:
- * the id (or rev) the caller offers is raised above the room's last one when
- * needed. That is what lets a reader resume from the last id it holds.
+ * Within a room, ids and revs increase in commit order, across every instance,
+ * whatever the caller offered. That is what lets a reader resume from the last
+ * id it holds.
  */
 export interface MessageStore {
   /**
    * Stores the message unless this author already sent this nonce; either way
-   * answers the stored message, and whether this call created it. The stored
-   * id may be higher than the one offered (see above).
+   * answers the stored message, and whether this call created it. The id is
+   * an offer: the store may raise it (PostgreSQL) or assign its own (Cassandra).
    */
   appendMessage(message: NewMessage): Promise<{ message: StoredMessage; created: boolean }>
   findMessage(roomId: string, id: string): Promise<StoredMessage | undefined>

@@ -38,10 +38,10 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       const input = draft(room, author, { body: 'hello\nworld' })
       const { message, created } = await f.store.appendMessage(input)
       expect(created).toBe(true)
-      expect(message).toEqual({ ...input, rev: input.id, editedAt: null, deletedAt: null })
-      expect(message.id).toBe(input.id)
-      expect(await f.store.findMessage(room, input.id)).toEqual(message)
-      expect(await f.store.findMessage(await f.newRoom(), input.id)).toBeUndefined()
+      expect(message).toEqual({ ...input, id: message.id, rev: message.id, editedAt: null, deletedAt: null })
+      expect(await f.store.findMessage(room, message.id)).toEqual(message)
+      expect(await f.store.findMessage(await f.newRoom(), message.id)).toBeUndefined()
+      expect(await f.store.findMessage(room, 'not-an-id')).toBeUndefined()
     })
 
     it('stores one message for one (author, nonce), however often it is sent', async () => {

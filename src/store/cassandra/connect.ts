@@ -37,23 +37,17 @@ const cql = (strings: TemplateStringsArray) => strings.join('')
 
 /** Tables of the message store; each statement is safe to run again. */
 export const SCHEMA = [
-  cql`CREATE TABLE IF NOT EXISTS messages (
-    room_id bigint, bucket int, id bigint,
-    author_id bigint, author_login text, author_name text, nonce text, body text,
+  // A room's log (see roomLog.ts): per bucket of positions, the static head, a row per position
+  // (a message, or an edit or delete of one) and a row per nonce marker.
+  cql`CREATE TABLE IF NOT EXISTS room_log (
+    room_id bigint, bucket int, entry tinyint, pos bigint, nonce_key text,
+    last_pos bigint static,
+    op text, target bigint, author_id bigint, author_login text, author_name text, nonce text, body text,
     created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp,
-    PRIMARY KEY ((room_id, bucket), id)
-  ) WITH CLUSTERING ORDER BY (id DESC)`,
-  // One row per creation, edit or delete, in the bucket of its rev: what a reader replays.
-  cql`CREATE TABLE IF NOT EXISTS changes (
-    room_id bigint, bucket int, rev bigint, id bigint,
-    PRIMARY KEY ((room_id, bucket), rev)
-  ) WITH CLUSTERING ORDER BY (rev ASC)`,
-  cql`CREATE TABLE IF NOT EXISTS room_state (room_id bigint PRIMARY KEY, first_bucket int, last_id bigint)`,
-  // The lease that orders a room's writes; it expires by itself if its holder dies.
-  cql`CREATE TABLE IF NOT EXISTS room_locks (room_id bigint PRIMARY KEY, owner text)`,
-  // Idempotent sends across instances: an (author, nonce) names one message for 30 days.
-  cql`CREATE TABLE IF NOT EXISTS nonces (author_id bigint, nonce text, room_id bigint, id bigint,
-    PRIMARY KEY ((author_id, nonce))) WITH default_time_to_live = 2592000`,
+    PRIMARY KEY ((room_id, bucket), entry, pos, nonce_key)
+  )`,
+  // Where a room's newest bucket is, so finding the head reads one or two partitions, never all.
+  cql`CREATE TABLE IF NOT EXISTS room_heads (room_id bigint PRIMARY KEY, bucket int)`,
 ]
 
 /**

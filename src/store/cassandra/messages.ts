@@ -1,227 +1,138 @@
-import cassandra from 'cassandra-driver'
-import { KeyedSequencer } from '../../chat/sequencer.ts'
-import type { MessageChange, MessageStore, NewMessage, StoredMessage } from '../ports.ts'
-import { bucketOf } from './buckets.ts'
+import type { MessageChange, MessageStore, StoredMessage } from '../ports.ts'
+import { roomClaims } from './claims.ts'
 import type { CassandraClient } from './connect.ts'
+import { BUCKET_POSITIONS, long, positions, POSITION, roomLog, toMessage, type Positions } from './roomLog.ts'
 
-const { types } = cassandra
-type Row = cassandra.types.Row
+/** A change that keeps losing to newer ones gives up after this many tries. */
+const CHANGE_ATTEMPTS = 5
 
-const COLUMNS = 'room_id, id, author_id, author_login, author_name, nonce, body, created_at, rev, edited_at, deleted_at'
-const LOCK_TTL_S = 10
-/** Renewed well before it could expire under a writer that is still working. */
-const LEASE_RENEW_MS = 4_000
-/** How long an idle instance keeps a room's lease before letting others have it. */
-const LEASE_IDLE_MS = 250
-const LOCK_WAIT_MS = 15_000
-
-const long = (value: string | number | bigint) => types.Long.fromString(String(value))
-const str = (value: unknown) => (value === null || value === undefined ? undefined : String(value))
-
-const toMessage = (r: Row): StoredMessage => ({
-  id: String(r.id), roomId: String(r.room_id), authorId: Number(String(r.author_id)), authorLogin: r.author_login,
-  authorName: r.author_name, nonce: r.nonce, body: r.body ?? '', createdAt: r.created_at, rev: String(r.rev),
-  editedAt: r.edited_at ?? null, deletedAt: r.deleted_at ?? null,
-})
+export interface CassandraMessagesOptions {
+  /** Positions per partition; small ones only in tests, to cross bucket edges often. */
+  bucketPositions?: number
+  /** Most entries one instance claims for a room in one batch. */
+  maxGroup?: number
+}
 
 /**
- * Messages in Cassandra. A room's writes take a short lease (a lightweight
- * transaction with a TTL), so its ids and revs are handed out and stored in
- * commit order across instances, as the port promises, and a send's nonce is
- * claimed under it. Every message write is stamped with its rev (`USING
- * TIMESTAMP`), so last-write-wins follows the room's order, never the
- * writers' clocks, and no edit can outlive a delete.
+ * Messages in Cassandra, as a per-room log of dense positions claimed in
+ * commit order (see `claims.ts`): a message's id is its position, and an
+ * edit or delete takes a position of its own that becomes the message's
+ * `rev`. Readers resume from a position and stop at the first one they
+ * cannot see yet, so nothing committed later can fall behind their cursor.
+ *
+ * A change is claimed first and applied to the message row after, by a
+ * conditional update that applies it only to a message that is not deleted
+ * and whose rev is older. A writer that dies in between leaves the claimed
+ * change for the first reader to apply; a change overtaken by a newer one is
+ * claimed again in the present, never written into the past.
  */
-export function cassandraMessages(client: CassandraClient, { owner = crypto.randomUUID() } = {}): MessageStore {
-  const run = (query: string, params: unknown[], idempotent = true) => client.execute(query, params, { prepare: true, isIdempotent: idempotent })
-  // Writers of one instance queue here first: contending for the lease in Paxos would cost far more.
-  // While this instance has writes queued for a room it keeps the lease, renewing it as it ages;
-  // it lets go when its queue for the room is empty.
-  const local = new KeyedSequencer()
-  const leases = new Map<string, { since: number; waiting: number; release?: ReturnType<typeof setTimeout> }>()
+export function cassandraMessages(client: CassandraClient, options: CassandraMessagesOptions = {}): MessageStore {
+  const at: Positions = positions(options.bucketPositions ?? BUCKET_POSITIONS)
+  const log = roomLog(client, at)
+  const claims = roomClaims(client, log, at, { maxGroup: options.maxGroup })
 
-  async function withRoomLock<T>(roomId: string, work: () => Promise<T>): Promise<T> {
-    const lease = leases.get(roomId) ?? { since: 0, waiting: 0 }
-    leases.set(roomId, lease)
-    clearTimeout(lease.release)
-    lease.waiting++
-    try {
-      return await local.run(roomId, async () => {
-        if (Date.now() - lease.since > LEASE_RENEW_MS) {
-          await takeLease(roomId, lease.since > 0)
-          lease.since = Date.now()
-        }
-        return work()
-      })
-    } finally {
-      // Kept a moment after the last write, so a steady writer does not pay for the lease each time.
-      if (--lease.waiting === 0) {
-        lease.release = setTimeout(() => {
-          if (lease.waiting > 0 || leases.get(roomId) !== lease) return
-          leases.delete(roomId)
-          if (lease.since > 0) void run('DELETE FROM room_locks WHERE room_id = ? IF owner = ?', [long(roomId), owner], false).catch(() => {})
-        }, LEASE_IDLE_MS)
-        lease.release.unref?.()
+  const findMessage = async (roomId: string, id: string): Promise<StoredMessage | undefined> => {
+    if (!/^\d{1,19}$/.test(id)) return undefined
+    const row = await log.row(roomId, BigInt(id))
+    return row && row.op === 'create' ? toMessage(roomId, row) : undefined
+  }
+
+  /** Applies the change claimed at `rev` unless the message is deleted or has a newer rev; true if applied. */
+  const apply = async (roomId: string, id: string, rev: bigint, change: { op: 'edit' | 'delete'; body: string; at: Date }) => {
+    const key = [long(roomId), at.bucketOf(BigInt(id)), long(id)]
+    const set = change.op === 'edit' ? 'body = ?, rev = ?, edited_at = ?' : 'body = ?, rev = ?, deleted_at = ?'
+    const result = await client.execute(
+      `UPDATE room_log SET ${set} WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos = ? AND nonce_key = '' IF deleted_at = null AND rev < ?`,
+      [change.body, long(rev), change.at, ...key, long(rev)], { prepare: true })
+    return result.wasApplied()
+  }
+
+  /** Walks the room's positions after `since` in order, handing each row on; stops at the first it cannot see. */
+  async function* positionsAfter(roomId: string, since: bigint, pageSize: number) {
+    let expected = since + 1n
+    for (;;) {
+      const bucket = at.bucketOf(expected)
+      const rows = await log.rows(roomId, bucket, { after: expected - 1n }, pageSize)
+      for (const row of rows) {
+        if (BigInt(String(row.pos)) !== expected) return
+        yield row
+        expected++
       }
+      // A short page ends the log, unless it ended exactly at the bucket's edge.
+      if (rows.length < pageSize && expected - 1n !== at.lastOf(bucket)) return
     }
-  }
-
-  async function takeLease(roomId: string, renewing: boolean): Promise<void> {
-    const started = Date.now()
-    for (let attempt = 0; ; attempt++) {
-      const taken = await (renewing
-        ? run(`UPDATE room_locks USING TTL ${LOCK_TTL_S} SET owner = ? WHERE room_id = ? IF owner = ?`, [owner, long(roomId), owner], false)
-        : run(`INSERT INTO room_locks (room_id, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ${LOCK_TTL_S}`, [long(roomId), owner], false)
-      ).then((r) => r.wasApplied(), () => false)
-      if (taken) return
-      renewing = false
-      if (Date.now() - started > LOCK_WAIT_MS) throw Object.assign(new Error(`room ${roomId} is busy`), { code: 'ETIMEDOUT' })
-      await new Promise((r) => setTimeout(r, Math.min(2 + attempt * 3, 50) * (0.5 + Math.random())))
-    }
-  }
-
-  const roomState = async (roomId: string) => {
-    const row = (await run('SELECT first_bucket, last_id FROM room_state WHERE room_id = ?', [long(roomId)])).first()
-    return { firstBucket: row?.first_bucket as number | null | undefined ?? undefined, lastId: str(row?.last_id) ?? '0' }
-  }
-
-  /** The room's next id, above both the offer and the last one; recorded with the first bucket. Call under the lock. */
-  const nextRoomId = async (roomId: string, offered: string) => {
-    const state = await roomState(roomId)
-    const id = BigInt(offered) > BigInt(state.lastId) ? offered : String(BigInt(state.lastId) + 1n)
-    const first = state.firstBucket ?? bucketOf(id)
-    // Stamped with the id like every ordered write: writers' clocks never decide which last_id wins.
-    await run('UPDATE room_state USING TIMESTAMP ? SET last_id = ?, first_bucket = ? WHERE room_id = ?', [long(id), long(id), first, long(roomId)])
-    return id
-  }
-
-  const findMessage = async (roomId: string, id: string) => {
-    const row = (await run(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND bucket = ? AND id = ?`,
-      [long(roomId), bucketOf(id), long(id)])).first()
-    return row ? toMessage(row) : undefined
-  }
-
-  /** The changes row is the commit point: readers replay from it, so it is written last. */
-  const recordCreation = (roomId: string, id: string) =>
-    run('INSERT INTO changes (room_id, bucket, rev, id) VALUES (?, ?, ?, ?)', [long(roomId), bucketOf(id), long(id), long(id)])
-  const creationRecorded = async (roomId: string, id: string) =>
-    (await run('SELECT rev FROM changes WHERE room_id = ? AND bucket = ? AND rev = ?', [long(roomId), bucketOf(id), long(id)])).rowLength > 0
-
-  const writeMessage = async (m: NewMessage) => {
-    await run(`INSERT INTO messages (room_id, bucket, id, author_id, author_login, author_name, nonce, body, created_at, rev)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-      [long(m.roomId), bucketOf(m.id), long(m.id), long(m.authorId), m.authorLogin, m.authorName, m.nonce, m.body, m.createdAt, long(m.id), long(m.id)])
-    // Last: once this row exists, readers replay the message.
-    await recordCreation(m.roomId, m.id)
-  }
-
-  /** Buckets from `from` to `to` inclusive, in the order given. */
-  const buckets = (from: number, to: number) => {
-    const out: number[] = []
-    for (let b = from; from <= to ? b <= to : b >= to; b += from <= to ? 1 : -1) out.push(b)
-    return out
   }
 
   return {
     async appendMessage(m) {
-      return withRoomLock(m.roomId, async () => {
-        const claim = (await run('SELECT room_id, id FROM nonces WHERE author_id = ? AND nonce = ?', [long(m.authorId), m.nonce])).first()
-        if (claim) {
-          // Sent before: answer that message, finishing its write if an earlier attempt stopped half way.
-          const roomId = String(claim.room_id)
-          const id = String(claim.id)
-          const existing = await findMessage(roomId, id)
-          if (existing) {
-            if (existing.rev !== existing.id || (await creationRecorded(roomId, id))) return { message: existing, created: false }
-            // The earlier attempt stored the message but not its commit point: finish it, and let readers know.
-            await recordCreation(roomId, id)
-            return { message: existing, created: true }
-          }
-          if (roomId === m.roomId) {
-            await writeMessage({ ...m, id })
-            return { message: (await findMessage(roomId, id))!, created: true }
-          }
-        }
-        // Under the room's lease no other writer can claim this nonce for this room, so a plain write does.
-        const id = await nextRoomId(m.roomId, m.id)
-        await run('INSERT INTO nonces (author_id, nonce, room_id, id) VALUES (?, ?, ?, ?)', [long(m.authorId), m.nonce, long(m.roomId), long(id)])
-        await writeMessage({ ...m, id })
-        return { message: { ...m, id, rev: id, editedAt: null, deletedAt: null }, created: true }
-      })
+      const { pos, created } = await claims.claim(m.roomId, { op: 'create', message: m })
+      if (created) return { message: { ...m, id: String(pos), rev: String(pos), editedAt: null, deletedAt: null }, created }
+      return { message: (await findMessage(m.roomId, String(pos)))!, created }
     },
 
     findMessage,
 
     async changeMessage(roomId, id, change: MessageChange) {
-      return withRoomLock(roomId, async () => {
+      const body = change.kind === 'edit' ? change.body : ''
+      for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
         const current = await findMessage(roomId, id)
         if (!current || current.deletedAt) return current
-        const rev = await nextRoomId(roomId, change.rev)
-        const key = [long(roomId), bucketOf(id), long(id)]
-        if (change.kind === 'edit') {
-          await run('UPDATE messages USING TIMESTAMP ? SET body = ?, rev = ?, edited_at = ? WHERE room_id = ? AND bucket = ? AND id = ?',
-            [long(rev), change.body, long(rev), change.at, ...key])
-        } else {
-          await run('UPDATE messages USING TIMESTAMP ? SET body = ?, rev = ?, deleted_at = ? WHERE room_id = ? AND bucket = ? AND id = ?',
-            [long(rev), '', long(rev), change.at, ...key])
-        }
-        await run('INSERT INTO changes (room_id, bucket, rev, id) VALUES (?, ?, ?, ?)', [long(roomId), bucketOf(rev), long(rev), long(id)])
-        return findMessage(roomId, id)
-      })
+        const { pos } = await claims.claim(roomId, { op: change.kind, target: BigInt(id), body, at: change.at })
+        await apply(roomId, id, pos, { op: change.kind, body, at: change.at })
+        const now = (await findMessage(roomId, id))!
+        // Applied here or by a reader, or void on a deleted message: done. Overtaken by a newer change: again, in the present.
+        if (now.rev === String(pos) || now.deletedAt) return now
+      }
+      throw Object.assign(new Error(`message ${id} changes too often to change now`), { code: 'ECONTENDED' })
     },
 
     async pageBefore(roomId, before, limit) {
-      const { firstBucket, lastId } = await roomState(roomId)
-      if (firstBucket === undefined) return []
-      const top = before === undefined ? bucketOf(lastId) : bucketOf(before)
+      const top = before === undefined ? await log.head(roomId) : BigInt(before) - 1n
       const out: StoredMessage[] = []
-      for (const bucket of buckets(top, firstBucket)) {
-        const rows = before === undefined
-          ? await run(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND bucket = ? LIMIT ?`, [long(roomId), bucket, limit - out.length])
-          : await run(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND bucket = ? AND id < ? LIMIT ?`, [long(roomId), bucket, long(before), limit - out.length])
-        out.push(...rows.rows.map(toMessage))
-        if (out.length >= limit) break
+      for (let bucket = top > 0n ? at.bucketOf(top) : -1, upTo = top; bucket >= 0 && out.length < limit; bucket--, upTo = at.lastOf(bucket)) {
+        for (;;) {
+          const want = limit - out.length
+          const rows = await log.rows(roomId, bucket, { upTo }, want)
+          for (const row of rows) if (row.op === 'create') out.push(toMessage(roomId, row))
+          if (rows.length < want || out.length >= limit) break
+          upTo = BigInt(String(rows.at(-1)!.pos)) - 1n
+        }
       }
       return out.reverse()
     },
 
     async pageAfter(roomId, after, limit) {
-      const { firstBucket, lastId } = await roomState(roomId)
-      if (firstBucket === undefined) return []
       const out: StoredMessage[] = []
-      for (const bucket of buckets(Math.max(bucketOf(after), firstBucket), bucketOf(lastId))) {
-        const rows = await run(`SELECT ${COLUMNS} FROM messages WHERE room_id = ? AND bucket = ? AND id > ? ORDER BY id ASC LIMIT ?`,
-          [long(roomId), bucket, long(after), limit - out.length])
-        out.push(...rows.rows.map(toMessage))
+      for await (const row of positionsAfter(roomId, BigInt(after), limit)) {
+        if (row.op === 'create') out.push(toMessage(roomId, row))
         if (out.length >= limit) break
       }
       return out
     },
 
     async changesSince(roomId, since, limit) {
-      const { firstBucket, lastId } = await roomState(roomId)
-      if (firstBucket === undefined || BigInt(lastId) <= BigInt(since)) return []
       const out: StoredMessage[] = []
-      for (const bucket of buckets(Math.max(bucketOf(since), firstBucket), bucketOf(lastId))) {
-        let cursor = since
-        for (;;) {
-          const page = (await run('SELECT rev, id FROM changes WHERE room_id = ? AND bucket = ? AND rev > ? LIMIT ?',
-            [long(roomId), bucket, long(cursor), limit])).rows
-          for (const change of page) {
-            const message = await findMessage(roomId, String(change.id))
-            // A later change of the same message comes later in this walk: only its latest state is returned, once.
-            if (message && message.rev === String(change.rev)) out.push(message)
-            if (out.length >= limit) return out
+      for await (const row of positionsAfter(roomId, BigInt(since), limit)) {
+        const pos = String(row.pos)
+        if (row.op === 'create') {
+          // Changed since: its latest state comes with the change, later in this walk.
+          if (String(row.rev) === pos) out.push(toMessage(roomId, row))
+        } else {
+          const id = String(row.target)
+          let message = await findMessage(roomId, id)
+          // Claimed but not applied (its writer stopped in between): apply it now, in its place.
+          if (message && !message.deletedAt && BigInt(message.rev) < BigInt(pos)) {
+            const change = { op: row.op as 'edit' | 'delete', body: row.body ?? '', at: row.edited_at ?? row.deleted_at }
+            await apply(roomId, id, BigInt(pos), change)
+            message = await findMessage(roomId, id)
           }
-          if (page.length < limit) break
-          cursor = String(page.at(-1)!.rev)
+          if (message?.rev === pos) out.push(message)
         }
+        if (out.length >= limit) break
       }
       return out
     },
 
-    async lastRev(roomId) {
-      return (await roomState(roomId)).lastId
-    },
+    lastRev: async (roomId) => String(await log.head(roomId)),
   }
 }

@@ -48,6 +48,7 @@ export function postgresMessages(sql: Sql): MessageStore {
     },
 
     async findMessage(roomId, id) {
+      if (!/^\d{1,19}$/.test(id)) return undefined
       const [row] = await sql<MessageRow[]>`SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id = ${id}`
       return row && toMessage(row)
     },

@@ -1,0 +1,160 @@
+import type { NewMessage } from '../ports.ts'
+import type { CassandraClient } from './connect.ts'
+import { long, NONCE, nonceKey, POSITION, type Positions, type RoomLog } from './roomLog.ts'
+
+/** A nonce marker names its message for 30 days; a retry later than that is a new message. */
+const NONCE_TTL_S = 30 * 24 * 60 * 60
+
+/** Lost races in a row before the waiting entries fail (each loss means another writer made progress). */
+const MAX_CONTENDED = 100
+
+class Contended extends Error {
+  readonly code = 'ECONTENDED'
+  constructor(roomId: string) {
+    super(`room ${roomId} is too busy to append to; try again`)
+  }
+}
+
+export type Entry =
+  | { readonly op: 'create'; readonly message: NewMessage }
+  | { readonly op: 'edit' | 'delete'; readonly target: bigint; readonly body: string; readonly at: Date }
+
+/** The position an entry took, or for a create whose nonce was used before, the position it took then. */
+export type Claimed = { readonly pos: bigint; readonly created: boolean }
+
+interface Pending {
+  readonly entry: Entry
+  resolve(claimed: Claimed): void
+  reject(err: unknown): void
+}
+
+/**
+ * Appends entries to a room's log, each at the next free position, with one
+ * conditional batch on the head bucket's partition (applied under Paxos, all
+ * or nothing): the static `last_pos` moves from the head this instance knows
+ * to the new one, the rows go in, and each create's nonce marker is inserted
+ * if it does not exist. So a position is visible only once claimed, it can
+ * be claimed only right after the one before it (commit order is position
+ * order), a writer that stalled or died mid-claim can only fail later, never
+ * land in the past, and a nonce names one message. An instance queues a
+ * room's entries and claims all that are waiting in one batch, so its own
+ * writers never contend in Paxos; instances contend only with each other,
+ * and a loser learns the new head from the failed batch's answer.
+ */
+export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions, { maxGroup = 32 } = {}) {
+  const queues = new Map<string, Pending[]>()
+  const heads = new Map<string, bigint>()
+
+  const statements = (roomId: string, bucket: number, head: bigint, group: readonly Pending[]) => {
+    const key = [long(roomId), bucket]
+    const next = head + BigInt(group.length)
+    const out: { query: string; params: unknown[] }[] = [at.opensBucket(head)
+      ? { query: 'UPDATE room_log SET last_pos = ? WHERE room_id = ? AND bucket = ? IF last_pos = null', params: [long(next), ...key] }
+      : { query: 'UPDATE room_log SET last_pos = ? WHERE room_id = ? AND bucket = ? IF last_pos = ?', params: [long(next), ...key, long(head)] }]
+    group.forEach(({ entry }, i) => {
+      const pos = long(head + BigInt(i) + 1n)
+      if (entry.op === 'create') {
+        const m = entry.message
+        out.push({
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, author_id, author_login, author_name, nonce, body, created_at, rev)
+            VALUES (?, ?, ${POSITION}, ?, '', 'create', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          params: [...key, pos, pos, long(m.authorId), m.authorLogin, m.authorName, m.nonce, m.body, m.createdAt, pos],
+        }, {
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, target) VALUES (?, ?, ${NONCE}, 0, ?, ?) IF NOT EXISTS USING TTL ${NONCE_TTL_S}`,
+          params: [...key, nonceKey(m.authorId, m.nonce), pos],
+        })
+      } else {
+        // The change itself, so a reader that finds it unapplied can apply it (see messages.ts).
+        out.push({
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, body, ${entry.op === 'edit' ? 'edited_at' : 'deleted_at'})
+            VALUES (?, ?, ${POSITION}, ?, '', ?, ?, ?, ?)`,
+          params: [...key, pos, entry.op, long(entry.target), entry.body, entry.at],
+        })
+      }
+    })
+    return out
+  }
+
+  const keyOf = (p: Pending) => (p.entry.op === 'create' ? nonceKey(p.entry.message.authorId, p.entry.message.nonce) : undefined)
+
+  /** Answers the creates whose nonce already names a position, and takes them off the queue. */
+  const settleRepeats = (queue: Pending[], found: Map<string, bigint>) => {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const pos = found.get(keyOf(queue[i]!) ?? '')
+      if (pos === undefined) continue
+      queue[i]!.resolve({ pos, created: false })
+      queue.splice(i, 1)
+    }
+  }
+
+  async function claimWaiting(roomId: string, queue: Pending[]): Promise<void> {
+    const head = heads.get(roomId) ?? await log.head(roomId)
+    const bucket = at.bucketOf(head + 1n)
+    // A nonce twice in one batch would pass both its markers' checks: the second waits for the next round.
+    const keys = new Set<string>()
+    const group = queue.filter((p) => {
+      const key = keyOf(p)
+      if (key === undefined) return true
+      if (keys.has(key)) return false
+      keys.add(key)
+      return true
+    }).slice(0, Math.min(maxGroup, Number(at.lastOf(bucket) - head)))
+    // A retry may come after its first attempt's bucket filled up: that bucket's markers count too.
+    if (bucket > 0) {
+      const before = queue.length
+      settleRepeats(queue, await log.markers(roomId, bucket - 1, group.flatMap((p) => keyOf(p) ?? [])))
+      if (queue.length !== before) return
+    }
+    const result = await client.batch(statements(roomId, bucket, head, group), { prepare: true })
+    if (result.wasApplied()) {
+      for (const p of group) queue.splice(queue.indexOf(p), 1)
+      heads.set(roomId, head + BigInt(group.length))
+      group.forEach((p, i) => p.resolve({ pos: head + BigInt(i) + 1n, created: true }))
+      if (at.opensBucket(head) && bucket > 0) await log.hint(roomId, bucket).catch(() => {})
+      return
+    }
+    // Not applied: someone else took the next position (the answer carries the head), or a nonce is taken.
+    const found = new Map<string, bigint>()
+    let last: bigint | undefined
+    for (const row of result.rows) {
+      if (row.last_pos !== null && row.last_pos !== undefined) last = BigInt(String(row.last_pos))
+      if (row.entry === NONCE && row.nonce_key && row.target !== null) found.set(row.nonce_key, BigInt(String(row.target)))
+    }
+    settleRepeats(queue, found)
+    if (last === undefined) heads.delete(roomId)
+    else heads.set(roomId, last)
+    throw new Contended(roomId)
+  }
+
+  async function drain(roomId: string, queue: Pending[]): Promise<void> {
+    let contended = 0
+    while (queue.length > 0) {
+      try {
+        await claimWaiting(roomId, queue)
+        contended = 0
+      } catch (err) {
+        if (err instanceof Contended && ++contended < MAX_CONTENDED) continue
+        contended = 0
+        // Unknown outcome (a timeout may still apply later, or never): the callers retry with their nonce.
+        heads.delete(roomId)
+        for (const p of queue.splice(0, Math.min(maxGroup, queue.length))) p.reject(err)
+      }
+    }
+    queues.delete(roomId)
+  }
+
+  return {
+    /** Appends the entry at the room's next position. */
+    claim(roomId: string, entry: Entry): Promise<Claimed> {
+      return new Promise((resolve, reject) => {
+        let queue = queues.get(roomId)
+        const start = !queue
+        if (!queue) queues.set(roomId, (queue = []))
+        queue.push({ entry, resolve, reject })
+        if (start) void drain(roomId, queue)
+      })
+    },
+  }
+}
+
+export type RoomClaims = ReturnType<typeof roomClaims>
