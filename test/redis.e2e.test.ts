@@ -2,7 +2,7 @@ import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startChatServer, type Person } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
-import { killClients, REDIS_URL, testRedisPrefix } from './support/redis.ts'
+import { killClients, privateRedis, REDIS_URL, testRedisPrefix } from './support/redis.ts'
 
 type Server = Awaited<ReturnType<typeof startChatServer>>
 
@@ -132,6 +132,43 @@ describe('an instance whose Redis is down', () => {
     }
   })
 })
+
+describe('an instance whose Redis hangs', () => {
+  it('keeps sending and delivering while Redis does not answer, says so, and recovers when it does', async () => {
+    const own = await privateRedis()
+    const stuck = await startChatServer({ DATABASE_URL: database.url, REDIS_URL: own.url, REDIS_PREFIX: redis.prefix, INSTANCE_ID: '4' })
+    try {
+      const gus = await signIn(stuck.url, 'gus')
+      const slug = await gus.createRoom('Hung Redis')
+      const s = await gus.socket(slug)
+      own.child.kill('SIGSTOP')
+      const sent: string[] = []
+      for (let i = 0; i < 5; i++) {
+        const res = await gus.post(slug, `while hung ${i}`)
+        expect(res.status).toBe(200)
+        sent.push(res.id!)
+      }
+      await s.waitFor(() => sent.every((id) => s.createdIds().includes(id)), 'local deliveries while Redis hangs')
+      expect(stuck.logs.text()).toContain('redis does not answer')
+      own.child.kill('SIGCONT')
+      await waitUntil(async () => (await fetch(`${stuck.url}/readyz`)).status === 200, 'ready again once Redis answers')
+      const after = await gus.post(slug, 'after')
+      await s.waitFor(() => s.createdIds().includes(after.id!), 'delivery after Redis returned')
+      expect(s.createdIds()).toEqual([...sent, after.id])
+    } finally {
+      await stuck.close()
+      await own.stop()
+    }
+  })
+})
+
+async function waitUntil(check: () => Promise<boolean>, what: string, ms = 15_000) {
+  const start = Date.now()
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
 
 describe('presence and typing across instances', () => {
   it('shows a member online while they have a socket on any instance, and when they were last seen after', async () => {

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
+import { freePort } from './ports.ts'
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -40,4 +42,33 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     if (keys.length) await redis.del(...keys)
     cursor = next
   } while (cursor !== '0')
+}
+
+/** A Redis server of the test's own, on a free port, that the test may stop (SIGSTOP) and resume; removed after. */
+export async function privateRedis(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`redis-server is needed for this test and could not start (${err.message}); install it with: apt-get install redis-server`))))
+  const url = `redis://127.0.0.1:${port}`
+  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  probe.on('error', () => {})
+  for (let i = 0; ; i++) {
+    try {
+      await Promise.race([probe.connect().then(() => probe.ping()), failed])
+      break
+    } catch (err) {
+      if (i > 50) throw err
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  probe.disconnect()
+  return {
+    url,
+    child,
+    async stop() {
+      child.kill('SIGCONT')
+      child.kill('SIGKILL')
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r))
+    },
+  }
 }

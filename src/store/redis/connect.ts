@@ -12,12 +12,20 @@ export interface RedisClients {
   close(): Promise<void>
 }
 
+/** A command unanswered this long fails, and the caller degrades as if Redis were away. */
+const COMMAND_TIMEOUT_MS = 500
+/** How often an answering-looking connection is asked whether Redis still answers. */
+const WATCHDOG_MS = 1_000
+
 /**
  * Two connections to Redis, named `<name>-commands` and `<name>-subscriber` in CLIENT LIST. Commands fail fast while Redis is away (no offline
  * queue) so callers degrade at once instead of piling up; both reconnect on
- * their own with backoff.
+ * their own with backoff. A Redis that hangs (stopped, swapping, a network
+ * that drops silently) would hold every command instead: commands time out,
+ * and a watchdog that sees a ping time out drops the connection, so the
+ * commands after it fail fast until Redis answers a fresh connection.
  */
-export function connectRedis(url: string, prefix: string, log: Logger, name = 'rtc'): RedisClients {
+export function connectRedis(url: string, prefix: string, log: Logger, name = 'rtc', { commandTimeoutMs = COMMAND_TIMEOUT_MS } = {}): RedisClients {
   const options = {
     lazyConnect: false,
     enableOfflineQueue: false,
@@ -25,9 +33,18 @@ export function connectRedis(url: string, prefix: string, log: Logger, name = 'r
     connectTimeout: 5000,
     retryStrategy: (attempt: number) => Math.min(200 * 2 ** attempt, 5000),
   }
-  const commands = new Redis(url, { ...options, connectionName: `${name}-commands` })
+  const commands = new Redis(url, { ...options, commandTimeout: commandTimeoutMs, connectionName: `${name}-commands` })
   // The subscription waits for Redis however long it takes, and is renewed after every reconnect.
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: `${name}-subscriber` })
+  const watchdog = setInterval(() => {
+    if (commands.status !== 'ready') return
+    commands.ping().catch((err: Error) => {
+      if (!/timed out/i.test(err.message) || commands.status !== 'ready') return
+      log.warn({ redis: 'commands', timeoutMs: commandTimeoutMs }, 'redis does not answer; reconnecting, degraded until it does')
+      commands.disconnect(true)
+    })
+  }, WATCHDOG_MS)
+  ;(watchdog as { unref?: () => void }).unref?.()
   for (const [name, client] of [['commands', commands], ['subscriber', subscriber]] as const) {
     let down = false
     client.on('error', (err: Error) => {
@@ -54,6 +71,7 @@ export function connectRedis(url: string, prefix: string, log: Logger, name = 'r
     },
     async close() {
       // QUIT would wait for a Redis that may be away; nothing pending matters at shutdown.
+      clearInterval(watchdog)
       commands.disconnect()
       subscriber.disconnect()
     },
