@@ -1,0 +1,232 @@
+import cassandra from 'cassandra-driver'
+import postgres from 'postgres'
+import { cassandraMessages } from '../../src/store/cassandra/messages.ts'
+import { CASSANDRA_CONTACT_POINTS } from './cassandra.ts'
+import { createdIdsIn, ORIGIN, openSocket, signIn, startChatServer, type TestSocket } from './chat.ts'
+import { cqlProxy, type CqlProxy } from './cqlProxy.ts'
+import { startServerProcess, type ServerProcess } from './process.ts'
+import { createTestDatabase } from './postgres.ts'
+import { REDIS_URL, testRedisPrefix } from './redis.ts'
+
+/**
+ * Two or more app instances sharing PostgreSQL, Redis and a Cassandra
+ * keyspace, each talking to Cassandra through a CQL proxy of its own that can
+ * cut or hold it at a chosen statement; a writer that retries a failed send
+ * with the same nonce on the next instance; readers that resume with `since`
+ * after every close, as the page does; and a checker that counts what each
+ * reader and the store got wrong.
+ */
+export interface Instance {
+  readonly url: string
+  readonly proxy: CqlProxy
+  alive: boolean
+  /** Stops it: gracefully (SIGTERM-like close) or, for a process, with SIGKILL. */
+  stop(): Promise<void>
+}
+
+export interface Tally {
+  acknowledged: number
+  lost: number
+  duplicated: number
+  reordered: number
+  phantom: number
+  /** Nonces stored more than once. */
+  doubledNonces: number
+}
+
+const [cassandraHost, cassandraPort = '9042'] = CASSANDRA_CONTACT_POINTS[0]!.split(':')
+
+export async function faultWorld() {
+  const database = await createTestDatabase()
+  const redis = await testRedisPrefix()
+  const keyspace = `rtc_faults_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  const instances: Instance[] = []
+  const env = (proxy: CqlProxy, id: number) => ({
+    DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: String(id), RATE_LIMITS: 'off',
+    CASSANDRA_CONTACT_POINTS: `127.0.0.1:${proxy.port}`, CASSANDRA_KEYSPACE: keyspace,
+  })
+  const target = { host: cassandraHost!, port: Number(cassandraPort) }
+
+  /** An instance in this process; `stop` closes it as SIGTERM would. */
+  async function startInProcess(): Promise<Instance> {
+    const proxy = await cqlProxy(target)
+    const server = await startChatServer(env(proxy, instances.length + 1))
+    const instance: Instance = { url: server.url, proxy, alive: true, async stop() { instance.alive = false; await server.close() } }
+    instances.push(instance)
+    return instance
+  }
+
+  /** An instance as a process of its own; `stop` kills it with SIGKILL, mid-whatever. */
+  async function startProcess(): Promise<Instance> {
+    const proxy = await cqlProxy(target)
+    const child: ServerProcess = await startServerProcess({ ...env(proxy, instances.length + 1), PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info' })
+    const instance: Instance = { url: child.url, proxy, alive: true, async stop() { instance.alive = false; await child.stop('SIGKILL') } }
+    instances.push(instance)
+    return instance
+  }
+
+  await startInProcess()
+  await startInProcess()
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
+  const direct = new cassandra.Client({ contactPoints: CASSANDRA_CONTACT_POINTS, localDataCenter: 'datacenter1', keyspace })
+  await direct.connect()
+
+  return {
+    instances,
+    startInProcess,
+    startProcess,
+
+    /** A public room with a writer and `readers` members, each reading from instance i % 2. */
+    async room(name: string, readers = 4) {
+      const writer = await signIn(instances[0]!.url, `writer-${name}`.slice(0, 39))
+      const slug = await writer.createRoom(name)
+      const people = await Promise.all(Array.from({ length: readers }, (_, i) => signIn(instances[0]!.url, `reader${i}-${name}`.slice(0, 39))))
+      for (const p of people) await p.form(`/rooms/${slug}/join`, {})
+      const [row] = await sql<{ id: string }[]>`SELECT id::text FROM rooms WHERE slug = ${slug}`
+      const roomId = row!.id
+      const acked = new Map<string, string>()
+      const live = people.map((p, i) => resumingReader(instances, i % 2, slug, p.cookie))
+      await Promise.all(live.map((r) => r.ready))
+
+      /** Sends until an instance acknowledges it, moving to the next instance after any failure; answers the id. */
+      async function send(body: string, { first = 0, patienceMs = 1_500 } = {}): Promise<string> {
+        const nonce = crypto.randomUUID()
+        for (let attempt = 0; attempt < 40; attempt++) {
+          const target = instances[(first + attempt) % instances.length]!
+          if (!target.alive) continue
+          try {
+            const res = await fetch(`${target.url}/rooms/${slug}/messages`, {
+              method: 'POST', body: new URLSearchParams({ body, nonce }), redirect: 'manual',
+              headers: { cookie: writer.cookie, origin: ORIGIN, 'hx-request': 'true' }, signal: AbortSignal.timeout(patienceMs),
+            })
+            const id = /data-key="(\d+)"/.exec(await res.text())?.[1]
+            if (res.ok && id) {
+              acked.set(nonce, id)
+              return id
+            }
+          } catch { /* no answer: try the next instance with the same nonce */ }
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        throw new Error(`send "${body}" was never acknowledged`)
+      }
+
+      /** Edits as the page does, retrying on the next instance after a failure. */
+      async function edit(id: string, body: string, { first = 0, patienceMs = 1_500 } = {}) {
+        for (let attempt = 0; attempt < 40; attempt++) {
+          const target = instances[(first + attempt) % instances.length]!
+          if (!target.alive) continue
+          try {
+            const res = await fetch(`${target.url}/rooms/${slug}/messages/${id}`, {
+              method: 'POST', body: new URLSearchParams({ body }), redirect: 'manual',
+              headers: { cookie: writer.cookie, origin: ORIGIN, 'hx-request': 'true' }, signal: AbortSignal.timeout(patienceMs),
+            })
+            if (res.ok) return
+          } catch { /* try the next instance */ }
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        throw new Error(`edit of ${id} was never acknowledged`)
+      }
+
+      return {
+        slug, send, edit, readers: live,
+
+        /** Waits until every reader holds every acknowledged message (or gives up), then counts. */
+        async tally(settleMs = 20_000): Promise<Tally & { perReader: Tally[] }> {
+          const want = [...acked.values()]
+          const start = Date.now()
+          while (live.some((r) => !want.every((id) => r.ids().includes(id))) && Date.now() - start < settleMs) {
+            await new Promise((r) => setTimeout(r, 50))
+          }
+          await new Promise((r) => setTimeout(r, 300))
+          const ackedIds = new Set(want)
+          const perReader = live.map((r) => {
+            const ids = r.ids()
+            const seen = new Set<string>()
+            let duplicated = 0
+            let reordered = 0
+            let highest = 0n
+            for (const id of ids) {
+              if (seen.has(id)) { duplicated++; continue }
+              seen.add(id)
+              if (BigInt(id) < highest) reordered++
+              else highest = BigInt(id)
+            }
+            return {
+              acknowledged: ackedIds.size, duplicated, reordered,
+              lost: want.filter((id) => !seen.has(id)).length,
+              phantom: [...seen].filter((id) => !ackedIds.has(id)).length,
+              doubledNonces: 0,
+            }
+          })
+          const stored = await cassandraMessages(direct).pageBefore(roomId!, undefined, 10_000)
+          const perNonce = new Map<string, number>()
+          for (const m of stored) perNonce.set(m.nonce, (perNonce.get(m.nonce) ?? 0) + 1)
+          const sum = (k: keyof Tally) => perReader.reduce((n, t) => n + t[k], 0)
+          return {
+            acknowledged: ackedIds.size,
+            lost: sum('lost'), duplicated: sum('duplicated'), reordered: sum('reordered'),
+            phantom: sum('phantom') + stored.filter((m) => !ackedIds.has(m.id)).length,
+            doubledNonces: [...perNonce.values()].filter((n) => n > 1).length,
+            perReader,
+          }
+        },
+
+        /** The newest frame each reader got that carries message `id`. */
+        lastFrameOf: (id: string) => live.map((r) => r.frames().filter((f) => f.includes(`id="m-${id}"`)).at(-1)),
+        close: () => Promise.all(live.map((r) => r.stop())),
+      }
+    },
+
+    async close() {
+      for (const i of instances) if (i.alive) await i.stop().catch(() => {})
+      for (const i of instances) await i.proxy.close()
+      await sql.end()
+      await direct.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => {})
+      await direct.shutdown()
+      await redis.cleanup()
+      await database.drop()
+    },
+  }
+}
+
+/** A member's tab: a socket to one instance that, whenever it closes, comes back (to a live instance) with `since`. */
+function resumingReader(instances: Instance[], home: number, slug: string, cookie: string) {
+  const done: string[] = []
+  let current: TestSocket | undefined
+  let stopped = false
+  let connections = 0
+  const ids = () => [...done, ...(current?.frames ?? [])].flatMap(createdIdsIn)
+  const since = () => ids().reduce((max, id) => (BigInt(id) > BigInt(max) ? id : max), '0')
+
+  async function open(): Promise<void> {
+    for (let attempt = 0; !stopped; attempt++) {
+      const candidates = [instances[home]!, ...instances].filter((i) => i.alive)
+      const target = candidates[attempt % candidates.length]
+      try {
+        if (!target) throw new Error('no instance alive')
+        const s = await openSocket(target.url, slug, since() === '0' ? undefined : since(), { cookie, origin: ORIGIN })
+        connections++
+        current = s
+        void s.closed.then(() => {
+          done.push(...s.frames)
+          if (current === s) current = undefined
+          if (!stopped) setTimeout(() => void open(), 20)
+        })
+        return
+      } catch {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+  }
+
+  return {
+    ready: open(),
+    ids,
+    frames: () => [...done, ...(current?.frames ?? [])],
+    connections: () => connections,
+    async stop() {
+      stopped = true
+      await current?.close()
+    },
+  }
+}
