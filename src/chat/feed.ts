@@ -48,7 +48,11 @@ export class RoomFeed {
     this.#dirty.add(roomId)
     if (this.#running.has(roomId)) return
     this.#running.add(roomId)
-    void this.#reads.run(roomId, () => this.#drain(roomId)).finally(() => this.#running.delete(roomId))
+    void this.#reads.run(roomId, () => this.#drain(roomId)).finally(() => {
+      this.#running.delete(roomId)
+      // A wake-up that came after the drain's last look but before this line would otherwise be lost.
+      if (this.#dirty.has(roomId)) this.wake(roomId)
+    })
   }
 
   /** After a lost bus connection: read every followed room, in case a wake-up went missing. */
