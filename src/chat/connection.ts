@@ -12,8 +12,8 @@ export interface Sink {
 export interface ConnectionOptions {
   userId: number
   sink: Sink
-  /** The reader already holds every message up to this id. */
-  since: bigint
+  /** The reader already holds every message up to this id (undefined: it holds none yet; see `startFrom`). */
+  since?: bigint
   /** A reader this far behind on the wire is closed with 1013 and resumes on reconnect. */
   maxBufferedBytes?: number
   /** Pushes held while the replay runs; more closes with 1013. */
@@ -26,8 +26,12 @@ export const MAX_PENDING_FRAMES = 2000
 
 /**
  * One socket's subscription to one room. Live pushes are held while the
- * replay runs, then flushed; the high-water mark makes sure no new message is
- * sent twice across replay and live traffic.
+ * replay runs, then flushed. The reader holds every message up to `since`;
+ * every message above it reaches the reader as new (inserted, or replaced
+ * where it already is), every change below it as a change (replaced only
+ * where the reader has it). Pushes come in rev order, so a rev at or below
+ * the last one sent (by the replay or live) is already in the reader's hands
+ * and is skipped: nothing is sent twice, whether new or changed.
  */
 export class Connection implements Subscriber {
   readonly userId: number
@@ -35,14 +39,15 @@ export class Connection implements Subscriber {
   readonly #maxBuffered: number
   readonly #maxPending: number
   readonly #onClose: ConnectionOptions['onClose']
-  #highWater: bigint
+  #since: bigint
+  #sentRev: bigint
   #pending: Frame[] | undefined = []
   #closed = false
 
   constructor(options: ConnectionOptions) {
     this.userId = options.userId
     this.#sink = options.sink
-    this.#highWater = options.since
+    this.#since = this.#sentRev = options.since ?? 0n
     this.#maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES
     this.#maxPending = options.maxPending ?? MAX_PENDING_FRAMES
     this.#onClose = options.onClose
@@ -52,11 +57,17 @@ export class Connection implements Subscriber {
     return this.#closed
   }
 
-  /** Sends replayed history (already rendered) and raises the high-water mark. */
-  replay(html: string, highestId: bigint): void {
+  /** For a reader that held nothing: it starts at this id (the room's newest when it connected). */
+  startFrom(since: bigint): void {
+    this.#since = since
+    if (since > this.#sentRev) this.#sentRev = since
+  }
+
+  /** Sends replayed history (already rendered), which brings the reader up to `rev`. */
+  replay(html: string, rev: bigint): void {
     if (this.#closed) return
     this.#write(html)
-    if (highestId > this.#highWater) this.#highWater = highestId
+    if (rev > this.#sentRev) this.#sentRev = rev
   }
 
   /** Replay is over: flush what arrived meanwhile and stream live from now on. */
@@ -73,11 +84,11 @@ export class Connection implements Subscriber {
       this.#pending.push(frame)
       return
     }
-    if (frame.created) {
-      if (frame.seq <= this.#highWater) return
-      this.#highWater = frame.seq
-    }
-    this.#write(frame.html, frame.bytes)
+    if (frame.rev === 0n) return this.#write(frame.html, frame.bytes)
+    if (frame.rev <= this.#sentRev) return
+    this.#sentRev = frame.rev
+    const shown = frame.asNew && frame.id > this.#since ? frame.asNew() : frame
+    this.#write(shown.html, shown.bytes)
   }
 
   close(code: number, reason: string): void {

@@ -23,8 +23,8 @@ function fakeSink(drains = true) {
 function setup() {
   let renders = 0
   const hub = new Hub({ render: (m, _slug, created) => { renders++; return `${created ? 'new' : 'changed'}:${m.id}:${m.body}` } })
-  const join = (roomId: string, userId: number, sink = fakeSink()) => {
-    const connection = new Connection({ userId, sink: sink.sink, since: 0n })
+  const join = (roomId: string, userId: number, sink = fakeSink(), since = 0n) => {
+    const connection = new Connection({ userId, sink: sink.sink, since })
     hub.subscribe({ id: roomId, slug: roomId }, connection)
     connection.goLive()
     return { connection, ...sink }
@@ -79,12 +79,14 @@ describe('Hub', () => {
     expect(fast.sent).toHaveLength(50)
   })
 
-  it('sends edits and deletes of messages the reader already has', () => {
-    const { hub, join } = setup()
-    const reader = join('r1', 1)
-    hub.deliver({ type: 'message', message: message('r1', 1) })
+  it('sends an edit as a change to readers who held the message before, and as new to the rest, rendering each form once', () => {
+    const { hub, join, renders } = setup()
+    const old = [join('r1', 1, fakeSink(), 1n), join('r1', 2, fakeSink(), 1n)]
+    const fresh = [join('r1', 3), join('r1', 4)]
     hub.deliver({ type: 'message', message: { ...message('r1', 1, 'fixed'), rev: '2' } })
-    expect(reader.sent).toEqual(['new:1:m1', 'changed:1:fixed'])
+    for (const r of old) expect(r.sent).toEqual(['changed:1:fixed'])
+    for (const r of fresh) expect(r.sent).toEqual(['new:1:fixed'])
+    expect(renders()).toBe(2)
   })
 })
 
@@ -102,22 +104,59 @@ describe('Hub with a big room', () => {
 })
 
 describe('Connection', () => {
+  const created = (id: bigint, html: string) => ({ id, rev: id, html })
+  const changed = (id: bigint, rev: bigint, html: string) => ({ id, rev, html, asNew: () => ({ html: `as new: ${html}` }) })
+
   it('holds live pushes during replay and never sends a replayed message twice', () => {
     const sink = fakeSink()
     const connection = new Connection({ userId: 1, sink: sink.sink, since: 3n })
-    connection.push({ seq: 5n, created: true, html: 'live5' })
-    connection.push({ seq: 6n, created: true, html: 'live6' })
+    connection.push(created(5n, 'live5'))
+    connection.push(created(6n, 'live6'))
     connection.replay('replay4-5', 5n)
     connection.goLive()
-    connection.push({ seq: 7n, created: true, html: 'live7' })
-    connection.push({ seq: 3n, created: true, html: 'old3' })
+    connection.push(created(7n, 'live7'))
+    connection.push(created(3n, 'old3'))
     expect(sink.sent).toEqual(['replay4-5', 'live6', 'live7'])
+  })
+
+  it('sends a change to a message the reader never had as new, and a change to one it had as a change', () => {
+    const sink = fakeSink()
+    const connection = new Connection({ userId: 1, sink: sink.sink, since: 3n })
+    connection.goLive()
+    // Message 5 was created and edited (rev 7) before this reader's feed read it: only its edit comes.
+    connection.push(created(6n, 'm6'))
+    connection.push(changed(5n, 7n, 'm5 edited'))
+    connection.push(changed(2n, 8n, 'm2 edited'))
+    connection.push(changed(6n, 9n, 'm6 edited'))
+    expect(sink.sent).toEqual(['m6', 'as new: m5 edited', 'm2 edited', 'as new: m6 edited'])
+  })
+
+  it('skips a change the replay already brought', () => {
+    const sink = fakeSink()
+    const connection = new Connection({ userId: 1, sink: sink.sink, since: 3n })
+    connection.push(changed(2n, 5n, 'm2 edited'))
+    connection.replay('replay up to rev 5', 5n)
+    connection.goLive()
+    connection.push(changed(2n, 5n, 'm2 edited'))
+    connection.push(changed(2n, 6n, 'm2 edited again'))
+    expect(sink.sent).toEqual(['replay up to rev 5', 'm2 edited again'])
+  })
+
+  it('starts a reader that held nothing at the id it is given', () => {
+    const sink = fakeSink()
+    const connection = new Connection({ userId: 1, sink: sink.sink })
+    connection.startFrom(10n)
+    connection.goLive()
+    connection.push(created(10n, 'm10'))
+    connection.push(changed(4n, 11n, 'm4 edited'))
+    connection.push(created(12n, 'm12'))
+    expect(sink.sent).toEqual(['m4 edited', 'm12'])
   })
 
   it('closes with 1013 when too many pushes pile up during replay', () => {
     const sink = fakeSink()
     const connection = new Connection({ userId: 1, sink: sink.sink, since: 0n, maxPending: 3 })
-    for (let id = 1; id <= 4; id++) connection.push({ seq: BigInt(id), created: true, html: `m${id}` })
+    for (let id = 1n; id <= 4n; id++) connection.push(created(id, `m${id}`))
     expect(sink.closes).toEqual([[CLOSE.tryAgainLater, 'too far behind; reconnect to catch up']])
     connection.goLive()
     expect(sink.sent).toEqual([])

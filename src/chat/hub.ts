@@ -3,15 +3,22 @@ import type { MembershipEvent, StoredMessage } from '../store/ports.ts'
 /** A stored message (new or changed) to push to the room's local subscribers. */
 export type MessageEvent = { readonly type: 'message'; readonly message: StoredMessage }
 
-/** One message's rendered push, shared by every subscriber of its room. */
-export interface Frame {
-  /** The message id as a number, parsed once per message rather than once per reader. */
-  readonly seq: bigint
-  /** True for a new message (deduplicated by id); false for an edit or delete (always applied). */
-  readonly created: boolean
+/** Rendered markup, and the same encoded once for sockets that can send bytes as a text frame. */
+export interface Rendered {
   readonly html: string
-  /** `html` encoded once, for sockets that can send these bytes as a text frame. */
   readonly bytes?: Uint8Array
+}
+
+/** One message's rendered push, shared by every subscriber of its room. */
+export interface Frame extends Rendered {
+  /** The message's id and rev, parsed once per message rather than once per reader; both 0 for markup that is not a message. */
+  readonly id: bigint
+  readonly rev: bigint
+  /**
+   * For an edit or delete: the message rendered as new, for a reader that never had it (it was
+   * created and changed before this reader's feed saw it). Rendered on first need, once.
+   */
+  readonly asNew?: () => Rendered
 }
 
 const utf8 = new TextEncoder()
@@ -81,10 +88,16 @@ export class Hub {
     }
     const live = this.#rooms.get(event.message.roomId)
     if (!live) return
+    const message = event.message
+    const slug = live.slug
     // A message's rev equals its id until it is edited or deleted.
-    const created = event.message.rev === event.message.id
-    const html = this.#render(event.message, live.slug, created)
-    const frame: Frame = { seq: BigInt(event.message.id), created, html, bytes: utf8.encode(html) }
+    const changed = message.rev !== message.id
+    const html = this.#render(message, slug, !changed)
+    let asNew: Rendered | undefined
+    const frame: Frame = {
+      id: BigInt(message.id), rev: BigInt(message.rev), html, bytes: utf8.encode(html),
+      asNew: changed ? () => (asNew ??= this.#encoded(this.#render(message, slug, true))) : undefined,
+    }
     if (live.subscribers.size <= FANOUT_SLICE && !live.backlog) {
       for (const subscriber of live.subscribers) subscriber.push(frame)
       return
@@ -92,6 +105,10 @@ export class Hub {
     if (live.backlog) return void live.backlog.push(frame)
     live.backlog = [frame]
     this.#drain(live)
+  }
+
+  #encoded(html: string): Rendered {
+    return { html, bytes: utf8.encode(html) }
   }
 
   /** Fans a big room's backlog out a slice at a time. */
@@ -123,7 +140,7 @@ export class Hub {
     for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
       if (!byUser.has(subscriber.userId)) byUser.set(subscriber.userId, render(subscriber.userId))
       const html = byUser.get(subscriber.userId)
-      if (html) subscriber.push({ seq: 0n, created: false, html })
+      if (html) subscriber.push({ id: 0n, rev: 0n, html })
     }
   }
 

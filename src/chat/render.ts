@@ -11,11 +11,9 @@ export function createHub(): Hub {
 }
 
 /** Replayed history: new messages inserted in order, changes to older ones replaced where the reader has them. */
-export function renderReplay(messages: readonly StoredMessage[], roomSlug: string, since: bigint): { html: string; highestId: bigint } {
+export function renderReplay(messages: readonly StoredMessage[], roomSlug: string, since: bigint): string {
   const created = messages.filter((m) => BigInt(m.id) > since)
   const changed = messages.filter((m) => BigInt(m.id) <= since)
-  const highestId = created.reduce((max, m) => (BigInt(m.id) > max ? BigInt(m.id) : max), since)
-  const out = (created.length ? html(CreatedFrame({ messages: created, roomSlug })) : '') +
+  return (created.length ? html(CreatedFrame({ messages: created, roomSlug })) : '') +
     changed.map((message) => html(ChangedFrame({ message, roomSlug }))).join('')
-  return { html: out, highestId }
 }

@@ -76,7 +76,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
 
       return {
         onOpen(_event, ws) {
-          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: BigInt(sinceParam ?? '0'), onClose: gone })
+          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: sinceParam === undefined ? undefined : BigInt(sinceParam), onClose: gone })
           const live = connection
           unsubscribe = hub.subscribe(room, live)
           counted = true
@@ -86,11 +86,11 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             // Without a cursor the reader starts from now: nothing to replay.
             let cursor = sinceParam ?? (await chat.lastRev(room))
             const since = BigInt(cursor)
+            if (sinceParam === undefined) live.startFrom(since)
             for (;;) {
               const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
               if (batch.length === 0 || live.closed) break
-              const { html, highestId } = renderReplay(batch, room.slug, since)
-              live.replay(html, highestId)
+              live.replay(renderReplay(batch, room.slug, since), BigInt(batch.at(-1)!.rev))
               cursor = batch.at(-1)!.rev
               if (batch.length < REPLAY_BATCH) break
             }
