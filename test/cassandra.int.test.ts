@@ -142,6 +142,16 @@ describe('the Cassandra message store', () => {
     expect((await reader.findMessage(roomId, message.id))!.body).toBe('fixed')
   })
 
+  it('applies an edit once when its retry on another instance got there first', async () => {
+    const [one, two] = [counted().store, counted().store]
+    const roomId = room()
+    const { message } = await one.appendMessage(draft(roomId, 'typo'))
+    const first = await two.changeMessage(roomId, message.id, { kind: 'edit', body: 'fixed', rev: '1', at: new Date() })
+    const again = await one.changeMessage(roomId, message.id, { kind: 'edit', body: 'fixed', rev: '1', at: new Date() })
+    expect(again).toEqual(first)
+    expect((await one.changesSince(roomId, '0', 10)).map((m) => [m.id, m.rev, m.body])).toEqual([[message.id, first!.rev, 'fixed']])
+  })
+
   it('never lets an edit overtaken by a delete bring the message back', async () => {
     const { store } = counted()
     const roomId = room()

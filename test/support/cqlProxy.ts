@@ -39,6 +39,8 @@ export interface CqlProxy {
   arm(fault: Fault): Promise<string>
   /** Lets held requests go on, in order. */
   release(): void
+  /** Forgets faults that have not fired. */
+  disarm(): void
   close(): Promise<void>
 }
 
@@ -117,6 +119,7 @@ export async function cqlProxy(target = { host: '127.0.0.1', port: 9042 }): Prom
       })
     },
     release,
+    disarm: () => void armed.splice(0),
     async close() {
       release()
       for (const { client, upstream } of links) {

@@ -37,13 +37,18 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     return row && row.op === 'create' ? toMessage(roomId, row) : undefined
   }
 
-  /** Applies the change claimed at `rev` unless the message is deleted or has a newer rev; true if applied. */
+  /**
+   * Applies the change claimed at `rev` unless the message is deleted, has a newer rev, or already
+   * says what the edit says (a retry of it on another instance won); true if applied.
+   */
   const apply = async (roomId: string, id: string, rev: bigint, change: { op: 'edit' | 'delete'; body: string; at: Date }) => {
     const key = [long(roomId), at.bucketOf(BigInt(id)), long(id)]
-    const set = change.op === 'edit' ? 'body = ?, rev = ?, edited_at = ?' : 'body = ?, rev = ?, deleted_at = ?'
-    const result = await client.execute(
-      `UPDATE room_log SET ${set} WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos = ? AND nonce_key = '' IF deleted_at = null AND rev < ?`,
-      [change.body, long(rev), change.at, ...key, long(rev)], { prepare: true })
+    const where = `WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos = ? AND nonce_key = '' IF deleted_at = null AND rev < ?`
+    const result = change.op === 'edit'
+      ? await client.execute(`UPDATE room_log SET body = ?, rev = ?, edited_at = ? ${where} AND body != ?`,
+        [change.body, long(rev), change.at, ...key, long(rev), change.body], { prepare: true })
+      : await client.execute(`UPDATE room_log SET body = ?, rev = ?, deleted_at = ? ${where}`,
+        [change.body, long(rev), change.at, ...key, long(rev)], { prepare: true })
     return result.wasApplied()
   }
 
@@ -76,12 +81,13 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       const body = change.kind === 'edit' ? change.body : ''
       for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
         const current = await findMessage(roomId, id)
-        if (!current || current.deletedAt) return current
+        if (!current || current.deletedAt || (change.kind === 'edit' && current.body === body)) return current
         const { pos } = await claims.claim(roomId, { op: change.kind, target: BigInt(id), body, at: change.at })
         await apply(roomId, id, pos, { op: change.kind, body, at: change.at })
         const now = (await findMessage(roomId, id))!
-        // Applied here or by a reader, or void on a deleted message: done. Overtaken by a newer change: again, in the present.
-        if (now.rev === String(pos) || now.deletedAt) return now
+        // Applied here or by a reader, void on a deleted message, or already what it asks (a retry of it won): done.
+        // Overtaken by another change: again, in the present.
+        if (now.rev === String(pos) || now.deletedAt || (change.kind === 'edit' && now.body === body)) return now
       }
       throw Object.assign(new Error(`message ${id} changes too often to change now`), { code: 'ECONTENDED' })
     },
