@@ -144,6 +144,14 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
   }
 
   return {
+    /**
+     * A read of this instance saw the room's log reach `pos`: the next claim starts from there,
+     * not from a head another instance has since moved (which would cost a lost Paxos round).
+     */
+    saw(roomId: string, pos: bigint): void {
+      if (pos > (heads.get(roomId) ?? -1n)) heads.set(roomId, pos)
+    },
+
     /** Appends the entry at the room's next position. */
     claim(roomId: string, entry: Entry): Promise<Claimed> {
       return new Promise((resolve, reject) => {

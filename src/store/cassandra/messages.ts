@@ -60,6 +60,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       const rows = await log.rows(roomId, bucket, { after: expected - 1n }, pageSize)
       for (const row of rows) {
         if (BigInt(String(row.pos)) !== expected) return
+        claims.saw(roomId, expected)
         yield row
         expected++
       }
@@ -139,6 +140,10 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       return out
     },
 
-    lastRev: async (roomId) => String(await log.head(roomId)),
+    async lastRev(roomId) {
+      const head = await log.head(roomId)
+      claims.saw(roomId, head)
+      return String(head)
+    },
   }
 }
