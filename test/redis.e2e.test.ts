@@ -133,14 +133,18 @@ describe('an instance whose Redis is down', () => {
   })
 })
 
-describe('an instance whose Redis hangs', () => {
-  it('keeps sending and delivering while Redis does not answer, says so, and recovers when it does', async () => {
+describe('instances whose Redis hangs', () => {
+  it('keep sending and delivering while Redis does not answer, say so, and catch up across instances when it does', async () => {
     const own = await privateRedis()
     const stuck = await startChatServer({ DATABASE_URL: database.url, REDIS_URL: own.url, REDIS_PREFIX: redis.prefix, INSTANCE_ID: '4' })
+    const other = await startChatServer({ DATABASE_URL: database.url, REDIS_URL: own.url, REDIS_PREFIX: redis.prefix, INSTANCE_ID: '5' })
     try {
       const gus = await signIn(stuck.url, 'gus')
       const slug = await gus.createRoom('Hung Redis')
+      const hal = await signIn(other.url, 'hal')
+      await hal.form(`/rooms/${slug}/join`, {})
       const s = await gus.socket(slug)
+      const far = await hal.socket(slug)
       own.child.kill('SIGSTOP')
       const sent: string[] = []
       for (let i = 0; i < 5; i++) {
@@ -151,12 +155,15 @@ describe('an instance whose Redis hangs', () => {
       await s.waitFor(() => sent.every((id) => s.createdIds().includes(id)), 'local deliveries while Redis hangs')
       expect(stuck.logs.text()).toContain('redis does not answer')
       own.child.kill('SIGCONT')
+      // Nothing more is sent: the other instance learns of the five from catching up, not from a later wake-up.
+      await far.waitFor(() => sent.every((id) => far.createdIds().includes(id)), 'the other instance catching up once Redis answers', 20_000)
       await waitUntil(async () => (await fetch(`${stuck.url}/readyz`)).status === 200, 'ready again once Redis answers')
       const after = await gus.post(slug, 'after')
       await s.waitFor(() => s.createdIds().includes(after.id!), 'delivery after Redis returned')
       expect(s.createdIds()).toEqual([...sent, after.id])
+      expect(far.createdIds()).toEqual([...sent, after.id])
     } finally {
-      await stuck.close()
+      await Promise.all([stuck.close(), other.close()])
       await own.stop()
     }
   })

@@ -21,6 +21,11 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
     // ioredis subscribes again by itself after a reconnect; what was published meanwhile is lost.
     if (subscribed) emit({ type: 'resync' })
   })
+  // Commands came back after failing (Redis away, or hung and dropped by the watchdog): every instance's
+  // publishes may have failed meanwhile, while the subscription itself may never have noticed.
+  commands.on('ready', () => {
+    if (subscribed) emit({ type: 'resync' })
+  })
   subscriber.on('message', (from: string, payload: string) => {
     if (from !== channel) return
     try {
