@@ -160,6 +160,7 @@ describe('instances whose Redis hangs', () => {
       await waitUntil(async () => (await fetch(`${stuck.url}/readyz`)).status === 200, 'ready again once Redis answers')
       const after = await gus.post(slug, 'after')
       await s.waitFor(() => s.createdIds().includes(after.id!), 'delivery after Redis returned')
+      await far.waitFor(() => far.createdIds().includes(after.id!), 'delivery on the other instance after Redis returned')
       expect(s.createdIds()).toEqual([...sent, after.id])
       expect(far.createdIds()).toEqual([...sent, after.id])
     } finally {
