@@ -1,8 +1,11 @@
+import cassandra from 'cassandra-driver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
+import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
 import { ORIGIN, signIn } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess } from './support/process.ts'
+import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
 
 const denoEnv = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info' })
 
@@ -33,5 +36,45 @@ describe('Deno shutdown', () => {
     expect(code).toBe(0)
     expect(ms).toBeLessThan(10_000)
     expect(server.stdout.some((l) => l.includes('"runtime":"deno'))).toBe(true)
+  })
+})
+
+describe('Deno with Cassandra and Redis', () => {
+  let database: TestDatabase
+  let redis: Awaited<ReturnType<typeof testRedisPrefix>>
+  const keyspace = `rtc_deno_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  beforeAll(async () => { database = await createTestDatabase(); redis = await testRedisPrefix() })
+  afterAll(async () => {
+    const client = new cassandra.Client({ contactPoints: CASSANDRA_CONTACT_POINTS, localDataCenter: 'datacenter1' })
+    await client.connect()
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+    await client.shutdown()
+    await redis?.cleanup()
+    await database?.drop()
+  })
+
+  it('stores messages in Cassandra by position, once per nonce, and streams them and their edits in order', async () => {
+    const server = await startServerProcess({
+      ...denoEnv(database.url), REDIS_URL, REDIS_PREFIX: redis.prefix, RATE_LIMITS: 'off',
+      CASSANDRA_CONTACT_POINTS: CASSANDRA_CONTACT_POINTS.join(','), CASSANDRA_KEYSPACE: keyspace,
+    }, 'deno')
+    try {
+      expect(JSON.parse(server.stdout.find((l) => l.includes('"msg":"rtc started"'))!).backends).toMatchObject({ messages: 'cassandra', bus: 'redis' })
+      const ivy = await signIn(server.url, 'ivy')
+      const slug = await ivy.createRoom('Deno on Cassandra')
+      const s = await ivy.socket(slug, '0')
+      const nonces = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
+      const ids = []
+      for (const [i, nonce] of nonces.entries()) ids.push((await ivy.post(slug, `deno ${i}`, nonce)).id)
+      expect(ids).toEqual(['1', '2', '3'])
+      expect((await ivy.post(slug, 'again', nonces[1])).id).toBe('2')
+      expect((await ivy.form(`/rooms/${slug}/messages/1`, { body: 'deno 0, edited' }, true)).status).toBe(200)
+      await s.waitFor(() => s.frames.some((f) => f.includes('deno 0, edited')), 'the edit')
+      // The edit of a message this socket got live comes as an upsert of it, so 1 appears twice, edited the second time.
+      expect(s.createdIds()).toEqual(['1', '2', '3', '1'])
+      await s.close()
+    } finally {
+      await server.stop()
+    }
   })
 })
