@@ -16,6 +16,7 @@ import { healthRoutes } from './http/health.ts'
 import { requestLog } from './http/requestLog.ts'
 import { checkOrigin, limitBody, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
+import type { Metrics } from './metrics/metrics.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
@@ -37,6 +38,8 @@ export interface AppDeps {
   realtime?: Realtime
   nextId?: IdMaker
   now?: () => Date
+  /** Counts sends and their latency; the entry serves it on its own address. */
+  metrics?: Metrics
 }
 
 /**
@@ -61,6 +64,9 @@ export function createApp(deps: AppDeps) {
   app.use(limitBody())
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
+  // Metrics live on their own listener only: here they are not found, signed in or not.
+  app.all('/metrics', (c) => c.notFound())
+  if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
   app.use(requireSignIn)
   app.route('/', authRoutes({ config, users: deps.users, session }))
@@ -77,3 +83,11 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>
+
+function timeSends(metrics: Metrics): MiddlewareHandler {
+  return async (_c, next) => {
+    const started = performance.now()
+    await next()
+    metrics.observeSend((performance.now() - started) / 1000)
+  }
+}

@@ -74,4 +74,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOCAL_LOGIN: 'true', HOST: '127.0.0.1' }).localLogin).toBe(true)
     expect(loadConfig({ LOCAL_LOGIN: 'true', HOST: '0.0.0.0', LOCAL_LOGIN_ALLOW_REMOTE: 'true' }).localLogin).toBe(true)
   })
+
+  it('reads the metrics listener, and refuses one on the chat port, a short token, or a token with nothing to guard', () => {
+    const base = { PUBLIC_URL: 'http://localhost:8080' }
+    expect(loadConfig(base).metrics).toBeUndefined()
+    expect(loadConfig({ ...base, METRICS_LISTEN: '127.0.0.1:9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464, token: undefined })
+    expect(loadConfig({ ...base, METRICS_LISTEN: ':9464' }).metrics?.host).toBe('0.0.0.0')
+    expect(loadConfig({ ...base, METRICS_LISTEN: '[::1]:9464' }).metrics?.host).toBe('::1')
+    expect(() => loadConfig({ ...base, METRICS_LISTEN: '9464' })).toThrow(/METRICS_LISTEN must be host:port/)
+    expect(() => loadConfig({ ...base, METRICS_LISTEN: '127.0.0.1:8080' })).toThrow(/chat's PORT/)
+    expect(() => loadConfig({ ...base, METRICS_LISTEN: ':9464', METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16/)
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'a-long-enough-token-here' })).toThrow(/METRICS_LISTEN is not/)
+  })
 })

@@ -31,6 +31,8 @@ export interface Config {
   readonly tls: Readonly<{ certFile: string; keyFile: string }> | undefined
   /** Snowflake instance number, 0..1023; unique per running instance. */
   readonly instanceId: number
+  /** Where `GET /metrics` is served (never on the chat's port); unset, nowhere. */
+  readonly metrics: Readonly<{ host: string; port: number; token: string | undefined }> | undefined
 }
 
 export class ConfigError extends Error {
@@ -183,5 +185,24 @@ export function loadConfig(env: Env): Config {
     localLogin,
     tls: tls && Object.freeze({ certFile: tlsFile('TLS_CERT', tls[0]), keyFile: tlsFile('TLS_PRIVKEY', tls[1]) }),
     instanceId: integer(env, 'INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
+    metrics: metricsConfig(env, port),
   })
+}
+
+/** `METRICS_LISTEN` is `host:port`, `[v6]:port` or `:port` (all addresses); `METRICS_TOKEN` is a secret, never echoed. */
+function metricsConfig(env: Env, chatPort: number): Config['metrics'] {
+  const listen = text(env, 'METRICS_LISTEN')
+  const token = text(env, 'METRICS_TOKEN')
+  if (listen === undefined) {
+    if (token !== undefined) throw new ConfigError('METRICS_TOKEN', 'is set but METRICS_LISTEN is not, so nothing would serve metrics')
+    return undefined
+  }
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]*)):(\d{1,5})$/.exec(listen)
+  const port = Number(match?.[3])
+  if (!match || port < 1 || port > 65535) {
+    throw new ConfigError('METRICS_LISTEN', `must be host:port, [ipv6]:port or :port, e.g. 127.0.0.1:9464 (got "${listen}")`)
+  }
+  if (port === chatPort) throw new ConfigError('METRICS_LISTEN', `must not use the chat's PORT ${chatPort}: metrics are never served where the chat is`)
+  if (token !== undefined && token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters')
+  return Object.freeze({ host: match[1] ?? (match[2] || '0.0.0.0'), port, token })
 }

@@ -7,6 +7,7 @@ import { serveStatic, upgradeWebSocket } from 'hono/deno'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogger } from './log.ts'
 import { composeApp } from './server/compose.ts'
+import { listenUrl } from './server/listen.ts'
 
 const SHUTDOWN_DEADLINE_MS = 10_000
 const CLOSE_FRAMES_MS = 250
@@ -32,16 +33,19 @@ const server = Deno.serve({
   ...tls,
   onListen({ port }) {
     log.info({
-      url: `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      url: listenUrl(config.host, port, config.tls ? 'https' : 'http'),
       publicUrl: config.publicUrl,
       instanceId: config.instanceId,
       runtime: `deno ${Deno.version.deno}`,
       backends: composed.backends,
       githubSignIn: config.github !== undefined,
       localSignIn: config.localLogin,
+      metrics: config.metrics ? `${listenUrl(config.metrics.host, config.metrics.port)}/metrics` : 'off',
     }, 'rtc started')
   },
 }, composed.app.fetch)
+
+const metricsServer = config.metrics && Deno.serve({ port: config.metrics.port, hostname: config.metrics.host, onListen() {} }, composed.metricsApp.fetch)
 
 let stopping = false
 const stop = (signal: string) => {
@@ -55,7 +59,7 @@ const stop = (signal: string) => {
   composed.closeSockets()
   // Let the 1012 close frames leave before shutdown() drops what is still open (it would say 1001).
   new Promise((resolve) => setTimeout(resolve, CLOSE_FRAMES_MS))
-    .then(() => server.shutdown())
+    .then(() => Promise.all([server.shutdown(), metricsServer?.shutdown()]))
     .then(() => composed.close())
     .then(() => {
       log.info('rtc stopped')

@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   /** Pushes held while the replay runs; more closes with 1013. */
   maxPending?: number
   onClose?: (code: number, reason: string) => void
+  /** Told when the connection is closed for falling behind. */
+  onSlow?: () => void
 }
 
 export const MAX_BUFFERED_BYTES = 1 << 20
@@ -39,6 +41,7 @@ export class Connection implements Subscriber {
   readonly #maxBuffered: number
   readonly #maxPending: number
   readonly #onClose: ConnectionOptions['onClose']
+  readonly #onSlow: ConnectionOptions['onSlow']
   #since: bigint
   #sentRev: bigint
   #pending: Frame[] | undefined = []
@@ -51,6 +54,7 @@ export class Connection implements Subscriber {
     this.#maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES
     this.#maxPending = options.maxPending ?? MAX_PENDING_FRAMES
     this.#onClose = options.onClose
+    this.#onSlow = options.onSlow
   }
 
   get closed() {
@@ -100,6 +104,7 @@ export class Connection implements Subscriber {
   }
 
   closeSlowConsumer(): void {
+    if (!this.#closed) this.#onSlow?.()
     this.close(CLOSE.tryAgainLater, 'too far behind; reconnect to catch up')
   }
 

@@ -60,6 +60,8 @@ export const CLOSE = { restart: 1012, tryAgainLater: 1013, policy: 1008, tooBig:
 export class Hub {
   readonly #rooms = new Map<string, LiveRoom>()
   readonly #render: HubOptions['render']
+  #delivered = 0
+  #slowClosed = 0
 
   constructor({ render }: HubOptions) {
     this.#render = render
@@ -98,6 +100,7 @@ export class Hub {
       id: BigInt(message.id), rev: BigInt(message.rev), html, bytes: utf8.encode(html),
       asNew: changed ? () => (asNew ??= this.#encoded(this.#render(message, slug, true))) : undefined,
     }
+    this.#delivered += live.subscribers.size
     if (live.subscribers.size <= FANOUT_SLICE && !live.backlog) {
       for (const subscriber of live.subscribers) subscriber.push(frame)
       return
@@ -155,8 +158,18 @@ export class Hub {
     for (const live of [...this.#rooms.values()]) for (const subscriber of [...live.subscribers]) subscriber.close(code, reason)
   }
 
-  /** Rooms served live and their subscriber counts. */
+  /** A subscriber was closed for falling too far behind (counted for the metrics). */
+  noteSlowClose(): void {
+    this.#slowClosed++
+  }
+
+  /** Rooms served live, their subscribers, and what was delivered and closed since start. */
   get stats() {
-    return { rooms: this.#rooms.size, subscribers: [...this.#rooms.values()].reduce((n, r) => n + r.subscribers.size, 0) }
+    return {
+      rooms: this.#rooms.size,
+      subscribers: [...this.#rooms.values()].reduce((n, r) => n + r.subscribers.size, 0),
+      delivered: this.#delivered,
+      slowClosed: this.#slowClosed,
+    }
   }
 }

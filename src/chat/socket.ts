@@ -76,7 +76,8 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
 
       return {
         onOpen(_event, ws) {
-          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: sinceParam === undefined ? undefined : BigInt(sinceParam), onClose: gone })
+          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: sinceParam === undefined ? undefined : BigInt(sinceParam), onClose: gone,
+            onSlow: () => hub.noteSlowClose() })
           const live = connection
           unsubscribe = hub.subscribe(room, live)
           counted = true

@@ -6,6 +6,8 @@ import { CLOSE } from '../chat/hub.ts'
 import { createRealtime } from '../chat/realtime.ts'
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
+import { createMetrics } from '../metrics/metrics.ts'
+import { metricsApp } from '../metrics/routes.ts'
 import { cachedStores } from '../store/cached.ts'
 import { connectCassandra } from '../store/cassandra/connect.ts'
 import { cassandraMessages } from '../store/cassandra/messages.ts'
@@ -26,6 +28,7 @@ import { redisPresence } from '../store/redis/presence.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
 const CACHE_REPORT_MS = 60_000
+const STATS_MS = 60_000
 const REDIS_WAIT_MS = 3_000
 
 export interface RuntimeParts {
@@ -33,6 +36,8 @@ export interface RuntimeParts {
   serveStatic: MiddlewareHandler
   /** How often the cache's hit rates are logged. */
   cacheReportMs?: number
+  /** How often the one-line stats (sockets, rooms, deliveries/s, p99 send, cache hit rate) are logged. */
+  statsMs?: number
 }
 
 /**
@@ -53,14 +58,16 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
     log.warn({ waitedMs: REDIS_WAIT_MS }, 'starting without Redis: cache, fan-out and presence degrade until it answers')
   }
-  const cache = redis ? redisCache(redis) : memoryCache()
+  const metrics = createMetrics()
+  const { timed } = metrics
+  const cache = redis ? timed(redisCache(redis), 'redis') : memoryCache()
   const bus = redis ? redisBus(redis, log) : memoryBus()
   const cassandra = config.cassandra ? await connectCassandra(config.cassandra, log) : undefined
   const stores = cachedStores(cache, {
-    users: postgresUsers(db.sql),
-    sessions: postgresSessions(db.sql),
-    rooms: postgresRooms(db.sql),
-    messages: cassandra ? cassandraMessages(cassandra) : postgresMessages(db.sql),
+    users: timed(postgresUsers(db.sql), db.backend),
+    sessions: timed(postgresSessions(db.sql), db.backend),
+    rooms: timed(postgresRooms(db.sql), db.backend),
+    messages: cassandra ? timed(cassandraMessages(cassandra), 'cassandra') : timed(postgresMessages(db.sql), db.backend),
   }, log)
   const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
@@ -68,7 +75,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
 
   const realtime = createRealtime({
     messages: stores.messages, rooms: stores.rooms, users: stores.users, bus, log,
-    presence: redis ? redisPresence(redis) : memoryPresence(),
+    presence: redis ? timed(redisPresence(redis), 'redis') : memoryPresence(),
     typingLimiter: redis
       ? new RateLimiterRedis({
           storeClient: redis.commands, keyPrefix: `${config.redisPrefix}typing`, points: 1, duration: 2,
@@ -76,8 +83,10 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
         })
       : undefined,
   })
+  metrics.watch({ live: () => realtime.hub.stats, cache: () => stores.stats.totals })
+  bus.subscribe((event) => { if (event.type === 'resync') metrics.busResyncs.inc() })
   const app = createApp({
-    config, log, bus, realtime, health,
+    config, log, bus, realtime, health, metrics,
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
@@ -85,6 +94,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
 
   const timers = [
     setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), runtime.cacheReportMs ?? CACHE_REPORT_MS),
+    setInterval(() => log.info(metrics.takeStats(), 'stats'), runtime.statsMs ?? STATS_MS),
     setInterval(() => {
       stores.sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
     }, SESSION_SWEEP_MS),
@@ -94,6 +104,8 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   return {
     app,
     realtime,
+    /** `GET /metrics`, for the runtime to serve on `config.metrics` (never on the chat's port). */
+    metricsApp: metricsApp(metrics, config.metrics?.token),
     /** For the start-up line: what serves each role. */
     backends: {
       users: db.backend, sessions: db.backend, rooms: db.backend, messages: cassandra ? 'cassandra' : db.backend,

@@ -10,6 +10,7 @@ import { MAX_FRAME_BYTES } from '../chat/socket.ts'
 import type { Config } from '../config.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { composeApp } from './compose.ts'
+import { listenUrl } from './listen.ts'
 import { acceptWebSockets, upgradeWebSocket } from './nodeSockets.ts'
 
 const HEARTBEAT_MS = 30_000
@@ -28,12 +29,14 @@ export interface NodeOptions {
   heartbeatMs?: number
   /** How often the cache's hit rates are logged. */
   cacheReportMs?: number
+  /** How often the one-line stats are logged. */
+  statsMs?: number
 }
 
 /** Serves the composed app on Node, with `ws` for WebSockets (frames over 64 KiB close with 1009) and a ping heartbeat. */
 export async function startNode(config: Config, log: Logger = createLogger(config.logLevel), options: NodeOptions = {}): Promise<RunningServer> {
   const composed = await composeApp(config, log, {
-    upgradeWebSocket, serveStatic: serveStatic({ root: './' }), cacheReportMs: options.cacheReportMs,
+    upgradeWebSocket, serveStatic: serveStatic({ root: './' }), cacheReportMs: options.cacheReportMs, statsMs: options.statsMs,
   })
   const { app } = composed
 
@@ -47,8 +50,12 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     s.once('error', reject)
   })
   acceptWebSockets(server as HttpServer, wss, app.fetch)
+  const metricsServer: ServerType | undefined = config.metrics && await new Promise((resolve, reject) => {
+    const s = serve({ fetch: composed.metricsApp.fetch, port: config.metrics!.port, hostname: config.metrics!.host }, () => resolve(s))
+    s.once('error', reject)
+  })
   const port = (server.address() as AddressInfo).port
-  const url = `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  const url = listenUrl(config.host, port, config.tls ? 'https' : 'http')
 
   // Ping every socket; one that has not answered the previous ping is dead and dropped.
   const alive = new WeakSet<WebSocket>()
@@ -75,6 +82,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     backends: composed.backends,
     githubSignIn: config.github !== undefined,
     localSignIn: config.localLogin,
+    metrics: config.metrics ? `${listenUrl(config.metrics.host, config.metrics.port)}/metrics` : 'off',
   }, 'rtc started')
 
   let closing: Promise<void> | undefined
@@ -85,6 +93,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     close: () => (closing ??= (async () => {
       clearInterval(heartbeat)
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      metricsServer?.close()
       composed.closeSockets()
       for (const ws of wss.clients) ws.close(CLOSE.restart, 'server restarting')
       wss.close()

@@ -11,6 +11,8 @@ export class CacheStats {
   readonly hits: Record<Kind, number> = { session: 0, user: 0, member: 0, page: 0 }
   readonly misses: Record<Kind, number> = { session: 0, user: 0, member: 0, page: 0 }
   errors = 0
+  /** Since start, never reset: what the metrics read. */
+  readonly totals = { hits: 0, misses: 0 }
 
   /** The hit rate of each kind since the last call, then starts counting afresh. */
   take() {
@@ -47,9 +49,11 @@ export function cachedStores(
     const raw = await safely(() => cache.get(key))
     if (raw !== undefined) {
       stats.hits[kind]++
+      stats.totals.hits++
       return revive(JSON.parse(raw) as T)
     }
     stats.misses[kind]++
+    stats.totals.misses++
     const value = await load()
     await safely(() => cache.fill(key, JSON.stringify(value ?? null), TTL[kind]))
     return value
