@@ -6,6 +6,7 @@ export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@1
 export interface TestDatabase {
   readonly url: string
   readonly name: string
+  recreate(): Promise<void>
   drop(): Promise<void>
 }
 
@@ -24,6 +25,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.href,
     name,
+    /** Drops the database and makes it again, empty: a lost server, as far as the app can tell. */
+    async recreate() {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await admin.unsafe(`CREATE DATABASE ${name}`)
+    },
     async drop() {
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await admin.end()
