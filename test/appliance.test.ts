@@ -14,13 +14,21 @@ function variablesTheAppReads(): string[] {
   return [...names].sort()
 }
 
-function composeConfig(): { services: Record<string, { environment?: Record<string, string>; ports?: unknown[]; depends_on?: Record<string, { condition: string }> }>; volumes: Record<string, unknown> } {
+type Service = { environment?: Record<string, string>; ports?: unknown[]; depends_on?: Record<string, { condition: string }>; profiles?: string[] }
+
+/** compose.yaml as docker-compose resolves it with .env.dev, plus any override files. */
+function composeConfig(...overrides: string[]): { services: Record<string, Service>; volumes: Record<string, unknown> } {
   if (!existsSync('/usr/bin/docker-compose')) {
-    throw new Error('docker-compose is needed to validate compose.yaml and is missing: apt-get install docker-compose (bash .ci/run does it)')
+    throw new Error('docker-compose is needed to validate compose.yaml and is missing: apt-get install docker-compose (npm test installs it)')
   }
-  const out = execFileSync('docker-compose', ['-f', 'compose.yaml', '--env-file', '.env.dev', 'config'], { encoding: 'utf8' })
+  const files = ['compose.yaml', ...overrides].flatMap((f) => ['-f', f])
+  const out = execFileSync('docker-compose', [...files, '--env-file', '.env.dev', 'config'], { encoding: 'utf8' })
   return parse(out)
 }
+
+/** The services `up` starts: those without a profile, and those of the profiles asked for. */
+const started = (services: Record<string, Service>, profiles: string[] = []) =>
+  Object.keys(services).filter((name) => !services[name]!.profiles || services[name]!.profiles!.some((p) => profiles.includes(p))).sort()
 
 describe('the appliance files', () => {
   it('finds the variables the app reads', () => {
@@ -29,7 +37,22 @@ describe('the appliance files', () => {
 
   it('has compose.yaml valid for docker-compose, with .env.dev', () => {
     const config = composeConfig()
-    expect(Object.keys(config.services).sort()).toEqual(['app', 'caddy', 'cassandra', 'postgres', 'redis'])
+    expect(started(config.services)).toEqual(['app', 'caddy', 'cassandra', 'postgres', 'redis'])
+    expect(started(config.services, ['monitoring'])).toEqual(['app', 'caddy', 'cassandra', 'grafana', 'postgres', 'prometheus', 'redis'])
+  })
+
+  it('runs without Cassandra, messages in PostgreSQL, with deploy/compose.small.yaml', () => {
+    const { services } = composeConfig('deploy/compose.small.yaml')
+    expect(started(services)).toEqual(['app', 'caddy', 'postgres', 'redis'])
+    expect(services.app!.environment!.CASSANDRA_CONTACT_POINTS).toBe('')
+    expect(started(services, ['monitoring'])).toEqual(['app', 'caddy', 'grafana', 'postgres', 'prometheus', 'redis'])
+  })
+
+  it('points the monitoring profile at files that exist: the scrape config and a dashboard of metrics the app serves', () => {
+    const prometheus = parse(readFileSync('deploy/prometheus.yml', 'utf8')) as { scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[] }
+    expect(prometheus.scrape_configs[0]!.dns_sd_configs[0]).toEqual({ names: ['app'], type: 'A', port: 9464 })
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/dashboards/rtc.json', 'utf8')) as { panels: { targets: { expr: string }[] }[] }
+    expect(dashboard.panels.length).toBeGreaterThan(5)
   })
 
   it('names every variable the app reads in .env.dev, each with a comment, and passes each to the app service', () => {
@@ -45,13 +68,13 @@ describe('the appliance files', () => {
     })
   })
 
-  it('publishes ports only from Caddy, keeps every store on a named volume, and waits for healthy backends', () => {
+  it('publishes ports only from Caddy (and Grafana on loopback), keeps every store on a named volume, and waits for healthy backends', () => {
     const { services, volumes } = composeConfig()
-    for (const [name, service] of Object.entries(services)) if (name !== 'caddy') expect(service.ports, name).toBeUndefined()
-    expect(Object.keys(volumes).sort()).toEqual(['app-data', 'caddy-config', 'caddy-data', 'cassandra-data', 'postgres-data', 'redis-data'])
-    expect(services.app!.depends_on).toEqual({
-      postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' }, cassandra: { condition: 'service_started' },
-    })
+    for (const [name, service] of Object.entries(services)) if (name !== 'caddy' && name !== 'grafana') expect(service.ports, name).toBeUndefined()
+    expect(JSON.stringify(services.grafana!.ports)).toContain('127.0.0.1')
+    expect(Object.keys(volumes).sort()).toEqual(['app-data', 'caddy-config', 'caddy-data', 'cassandra-data', 'grafana-data', 'postgres-data', 'prometheus-data', 'redis-data'])
+    // Cassandra is waited for by the app itself, so the small profile can leave it out.
+    expect(services.app!.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
     expect(services.caddy!.depends_on).toEqual({ app: { condition: 'service_healthy' } })
   })
 

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startChatServer } from './support/chat.ts'
 import { freePort } from './support/ports.ts'
@@ -52,6 +53,10 @@ describe('metrics', () => {
       expect(sample(after, 'rtc_store_seconds_count{store="postgres",op="appendMessage"}')).toBe(5)
       expect(sample(after, 'rtc_store_seconds_count{store="redis",op="get"}')).toBeGreaterThan(0)
       expect(sample(after, 'rtc_cache_hits_total')).toBeGreaterThan(0)
+      // Every series the Grafana dashboard draws is one the app serves.
+      const dashboard = await readFile('deploy/grafana/dashboards/rtc.json', 'utf8')
+      const drawn = new Set([...dashboard.matchAll(/\b((?:rtc|nodejs|process)_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_bucket$/, '')))
+      for (const name of drawn) expect(after, name).toMatch(new RegExp(`^# TYPE ${name} `, 'm'))
       expect(after).toContain('nodejs_eventloop_lag_seconds')
       expect(after).toContain('process_resident_memory_bytes')
       await new Promise((r) => setTimeout(r, 300))
