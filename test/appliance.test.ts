@@ -48,6 +48,17 @@ describe('the appliance files', () => {
     expect(started(services, ['monitoring'])).toEqual(['app', 'caddy', 'grafana', 'postgres', 'prometheus', 'redis'])
   })
 
+  it('has a host Caddyfile Caddy accepts and a tunnel example, both pointing at the address the systemd environment file gives the app', () => {
+    if (!existsSync('/usr/bin/caddy')) throw new Error('caddy is needed to validate deploy/Caddyfile.host and is missing: apt-get install caddy (npm test installs it)')
+    execFileSync('caddy', ['validate', '--config', 'deploy/Caddyfile.host', '--adapter', 'caddyfile'], { stdio: 'pipe' })
+    const env = readFileSync('deploy/rtc.env.example', 'utf8')
+    const app = `${/^HOST=(.*)$/m.exec(env)![1]}:${/^PORT=(.*)$/m.exec(env)![1]}`
+    expect(readFileSync('deploy/Caddyfile.host', 'utf8')).toContain(`reverse_proxy ${app}`)
+    const tunnel = parse(readFileSync('deploy/cloudflared.yml', 'utf8')) as { ingress: { service: string }[] }
+    expect(tunnel.ingress[0]!.service).toBe(`http://${app}`)
+    expect(tunnel.ingress.at(-1)!.service).toBe('http_status:404')
+  })
+
   it('points the monitoring profile at files that exist: the scrape config and a dashboard of metrics the app serves', () => {
     const prometheus = parse(readFileSync('deploy/prometheus.yml', 'utf8')) as { scrape_configs: { dns_sd_configs: { names: string[]; port: number }[] }[] }
     expect(prometheus.scrape_configs[0]!.dns_sd_configs[0]).toEqual({ names: ['app'], type: 'A', port: 9464 })
