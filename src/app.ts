@@ -12,6 +12,7 @@ import { socketRoutes } from './chat/socket.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './context.ts'
 import { notFound, onError } from './http/errors.tsx'
+import { faviconRoutes } from './http/favicon.ts'
 import { healthRoutes } from './http/health.ts'
 import { requestLog } from './http/requestLog.ts'
 import { checkOrigin, limitBody, securityHeaders } from './http/security.ts'
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps) {
   app.use(limitBody())
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
+  app.route('/', faviconRoutes())
   // Metrics live on their own listener only: here they are not found, signed in or not.
   app.all('/metrics', (c) => c.notFound())
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))

@@ -26,6 +26,8 @@ export interface Config {
     consistency: string
   }> | undefined
   readonly logLevel: LogLevel
+  /** `json` lines, `pretty` ones for people, or `auto`: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: 'auto' | 'json' | 'pretty'
   readonly github: Readonly<{ clientId: string; clientSecret: string }> | undefined
   readonly localLogin: boolean
   readonly tls: Readonly<{ certFile: string; keyFile: string }> | undefined
@@ -161,6 +163,11 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
   }
 
+  const logFormat = (text(env, 'LOG_FORMAT') ?? 'auto') as Config['logFormat']
+  if (!['auto', 'json', 'pretty'].includes(logFormat)) {
+    throw new ConfigError('LOG_FORMAT', `must be auto, json or pretty (got "${logFormat}")`)
+  }
+
   const github = pair(env, 'CLIENT_ID', 'CLIENT_SECRET')
   const tls = pair(env, 'TLS_CERT', 'TLS_PRIVKEY')
 
@@ -181,6 +188,7 @@ export function loadConfig(env: Env): Config {
     redisPrefix: redisPrefix(env),
     cassandra: contactPoints?.length ? cassandraConfig(env, contactPoints) : undefined,
     logLevel,
+    logFormat,
     github: github && Object.freeze({ clientId: github[0], clientSecret: github[1] }),
     localLogin,
     tls: tls && Object.freeze({ certFile: tlsFile('TLS_CERT', tls[0]), keyFile: tlsFile('TLS_PRIVKEY', tls[1]) }),

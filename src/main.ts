@@ -14,7 +14,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     process.stderr.write(`${err.message}\n`)
     process.exit(1)
   }
-  const log = createLogger(config.logLevel)
+  const forPeople = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true)
+  const log = createLogger(config.logLevel, forPeople ? await prettyStream() : undefined)
   const server = await startNode(config, log).catch((err: unknown) => {
     log.fatal({ err }, 'start-up failed')
     process.exit(1)
@@ -33,6 +34,18 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+  // Someone at a terminal (npm run demo) is told plainly where to go, whatever the log says.
+  if (forPeople) process.stdout.write(`\n  rtc is running: open ${config.publicUrl}\n\n`)
+}
+
+/** pino-pretty when it is installed (a checkout; the image has only production dependencies), else JSON. */
+async function prettyStream() {
+  try {
+    const { default: pretty } = await import('pino-pretty')
+    return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' })
+  } catch {
+    return undefined
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main()

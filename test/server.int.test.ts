@@ -34,6 +34,21 @@ describe('the Node process', () => {
     expect(server.stdout.some((l) => l.includes('"msg":"rtc stopped"'))).toBe(true)
   })
 
+  it('tells a person where to go in one plain line, with readable logs, when asked for pretty logs', async () => {
+    const run = runMain({ DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'pretty', PUBLIC_URL: 'http://localhost:8123' })
+    try {
+      const start = Date.now()
+      while (!run.stdout.some((l) => l.includes('rtc is running')) && run.child.exitCode === null && Date.now() - start < 30_000) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(run.stdout).toContain('  rtc is running: open http://localhost:8123')
+      expect(run.stdout.some((l) => l.includes('rtc started') && !l.startsWith('{'))).toBe(true)
+    } finally {
+      run.child.kill('SIGTERM')
+      expect(await run.exited).toBe(0)
+    }
+  })
+
   it('exits 0 on SIGINT too', async () => {
     const server = await startServerProcess({ DATABASE_URL: database.url })
     expect((await server.stop('SIGINT')).code).toBe(0)

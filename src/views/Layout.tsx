@@ -19,6 +19,7 @@ export function Layout({ title, user, children }: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content='extensions:"rtc-no-eval,ws,upsert"' />
         <title>{title === 'rtc' ? 'rtc' : `${title} · rtc`}</title>
+        <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
       </head>
       <body data-me={user ? String(user.id) : undefined}>
