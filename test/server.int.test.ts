@@ -28,6 +28,8 @@ describe('the Node process', () => {
     expect(started.backends).toMatchObject({ users: 'postgres', sessions: 'postgres', rooms: 'postgres', messages: 'postgres', bus: 'memory' })
     expect(JSON.stringify(started)).not.toContain(database.url)
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    const icon = await fetch(`${server.url}/favicon.ico`)
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml'])
     const { code, ms } = await server.stop('SIGTERM')
     expect(code).toBe(0)
     expect(ms).toBeLessThan(10_000)
