@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { createApp } from '../app.ts'
+import { runtimeRemoteAddress, type RemoteAddress } from '../http/clientAddress.ts'
+import { rateLimits } from '../http/rateLimits.ts'
 import { CLOSE } from '../chat/hub.ts'
 import { createRealtime } from '../chat/realtime.ts'
 import type { Config } from '../config.ts'
@@ -31,6 +33,8 @@ const REDIS_WAIT_MS = 3_000
 export interface RuntimeParts {
   upgradeWebSocket: UpgradeWebSocket
   serveStatic: MiddlewareHandler
+  /** The runtime's peer address of a request; by default read from what Node's and Deno's servers pass as env. */
+  remoteAddress?: RemoteAddress
   /** How often the cache's hit rates are logged. */
   cacheReportMs?: number
 }
@@ -67,7 +71,8 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   if (cassandra) health.push({ name: 'messages', backend: 'cassandra', check: async () => { await cassandra.execute('SELECT release_version FROM system.local') } })
 
   const realtime = createRealtime({
-    messages: stores.messages, rooms: stores.rooms, users: stores.users, bus, log,
+    messages: stores.messages, rooms: stores.rooms, users: stores.users, sessions: stores.sessions, bus, log,
+    maxSocketsPerUser: config.limits?.maxSocketsPerUser,
     presence: redis ? redisPresence(redis) : memoryPresence(),
     typingLimiter: redis
       ? new RateLimiterRedis({
@@ -76,8 +81,11 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
         })
       : undefined,
   })
+  if (!config.limits) log.warn('RATE_LIMITS=off: every rate limit and cap is off (benchmarks and load tests only)')
   const app = createApp({
     config, log, bus, realtime, health,
+    limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }),
+    remoteAddress: runtime.remoteAddress ?? runtimeRemoteAddress,
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,

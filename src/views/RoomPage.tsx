@@ -40,6 +40,11 @@ export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room;
   )
 }
 
+/** Pushed just before the server closes a tab's socket for good: says why, where the connection state shows. */
+export function ConnectionNotice({ text }: { text: string }) {
+  return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
+}
+
 export function Composer({ room, nonce, draft, error }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined }) {
   const action = `/rooms/${room.slug}/messages`
   return (
