@@ -14,7 +14,7 @@ import type { AppEnv } from './context.ts'
 import { notFound, onError } from './http/errors.tsx'
 import { healthRoutes } from './http/health.ts'
 import { requestLog } from './http/requestLog.ts'
-import { clientAddress, type RemoteAddress } from './http/clientAddress.ts'
+import { clientAddress, runtimeRemoteAddress, type RemoteAddress } from './http/clientAddress.ts'
 import { rateLimits, type RateLimits } from './http/rateLimits.ts'
 import { checkOrigin, limitBody, requestIds, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
@@ -39,7 +39,7 @@ export interface AppDeps {
   realtime?: Realtime
   /** The rate limits (shared through Redis by the entries); tests let the app make in-process ones from config. */
   limits?: RateLimits
-  /** The runtime's peer address, for limits per client address. */
+  /** The runtime's peer address, for limits per client address; by default read from what Node's and Deno's servers pass as env. */
   remoteAddress?: RemoteAddress
   nextId?: IdMaker
   now?: () => Date
@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps) {
   app.use(session.loadSession)
   app.use(requireSignIn)
   app.route('/', authRoutes({
-    config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress, config.trustedProxies),
+    config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', limitSends(limits))

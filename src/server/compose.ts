@@ -2,7 +2,6 @@ import type { MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { createApp } from '../app.ts'
-import { runtimeRemoteAddress, type RemoteAddress } from '../http/clientAddress.ts'
 import { rateLimits } from '../http/rateLimits.ts'
 import { CLOSE } from '../chat/hub.ts'
 import { createRealtime } from '../chat/realtime.ts'
@@ -33,8 +32,6 @@ const REDIS_WAIT_MS = 3_000
 export interface RuntimeParts {
   upgradeWebSocket: UpgradeWebSocket
   serveStatic: MiddlewareHandler
-  /** The runtime's peer address of a request; by default read from what Node's and Deno's servers pass as env. */
-  remoteAddress?: RemoteAddress
   /** How often the cache's hit rates are logged. */
   cacheReportMs?: number
 }
@@ -85,7 +82,6 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   const app = createApp({
     config, log, bus, realtime, health,
     limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }),
-    remoteAddress: runtime.remoteAddress ?? runtimeRemoteAddress,
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
