@@ -31,7 +31,8 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
     return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} />, status)
   }
-  const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string) => renderRoomPage(c, { rooms, chat, presence }, { status, error })
+  const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
+    renderRoomPage(c, { rooms, chat, presence }, { status, error, errorAt })
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
   /** Spends one action of the signed-in user, or answers the refusal with `refused` (a page with the reason beside the form). */
   const limited = async (c: Context<AppEnv>, limit: LimitName, refused: (message: string) => Response | Promise<Response>) => {
@@ -99,8 +100,8 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
     if (room.visibility !== 'private') return page(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
     const login = field(await readForm(c), 'login').replace(/^@/, '')
     const user = login ? await users.findUserByLogin(login) : undefined
-    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`)
-    const refused = await limited(c, 'members', (message) => page(c, 429, message))
+    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`, 'members')
+    const refused = await limited(c, 'members', (message) => page(c, 429, message, 'members'))
     if (refused) return refused
     await rooms.addMember(room.id, user.id)
     return toRoom(c, room.slug)
