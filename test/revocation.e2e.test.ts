@@ -170,3 +170,20 @@ describe('caps and limits shared through Redis', () => {
     expect((await newest.send('/')).status).toBe(200)
   })
 })
+
+describe('limits with Redis away', () => {
+  it('still refuses over the limit, counting in-process until Redis answers', async () => {
+    const lonely = await startChatServer({
+      DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: redis.prefix, INSTANCE_ID: '25', RATE_LIMITS: 'on', RATE_LIMIT_ROOMS: '1/10m',
+    })
+    try {
+      const ivy = await signIn(lonely.url, 'lim-ivy')
+      await ivy.createRoom('First')
+      const refused = await ivy.form('/rooms', { name: 'Second' })
+      expect(refused.status).toBe(429)
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    } finally {
+      await lonely.close()
+    }
+  })
+})
