@@ -39,13 +39,16 @@ export function createRealtime(deps: RealtimeDeps) {
   const sockets = new SocketRegistry({
     maxPerUser: deps.maxSocketsPerUser,
     expiredNotice: SESSION_ENDED.expired,
+    endedNotice: SESSION_ENDED.endedElsewhere,
     sessionExpiry: async (hash) => (await deps.sessions.findSession(hash, new Date()))?.expiresAt,
   })
   const unsubscribe = deps.bus.subscribe((event) => {
     switch (event.type) {
       case 'sessions-ended': return void sockets.endSessions(event.sessions, event.reason)
       case 'wake': return feed.wake(event.roomId)
-      case 'resync': return feed.resync()
+      case 'resync':
+        void sockets.recheck().catch((err: unknown) => deps.log.warn({ err }, 'sessions not rechecked after resync'))
+        return feed.resync()
       case 'membership': return hub.deliver(event)
       case 'typing': return typing.typing(event)
       case 'presence': return void tracker.changed(event.userId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))

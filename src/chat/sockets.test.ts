@@ -44,4 +44,16 @@ describe('the socket registry', () => {
     for (const s of sockets.slice(1)) expect(s.closes).toEqual([])
     expect(registry.count(1)).toBe(2)
   })
+
+  it('closes, on a recheck, the sockets of sessions the store no longer has, and keeps the rest', async () => {
+    const live = new Set(['kept'])
+    const registry = new SocketRegistry({
+      expiredNotice: 'expired', endedNotice: 'ended elsewhere', sessionExpiry: async (hash) => (live.has(hash) ? later(60_000) : undefined),
+    })
+    const [kept, ended] = [socket(1, 'kept'), socket(1, 'gone')]
+    for (const s of [kept, ended]) registry.add(s.live, later(60_000))
+    await registry.recheck()
+    expect(ended.closes).toEqual([{ code: 4401, reason: 'session ended', notice: 'ended elsewhere' }])
+    expect(kept.closes).toEqual([])
+  })
 })

@@ -15,6 +15,8 @@ export interface SocketRegistryOptions {
   sessionExpiry(sessionHash: string): Promise<Date | undefined>
   /** Said on the page of a socket whose session expired. */
   expiredNotice: string
+  /** Said on the page of a socket whose session was found ended on a recheck. */
+  endedNotice?: string
   now?: () => number
 }
 
@@ -82,6 +84,22 @@ export class SocketRegistry {
       }
     }
     return closed
+  }
+
+  /**
+   * Asks the store about every session with a socket here and closes those
+   * that ended: after the bus lost messages (a Redis reconnect), an end
+   * published meanwhile is not missed.
+   */
+  async recheck(): Promise<void> {
+    for (const [hash, sockets] of [...this.#bySession]) {
+      const expiry = await this.#o.sessionExpiry(hash).catch(() => new Date(8.64e15))
+      if (expiry) continue
+      for (const socket of [...sockets]) {
+        this.remove(socket)
+        socket.close(CLOSE.sessionEnded, 'session ended', this.#o.endedNotice ?? this.#o.expiredNotice)
+      }
+    }
   }
 
   /** How many sockets the user holds here. */
