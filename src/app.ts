@@ -6,7 +6,8 @@ import { sessionRoutes } from './auth/sessionRoutes.tsx'
 import { sessionCookies } from './auth/session.ts'
 import { idMaker, type IdMaker } from './chat/ids.ts'
 import { createRealtime, type Realtime } from './chat/realtime.ts'
-import { limitSends, messageRoutes } from './chat/routes.tsx'
+import { messageRoutes } from './chat/routes.tsx'
+import { sendLimit } from './chat/sendLimit.ts'
 import { messageService } from './chat/service.ts'
 import { socketRoutes } from './chat/socket.ts'
 import type { Config } from './config.ts'
@@ -72,13 +73,15 @@ export function createApp(deps: AppDeps) {
   app.use(limitBody())
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
+  const sends = sendLimit(limits, session.sessionHashOf)
+  app.post('/rooms/:room/messages', sends.beforeSession)
   app.use(session.loadSession)
   app.use(requireSignIn)
   app.route('/', authRoutes({
     config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
-  app.post('/rooms/:room/messages', limitSends(limits))
+  app.post('/rooms/:room/messages', sends.afterSession)
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
   app.route('/', messageRoutes({ rooms, chat, presence }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))

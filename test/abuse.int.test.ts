@@ -76,6 +76,29 @@ describe('rate limits on room creation, direct rooms and member additions', () =
   })
 })
 
+describe('the send limit', () => {
+  it('takes a burst beyond the steady rate, then refuses with 429 until the window ends, and lets the person send again after', async () => {
+    const { app, logs } = appOn(opened.db, { env: { RATE_LIMITS: 'on', RATE_LIMIT_SEND: '2/2s', RATE_LIMIT_SEND_BURST: '1/1m' } })
+    const hugo = await signedIn(app, 'lim-hugo')
+    await hugo.post('/rooms', { name: 'Paced' })
+    const send = (body: string) => hugo.post('/rooms/paced/messages', { body, nonce: crypto.randomUUID() }, { headers: { 'hx-request': 'true' } })
+    for (const body of ['one', 'two', 'three from the burst']) expect((await send(body)).status).toBe(200)
+    for (const body of ['four', 'five']) {
+      const refused = await send(body)
+      expect(refused.status).toBe(429)
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect(refused.headers.get('hx-retarget')).toBe('#composer-error')
+      expect(await refused.text()).toMatch(/^You are sending too fast\. Wait \d s and send again\.$/)
+    }
+    expect(warnLines(logs, 'rate limited')).toHaveLength(2)
+    await new Promise((r) => setTimeout(r, 2100))
+    expect((await send('six, after the window')).status).toBe(200)
+    const page = await (await hugo.get('/rooms/paced')).text()
+    expect(page).toContain('six, after the window')
+    expect(page).not.toContain('four')
+  })
+})
+
 describe('sign-in attempts per client address', () => {
   const fromPeer = (app: App, peer: string, forwardedFor?: string) => app.request(`${TEST_ORIGIN}/auth/local`, {
     method: 'POST', body: new URLSearchParams({ login: 'lim-signer' }),

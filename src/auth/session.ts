@@ -85,6 +85,8 @@ export function sessionCookies({ sessions, secureCookies, bus, log, maxSessionsP
 
   return {
     loadSession,
+    /** The hash of the session token the request carries, if it is shaped like one; no lookup. */
+    sessionHashOf: readHash,
     /** A new session on every sign-in; whatever session the browser held before is ended. */
     async startSession(c: Context, userId: number) {
       const previous = await readHash(c)

@@ -1,9 +1,7 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
-import { rateLimitedResponse } from '../http/errors.tsx'
 import { readForm } from '../http/forms.ts'
-import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
 import { requireMember, requireReader } from '../rooms/access.ts'
 import { renderRoomPage, type RoomPageDeps } from '../rooms/page.tsx'
 import type { StoredMessage } from '../store/ports.ts'
@@ -20,28 +18,6 @@ function messageId(c: Context<AppEnv>): string {
   const id = c.req.param('id')
   if (!isId(id)) throw new HTTPException(404, { message: 'There is no such message in this room.' })
   return id
-}
-
-/**
- * The send limit, per user. Mounted ahead of the room lookup, so a refused
- * flood costs a session lookup and a counter, not a database read. The
- * composer keeps its text and shows the reason beside it.
- */
-export function limitSends(limits: RateLimits): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    try {
-      await limits.take('send', String(signedInUser(c.get('user')).id))
-    } catch (err) {
-      if (!(err instanceof RateLimited)) throw err
-      if (!isHtmx(c)) throw err
-      return rateLimitedResponse(c, err, () => {
-        c.header('HX-Retarget', '#composer-error')
-        c.header('HX-Reswap', 'textContent')
-        return c.text(err.message, 429)
-      })
-    }
-    await next()
-  }
 }
 
 /** Messages of a room: history pages, send, edit, delete. Room access is loaded by the room routes. */

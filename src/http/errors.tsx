@@ -32,7 +32,7 @@ export function errorResponse(c: Context, status: number, message: string): Resp
 
 /** Answers a rate-limit refusal: 429, Retry-After, the reason, and one warn line (no stack: a flood must not flood the logs). */
 export function rateLimitedResponse(c: Context<AppEnv>, err: RateLimited, render: () => Response | Promise<Response> = () => errorResponse(c, 429, err.message)) {
-  c.get('log').warn({ limit: err.limit, retryAfter: err.retryAfterSeconds, userId: c.get('user')?.id, path: c.req.path }, 'rate limited')
+  c.get('log').warn({ limit: err.limit, key: err.key, retryAfter: err.retryAfterSeconds, path: c.req.path }, 'rate limited')
   c.header('Retry-After', String(err.retryAfterSeconds))
   return render()
 }

@@ -19,7 +19,8 @@ const REASONS: Record<LimitName, string> = {
 export class RateLimited extends Error {
   readonly code = 'RATE_LIMITED'
   readonly status = 429
-  constructor(readonly limit: LimitName, readonly retryAfterSeconds: number) {
+  /** `key` is what the limit counts by: a user id, or a client address for sign-in. */
+  constructor(readonly limit: LimitName, readonly retryAfterSeconds: number, readonly key: string) {
     super(REASONS[limit].replace('{wait}', retryAfterSeconds < 120 ? `${retryAfterSeconds} s` : `${Math.ceil(retryAfterSeconds / 60)} min`))
   }
 }
@@ -71,7 +72,7 @@ export function rateLimits(limits: Limits | undefined, redis?: { client: unknown
       } catch (res) {
         // Anything but a refusal is a store failure the insurance limiter already absorbed; never block on it.
         if (!(res instanceof RateLimiterRes)) return
-        throw new RateLimited(limit, Math.max(1, Math.ceil(res.msBeforeNext / 1000)))
+        throw new RateLimited(limit, Math.max(1, Math.ceil(res.msBeforeNext / 1000)), key)
       }
     },
   }
