@@ -61,6 +61,8 @@ describe('the Node process', () => {
       const ready = await fetch(`${server.url}/readyz`)
       expect(ready.status).toBe(503)
       expect(await ready.json()).toEqual({ status: 'unavailable', backends: { database: { backend: 'postgres', status: 'down' } } })
+      // The reason goes to the log, which reaches us through a pipe a moment later.
+      for (let i = 0; i < 100 && !server.stdout.some((l) => l.includes('"msg":"readiness check failed"')); i++) await new Promise((r) => setTimeout(r, 20))
       expect(server.stdout.some((l) => l.includes('"msg":"readiness check failed"'))).toBe(true)
       const page = await fetch(`${server.url}/`, { headers: { cookie, accept: 'text/html' } })
       expect(page.status).toBe(503)
