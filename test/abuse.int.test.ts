@@ -90,7 +90,9 @@ describe('the send limit', () => {
       expect(refused.headers.get('hx-retarget')).toBe('#composer-error')
       expect(await refused.text()).toMatch(/^You are sending too fast\. Wait \d s and send again\.$/)
     }
-    expect(warnLines(logs, 'rate limited')).toHaveLength(2)
+    // One warn line for the window's first refusal; every refusal shows in the request log.
+    expect(warnLines(logs, 'rate limited')).toEqual([expect.objectContaining({ limit: 'send', path: '/rooms/paced/messages' })])
+    expect(logs.lines.filter((l) => l.includes('"msg":"request"') && l.includes('"status":429'))).toHaveLength(2)
     await new Promise((r) => setTimeout(r, 2100))
     expect((await send('six, after the window')).status).toBe(200)
     const page = await (await hugo.get('/rooms/paced')).text()

@@ -30,7 +30,8 @@ export function sendLimit(limits: RateLimits, sessionHashOf: (c: Context) => Pro
     const hash = await sessionHashOf(c)
     const entry = hash === undefined ? undefined : refused.get(hash)
     if (!entry || entry.until <= Date.now()) return next()
-    return answer(c, new RateLimited('send', Math.ceil((entry.until - Date.now()) / 1000), entry.key))
+    // Already reported when this window's first refusal was.
+    return answer(c, new RateLimited('send', Math.ceil((entry.until - Date.now()) / 1000), entry.key, false))
   }
 
   const afterSession: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -80,7 +80,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
         throw err
       })
       if (refusal) {
-        log.warn({ limit: refusal.limit, key: refusal.key, retryAfter: refusal.retryAfterSeconds, path: '/ws' }, 'rate limited')
+        if (refusal.report) log.warn({ limit: refusal.limit, key: refusal.key, retryAfter: refusal.retryAfterSeconds, path: '/ws' }, 'rate limited')
         return {
           onOpen(_event, ws) {
             ws.send(html(ConnectionNotice({ text: refusal.message })))

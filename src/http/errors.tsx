@@ -30,9 +30,9 @@ export function errorResponse(c: Context, status: number, message: string): Resp
   return wantsHtml(c) ? c.html(<ErrorPage status={status} message={message} />) : c.json({ error: message, status })
 }
 
-/** Answers a rate-limit refusal: 429, Retry-After, the reason, and one warn line (no stack: a flood must not flood the logs). */
+/** Answers a rate-limit refusal: 429, Retry-After, the reason; a warn line (no stack) for the first refusal of its window. */
 export function rateLimitedResponse(c: Context<AppEnv>, err: RateLimited, render: () => Response | Promise<Response> = () => errorResponse(c, 429, err.message)) {
-  c.get('log').warn({ limit: err.limit, key: err.key, retryAfter: err.retryAfterSeconds, path: c.req.path }, 'rate limited')
+  if (err.report) c.get('log').warn({ limit: err.limit, key: err.key, retryAfter: err.retryAfterSeconds, path: c.req.path }, 'rate limited')
   c.header('Retry-After', String(err.retryAfterSeconds))
   return render()
 }

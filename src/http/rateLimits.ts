@@ -19,8 +19,13 @@ const REASONS: Record<LimitName, string> = {
 export class RateLimited extends Error {
   readonly code = 'RATE_LIMITED'
   readonly status = 429
-  /** `key` is what the limit counts by: a user id, or a client address for sign-in. */
-  constructor(readonly limit: LimitName, readonly retryAfterSeconds: number, readonly key: string) {
+  /**
+   * `key` is what the limit counts by: a user id, or a client address for
+   * sign-in. `report` is true for the first refusal of the key in its window,
+   * the one that gets a warn line: the rest show in the request log as 429s,
+   * so a flood cannot flood the logs too.
+   */
+  constructor(readonly limit: LimitName, readonly retryAfterSeconds: number, readonly key: string, readonly report = true) {
     super(REASONS[limit].replace('{wait}', retryAfterSeconds < 120 ? `${retryAfterSeconds} s` : `${Math.ceil(retryAfterSeconds / 60)} min`))
   }
 }
@@ -64,6 +69,15 @@ export function rateLimits(limits: Limits | undefined, redis?: { client: unknown
     signIn: make('sign-in', limits.signIn),
     sockets: make('sockets', limits.sockets),
   }
+  /** When each refused key's window ends, to report only its first refusal per window. */
+  const reported = new Map<string, number>()
+  const firstRefusal = (id: string, until: number) => {
+    const now = Date.now()
+    if ((reported.get(id) ?? 0) > now) return false
+    if (reported.size >= 10_000) for (const [k, end] of reported) if (end <= now) reported.delete(k)
+    reported.set(id, until)
+    return true
+  }
   return {
     enabled: true,
     async take(limit, key) {
@@ -72,7 +86,8 @@ export function rateLimits(limits: Limits | undefined, redis?: { client: unknown
       } catch (res) {
         // Anything but a refusal is a store failure the insurance limiter already absorbed; never block on it.
         if (!(res instanceof RateLimiterRes)) return
-        throw new RateLimited(limit, Math.max(1, Math.ceil(res.msBeforeNext / 1000)), key)
+        const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+        throw new RateLimited(limit, retryAfter, key, firstRefusal(`${limit}:${key}`, Date.now() + res.msBeforeNext))
       }
     },
   }
