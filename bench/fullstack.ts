@@ -43,7 +43,7 @@ export async function fullStack({ members, rate, measureMs }: { members: number;
   const useCassandra = await cassandraAnswers()
   const env: Record<string, string> = {
     DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `rtcbench:${process.pid}:`,
-    LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'warn',
+    LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'warn', RATE_LIMITS: 'off',
     ...(useCassandra ? { CASSANDRA_CONTACT_POINTS: '127.0.0.1', CASSANDRA_KEYSPACE: `rtc_bench_${process.pid}` } : {}),
   }
   const [portA, portB] = [9500, 9501]

@@ -1,12 +1,13 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { requestId } from 'hono/request-id'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { authRoutes } from './auth/routes.tsx'
 import { requireSignIn } from './auth/requireSignIn.ts'
+import { sessionRoutes } from './auth/sessionRoutes.tsx'
 import { sessionCookies } from './auth/session.ts'
 import { idMaker, type IdMaker } from './chat/ids.ts'
 import { createRealtime, type Realtime } from './chat/realtime.ts'
 import { messageRoutes } from './chat/routes.tsx'
+import { sendLimit } from './chat/sendLimit.ts'
 import { messageService } from './chat/service.ts'
 import { socketRoutes } from './chat/socket.ts'
 import type { Config } from './config.ts'
@@ -15,7 +16,9 @@ import { notFound, onError } from './http/errors.tsx'
 import { faviconRoutes } from './http/favicon.ts'
 import { healthRoutes } from './http/health.ts'
 import { requestLog } from './http/requestLog.ts'
-import { checkOrigin, limitBody, securityHeaders } from './http/security.ts'
+import { clientAddress, runtimeRemoteAddress, type RemoteAddress } from './http/clientAddress.ts'
+import { rateLimits, type RateLimits } from './http/rateLimits.ts'
+import { checkOrigin, limitBody, requestIds, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { typingRoutes } from './presence/routes.ts'
@@ -37,6 +40,10 @@ export interface AppDeps {
   serveStatic?: MiddlewareHandler
   /** The live side (hub, feed, presence); the entry makes it to close it on shutdown, tests let the app make one. */
   realtime?: Realtime
+  /** The rate limits (shared through Redis by the entries); tests let the app make in-process ones from config. */
+  limits?: RateLimits
+  /** The runtime's peer address, for limits per client address; by default read from what Node's and Deno's servers pass as env. */
+  remoteAddress?: RemoteAddress
   nextId?: IdMaker
   now?: () => Date
   /** Counts sends and their latency; the entry serves it on its own address. */
@@ -50,15 +57,20 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps) {
   const { config, log, rooms, bus } = deps
-  const session = sessionCookies({ sessions: deps.sessions, secureCookies: config.secureCookies, now: deps.now })
-  const realtime = deps.realtime ?? createRealtime({ messages: deps.messages, rooms, users: deps.users, bus, log })
+  const session = sessionCookies({
+    sessions: deps.sessions, secureCookies: config.secureCookies, bus, log, maxSessionsPerUser: config.limits?.maxSessionsPerUser, now: deps.now,
+  })
+  const realtime = deps.realtime ?? createRealtime({
+    messages: deps.messages, rooms, users: deps.users, sessions: deps.sessions, bus, log, maxSocketsPerUser: config.limits?.maxSocketsPerUser,
+  })
+  const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
   const chat = messageService({
     messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
 
   const app = new Hono<AppEnv>()
-  app.use(requestId())
+  app.use(requestIds())
   app.use(requestLog(log))
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
@@ -68,15 +80,24 @@ export function createApp(deps: AppDeps) {
   app.route('/', faviconRoutes())
   // Metrics live on their own listener only: here they are not found, signed in or not.
   app.all('/metrics', (c) => c.notFound())
+  const sends = sendLimit(limits, session.sessionHashOf)
+  app.post('/rooms/:room/messages', sends.beforeSession)
+  // Timed after the limit's first look, so refusals do not count as sends.
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
   app.use(requireSignIn)
-  app.route('/', authRoutes({ config, users: deps.users, session }))
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence }))
+  app.route('/', authRoutes({
+    config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
+  }))
+  app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
+  app.post('/rooms/:room/messages', sends.afterSession)
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
   app.route('/', messageRoutes({ rooms, chat, presence }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {
-    app.route('/', socketRoutes({ upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker }))
+    app.route('/', socketRoutes({
+      upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, sockets: realtime.sockets, limits,
+    }))
   }
 
   app.onError(onError)

@@ -86,4 +86,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, METRICS_LISTEN: ':9464', METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16/)
     expect(() => loadConfig({ ...base, METRICS_TOKEN: 'a-long-enough-token-here' })).toThrow(/METRICS_LISTEN is not/)
   })
+
+  it('refuses local sign-in when PUBLIC_URL is not a loopback address, even on a loopback HOST behind a proxy', () => {
+    const env = { LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: 'https://chat.example.org' }
+    expect(problem(env)).toMatch(/^config: LOCAL_LOGIN .*PUBLIC_URL "https:\/\/chat\.example\.org" is not a loopback address.*LOCAL_LOGIN_ALLOW_REMOTE=true/)
+    expect(loadConfig({ ...env, LOCAL_LOGIN_ALLOW_REMOTE: 'true' }).localLogin).toBe(true)
+    expect(loadConfig({ ...env, PUBLIC_URL: 'http://localhost:8080' }).localLogin).toBe(true)
+  })
+
+  it('turns every limit and cap on by default, with the documented defaults', () => {
+    expect(loadConfig({}).limits).toEqual({
+      send: { points: 10, seconds: 10 }, sendBurst: { points: 20, seconds: 300 }, rooms: { points: 10, seconds: 600 },
+      directRooms: { points: 30, seconds: 600 }, members: { points: 30, seconds: 600 }, signIn: { points: 20, seconds: 600 },
+      sockets: { points: 60, seconds: 60 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
+    })
+    expect(loadConfig({}).trustedProxies).toEqual(['127.0.0.1', '::1'])
+  })
+
+  it('reads each limit as a count per duration, and RATE_LIMITS=off turns them all off', () => {
+    expect(loadConfig({ RATE_LIMIT_SEND: '5/2s', RATE_LIMIT_ROOMS: '3/1h', MAX_SOCKETS_PER_USER: '4' }).limits)
+      .toMatchObject({ send: { points: 5, seconds: 2 }, rooms: { points: 3, seconds: 3600 }, maxSocketsPerUser: 4 })
+    expect(loadConfig({ RATE_LIMITS: 'off' }).limits).toBeUndefined()
+    expect(loadConfig({ RATE_LIMITS: 'OFF' }).limits).toBeUndefined()
+  })
+
+  it.each([
+    [{ RATE_LIMITS: 'no' }, 'config: RATE_LIMITS must be on or off (got "no")'],
+    [{ RATE_LIMIT_SEND: '10' }, 'config: RATE_LIMIT_SEND must be a count per duration like 10/1m'],
+    [{ RATE_LIMIT_SIGN_IN: '0/1m' }, 'config: RATE_LIMIT_SIGN_IN must be a count per duration'],
+    [{ RATE_LIMIT_SOCKETS: '5/1d' }, 'config: RATE_LIMIT_SOCKETS must be a count per duration'],
+    [{ MAX_SESSIONS_PER_USER: '0' }, 'config: MAX_SESSIONS_PER_USER must be an integer from 1'],
+    [{ TRUSTED_PROXIES: 'caddy' }, 'config: TRUSTED_PROXIES must list IP addresses'],
+    [{ TRUSTED_PROXIES: '10.0.0.0/40' }, 'config: TRUSTED_PROXIES must list IP addresses'],
+  ])('refuses the limit setting %j with one line naming it', (env, message) => {
+    expect(problem(env).startsWith(message)).toBe(true)
+  })
 })

@@ -35,6 +35,36 @@ export interface Config {
   readonly instanceId: number
   /** Where `GET /metrics` is served (never on the chat's port); unset, nowhere. */
   readonly metrics: Readonly<{ host: string; port: number; token: string | undefined }> | undefined
+  /** Abuse limits and caps; undefined when `RATE_LIMITS=off` (benchmarks, load tests). */
+  readonly limits: Limits | undefined
+  /** Peers whose X-Forwarded-For is believed: addresses or IPv4 CIDR ranges. */
+  readonly trustedProxies: readonly string[]
+}
+
+/** At most `points` actions per `seconds`. */
+export interface Rate {
+  readonly points: number
+  readonly seconds: number
+}
+
+export interface Limits {
+  /** Sends per user: the steady rate, and a burst allowance on top of it. */
+  readonly send: Rate
+  readonly sendBurst: Rate
+  /** Rooms created per user. */
+  readonly rooms: Rate
+  /** Direct rooms opened per user. */
+  readonly directRooms: Rate
+  /** Members added to private rooms, per user adding them. */
+  readonly members: Rate
+  /** Sign-in attempts per client address. */
+  readonly signIn: Rate
+  /** WebSocket opens per user. */
+  readonly sockets: Rate
+  /** Open sockets per user on one instance; the oldest is closed beyond it. */
+  readonly maxSocketsPerUser: number
+  /** Live sessions per user; the oldest is ended beyond it. */
+  readonly maxSessionsPerUser: number
 }
 
 export class ConfigError extends Error {
@@ -132,6 +162,51 @@ function cassandraConfig(env: Env, contactPoints: string[]): NonNullable<Config[
   })
 }
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 }
+
+/** `10/1m`: ten per minute. Units s, m, h. */
+function rate(env: Env, name: string, fallback: string): Rate {
+  const raw = text(env, name) ?? fallback
+  const match = /^(\d{1,6})\/(\d{1,4})([smh])$/.exec(raw)
+  const points = Number(match?.[1])
+  const seconds = Number(match?.[2]) * (UNIT_SECONDS[match?.[3] ?? ''] ?? 0)
+  if (!match || points < 1 || seconds < 1) {
+    throw new ConfigError(name, `must be a count per duration like 10/1m (units s, m, h; got "${raw}")`)
+  }
+  return Object.freeze({ points, seconds })
+}
+
+function limits(env: Env): Limits | undefined {
+  const raw = (text(env, 'RATE_LIMITS') ?? 'on').toLowerCase()
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError('RATE_LIMITS', `must be on or off (got "${raw}")`)
+  if (raw === 'off') return undefined
+  return Object.freeze({
+    send: rate(env, 'RATE_LIMIT_SEND', '10/10s'),
+    sendBurst: rate(env, 'RATE_LIMIT_SEND_BURST', '20/5m'),
+    rooms: rate(env, 'RATE_LIMIT_ROOMS', '10/10m'),
+    directRooms: rate(env, 'RATE_LIMIT_DIRECT_ROOMS', '30/10m'),
+    members: rate(env, 'RATE_LIMIT_MEMBERS', '30/10m'),
+    signIn: rate(env, 'RATE_LIMIT_SIGN_IN', '20/10m'),
+    sockets: rate(env, 'RATE_LIMIT_SOCKETS', '60/1m'),
+    maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1, 10_000),
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 10_000),
+  })
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/
+
+function trustedProxies(env: Env): readonly string[] {
+  const list = (text(env, 'TRUSTED_PROXIES') ?? '127.0.0.1,::1').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)
+  for (const entry of list) {
+    const v4 = IPV4_CIDR.exec(entry)
+    const validV4 = v4 && v4.slice(1, 5).every((n) => Number(n) <= 255) && (v4[6] === undefined || Number(v4[6]) <= 32)
+    if (!validV4 && !/^[0-9a-f:]+$/.test(entry)) {
+      throw new ConfigError('TRUSTED_PROXIES', `must list IP addresses or IPv4 ranges like 10.0.0.0/8, comma-separated (got "${entry}")`)
+    }
+  }
+  return Object.freeze(list)
+}
+
 function redisPrefix(env: Env): string {
   const raw = text(env, 'REDIS_PREFIX') ?? 'rtc:'
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) {
@@ -176,6 +251,10 @@ export function loadConfig(env: Env): Config {
   if (localLogin && !isLoopbackHost(host) && !allowRemoteLocalLogin) {
     throw new ConfigError('LOCAL_LOGIN', `lets anyone sign in as anyone; refused on non-loopback HOST "${host}" unless LOCAL_LOGIN_ALLOW_REMOTE=true`)
   }
+  // A loopback bind says nothing when a proxy on the same box forwards the world to it: the public address decides.
+  if (localLogin && !publicIsLoopback && !allowRemoteLocalLogin) {
+    throw new ConfigError('LOCAL_LOGIN', `lets anyone sign in as anyone; refused because PUBLIC_URL "${publicUrl.origin}" is not a loopback address (a proxy may forward the world to this loopback HOST) unless LOCAL_LOGIN_ALLOW_REMOTE=true`)
+  }
 
   return Object.freeze({
     port,
@@ -194,6 +273,8 @@ export function loadConfig(env: Env): Config {
     tls: tls && Object.freeze({ certFile: tlsFile('TLS_CERT', tls[0]), keyFile: tlsFile('TLS_PRIVKEY', tls[1]) }),
     instanceId: integer(env, 'INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
     metrics: metricsConfig(env, port),
+    limits: limits(env),
+    trustedProxies: trustedProxies(env),
   })
 }
 

@@ -9,6 +9,8 @@ export interface AppVariables {
   user: User | undefined
   /** Hash of the current session token, to end it on sign-out. */
   sessionHash: string | undefined
+  /** When the current session expires (after any renewal by this request). */
+  sessionExpiresAt: Date | undefined
   /** Set by `loadRoom` on /rooms/:room routes. */
   room: Room
   /** Whether the signed-in user belongs to `room`. */

@@ -144,9 +144,18 @@ document.addEventListener('htmx:ws:after:message:incoming', (e) => {
   // Keep the URL current, so a resume that skips before:connection still asks for the right page.
   e.detail.connection.url = withSince(e.detail.connection.url)
 })
+/** Closes the server means for good; the server pushes the exact reason just before, which wins over these. */
+const FINAL_CLOSES = {
+  4401: 'Your session ended. Sign in again to continue.',
+  4409: 'Disconnected: too many open connections. Reload to reconnect here.',
+  4429: 'Too many connections opened lately. Reload the page in a minute.',
+}
+
 document.addEventListener('htmx:ws:close', (e) => {
   const code = e.detail?.code
-  if (code === 1008) setConnection('closed', 'You are no longer a member of this room.')
+  if (FINAL_CLOSES[code]) {
+    if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', FINAL_CLOSES[code])
+  } else if (code === 1008) setConnection('closed', 'You are no longer a member of this room.')
   else if (code === 1009) setConnection('closed', 'Disconnected. Reload to reconnect.')
   else setConnection('reconnecting', 'Reconnecting…')
 })

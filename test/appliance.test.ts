@@ -7,7 +7,7 @@ import { parse } from 'yaml'
 function variablesTheAppReads(): string[] {
   const source = readFileSync('src/config.ts', 'utf8')
   const names = new Set<string>()
-  for (const m of source.matchAll(/(?:text|integer|boolean|url|pair)\(env, '([A-Z_]+)'(?:, '([A-Z_]+)')?/g)) {
+  for (const m of source.matchAll(/(?:text|integer|boolean|url|pair|rate)\(env, '([A-Z_]+)'(?:, '([A-Z_]+)')?/g)) {
     names.add(m[1]!)
     if (m[2]) names.add(m[2])
   }
@@ -32,7 +32,7 @@ const started = (services: Record<string, Service>, profiles: string[] = []) =>
 
 describe('the appliance files', () => {
   it('finds the variables the app reads', () => {
-    expect(variablesTheAppReads()).toEqual(expect.arrayContaining(['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'REDIS_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TLS_CERT', 'TLS_PRIVKEY', 'LOCAL_LOGIN_ALLOW_REMOTE']))
+    expect(variablesTheAppReads()).toEqual(expect.arrayContaining(['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'REDIS_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TLS_CERT', 'TLS_PRIVKEY', 'LOCAL_LOGIN_ALLOW_REMOTE', 'RATE_LIMITS', 'RATE_LIMIT_SEND', 'TRUSTED_PROXIES', 'MAX_SESSIONS_PER_USER']))
   })
 
   it('has compose.yaml valid for docker-compose, with .env.dev', () => {

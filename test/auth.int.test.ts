@@ -8,7 +8,7 @@ import { fakeGithub } from './support/github.ts'
 
 const CLIENT_ID = 'Iv1.testclient'
 const CLIENT_SECRET = 'test-client-secret-do-not-log-0123456789'
-const SECURE_ENV = { PUBLIC_URL: 'https://chat.example.test', HOST: '127.0.0.1', CLIENT_ID, CLIENT_SECRET }
+const SECURE_ENV = { PUBLIC_URL: 'https://chat.example.test', HOST: '127.0.0.1', LOCAL_LOGIN: 'false', CLIENT_ID, CLIENT_SECRET }
 const ORIGIN = 'https://chat.example.test'
 const [, openPostgres] = databaseBackends[0]!
 

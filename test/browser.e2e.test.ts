@@ -14,8 +14,9 @@ let port: number
 let base: string
 
 
+// Limits off: one test seeds 120 messages as fast as it can.
 const start = () => startNode(
-  loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn' }),
+  loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off' }),
   capturedLogger().log,
 )
 
@@ -46,6 +47,32 @@ async function person(login: string): Promise<{ context: BrowserContext; page: P
 }
 
 const messageTexts = (page: Page) => page.locator('#messages article .body').allInnerTexts()
+
+describe('one person in two browsers', () => {
+  it('signs the other browser out from the sessions page, and its open room says why at once', async () => {
+    const here = await person('jo')
+    const there = await person('jo')
+    await here.page.fill('#room-name', 'Two browsers')
+    await here.page.click('form[action="/rooms"] button')
+    await here.page.waitForURL(/\/rooms\/two-browsers$/)
+    await there.page.goto(`${base}/rooms/two-browsers`)
+    await there.page.locator('#conn[data-state="connected"]').waitFor()
+
+    await here.page.click('a[href="/sessions"]')
+    await here.page.locator('#sessions li').nth(1).waitFor()
+    expect(await here.page.locator('#sessions li').count()).toBe(2)
+    await here.page.click('form[action="/sessions/end-others"] button')
+    await here.page.locator('.notice', { hasText: 'Signed out 1 other session.' }).waitFor()
+
+    const conn = there.page.locator('#conn')
+    await there.page.locator('#conn[data-state="closed"]', { hasText: 'This session was signed out from another tab or device.' }).waitFor({ timeout: 2000 })
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(await conn.getAttribute('data-state')).toBe('closed')
+    await there.page.reload()
+    expect(there.page.url()).toBe(`${base}/login`)
+    await Promise.all([here.context.close(), there.context.close()])
+  })
+})
 
 describe('two people in a browser', () => {
   it('chat live without reloading, and both come back on their own after a server restart', async () => {

@@ -7,7 +7,8 @@ import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess } from './support/process.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
 
-const denoEnv = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info' })
+const denoEnv = (databaseUrl: string, env: Record<string, string> = {}) =>
+  ({ DATABASE_URL: databaseUrl, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...env })
 
 /** The same app under Deno 2 (`deno` from the npm registry), as `npm run start:deno` runs it. */
 chatScenarios('Deno', async (databaseUrl) => {
@@ -73,6 +74,35 @@ describe('Deno with Cassandra and Redis', () => {
       // The edit of a message this socket got live comes as an upsert of it, so 1 appears twice, edited the second time.
       expect(s.createdIds()).toEqual(['1', '2', '3', '1'])
       await s.close()
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe('Deno abuse controls', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('closes a socket with 4401 when its session signs out, and refuses over-limit rooms and sockets', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { RATE_LIMITS: 'on', RATE_LIMIT_ROOMS: '1/10m', RATE_LIMIT_SOCKETS: '2/1m' }), 'deno')
+    try {
+      const ida = await signIn(server.url, 'ida')
+      const slug = await ida.createRoom('Deno limits')
+      const refusedRoom = await ida.form('/rooms', { name: 'One too many' })
+      expect(refusedRoom.status).toBe(429)
+      expect(Number(refusedRoom.headers.get('retry-after'))).toBeGreaterThan(0)
+
+      const live = await ida.socket(slug)
+      await (await ida.socket(slug)).close()
+      const refused = await ida.socket(slug)
+      expect((await refused.closed).code).toBe(4429)
+
+      await ida.form('/logout', {})
+      const closed = await live.closed
+      expect(closed.code).toBe(4401)
+      expect(live.frames.some((f) => f.startsWith('<p id="conn"') && f.includes('You signed out.'))).toBe(true)
     } finally {
       await server.stop()
     }

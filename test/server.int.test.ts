@@ -22,6 +22,13 @@ describe('the Node process', () => {
     expect(run.stderr[0]).toMatch(/^config: LOCAL_LOGIN /)
   })
 
+  it('refuses local sign-in behind a proxy on loopback when PUBLIC_URL is not a loopback address, saying why', async () => {
+    const run = runMain({ LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: 'https://chat.example.org' })
+    expect(await run.exited).toBe(1)
+    expect(run.stderr).toHaveLength(1)
+    expect(run.stderr[0]).toMatch(/^config: LOCAL_LOGIN .*PUBLIC_URL "https:\/\/chat\.example\.org" is not a loopback address/)
+  })
+
   it('logs which backend serves each role, and exits 0 on SIGTERM within 10 s', async () => {
     const server = await startServerProcess({ DATABASE_URL: database.url })
     const started = JSON.parse(server.stdout.find((l) => l.includes('rtc started'))!)
@@ -70,7 +77,10 @@ describe('the Node process', () => {
       await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${database.name}`
       const ready = await fetch(`${server.url}/readyz`)
       expect(ready.status).toBe(503)
-      expect(await ready.json()).toMatchObject({ backends: { database: { backend: 'postgres', status: 'down' } } })
+      expect(await ready.json()).toEqual({ status: 'unavailable', backends: { database: { backend: 'postgres', status: 'down' } } })
+      // The reason goes to the log, which reaches us through a pipe a moment later.
+      for (let i = 0; i < 100 && !server.stdout.some((l) => l.includes('"msg":"readiness check failed"')); i++) await new Promise((r) => setTimeout(r, 20))
+      expect(server.stdout.some((l) => l.includes('"msg":"readiness check failed"'))).toBe(true)
       const page = await fetch(`${server.url}/`, { headers: { cookie, accept: 'text/html' } })
       expect(page.status).toBe(503)
       expect(await page.text()).toContain('briefly unavailable')

@@ -1,6 +1,9 @@
-import { Hono } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../context.ts'
+import { rateLimitedResponse } from '../http/errors.tsx'
+import { readForm } from '../http/forms.ts'
+import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
 import type { UserStore } from '../store/ports.ts'
 import { LoginPage } from '../views/LoginPage.tsx'
 import { githubRoutes, SIGN_IN_ERRORS } from './github.ts'
@@ -10,12 +13,15 @@ export interface AuthRoutesOptions {
   config: Pick<Config, 'github' | 'localLogin' | 'publicUrl'>
   users: UserStore
   session: SessionCookies
+  limits: RateLimits
+  /** The client's address, behind trusted proxies the forwarded one: sign-in attempts are limited per address. */
+  clientAddress: (c: Context<AppEnv>) => string
 }
 
 /** Same shape as a GitHub login, so a local name could be a GitHub one. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 
-export function authRoutes({ config, users, session }: AuthRoutesOptions) {
+export function authRoutes({ config, users, session, limits, clientAddress }: AuthRoutesOptions) {
   const app = new Hono<AppEnv>()
   const loginPage = (error?: string) => (
     <LoginPage
@@ -32,6 +38,18 @@ export function authRoutes({ config, users, session }: AuthRoutesOptions) {
     return c.html(loginPage(Object.hasOwn(SIGN_IN_ERRORS, reason) ? SIGN_IN_ERRORS[reason as keyof typeof SIGN_IN_ERRORS] : undefined))
   })
 
+  // Every attempt counts, whichever way it signs in: guessing and session churn cost the same.
+  const signInLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+    try {
+      await limits.take('signIn', clientAddress(c))
+    } catch (err) {
+      if (!(err instanceof RateLimited)) throw err
+      return rateLimitedResponse(c, err, () => c.html(loginPage(err.message), 429))
+    }
+    await next()
+  }
+  app.on('POST', '/auth/local', signInLimit).on('GET', ['/auth/github', '/auth/github/callback'], signInLimit)
+
   if (config.github) {
     app.route('/', githubRoutes({ ...config.github, users, session }))
   } else {
@@ -41,7 +59,7 @@ export function authRoutes({ config, users, session }: AuthRoutesOptions) {
 
   if (config.localLogin) {
     app.post('/auth/local', async (c) => {
-      const form = await c.req.parseBody()
+      const form = await readForm(c)
       const login = typeof form.login === 'string' ? form.login.trim() : ''
       if (!LOGIN.test(login)) {
         return c.html(loginPage('A name is 1 to 39 letters, digits or dashes, starting with a letter or digit.'), 400)

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '../context.ts'
-import type { SessionStore } from '../store/ports.ts'
+import type { Logger } from '../log.ts'
+import type { Bus, SessionStore } from '../store/ports.ts'
 
 const DAY = 24 * 60 * 60 * 1000
 export const SESSION_TTL_MS = 30 * DAY
@@ -18,19 +20,36 @@ export function newSessionToken(): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
 }
 
+/**
+ * SHA-256 of the token, in hex. Every signed-in request hashes its cookie, so
+ * this is `node:crypto` (Deno has it too): WebCrypto's digest is a job on the
+ * thread pool and cost about 0.6 ms a request in a CPU profile under a flood.
+ */
 export async function hashSessionToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+  return createHash('sha256').update(token).digest('hex')
 }
+
+/** Why a tab's socket closed when its session ended; the page shows it. */
+export const SESSION_ENDED = {
+  signedOut: 'You signed out. Sign in again to continue.',
+  endedElsewhere: 'This session was signed out from another tab or device.',
+  expired: 'Your session expired. Sign in again to continue.',
+  tooMany: 'Signed out: you signed in on too many devices, and this was the oldest session.',
+} as const
 
 export interface SessionOptions {
   sessions: SessionStore
   secureCookies: boolean
+  /** Ended sessions are announced here, so their sockets close on every instance. */
+  bus: Bus
+  log: Logger
+  /** Live sessions kept per user; the oldest are ended beyond it. None: unbounded. */
+  maxSessionsPerUser?: number | undefined
   now?: () => Date
 }
 
 /** Reading, issuing and ending sessions; one place knows the cookie's shape. */
-export function sessionCookies({ sessions, secureCookies, now = () => new Date() }: SessionOptions) {
+export function sessionCookies({ sessions, secureCookies, bus, log, maxSessionsPerUser, now = () => new Date() }: SessionOptions) {
   const name = sessionCookieName(secureCookies)
   const write = (c: Context, token: string) =>
     setCookie(c, name, token, {
@@ -41,17 +60,28 @@ export function sessionCookies({ sessions, secureCookies, now = () => new Date()
     return token && TOKEN_SHAPE.test(token) ? hashSessionToken(token) : undefined
   }
 
-  /** Sets `user` and `sessionHash` when the cookie names a live session; anything else is signed out. */
+  /** The store forgets first; then every instance closes the sessions' sockets. A lost announcement leaves the local ones closed. */
+  const announce = async (ended: readonly string[], reason: string) => {
+    if (ended.length === 0) return
+    await bus.publish({ type: 'sessions-ended', sessions: ended, reason })
+      .catch((err: unknown) => log.error({ err: { message: (err as Error).message }, count: ended.length }, 'session end not announced to other instances'))
+  }
+
+  /** Sets `user`, `sessionHash` and `sessionExpiresAt` when the cookie names a live session; anything else is signed out. */
   const loadSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('user', undefined)
     c.set('sessionHash', undefined)
+    c.set('sessionExpiresAt', undefined)
     const hash = await readHash(c)
     const session = hash && (await sessions.findSession(hash, now()))
     if (hash && session) {
       c.set('user', session.user)
       c.set('sessionHash', hash)
+      c.set('sessionExpiresAt', session.expiresAt)
       if (session.expiresAt.getTime() - now().getTime() < RENEW_BELOW_MS) {
-        await sessions.renewSession(hash, new Date(now().getTime() + SESSION_TTL_MS))
+        const renewed = new Date(now().getTime() + SESSION_TTL_MS)
+        await sessions.renewSession(hash, renewed)
+        c.set('sessionExpiresAt', renewed)
         write(c, getCookie(c, name)!)
       }
     }
@@ -60,17 +90,38 @@ export function sessionCookies({ sessions, secureCookies, now = () => new Date()
 
   return {
     loadSession,
+    /** The hash of the session token the request carries, if it is shaped like one; no lookup. */
+    sessionHashOf: readHash,
     /** A new session on every sign-in; whatever session the browser held before is ended. */
     async startSession(c: Context, userId: number) {
       const previous = await readHash(c)
-      if (previous) await sessions.deleteSession(previous)
+      if (previous) {
+        await sessions.deleteSession(previous)
+        await announce([previous], SESSION_ENDED.signedOut)
+      }
       const token = newSessionToken()
       await sessions.createSession(await hashSessionToken(token), userId, new Date(now().getTime() + SESSION_TTL_MS))
+      if (maxSessionsPerUser) await announce(await sessions.trimSessions(userId, maxSessionsPerUser), SESSION_ENDED.tooMany)
       write(c, token)
     },
     async endSession(c: Context) {
       const hash = await readHash(c)
-      if (hash) await sessions.deleteSession(hash)
+      if (hash) {
+        await sessions.deleteSession(hash)
+        await announce([hash], SESSION_ENDED.signedOut)
+      }
+      deleteCookie(c, name, { path: '/', secure: secureCookies })
+    },
+    /** "Sign out everywhere else": every session of the user but this one. Answers how many ended. */
+    async endOtherSessions(userId: number, current: string): Promise<number> {
+      const ended = await sessions.deleteUserSessions(userId, current)
+      await announce(ended, SESSION_ENDED.endedElsewhere)
+      return ended.length
+    },
+    /** Ends every session of the user, this one included (sign out everywhere; a ban would too). */
+    async endAllSessions(c: Context, userId: number) {
+      const ended = await sessions.deleteUserSessions(userId)
+      await announce(ended, SESSION_ENDED.endedElsewhere)
       deleteCookie(c, name, { path: '/', secure: secureCookies })
     },
   }

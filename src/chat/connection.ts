@@ -95,10 +95,12 @@ export class Connection implements Subscriber {
     this.#write(shown.html, shown.bytes)
   }
 
-  close(code: number, reason: string): void {
+  /** Closes the socket; a `notice` (markup the page swaps in) is sent first, even during replay. */
+  close(code: number, reason: string, notice?: string): void {
     if (this.#closed) return
     this.#closed = true
     this.#pending = undefined
+    if (notice !== undefined) this.#sink.send(notice)
     this.#sink.close(code, reason)
     this.#onClose?.(code, reason)
   }

@@ -50,7 +50,15 @@ interface LiveRoom {
 export const FANOUT_SLICE = 1000
 
 /** Close codes the hub uses. */
-export const CLOSE = { restart: 1012, tryAgainLater: 1013, policy: 1008, tooBig: 1009 } as const
+export const CLOSE = {
+  restart: 1012, tryAgainLater: 1013, policy: 1008, tooBig: 1009,
+  /** The socket's session ended (sign-out, expiry, sign-out everywhere): the tab must sign in again. */
+  sessionEnded: 4401,
+  /** The user opened more sockets than the cap: the oldest goes. */
+  replaced: 4409,
+  /** Too many socket opens: a rate limit refused this one. */
+  rateLimited: 4429,
+} as const
 
 /**
  * The in-memory broadcast: rooms to their local subscribers. Membership is

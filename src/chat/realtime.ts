@@ -3,19 +3,24 @@ import type { Logger } from '../log.ts'
 import { PresenceTracker } from '../presence/tracker.ts'
 import { TypingBoard } from '../presence/typing.ts'
 import { memoryPresence } from '../store/memory/presence.ts'
-import type { Bus, MessageStore, Presence, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, MessageStore, Presence, RoomStore, SessionStore, UserStore } from '../store/ports.ts'
+import { SESSION_ENDED } from '../auth/session.ts'
 import { RoomFeed } from './feed.ts'
 import { createHub } from './render.ts'
+import { SocketRegistry } from './sockets.ts'
 
 export interface RealtimeDeps {
   messages: MessageStore
   rooms: RoomStore
   users: UserStore
+  sessions: SessionStore
   bus: Bus
   log: Logger
   presence?: Presence
   /** One typing notice per user per window; shared through Redis when there is one. */
   typingLimiter?: RateLimiterAbstract
+  /** Open sockets per user on this instance; none: unbounded. */
+  maxSocketsPerUser?: number | undefined
 }
 
 /**
@@ -31,10 +36,19 @@ export function createRealtime(deps: RealtimeDeps) {
   })
   const tracker = new PresenceTracker({ presence, users: deps.users, rooms: deps.rooms, hub, bus: deps.bus, log: deps.log })
   const typing = new TypingBoard(hub)
+  const sockets = new SocketRegistry({
+    maxPerUser: deps.maxSocketsPerUser,
+    expiredNotice: SESSION_ENDED.expired,
+    endedNotice: SESSION_ENDED.endedElsewhere,
+    sessionExpiry: async (hash) => (await deps.sessions.findSession(hash, new Date()))?.expiresAt,
+  })
   const unsubscribe = deps.bus.subscribe((event) => {
     switch (event.type) {
+      case 'sessions-ended': return void sockets.endSessions(event.sessions, event.reason)
       case 'wake': return feed.wake(event.roomId)
-      case 'resync': return feed.resync()
+      case 'resync':
+        void sockets.recheck().catch((err: unknown) => deps.log.warn({ err }, 'sessions not rechecked after resync'))
+        return feed.resync()
       case 'membership': return hub.deliver(event)
       case 'typing': return typing.typing(event)
       case 'presence': return void tracker.changed(event.userId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))
@@ -42,7 +56,7 @@ export function createRealtime(deps: RealtimeDeps) {
   })
   tracker.start()
   return {
-    hub, feed, tracker, presence,
+    hub, feed, tracker, presence, sockets,
     typingLimiter: deps.typingLimiter ?? new RateLimiterMemory({ points: 1, duration: 2 }),
     close() {
       unsubscribe()

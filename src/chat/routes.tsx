@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
+import { readForm } from '../http/forms.ts'
 import { requireMember, requireReader } from '../rooms/access.ts'
 import { renderRoomPage, type RoomPageDeps } from '../rooms/page.tsx'
 import type { StoredMessage } from '../store/ports.ts'
@@ -43,7 +44,7 @@ export function messageRoutes(deps: RoomPageDeps) {
   })
 
   app.post('/rooms/:room/messages', requireMember, async (c) => {
-    const form = await c.req.parseBody()
+    const form = await readForm(c)
     try {
       const { message } = await chat.send(signedInUser(c.get('user')), c.get('room'), form.body, form.nonce)
       return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, message.id)
@@ -78,7 +79,7 @@ export function messageRoutes(deps: RoomPageDeps) {
 
   app.post('/rooms/:room/messages/:id', requireMember, async (c) => {
     const id = messageId(c)
-    const form = await c.req.parseBody()
+    const form = await readForm(c)
     try {
       const message = await chat.edit(signedInUser(c.get('user')), c.get('room'), id, form.body)
       return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)

@@ -4,6 +4,10 @@ import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { SLUG_PATTERN } from '../rooms/slug.ts'
 import type { RoomStore } from '../store/ports.ts'
+import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
+import { ConnectionNotice } from '../views/RoomPage.tsx'
+import { html } from '../views/Message.tsx'
+import type { SocketRegistry } from './sockets.ts'
 import { Connection, SEND_TEXT_BYTES, type TextBytesSender } from './connection.ts'
 import type { PresenceTracker } from '../presence/tracker.ts'
 import type { RoomFeed } from './feed.ts'
@@ -20,6 +24,8 @@ export interface SocketRoutesOptions {
   hub: Hub
   feed: RoomFeed
   tracker: PresenceTracker
+  sockets: SocketRegistry
+  limits: RateLimits
 }
 
 const REPLAY_BATCH = 500
@@ -41,7 +47,7 @@ const sinkOf = (ws: WSContext) => {
  * Origin, membership), then the room's messages newer than `since` are
  * replayed and the room streams live.
  */
-export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker }: SocketRoutesOptions) {
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, sockets, limits }: SocketRoutesOptions) {
   return new Hono<AppEnv>().get(
     '/ws',
     async (c, next) => {
@@ -50,6 +56,8 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
       const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
       if (!room) throw new HTTPException(404, { message: 'There is no such room.' })
       if (!(await rooms.isMember(room.id, signedInUser(c.get('user')).id))) {
+        // A private room is no more visible than a missing one.
+        if (room.visibility !== 'public') throw new HTTPException(404, { message: 'There is no such room.' })
         throw new HTTPException(403, { message: 'Only members of this room can follow it.' })
       }
       const since = c.req.query('since')
@@ -57,18 +65,36 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
       c.set('room', room)
       await next()
     },
-    upgradeWebSocket((c) => {
+    upgradeWebSocket(async (c) => {
       const room = c.get('room')
       const user = signedInUser(c.get('user'))
+      const sessionHash = c.get('sessionHash')!
+      const expiresAt = c.get('sessionExpiresAt')!
       const sinceParam = c.req.query('since')
       // Only what the socket needs outlives the upgrade: no request, no context, no per-socket logger.
       const log = c.get('log')
       const report = (level: 'warn' | 'error', err: unknown, msg: string) => log[level]({ err, roomId: room.id, userId: user.id }, msg)
+      // The contract for a refused socket is a close with 4429 and a reason, so the upgrade goes through first.
+      const refusal = await limits.take('sockets', String(user.id)).then(() => undefined, (err: unknown) => {
+        if (err instanceof RateLimited) return err
+        throw err
+      })
+      if (refusal) {
+        if (refusal.report) log.warn({ limit: refusal.limit, key: refusal.key, retryAfter: refusal.retryAfterSeconds, path: '/ws' }, 'rate limited')
+        return {
+          onOpen(_event, ws) {
+            ws.send(html(ConnectionNotice({ text: refusal.message })))
+            ws.close(CLOSE.rateLimited, `rate limited; retry after ${refusal.retryAfterSeconds} s`)
+          },
+        }
+      }
       let connection: Connection | undefined
       let unsubscribe = () => {}
+      let unregister = () => {}
       let counted = false
       const gone = () => {
         unsubscribe()
+        unregister()
         if (!counted) return
         counted = false
         tracker.disconnected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
@@ -80,6 +106,12 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             onSlow: () => hub.noteSlowClose() })
           const live = connection
           unsubscribe = hub.subscribe(room, live)
+          unregister = sockets.add({
+            userId: user.id,
+            sessionHash,
+            close: (code, reason, notice) => live.close(code, reason, html(ConnectionNotice({ text: notice }))),
+          }, expiresAt)
+          if (live.closed) return
           counted = true
           tracker.connected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
           void (async () => {

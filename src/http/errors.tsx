@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
 import { ErrorPage } from '../views/ErrorPage.tsx'
+import { RateLimited } from './rateLimits.ts'
 
 /** Browsers get a page; API clients and scripts get JSON. */
 export function wantsHtml(c: Context): boolean {
@@ -29,9 +30,19 @@ export function errorResponse(c: Context, status: number, message: string): Resp
   return wantsHtml(c) ? c.html(<ErrorPage status={status} message={message} />) : c.json({ error: message, status })
 }
 
+/** Answers a rate-limit refusal: 429, Retry-After, the reason; a warn line (no stack) for the first refusal of its window. */
+export function rateLimitedResponse(c: Context<AppEnv>, err: RateLimited, render: () => Response | Promise<Response> = () => errorResponse(c, 429, err.message)) {
+  if (err.report) c.get('log').warn({ limit: err.limit, key: err.key, retryAfter: err.retryAfterSeconds, path: c.req.path }, 'rate limited')
+  c.header('Retry-After', String(err.retryAfterSeconds))
+  return render()
+}
+
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof RateLimited) return rateLimitedResponse(c, err)
   if (err instanceof HTTPException) {
     if (err.status >= 500) c.get('log').error({ err }, 'http exception')
+    // Bad input is the client's: a line to see it by, without a stack.
+    else if (err.status === 400) c.get('log').warn({ status: 400, reason: err.message, path: c.req.path }, 'bad request')
     return errorResponse(c, err.status, err.message || defaultMessage(err.status))
   }
   if (isBackendUnavailable(err)) {
@@ -49,6 +60,7 @@ function defaultMessage(status: number): string {
     case 401: return 'Please sign in first.'
     case 403: return 'You are not allowed to do that.'
     case 413: return 'That request is too large.'
+    case 429: return 'Too many requests; please wait a moment.'
     default: return 'The request could not be completed.'
   }
 }

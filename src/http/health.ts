@@ -4,7 +4,11 @@ import type { HealthCheck } from '../store/ports.ts'
 
 const CHECK_TIMEOUT_MS = 2000
 
-/** `/healthz`: the process serves. `/readyz`: every configured backend answers (503 and `degraded` when one does not). */
+/**
+ * `/healthz`: the process serves. `/readyz`: every configured backend answers
+ * (503 and `unavailable` when one does not). The answer is public, so it names
+ * only each backend's state; what went wrong goes to the log.
+ */
 export function healthRoutes(checks: readonly HealthCheck[]) {
   return new Hono<AppEnv>()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
@@ -19,12 +23,12 @@ export function healthRoutes(checks: readonly HealthCheck[]) {
           return [check.name, { backend: check.backend, status: 'up' }] as const
         } catch (err) {
           c.get('log').warn({ check: check.name, err: { message: (err as Error).message } }, 'readiness check failed')
-          return [check.name, { backend: check.backend, status: 'down', error: (err as Error).message }] as const
+          return [check.name, { backend: check.backend, status: 'down' }] as const
         } finally {
           clearTimeout(timer)
         }
       }))
       const ready = results.every(([, r]) => r.status === 'up')
-      return c.json({ status: ready ? 'ready' : 'degraded', backends: Object.fromEntries(results) }, ready ? 200 : 503)
+      return c.json({ status: ready ? 'ready' : 'unavailable', backends: Object.fromEntries(results) }, ready ? 200 : 503)
     })
 }

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../context.ts'
@@ -39,15 +38,41 @@ export function limitBody(): MiddlewareHandler<AppEnv> {
   })
 }
 
-/** Unsafe requests must come from our own pages. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Unsafe requests must come from our own pages, whatever their content type
+ * (a JSON body is preflighted by browsers; this is the second fence). Browsers
+ * send Origin on every unsafe request; Sec-Fetch-Site stands in when a privacy
+ * setting dropped it. A request with neither is refused too.
+ */
 export function checkOrigin(publicUrl: string): MiddlewareHandler<AppEnv> {
-  const check = csrf({ origin: publicUrl })
   return async (c, next) => {
-    try {
-      await check(c, async () => {})
-    } catch {
-      throw new HTTPException(403, { message: 'This request came from another site and was refused.' })
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const origin = c.req.header('origin')
+      const site = c.req.header('sec-fetch-site')
+      const ours = origin !== undefined ? origin === publicUrl : site === 'same-origin'
+      if (!ours) throw new HTTPException(403, { message: 'This request came from another site and was refused.' })
     }
+    await next()
+  }
+}
+
+/** What a request id from outside (a proxy's, or a client's) must look like to be kept. */
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/
+
+/**
+ * Every request gets an id for its log lines and the X-Request-Id answer. One
+ * from upstream is kept only if it is plain letters, digits and dashes, so a
+ * client cannot put arbitrary text into our logs or headers.
+ */
+export function requestIds(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = c.req.header('x-request-id')
+    const id = given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+    c.set('requestId', id)
+    // The upgrade response's headers are immutable on some runtimes.
+    if (c.req.path !== '/ws') c.header('X-Request-Id', id)
     await next()
   }
 }

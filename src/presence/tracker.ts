@@ -16,21 +16,28 @@ export interface PresenceTrackerOptions {
   heartbeatMs?: number
   /** How often connected users' last-seen time is written to the database. */
   lastSeenMs?: number
+  /** Presence changes within this window are redrawn together: at most one member-list redraw per room per window. */
+  coalesceMs?: number
 }
 
 /**
  * This instance's side of presence: counts each user's sockets here, renews
  * their online marks, writes last-seen times, and redraws the member lists of
- * live rooms when someone comes or goes (or a mark expires).
+ * live rooms when someone comes or goes (or a mark expires). Comings and
+ * goings are gathered for `coalesceMs` and redrawn once, so a user churning
+ * sockets costs each of their rooms one redraw per window, not one per socket.
  */
 export class PresenceTracker {
   readonly #o: Required<PresenceTrackerOptions>
   readonly #sockets = new Map<number, number>()
   readonly #drawn = new Map<string, string>()
   #timers: ReturnType<typeof setInterval>[] = []
+  /** Users whose presence changed since the last flush. */
+  #changed = new Set<number>()
+  #flush: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: PresenceTrackerOptions) {
-    this.#o = { ttlMs: 45_000, heartbeatMs: 15_000, lastSeenMs: 300_000, ...options }
+    this.#o = { ttlMs: 45_000, heartbeatMs: 15_000, lastSeenMs: 300_000, coalesceMs: 300, ...options }
   }
 
   start(): void {
@@ -50,6 +57,8 @@ export class PresenceTracker {
   stop(): void {
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
+    clearTimeout(this.#flush)
+    this.#flush = undefined
   }
 
   async connected(userId: number): Promise<void> {
@@ -70,11 +79,31 @@ export class PresenceTracker {
     await this.#announce(userId)
   }
 
-  /** Someone's presence changed: redraw the live rooms they belong to. */
+  /** Someone's presence changed: the live rooms they belong to are redrawn at the end of the window. */
   async changed(userId: number): Promise<void> {
-    for (const roomId of this.#o.hub.liveRooms()) {
-      if (await this.#o.rooms.isMember(roomId, userId)) await this.redraw(roomId)
+    this.#changed.add(userId)
+    if (this.#flush) return
+    this.#flush = setTimeout(() => {
+      this.#flush = undefined
+      this.#redrawChanged().catch((err: unknown) => this.#o.log.warn({ err }, 'member lists not redrawn'))
+    }, this.#o.coalesceMs)
+    ;(this.#flush as { unref?: () => void }).unref?.()
+  }
+
+  async #redrawChanged(): Promise<void> {
+    const users = [...this.#changed]
+    this.#changed.clear()
+    const live = this.#o.hub.liveRooms()
+    const rooms = new Set<string>()
+    for (const roomId of live) {
+      for (const userId of users) {
+        if (await this.#o.rooms.isMember(roomId, userId)) {
+          rooms.add(roomId)
+          break
+        }
+      }
     }
+    for (const roomId of rooms) await this.redraw(roomId)
   }
 
   /** Pushes the room's member list when it differs from the one last pushed. */

@@ -16,16 +16,20 @@ export function loadRoom(rooms: RoomStore): MiddlewareHandler<AppEnv> {
   }
 }
 
+/** To an outsider a private or direct room is a missing room: 404, the same answer, so names cannot be probed. */
+const hidden = () => new HTTPException(404, { message: 'There is no such room.' })
+
 /** Members only; nothing of a private room reaches anyone else. */
 export const requireMember: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.get('member')) throw new HTTPException(403, { message: 'Only members of this room can do that.' })
+  if (!c.get('member')) {
+    if (c.get('room').visibility !== 'public') throw hidden()
+    throw new HTTPException(403, { message: 'Only members of this room can do that.' })
+  }
   await next()
 }
 
 /** Members, and anyone signed in for a public room. */
 export const requireReader: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.get('member') && c.get('room').visibility !== 'public') {
-    throw new HTTPException(403, { message: 'This room is private.' })
-  }
+  if (!c.get('member') && c.get('room').visibility !== 'public') throw hidden()
   await next()
 }

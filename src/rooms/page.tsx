@@ -17,7 +17,7 @@ export interface RoomPageDeps {
 export async function renderRoomPage(
   c: Context<AppEnv>,
   { rooms, chat, presence }: RoomPageDeps,
-  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422; error?: string; draft?: string } = {},
+  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
 ) {
   const room = c.get('room')
   const before = c.req.query('before')
@@ -38,7 +38,8 @@ export async function renderRoomPage(
       isMember={c.get('member')}
       hasOlder={hasOlder}
       browsingHistory={cursor !== undefined}
-      error={extra.error}
+      error={extra.errorAt === 'members' ? undefined : extra.error}
+      memberError={extra.errorAt === 'members' ? extra.error : undefined}
       draft={extra.draft}
       nonce={nonceFrom(undefined)}
     />,

@@ -2,6 +2,9 @@ import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { MessageService } from '../chat/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
+import { rateLimitedResponse } from '../http/errors.tsx'
+import { readForm, textField as field } from '../http/forms.ts'
+import { RateLimited, type LimitName, type RateLimits } from '../http/rateLimits.ts'
 import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
@@ -14,40 +17,55 @@ export interface RoomRoutesOptions {
   chat: MessageService
   bus: Bus
   presence: Presence
+  limits: RateLimits
 }
 
 const MAX_ROOM_NAME = 80
 const PUBLIC_ROOMS_SHOWN = 50
-const field = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '')
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 = 200) => {
+  const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
-    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} />, status)
+    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} />, status)
   }
-  const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string) => renderRoomPage(c, { rooms, chat, presence }, { status, error })
+  const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
+    renderRoomPage(c, { rooms, chat, presence }, { status, error, errorAt })
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
+  /** Spends one action of the signed-in user, or answers the refusal with `refused` (a page with the reason beside the form). */
+  const limited = async (c: Context<AppEnv>, limit: LimitName, refused: (message: string) => Response | Promise<Response>) => {
+    try {
+      await limits.take(limit, String(signedInUser(c.get('user')).id))
+      return undefined
+    } catch (err) {
+      if (!(err instanceof RateLimited)) throw err
+      return rateLimitedResponse(c, err, () => refused(err.message))
+    }
+  }
 
   app.get('/', (c) => lobby(c))
 
   app.post('/rooms', async (c) => {
-    const form = await c.req.parseBody()
+    const form = await readForm(c)
     const name = field(form, 'name')
     const visibility = form.visibility === 'private' ? 'private' : 'public'
-    if (name === '' || [...name].length > MAX_ROOM_NAME) return lobby(c, `A room name is 1 to ${MAX_ROOM_NAME} characters.`, 400)
+    if (name === '' || [...name].length > MAX_ROOM_NAME) return lobby(c, `A room name is 1 to ${MAX_ROOM_NAME} characters.`, 400, 'room')
+    const refused = await limited(c, 'rooms', (message) => lobby(c, message, 429, 'room'))
+    if (refused) return refused
     const room = await rooms.createRoom({ name, slug: slugify(name), visibility, createdBy: signedInUser(c.get('user')).id })
     return toRoom(c, room.slug)
   })
 
   app.post('/direct-rooms', async (c) => {
     const me = signedInUser(c.get('user'))
-    const login = field(await c.req.parseBody(), 'login').replace(/^@/, '')
+    const login = field(await readForm(c), 'login').replace(/^@/, '')
     const peer = login ? await users.findUserByLogin(login) : undefined
-    if (!peer) return lobby(c, `No one called @${login} has signed in to rtc yet.`, 404)
-    if (peer.id === me.id) return lobby(c, 'A direct room needs someone else.', 400)
+    if (!peer) return lobby(c, `No one called @${login} has signed in to rtc yet.`, 404, 'direct')
+    if (peer.id === me.id) return lobby(c, 'A direct room needs someone else.', 400, 'direct')
+    const refused = await limited(c, 'directRooms', (message) => lobby(c, message, 429, 'direct'))
+    if (refused) return refused
     return toRoom(c, (await rooms.directRoom(me, peer)).slug)
   })
 
@@ -59,7 +77,8 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
   app.post('/rooms/:room/join', async (c) => {
     const room = c.get('room')
     if (!c.get('member')) {
-      if (room.visibility !== 'public') throw new HTTPException(403, { message: 'This room is private: a member can add you.' })
+      // A private room answers outsiders as a missing one would, so its name cannot be probed.
+      if (room.visibility !== 'public') throw new HTTPException(404, { message: 'There is no such room.' })
       await rooms.addMember(room.id, signedInUser(c.get('user')).id)
     }
     return toRoom(c, room.slug)
@@ -79,9 +98,11 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
   app.post('/rooms/:room/members', requireMember, async (c) => {
     const room = c.get('room')
     if (room.visibility !== 'private') return page(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
-    const login = field(await c.req.parseBody(), 'login').replace(/^@/, '')
+    const login = field(await readForm(c), 'login').replace(/^@/, '')
     const user = login ? await users.findUserByLogin(login) : undefined
-    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`)
+    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`, 'members')
+    const refused = await limited(c, 'members', (message) => page(c, 429, message, 'members'))
+    if (refused) return refused
     await rooms.addMember(room.id, user.id)
     return toRoom(c, room.slug)
   })

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { createApp } from '../app.ts'
+import { rateLimits } from '../http/rateLimits.ts'
 import { CLOSE } from '../chat/hub.ts'
 import { createRealtime } from '../chat/realtime.ts'
 import type { Config } from '../config.ts'
@@ -54,7 +55,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     throw err
   }
 
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, log, `rtc-${config.instanceId}`) : undefined
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix, log, `rtc-${config.instanceId}@${config.redisPrefix}`) : undefined
   if (redis && !(await redis.ready(REDIS_WAIT_MS))) {
     log.warn({ waitedMs: REDIS_WAIT_MS }, 'starting without Redis: cache, fan-out and presence degrade until it answers')
   }
@@ -74,7 +75,8 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   if (cassandra) health.push({ name: 'messages', backend: 'cassandra', check: async () => { await cassandra.execute('SELECT release_version FROM system.local') } })
 
   const realtime = createRealtime({
-    messages: stores.messages, rooms: stores.rooms, users: stores.users, bus, log,
+    messages: stores.messages, rooms: stores.rooms, users: stores.users, sessions: stores.sessions, bus, log,
+    maxSocketsPerUser: config.limits?.maxSocketsPerUser,
     presence: redis ? timed(redisPresence(redis), 'redis') : memoryPresence(),
     typingLimiter: redis
       ? new RateLimiterRedis({
@@ -85,8 +87,12 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   })
   metrics.watch({ live: () => realtime.hub.stats, cache: () => stores.stats.totals })
   bus.subscribe((event) => { if (event.type === 'resync') metrics.busResyncs.inc() })
+  if (!config.limits) log.warn('RATE_LIMITS=off: every rate limit and cap is off (benchmarks and load tests only)')
   const app = createApp({
     config, log, bus, realtime, health, metrics,
+    limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }, {
+      onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
+    }),
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,

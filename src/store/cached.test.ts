@@ -16,6 +16,13 @@ function countingSessions() {
     renewSession: async (hash, expiresAt) => { rows.set(hash, expiresAt) },
     deleteSession: async (hash) => { rows.delete(hash) },
     deleteExpiredSessions: async () => 0,
+    listSessions: async () => [...rows].map(([tokenHash, expiresAt]) => ({ tokenHash, createdAt: new Date(0), expiresAt })),
+    deleteUserSessions: async (_userId, except) => {
+      const ended = [...rows.keys()].filter((h) => h !== except)
+      for (const h of ended) rows.delete(h)
+      return ended
+    },
+    trimSessions: async () => [],
   }
   return { store, reads: () => reads }
 }
@@ -28,6 +35,16 @@ describe('cached sessions', () => {
     const cached = cachedStores(memoryCache(), { users, sessions: sessions.store, rooms: {} as RoomStore, messages: {} as MessageStore }, createLogger('silent'))
     return { sessions, cached: cached.sessions }
   }
+
+  it('forgets every other session of a user at once when they are ended together, and keeps the current one', async () => {
+    const { sessions, cached } = setup()
+    for (const h of ['mine', 'other1', 'other2']) await sessions.store.createSession(h, 1, new Date('2030-01-01'))
+    for (const h of ['mine', 'other1', 'other2']) await cached.findSession(h, new Date('2029-01-01'))
+    expect((await cached.deleteUserSessions(1, 'mine')).sort()).toEqual(['other1', 'other2'])
+    expect(await cached.findSession('other1', new Date('2029-01-01'))).toBeUndefined()
+    expect(await cached.findSession('other2', new Date('2029-01-01'))).toBeUndefined()
+    expect(await cached.findSession('mine', new Date('2029-01-01'))).toMatchObject({ user: alice })
+  })
 
   it('serves a repeated lookup from the cache', async () => {
     const { sessions, cached } = setup()

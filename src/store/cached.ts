@@ -106,6 +106,16 @@ export function cachedStores(
       // A tombstone, so a reader that raced the sign-out cannot fill the old entry back in.
       await put('session', `session:${hash}`, null)
     },
+    async deleteUserSessions(userId, except) {
+      const ended = await sessions.deleteUserSessions(userId, except)
+      await Promise.all(ended.map((hash) => put('session', `session:${hash}`, null)))
+      return ended
+    },
+    async trimSessions(userId, keep) {
+      const ended = await sessions.trimSessions(userId, keep)
+      await Promise.all(ended.map((hash) => put('session', `session:${hash}`, null)))
+      return ended
+    },
   }
 
   const cachedRooms: RoomStore = {

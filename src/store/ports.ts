@@ -37,6 +37,13 @@ export interface SessionRecord {
   readonly expiresAt: Date
 }
 
+/** One of a user's sessions, as the sessions page lists it. */
+export interface SessionInfo {
+  readonly tokenHash: string
+  readonly createdAt: Date
+  readonly expiresAt: Date
+}
+
 /** Sessions are found by the hash of their token; the token itself is never stored. */
 export interface SessionStore {
   createSession(tokenHash: string, userId: number, expiresAt: Date): Promise<void>
@@ -44,6 +51,12 @@ export interface SessionStore {
   renewSession(tokenHash: string, expiresAt: Date): Promise<void>
   deleteSession(tokenHash: string): Promise<void>
   deleteExpiredSessions(now: Date): Promise<number>
+  /** The user's live sessions, newest first. */
+  listSessions(userId: number, now: Date): Promise<SessionInfo[]>
+  /** Ends every session of the user but `except`; answers the hashes ended. */
+  deleteUserSessions(userId: number, except?: string): Promise<string[]>
+  /** Ends the user's oldest sessions beyond the newest `keep`; answers the hashes ended. */
+  trimSessions(userId: number, keep: number): Promise<string[]>
 }
 
 /** A backend the app depends on, as `/readyz` reports it. */
@@ -152,9 +165,11 @@ export type MembershipEvent = { readonly type: 'membership'; readonly roomId: st
 export type PresenceEvent = { readonly type: 'presence'; readonly userId: number }
 /** Someone is typing in a room. */
 export type TypingEvent = { readonly type: 'typing'; readonly roomId: string; readonly userId: number; readonly name: string }
+/** Sessions were ended (sign-out, expiry, sign-out everywhere, a cap): their sockets close on every instance. */
+export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly sessions: readonly string[]; readonly reason: string }
 /** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
 export type ResyncEvent = { readonly type: 'resync' }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**

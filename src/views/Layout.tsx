@@ -29,6 +29,7 @@ export function Layout({ title, user, children }: LayoutProps) {
             <form class="whoami" method="post" action="/logout">
               {user.avatarUrl && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
               <span class="name">{user.name ?? user.login}</span>
+              <a class="sessions-link" href="/sessions">Sessions</a>
               <button type="submit">Sign out</button>
             </form>
           )}

@@ -9,14 +9,17 @@ export interface LobbyPageProps {
   rooms: readonly RoomSummary[]
   publicRooms: readonly Room[]
   error?: string | undefined
+  /** Shows the error beside this form instead of at the top. */
+  errorAt?: 'room' | 'direct' | undefined
 }
 
 /** The signed-in user's rooms by newest activity, public rooms to join, and forms to start new ones. */
-export function LobbyPage({ user, rooms, publicRooms, error }: LobbyPageProps) {
+export function LobbyPage({ user, rooms, publicRooms, error, errorAt }: LobbyPageProps) {
+  const errorBeside = (at: 'room' | 'direct') => errorAt === at && error && <p class="error" role="alert">{error}</p>
   return (
     <Layout title="rtc" user={user}>
       <h1>Hello, <bdi>{user.name ?? user.login}</bdi></h1>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && !errorAt && <p class="error" role="alert">{error}</p>}
       <div class="lobby">
         <section class="card">
           <h2>Your rooms</h2>
@@ -46,6 +49,7 @@ export function LobbyPage({ user, rooms, publicRooms, error }: LobbyPageProps) {
         </section>
         <section class="card">
           <h2>New room</h2>
+          {errorBeside('room')}
           <form method="post" action="/rooms">
             <label class="sr-only" for="room-name">Room name</label>
             <input id="room-name" name="name" required maxlength={80} placeholder="Room name" />
@@ -58,6 +62,7 @@ export function LobbyPage({ user, rooms, publicRooms, error }: LobbyPageProps) {
         </section>
         <section class="card">
           <h2>Direct message</h2>
+          {errorBeside('direct')}
           <form method="post" action="/direct-rooms">
             <label class="sr-only" for="dm-login">GitHub login</label>
             <input id="dm-login" name="login" required maxlength={39} placeholder="GitHub login" />

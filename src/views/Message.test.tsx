@@ -23,10 +23,13 @@ const A = 'AUTHORPLACEHOLDER'
 const B = 'BODYPLACEHOLDER'
 const L = 'LOGINPLACEHOLDER'
 const template = html(<MessageItem message={message(B, A, L)} roomSlug="general" />)
+/** A display name equal to the login needs no second mention of the login. */
+const templateSameName = html(<MessageItem message={message(B, L, L)} roomSlug="general" />)
 
 const rendersAsText = (body: string, name: string, login: string) => {
   const out = html(<MessageItem message={message(body, name, login)} roomSlug="general" />)
-  expect(out).toBe(template.replace(B, () => escape(body)).replace(A, () => escape(name)).replace(L, () => escape(login)))
+  const shape = name === login ? templateSameName : template.replace(A, () => escape(name))
+  expect(out).toBe(shape.replace(B, () => escape(body)).replaceAll(L, () => escape(login)))
 }
 
 describe('a message renders user text as inert text', () => {
@@ -34,6 +37,12 @@ describe('a message renders user text as inert text', () => {
     expect(template).toContain(`<bdi class="who" title="@${L}">${A}</bdi>`)
     expect(template).toContain(`<p class="body" dir="auto">${B}</p>`)
     expect(template).toContain('id="m-384917038985474048"')
+  })
+
+  it('shows the author\'s @login visibly beside a display name that differs from it, and not twice when they match', () => {
+    expect(html(<MessageItem message={message('hi', 'alice', 'mallory')} roomSlug="general" />))
+      .toContain('<bdi class="who" title="@mallory">alice</bdi> <span class="login">@mallory</span>')
+    expect(html(<MessageItem message={message('hi', 'alice', 'alice')} roomSlug="general" />)).not.toContain('class="login"')
   })
 
   it.each(PAYLOADS)('renders %j as text', (payload) => rendersAsText(payload, payload, payload))

@@ -32,6 +32,8 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false }:
     >
       <header>
         <bdi class="who" title={`@${m.authorLogin}`}>{m.authorName}</bdi>{' '}
+        {/* A display name is the author's to choose, so it could copy someone else's: the login is the identity. */}
+        {m.authorName !== m.authorLogin && <><span class="login">@{m.authorLogin}</span>{' '}</>}
         <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
         {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>

@@ -16,6 +16,8 @@ export interface RoomPageProps {
   /** Showing an older page (no-JS history): no live socket, and a way back to the newest. */
   browsingHistory?: boolean
   error?: string | undefined
+  /** Why adding a member was refused, shown beside that form. */
+  memberError?: string | undefined
   /** A refused message stays in the composer for its author to fix. */
   draft?: string | undefined
   nonce: string
@@ -38,6 +40,11 @@ export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room;
       </a>
     </p>
   )
+}
+
+/** Pushed just before the server closes a tab's socket for good: says why, where the connection state shows. */
+export function ConnectionNotice({ text }: { text: string }) {
+  return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
 }
 
 export function Composer({ room, nonce, draft, error }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined }) {
@@ -86,6 +93,7 @@ export function RoomPage(props: RoomPageProps) {
           {isMember && room.visibility === 'private' && (
             <form method="post" action={`/rooms/${room.slug}/members`}>
               <label for="add-login">Add a member by GitHub login</label>
+              {props.memberError && <p class="error" role="alert">{props.memberError}</p>}
               <input id="add-login" name="login" required maxlength={39} />
               <button type="submit">Add</button>
             </form>

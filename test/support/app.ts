@@ -12,7 +12,8 @@ import { capturedLogger } from './logs.ts'
 export const TEST_ORIGIN = 'http://localhost:8080'
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ PUBLIC_URL: TEST_ORIGIN, HOST: '127.0.0.1', LOCAL_LOGIN: 'true', LOG_LEVEL: 'debug', ...env })
+  // Limits are off unless a test turns them on: suites sign many people in from one address.
+  return loadConfig({ PUBLIC_URL: TEST_ORIGIN, HOST: '127.0.0.1', LOCAL_LOGIN: 'true', LOG_LEVEL: 'debug', RATE_LIMITS: 'off', ...env })
 }
 
 /** The app over a migrated database, driven through `app.request()`. */

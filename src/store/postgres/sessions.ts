@@ -31,5 +31,27 @@ export function postgresSessions(sql: Sql): SessionStore {
       const result = await sql`DELETE FROM sessions WHERE expires_at <= ${now}`
       return result.count
     },
+
+    async listSessions(userId, now) {
+      const rows = await sql<{ token_hash: string; created_at: Date; expires_at: Date }[]>`
+        SELECT token_hash, created_at, expires_at FROM sessions
+        WHERE user_id = ${userId} AND expires_at > ${now} ORDER BY created_at DESC, token_hash`
+      return rows.map((r) => ({ tokenHash: r.token_hash, createdAt: r.created_at, expiresAt: r.expires_at }))
+    },
+
+    async deleteUserSessions(userId, except) {
+      const rows = await sql<{ token_hash: string }[]>`
+        DELETE FROM sessions WHERE user_id = ${userId} AND token_hash <> ${except ?? ''} RETURNING token_hash`
+      return rows.map((r) => r.token_hash)
+    },
+
+    async trimSessions(userId, keep) {
+      const rows = await sql<{ token_hash: string }[]>`
+        DELETE FROM sessions WHERE token_hash IN (
+          SELECT token_hash FROM sessions WHERE user_id = ${userId}
+          ORDER BY created_at DESC, token_hash OFFSET ${keep}
+        ) RETURNING token_hash`
+      return rows.map((r) => r.token_hash)
+    },
   }
 }
