@@ -142,6 +142,28 @@ describe('the Cassandra message store', () => {
     expect((await reader.findMessage(roomId, message.id))!.body).toBe('fixed')
   })
 
+  it('pages from a crafted cursor far above the head without walking the empty buckets between', async () => {
+    const { store, queries } = counted(undefined, { bucketPositions: 4 })
+    const roomId = room()
+    await store.appendMessage(draft(roomId, 'only'))
+    queries.length = 0
+    expect((await store.pageBefore(roomId, String(4 * 100_000), 10)).map((m) => m.body)).toEqual(['only'])
+    expect(queries.length).toBeLessThan(6)
+    expect(await store.changesSince(roomId, '9223372036854775000', 10)).toEqual([])
+  })
+
+  it('shows on a page a change claimed among its messages whose writer stopped before applying it', async () => {
+    const { store: writer } = counted((q) => (q.startsWith('UPDATE room_log SET body') ? 'before' : undefined))
+    const { store: reader } = counted()
+    const roomId = room()
+    const { message } = await writer.appendMessage(draft(roomId, 'regrettable', 'nonce-regrettable'))
+    await expect(writer.changeMessage(roomId, message.id, { kind: 'delete', rev: '1', at: new Date() })).rejects.toThrow(/timed out/)
+    await writer.appendMessage(draft(roomId, 'later', 'nonce-later'))
+    const page = await reader.pageBefore(roomId, undefined, 10)
+    expect(page.map((m) => [m.id, m.deletedAt !== null])).toEqual([[message.id, true], ['3', false]])
+    expect(page[0]!.rev).toBe('2')
+  })
+
   it('applies an edit once when its retry on another instance got there first', async () => {
     const [one, two] = [counted().store, counted().store]
     const roomId = room()

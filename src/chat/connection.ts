@@ -61,10 +61,9 @@ export class Connection implements Subscriber {
     return this.#closed
   }
 
-  /** For a reader that held nothing: it starts at this id (the room's newest when it connected). */
+  /** Before the replay: the reader starts at this id instead of the one it asked for (it held nothing, or asked beyond the room). */
   startFrom(since: bigint): void {
-    this.#since = since
-    if (since > this.#sentRev) this.#sentRev = since
+    this.#since = this.#sentRev = since
   }
 
   /** Sends replayed history (already rendered), which brings the reader up to `rev`. */

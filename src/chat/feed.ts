@@ -43,6 +43,11 @@ export class RoomFeed {
     })
   }
 
+  /** The last rev this instance's feed read for the room, if it follows it. */
+  cursor(roomId: string): string | undefined {
+    return this.#cursors.get(roomId)
+  }
+
   wake(roomId: string): void {
     if (!this.#cursors.has(roomId)) return
     this.#dirty.add(roomId)

@@ -116,10 +116,18 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           tracker.connected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
           void (async () => {
             await feed.track(room.id)
-            // Without a cursor the reader starts from now: nothing to replay.
-            let cursor = sinceParam ?? (await chat.lastRev(room))
+            // Without a cursor the reader starts where this instance's feed is: the feed delivers everything
+            // after it to this (already subscribed) socket, so nothing falls in between.
+            const known = feed.cursor(room.id) ?? (await chat.lastRev(room))
+            let cursor = sinceParam ?? known
+            // A cursor beyond the room's newest (a tab from before a store change, or a forged one) would mute
+            // the socket: such a reader starts from now.
+            if (BigInt(cursor) > BigInt(known)) {
+              const head = await chat.lastRev(room)
+              if (BigInt(cursor) > BigInt(head)) cursor = head
+            }
             const since = BigInt(cursor)
-            if (sinceParam === undefined) live.startFrom(since)
+            if (cursor !== sinceParam) live.startFrom(since)
             for (;;) {
               const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
               if (batch.length === 0 || live.closed) break

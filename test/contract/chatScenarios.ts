@@ -50,6 +50,14 @@ export function chatScenarios(runtime: string, start: (databaseUrl: string) => P
       await Promise.all([a.close(), b.close()])
     })
 
+    it('starts a socket that asks from beyond the room\'s newest message from now, instead of muting it', async () => {
+      const slug = await alice.createRoom('From the future')
+      const s = await alice.socket(slug, '9000000000000000000')
+      const sent = await alice.post(slug, 'still heard')
+      await s.waitFor(() => s.createdIds().includes(sent.id!), 'the message on a socket that asked from beyond')
+      await s.close()
+    })
+
     it('replays exactly the 200 messages posted while a reader was away, in order', async () => {
       const slug = await alice.createRoom('Away')
       await bob.form(`/rooms/${slug}/join`, {})

@@ -1,7 +1,10 @@
+import type cassandra from 'cassandra-driver'
 import type { MessageChange, MessageStore, StoredMessage } from '../ports.ts'
 import { roomClaims } from './claims.ts'
 import type { CassandraClient } from './connect.ts'
-import { BUCKET_POSITIONS, long, positions, POSITION, roomLog, toMessage, type Positions } from './roomLog.ts'
+import { BUCKET_POSITIONS, long, MAX_BUCKET, positions, POSITION, roomLog, toMessage, type Positions } from './roomLog.ts'
+
+type Row = cassandra.types.Row
 
 /** A change that keeps losing to newer ones gives up after this many tries. */
 const CHANGE_ATTEMPTS = 5
@@ -52,11 +55,15 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     return result.wasApplied()
   }
 
+  /** The change a log row carries, as `apply` takes it. */
+  const changeIn = (row: Row) => ({ op: row.op as 'edit' | 'delete', body: (row.body as string | null) ?? '', at: (row.edited_at ?? row.deleted_at) as Date })
+
   /** Walks the room's positions after `since` in order, handing each row on; stops at the first it cannot see. */
   async function* positionsAfter(roomId: string, since: bigint, pageSize: number) {
     let expected = since + 1n
     for (;;) {
       const bucket = at.bucketOf(expected)
+      if (bucket > MAX_BUCKET) return
       const rows = await log.rows(roomId, bucket, { after: expected - 1n }, pageSize)
       for (const row of rows) {
         if (BigInt(String(row.pos)) !== expected) return
@@ -94,16 +101,31 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     },
 
     async pageBefore(roomId, before, limit) {
-      const top = before === undefined ? await log.head(roomId) : BigInt(before) - 1n
+      // Never above the head: a crafted `before` must not walk thousands of empty buckets.
+      const head = await log.head(roomId)
+      const top = before === undefined || !/^\d{1,19}$/.test(before) || BigInt(before) - 1n > head ? head : BigInt(before) - 1n
       const out: StoredMessage[] = []
+      const changes: { pos: bigint; row: Row }[] = []
       for (let bucket = top > 0n ? at.bucketOf(top) : -1, upTo = top; bucket >= 0 && out.length < limit; bucket--, upTo = at.lastOf(bucket)) {
         for (;;) {
           const want = limit - out.length
           const rows = await log.rows(roomId, bucket, { upTo }, want)
-          for (const row of rows) if (row.op === 'create') out.push(toMessage(roomId, row))
+          for (const row of rows) {
+            if (row.op === 'create') out.push(toMessage(roomId, row))
+            else changes.push({ pos: BigInt(String(row.pos)), row })
+          }
           if (rows.length < want || out.length >= limit) break
           upTo = BigInt(String(rows.at(-1)!.pos)) - 1n
         }
+      }
+      // A change claimed among these messages but not applied yet (its writer is between the two steps,
+      // or gone) is applied now: this page may set a reader's `since` above it, and it would never come.
+      for (const { pos, row } of changes.reverse()) {
+        const i = out.findIndex((m) => m.id === String(row.target))
+        const message = out[i]
+        if (!message || message.deletedAt || BigInt(message.rev) >= pos) continue
+        await apply(roomId, message.id, pos, changeIn(row))
+        out[i] = (await findMessage(roomId, message.id)) ?? message
       }
       return out.reverse()
     },
@@ -129,8 +151,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
           let message = await findMessage(roomId, id)
           // Claimed but not applied (its writer stopped in between): apply it now, in its place.
           if (message && !message.deletedAt && BigInt(message.rev) < BigInt(pos)) {
-            const change = { op: row.op as 'edit' | 'delete', body: row.body ?? '', at: row.edited_at ?? row.deleted_at }
-            await apply(roomId, id, BigInt(pos), change)
+            await apply(roomId, id, BigInt(pos), changeIn(row))
             message = await findMessage(roomId, id)
           }
           if (message?.rev === pos) out.push(message)

@@ -16,7 +16,7 @@ type Row = cassandra.types.Row
 export const BUCKET_POSITIONS = 4096
 
 /** Buckets are CQL ints: a position beyond the last one cannot exist. */
-const MAX_BUCKET = 2 ** 31 - 1
+export const MAX_BUCKET = 2 ** 31 - 1
 
 export const POSITION = 0
 export const NONCE = 1
