@@ -124,6 +124,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     },
     async close() {
       for (const timer of timers) clearInterval(timer)
+      bus.close?.()
       await redis?.close()
       await cassandra?.shutdown()
       await db.close()

@@ -182,6 +182,8 @@ export interface Bus {
   publish(event: PublishedEvent): Promise<void>
   /** Returns the unsubscribe function. */
   subscribe(handler: (event: ChatEvent) => void): () => void
+  /** Stops whatever the bus runs by itself (timers); the connections are closed by their owner. */
+  close?(): void
 }
 
 /**

@@ -1,14 +1,24 @@
 import type { Logger } from '../../log.ts'
-import type { Bus, ChatEvent } from '../ports.ts'
+import type { Bus, ChatEvent, PublishedEvent } from '../ports.ts'
 import type { RedisClients } from './connect.ts'
+
+/** How often the bus sends itself a heartbeat through Redis, and how many may go missing before it reconnects. */
+const BEAT_MS = 5_000
+const BEATS_MISSED = 3
+/** Events whose publish failed, kept to publish again when Redis returns; the oldest go beyond this. */
+const MAX_UNSENT = 1_000
 
 /**
  * Wake-ups between instances over Redis pub/sub. An event reaches this
  * instance's own subscribers first and directly, so local delivery goes on
- * with Redis down. Pub/sub is at-most-once: after the subscription comes back,
- * subscribers get a `resync` and catch up from the store.
+ * with Redis down. Pub/sub is at-most-once, so:
+ * - after the subscription comes back, subscribers get a `resync` and catch up from the store;
+ * - an event whose publish failed is published again once commands work again, so the other
+ *   instances hear of it too (their subscriptions may never have noticed anything);
+ * - the bus sends itself a heartbeat through the channel: a subscription that stops receiving it
+ *   (a connection dropped silently, which TCP may not notice for hours) is reconnected.
  */
-export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Logger): Bus {
+export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Logger, { beatMs = BEAT_MS } = {}): Bus {
   const channel = `${prefix}events`
   const origin = crypto.randomUUID()
   const handlers = new Set<(event: ChatEvent) => void>()
@@ -25,12 +35,20 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
   // publishes may have failed meanwhile, while the subscription itself may never have noticed.
   commands.on('ready', () => {
     if (subscribed) emit({ type: 'resync' })
+    const again = [...unsent.values()]
+    unsent.clear()
+    for (const event of again) void send(event).catch(() => {})
   })
+  let lastBeat = Date.now()
   subscriber.on('message', (from: string, payload: string) => {
     if (from !== channel) return
     try {
-      const { o, e } = JSON.parse(payload) as { o: string; e: ChatEvent }
-      if (o !== origin) emit(e)
+      const { o, e, beat } = JSON.parse(payload) as { o: string; e?: ChatEvent; beat?: true }
+      if (beat) {
+        if (o === origin) lastBeat = Date.now()
+        return
+      }
+      if (o !== origin && e) emit(e)
     } catch (err) {
       log.warn({ err }, 'unreadable bus message ignored')
     }
@@ -40,14 +58,45 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
     subscribed = true
   })
 
+  const unsent = new Map<string, PublishedEvent>()
+  const send = async (event: PublishedEvent) => {
+    const payload = JSON.stringify({ o: origin, e: event })
+    try {
+      await commands.publish(channel, payload)
+    } catch (err) {
+      // A repeated wake-up for a room is one wake-up: keyed by content.
+      unsent.delete(payload)
+      unsent.set(payload, event)
+      if (unsent.size > MAX_UNSENT) unsent.delete(unsent.keys().next().value!)
+      throw err
+    }
+  }
+
+  // Only beats Redis took count: when commands do not work either, the watchdog on them deals with it.
+  let lastBeatSent = 0
+  const beat = setInterval(() => {
+    if (commands.status !== 'ready' || !subscribed) return
+    if (lastBeatSent - lastBeat > beatMs * BEATS_MISSED && subscriber.status === 'ready') {
+      log.warn({ redis: 'subscriber', silentMs: lastBeatSent - lastBeat }, 'the bus hears nothing back from Redis; resubscribing')
+      lastBeat = lastBeatSent = Date.now()
+      subscriber.disconnect(true)
+      return
+    }
+    commands.publish(channel, JSON.stringify({ o: origin, beat: true })).then(() => { lastBeatSent = Date.now() }, () => {})
+  }, beatMs)
+  ;(beat as { unref?: () => void }).unref?.()
+
   return {
     async publish(event) {
       emit(event)
-      await commands.publish(channel, JSON.stringify({ o: origin, e: event }))
+      await send(event)
     },
     subscribe(handler) {
       handlers.add(handler)
       return () => handlers.delete(handler)
+    },
+    close() {
+      clearInterval(beat)
     },
   }
 }

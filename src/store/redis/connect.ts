@@ -31,15 +31,20 @@ export function connectRedis(url: string, prefix: string, log: Logger, name = 'r
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    // TCP keep-alive probes after 10 s idle, so a peer that vanished is noticed by the kernel too.
+    keepAlive: 10_000,
     retryStrategy: (attempt: number) => Math.min(200 * 2 ** attempt, 5000),
   }
   const commands = new Redis(url, { ...options, commandTimeout: commandTimeoutMs, connectionName: `${name}-commands` })
   // The subscription waits for Redis however long it takes, and is renewed after every reconnect.
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: `${name}-subscriber` })
+  // Two pings in a row must time out: one alone may be this process's own event loop stalling past the timeout.
+  let strikes = 0
   const watchdog = setInterval(() => {
-    if (commands.status !== 'ready') return
-    commands.ping().catch((err: Error) => {
-      if (!/timed out/i.test(err.message) || commands.status !== 'ready') return
+    if (commands.status !== 'ready') return void (strikes = 0)
+    commands.ping().then(() => { strikes = 0 }, (err: Error) => {
+      if (!/timed out/i.test(err.message) || commands.status !== 'ready' || ++strikes < 2) return
+      strikes = 0
       log.warn({ redis: 'commands', timeoutMs: commandTimeoutMs }, 'redis does not answer; reconnecting, degraded until it does')
       commands.disconnect(true)
     })
