@@ -25,6 +25,19 @@ export function isBackendUnavailable(err: unknown): boolean {
   return UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2)))
 }
 
+/** Cassandra's answers that say nothing about whether a write happened (timeouts, no replica, lost races). */
+const UNKNOWN_OUTCOME_NAMES = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError'])
+/** Protocol error codes: unavailable, overloaded, bootstrapping, write and read timeouts, write failure, CAS write unknown. */
+const UNKNOWN_OUTCOME_CQL = new Set([0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1500, 0x1700])
+
+export function isOutcomeUnknown(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null
+  if (!e) return false
+  if (e.code === 'ECONTENDED') return true
+  if (typeof e.name === 'string' && UNKNOWN_OUTCOME_NAMES.has(e.name)) return true
+  return e.name === 'ResponseError' && typeof e.code === 'number' && UNKNOWN_OUTCOME_CQL.has(e.code)
+}
+
 export function errorResponse(c: Context, status: number, message: string): Response | Promise<Response> {
   c.status(status as 400)
   return wantsHtml(c) ? c.html(<ErrorPage status={status} message={message} />) : c.json({ error: message, status })
@@ -44,6 +57,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     // Bad input is the client's: a line to see it by, without a stack.
     else if (err.status === 400) c.get('log').warn({ status: 400, reason: err.message, path: c.req.path }, 'bad request')
     return errorResponse(c, err.status, err.message || defaultMessage(err.status))
+  }
+  if (isOutcomeUnknown(err)) {
+    c.get('log').error({ err }, 'message store did not answer')
+    return errorResponse(c, 503, 'The message store did not answer in time. What you sent may have been stored; sending it again is safe.')
   }
   if (isBackendUnavailable(err)) {
     c.get('log').error({ err }, 'backend unavailable')
