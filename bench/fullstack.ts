@@ -59,13 +59,15 @@ export async function fullStack(stack: Stack, plan: FullStackPlan) {
 
     const acks: number[] = []
     const inflight: Promise<void>[] = []
-    let failures = 0
+    // Failed sends by HTTP status or error name.
+    const failed: Record<string, number> = {}
+    const fail = (why: string) => void (failed[why] = (failed[why] ?? 0) + 1)
     // Each writer's consecutive sends alternate instances too, as behind a round-robin proxy.
     const post = (p: Publish) => inflight.push(sendMessage(spread ? [a, b][p.seq % 2]! : a, memberCookies[p.room]![Math.floor(p.seq / 2) % members]!, slugs[p.room]!, stampBody(p))
-      .then((ok) => {
-        if (!ok) failures++
+      .then((status) => {
+        if (status !== 200) fail(String(status))
         else if (p.seq >= warmCount) acks.push(Number(process.hrtime.bigint() - BigInt(p.t)) / 1e6)
-      }, () => void failures++))
+      }, (err: Error) => fail(err.name)))
     const send = (batch: Publish[]) => batch.forEach(post)
     const order = roomOrder(rooms)
     const warm = await publishOpenLoop(send, { rate, durationMs: plan.warmMs, rooms: order, firstSeq: 0 })
@@ -80,15 +82,16 @@ export async function fullStack(stack: Stack, plan: FullStackPlan) {
     const elapsed = (performance.now() - started) / 1000
     const cpu = apps.cpu() - cpuBefore
     const repeated = probes.reduce((n, p) => n + p.repeated, 0)
+    const failures = Object.values(failed).reduce((n, k) => n + k, 0)
     const latencies = probes.flatMap((p) => p.latencies)
     const row = {
       scenario: `${name}: ${rooms}×${members} at ${rate}/s${spread ? ', A+B' : ''}`, kind: 'full stack' as const,
-      note: `HTTP→${stack.store}→Redis→${spread ? 'A+B' : 'B'}`, rate, expected, delivered: delivered(), repeated, failedSends: failures,
+      note: `HTTP→${stack.store}→Redis→${spread ? 'A+B' : 'B'}`, rate, expected, delivered: delivered(), repeated, failedSends: failures, failedBy: failed,
       lost: expected - delivered(), deliveredPerSecond: Math.round(latencies.length / elapsed),
       latencyMs: percentiles(latencies), ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, latencies.length),
     }
     process.stderr.write(`full stack ${name}: delivery p50 ${row.latencyMs.p50.toFixed(1)} p99 ${row.latencyMs.p99.toFixed(1)} ms, ` +
-      `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${expected - row.delivered}, repeated ${repeated}, failed sends ${failures}\n`)
+      `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${expected - row.delivered}, repeated ${repeated}, failed sends ${failures} ${JSON.stringify(failed)}\n`)
     return row
   } finally {
     for (const p of probes) p.close()

@@ -4,8 +4,9 @@
  * the whole product, on one box over loopback. Servers run on core 0, this
  * load generator on core 1 (bench/run.sh pins it and raises the open-file
  * limit). `--only e,f` runs the named scenarios alone (a b c e f g; c is
- * the idle connections and their ramp, d). Prints a table and writes JSON to
- * bench/results/.
+ * the idle connections and their ramp, d). BENCH_NODE_ARGS adds Node flags
+ * to the servers under test (`--cpu-prof --cpu-prof-dir=prof`, say). Prints a
+ * table and writes JSON to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -160,7 +161,8 @@ function report() {
   for (const r of rows.filter((x) => x.ackMs)) {
     const ack = r.ackMs as { p50: number; p99: number }
     lines.push(`  ${r.scenario} (${r.note}): send acknowledged p50 ${f(ack.p50)} ms, p99 ${f(ack.p99)} ms; ` +
-      `send to delivery p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.delivered} of ${r.expected} delivered, ${r.repeated} repeated, ${r.failedSends} sends failed`)
+      `send to delivery p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.delivered} of ${r.expected} delivered, ${r.repeated} repeated, ${r.failedSends} sends failed` +
+      (r.failedSends ? ` ${JSON.stringify(r.failedBy)}` : ''))
   }
   if (quick) lines.push('', 'goals are judged by the full run (npm run bench); a quick run is too small for them')
   else lines.push('', ...goals().map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.measured}`))

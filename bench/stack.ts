@@ -104,14 +104,14 @@ export async function joinRoom(base: string, cookie: string, slug: string): Prom
   if (res.status >= 400) throw new Error(`join of ${slug} refused: ${res.status}`)
 }
 
-/** Sends a message as the page does (htmx, with a nonce); answers whether it was acknowledged. */
-export async function sendMessage(base: string, cookie: string, slug: string, body: string): Promise<boolean> {
+/** Sends a message as the page does (htmx, with a nonce); answers the response's status (200: acknowledged). */
+export async function sendMessage(base: string, cookie: string, slug: string, body: string): Promise<number> {
   const res = await fetch(`${base}/rooms/${slug}/messages`, {
     method: 'POST', headers: { cookie, origin: ORIGIN, 'hx-request': 'true' },
     body: new URLSearchParams({ body, nonce: crypto.randomUUID() }), signal: AbortSignal.timeout(10_000),
   })
   await res.arrayBuffer()
-  return res.status === 200
+  return res.status
 }
 
 /** Runs `task` over `items`, `parallel` at a time. */
