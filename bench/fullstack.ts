@@ -1,119 +1,100 @@
 /**
- * (e) The whole path: posting over HTTP to instance A, stored in the
- * configured message store (Cassandra when a node answers on 127.0.0.1:9042,
- * else PostgreSQL), woken through Redis and delivered by instance B, against
- * the product's transport alone at the same room size and rate.
+ * The whole path (scenarios e, f, g): members signed in, each with a socket
+ * to an app instance; messages POSTed over HTTP open-loop, stored in the
+ * stack's message store, woken through Redis and pushed by every instance
+ * that has a reader of the room. It reports the send acknowledged (the
+ * POST's answer) and send-to-delivery, both against the intended send time,
+ * and fails on any delivery missing or repeated.
  */
-import { connect } from 'node:net'
-import cassandra from 'cassandra-driver'
-import { Redis } from 'ioredis'
-import { createTestDatabase } from '../test/support/postgres.ts'
-import { deleteKeysWithPrefix } from '../test/support/redis.ts'
-import { percentiles, Probe } from './load.ts'
-import { cpuSeconds, startPinned } from './procs.ts'
-import { closeRooms, openRooms, startTransport, step } from './transport.ts'
+import { openMany, percentiles, Probe, publishOpenLoop } from './load.ts'
+import { stampBody, type Publish } from './protocol.ts'
+import { createRoom, inParallel, joinRoom, ORIGIN, sendMessage, signIn, type Stack } from './stack.ts'
 
-const ORIGIN = 'http://localhost:8080'
-
-const cassandraAnswers = () => new Promise<boolean>((resolve) => {
-  const s = connect(9042, '127.0.0.1')
-  s.once('connect', () => { s.destroy(); resolve(true) })
-  s.once('error', () => resolve(false))
-})
-
-async function signIn(base: string, login: string): Promise<string> {
-  const res = await fetch(`${base}/auth/local`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ login }), headers: { origin: ORIGIN } })
-  return res.headers.getSetCookie()[0]!.split(';')[0]!
+export interface FullStackPlan {
+  /** The scenario's letter, also naming its rooms and users. */
+  name: string
+  rooms: number
+  /** Per room; each member is a user of its own with one socket. */
+  members: number
+  /** Messages a second over all rooms. */
+  rate: number
+  warmMs: number
+  measureMs: number
+  /**
+   * false: every send goes to instance A and every socket to B (one writer instance).
+   * true: sends and sockets go round robin over A and B, as Caddy spreads them.
+   */
+  spread: boolean
 }
 
-/** Leaves the shared Redis and Cassandra as they were: this run's keys and keyspace go. */
-async function dropBenchState(prefix: string, keyspace: string | undefined) {
-  const redis = new Redis('redis://127.0.0.1:6379')
-  await deleteKeysWithPrefix(redis, prefix)
-  redis.disconnect()
-  if (!keyspace) return
-  const client = new cassandra.Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'datacenter1' })
-  await client.connect()
-  await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
-  await client.shutdown()
+const SETUP_PARALLEL = 16
+
+/** Picks rooms in a fixed pseudo-random order, so the round robin over instances does not pin a room to one instance. */
+function roomOrder(rooms: number): number[] {
+  if (rooms === 1) return [0]
+  let x = 12345
+  return Array.from({ length: 10_007 }, () => (x = (x * 1103515245 + 12345) % 2 ** 31) % rooms)
 }
 
-export async function fullStack({ members, rate, measureMs }: { members: number; rate: number; measureMs: number }) {
-  const database = await createTestDatabase()
-  const useCassandra = await cassandraAnswers()
-  const env: Record<string, string> = {
-    DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `rtcbench:${process.pid}:`,
-    LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'warn', RATE_LIMITS: 'off',
-    ...(useCassandra ? { CASSANDRA_CONTACT_POINTS: '127.0.0.1', CASSANDRA_KEYSPACE: `rtc_bench_${process.pid}` } : {}),
-  }
-  const [portA, portB] = [9500, 9501]
-  const a = await startPinned('src/main.ts', [], { core: 0, port: portA, env: { ...env, PORT: String(portA), INSTANCE_ID: '1', LOG_LEVEL: 'info' }, ready: /rtc started/ })
-  const b = await startPinned('src/main.ts', [], { core: 0, port: portB, env: { ...env, PORT: String(portB), INSTANCE_ID: '2', LOG_LEVEL: 'info' }, ready: /rtc started/ })
-  const [baseA, baseB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`]
-  const rows: Record<string, unknown>[] = []
+export async function fullStack(stack: Stack, plan: FullStackPlan) {
+  const { name, rooms, members, rate, spread } = plan
+  const apps = await stack.instances(2)
+  const [a, b] = apps.bases as [string, string]
   const probes: Probe[] = []
   try {
-    const poster = await signIn(baseA, 'poster')
-    const created = await fetch(`${baseA}/rooms`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ name: 'Bench room' }), headers: { cookie: poster, origin: ORIGIN } })
-    const slug = created.headers.get('location')!.replace('/rooms/', '')
-    const cookies = await Promise.all(Array.from({ length: Math.min(10, members) }, (_, i) => signIn(baseB, `member${i}`)))
-    for (const cookie of cookies) await fetch(`${baseB}/rooms/${slug}/join`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: ORIGIN } })
-    for (let i = 0; i < members; i++) {
-      const p = new Probe(`ws://127.0.0.1:${portB}/ws?room=${slug}`, { cookie: cookies[i % cookies.length]!, origin: ORIGIN })
-      await p.ready
-      probes.push(p)
-    }
-    const stamped = () => probes.reduce((n, p) => n + p.latencies.length, 0)
-    const acks: number[] = []
-    const cpuBefore = cpuSeconds(a.pid) + cpuSeconds(b.pid)
-    const start = process.hrtime.bigint()
-    const interval = 1e9 / rate
-    const total = Math.floor((rate * measureMs) / 1000)
-    const inflight: Promise<void>[] = []
-    let failures = 0
-    for (let i = 0; i < total;) {
-      const due = Math.min(total, Math.floor(Number(process.hrtime.bigint() - start) / interval) + 1)
-      for (; i < due; i++) {
-        const t = start + BigInt(Math.round(i * interval))
-        inflight.push(fetch(`${baseA}/rooms/${slug}/messages`, {
-          method: 'POST', headers: { cookie: poster, origin: ORIGIN, 'hx-request': 'true' },
-          body: new URLSearchParams({ body: `t=${String(t).padStart(20, '0')};s=${String(i).padStart(10, '0')}`, nonce: crypto.randomUUID() }),
-        }).then(async (res) => {
-          await res.arrayBuffer()
-          if (res.status !== 200) failures++
-          acks.push(Number(process.hrtime.bigint() - t) / 1e6)
-        }))
-      }
-      await new Promise((r) => setTimeout(r, 1))
-    }
-    await Promise.all(inflight)
-    const expected = total * members
-    const deadline = Date.now() + 10_000
-    while (stamped() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e9
-    const delivered = stamped()
-    const cpu = cpuSeconds(a.pid) + cpuSeconds(b.pid) - cpuBefore
-    rows.push({
-      kind: 'full stack', note: `HTTP→${useCassandra ? 'Cassandra' : 'PostgreSQL'}→Redis→B`, rate, expected, delivered, lost: expected - delivered + failures,
-      deliveredPerSecond: Math.round(delivered / elapsed), latencyMs: percentiles(probes.flatMap((p) => p.latencies)),
-      ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, delivered),
+    const cookies = await inParallel(Array.from({ length: rooms * members }, (_, i) => `${name}-user-${i}`), SETUP_PARALLEL, (login) => signIn(a, login))
+    const memberCookies = Array.from({ length: rooms }, (_, r) => cookies.slice(r * members, (r + 1) * members))
+    const slugs = await inParallel(memberCookies, SETUP_PARALLEL, async ([owner, ...others], r) => {
+      const slug = await createRoom(a, owner!, `Bench ${name} ${r}`)
+      for (const cookie of others) await joinRoom(a, cookie, slug)
+      return slug
     })
-    process.stderr.write(`full stack: p99 ${percentiles(probes.flatMap((p) => p.latencies)).p99.toFixed(1)} ms, ack p99 ${percentiles(acks).p99.toFixed(1)} ms, lost ${expected - delivered}\n`)
+    const warmCount = Math.floor((rate * plan.warmMs) / 1000)
+    const socketBase = (i: number) => (spread ? [a, b][i % 2]! : b).replace('http', 'ws')
+    probes.push(...await openMany(rooms * members, (i) => {
+      const p = new Probe(`${socketBase(i)}/ws?room=${slugs[Math.floor(i / members)]}`, { cookie: cookies[i]!, origin: ORIGIN })
+      p.measureFrom = warmCount
+      return p
+    }, 50))
+
+    const acks: number[] = []
+    const inflight: Promise<void>[] = []
+    // Failed sends by HTTP status or error name.
+    const failed: Record<string, number> = {}
+    const fail = (why: string) => void (failed[why] = (failed[why] ?? 0) + 1)
+    // Each writer's consecutive sends alternate instances too, as behind a round-robin proxy.
+    const post = (p: Publish) => inflight.push(sendMessage(spread ? [a, b][p.seq % 2]! : a, memberCookies[p.room]![Math.floor(p.seq / 2) % members]!, slugs[p.room]!, stampBody(p))
+      .then((status) => {
+        if (status !== 200) fail(String(status))
+        else if (p.seq >= warmCount) acks.push(Number(process.hrtime.bigint() - BigInt(p.t)) / 1e6)
+      }, (err: Error) => fail(err.name)))
+    const send = (batch: Publish[]) => batch.forEach(post)
+    const order = roomOrder(rooms)
+    const warm = await publishOpenLoop(send, { rate, durationMs: plan.warmMs, rooms: order, firstSeq: 0 })
+    const cpuBefore = apps.cpu()
+    const started = performance.now()
+    const measured = await publishOpenLoop(send, { rate, durationMs: plan.measureMs, rooms: order, firstSeq: warm.sent })
+    await Promise.all(inflight)
+    const expected = (warm.sent + measured.sent) * members
+    const delivered = () => probes.reduce((n, p) => n + p.stamped, 0)
+    const deadline = Date.now() + 10_000
+    while (delivered() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const elapsed = (performance.now() - started) / 1000
+    const cpu = apps.cpu() - cpuBefore
+    const repeated = probes.reduce((n, p) => n + p.repeated, 0)
+    const failures = Object.values(failed).reduce((n, k) => n + k, 0)
+    const latencies = probes.flatMap((p) => p.latencies)
+    const row = {
+      scenario: `${name}: ${rooms}×${members} at ${rate}/s${spread ? ', A+B' : ''}`, kind: 'full stack' as const,
+      note: `HTTP→${stack.store}→Redis→${spread ? 'A+B' : 'B'}`, rate, expected, delivered: delivered(), repeated, failedSends: failures, failedBy: failed,
+      lost: expected - delivered(), deliveredPerSecond: Math.round(latencies.length / elapsed),
+      latencyMs: percentiles(latencies), ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, latencies.length),
+    }
+    process.stderr.write(`full stack ${name}: delivery p50 ${row.latencyMs.p50.toFixed(1)} p99 ${row.latencyMs.p99.toFixed(1)} ms, ` +
+      `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${expected - row.delivered}, repeated ${repeated}, failed sends ${failures} ${JSON.stringify(failed)}\n`)
+    return row
   } finally {
     for (const p of probes) p.close()
-    await Promise.all([a.stop(), b.stop()])
-    await database.drop()
-    await dropBenchState(env.REDIS_PREFIX!, useCassandra ? env.CASSANDRA_KEYSPACE : undefined)
+    await apps.stop()
   }
-
-  const transport = await startTransport('product')
-  const rooms = await openRooms(transport, 1, members)
-  try {
-    const r = await step(transport, rooms, rate, 1000, measureMs)
-    rows.push({ kind: 'product', note: 'transport only', ...r })
-  } finally {
-    closeRooms(rooms)
-    await transport.stop()
-  }
-  return rows
 }

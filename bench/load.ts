@@ -47,6 +47,10 @@ export class Sink {
 export class Probe {
   frames = 0
   frameBytes = 0
+  /** Distinct stamped messages received, and stamped messages received again. */
+  stamped = 0
+  repeated = 0
+  readonly #seen = new Set<number>()
   /** Latencies in ms of messages with seq at or above `measureFrom`. */
   readonly latencies: number[] = []
   measureFrom = 0
@@ -54,13 +58,17 @@ export class Probe {
   readonly ready: Promise<void>
 
   constructor(url: string, headers: Record<string, string> = {}) {
-    this.ws = new WebSocket(url, { headers, perMessageDeflate: false })
+    this.ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 10_000 })
     this.ws.on('message', (data: Buffer) => {
       const now = process.hrtime.bigint()
       this.frames++
       this.frameBytes = data.length
       const stamp = readStamp(data.toString())
-      if (stamp && stamp.seq >= this.measureFrom) this.latencies.push(Number(now - stamp.t) / 1e6)
+      if (!stamp) return
+      if (this.#seen.has(stamp.seq)) return void this.repeated++
+      this.#seen.add(stamp.seq)
+      this.stamped++
+      if (stamp.seq >= this.measureFrom) this.latencies.push(Number(now - stamp.t) / 1e6)
     })
     this.ready = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve())

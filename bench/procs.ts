@@ -13,9 +13,12 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-/** Spawns `node --import tsx <file> [args]` pinned to `core` where taskset exists, and waits for its "listening" line. */
+/**
+ * Spawns `node --import tsx <file> [args]` pinned to `core` where taskset exists, and waits for its "listening" line.
+ * BENCH_NODE_ARGS (space-separated) go to node first, for profiling the servers under test.
+ */
 export async function startPinned(file: string, args: string[], opts: { core?: number; env?: Record<string, string>; ready?: RegExp; port: number }): Promise<ServerProcess> {
-  const node = [process.execPath, '--import', 'tsx', file, ...args]
+  const node = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', file, ...args]
   const command = HAS_TASKSET && opts.core !== undefined ? ['taskset', '-c', String(opts.core), ...node] : node
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

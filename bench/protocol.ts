@@ -20,11 +20,14 @@ const CREATED_AT = new Date('2026-01-01T00:00:00Z')
 /** Fixed width too: the slug appears in every message's links. */
 export const roomSlug = (room: number | string) => `r${String(room).padStart(6, '0')}`
 
+/** A message body carrying its intended send time and sequence number, fixed width. */
+export const stampBody = ({ t, seq }: Pick<Publish, 't' | 'seq'>) => `t=${t.padStart(20, '0')};s=${String(seq).padStart(10, '0')}`
+
 export function benchMessage({ room, t, seq }: Publish): StoredMessage {
   const id = String(384_000_000_000_000_000n + BigInt(seq))
   return {
     id, roomId: String(room), authorId: 1, authorLogin: 'bench', authorName: 'Bench', nonce: 'n',
-    body: `t=${t.padStart(20, '0')};s=${String(seq).padStart(10, '0')}`, createdAt: CREATED_AT, rev: id, editedAt: null, deletedAt: null,
+    body: stampBody({ t, seq }), createdAt: CREATED_AT, rev: id, editedAt: null, deletedAt: null,
   }
 }
 

@@ -1,21 +1,38 @@
 /**
- * `npm run bench` (full) or `npm run bench -- --quick` (a smoke run under a
- * minute): the product's fan-out against a raw `ws` baseline on one box over
- * loopback. Servers run on core 0, this load generator on core 1 (bench/run.sh
- * pins it and raises the open-file limit). Prints a table and writes JSON to
- * bench/results/.
+ * `npm run bench` (full) or `npm run bench -- --quick` (a smoke run of a
+ * couple of minutes): the product's fan-out against a raw `ws` baseline, and
+ * the whole product, on one box over loopback. Servers run on core 0, this
+ * load generator on core 1 (bench/run.sh pins it and raises the open-file
+ * limit). `--only e,f` runs the named scenarios alone (a b c e f g; c is
+ * the idle connections and their ramp, d). BENCH_NODE_ARGS adds Node flags
+ * to the servers under test (`--cpu-prof --cpu-prof-dir=prof`, say). Prints a
+ * table and writes JSON to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fullStack } from './fullstack.ts'
+import { openStack } from './stack.ts'
 import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
 
 const quick = process.argv.includes('--quick')
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') : undefined
+const SCENARIOS = ['a', 'b', 'c', 'e', 'f', 'g']
+if (only?.some((s) => !SCENARIOS.includes(s))) throw new Error(`--only takes some of ${SCENARIOS.join(',')}`)
+const runs = (scenario: string) => !only || only.includes(scenario)
 const P99_BOUND_MS = 25
 
 const plan = quick
-  ? { roomsA: 20, membersA: 100, ratesA: [100, 250], warmMs: 500, measureMs: 1500, bigRooms: [1000], bigRate: 10, idle: 2000, fullStack: { members: 20, rate: 20, measureMs: 2000 } }
-  : { roomsA: 100, membersA: 100, ratesA: [100, 200, 300, 350, 400, 500, 600, 800], warmMs: 2000, measureMs: 5000, bigRooms: [1000, 10000], bigRate: 0, idle: 15000, fullStack: { members: 100, rate: 50, measureMs: 5000 } }
+  ? {
+    roomsA: 20, membersA: 100, ratesA: [100, 250], warmMs: 500, measureMs: 1500, bigRooms: [1000], bigRate: 10, idle: 2000,
+    oneRoom: { rooms: 1, members: 20, rate: 20, warmMs: 500, measureMs: 2000 },
+    seedScale: { rooms: 20, members: 10, rate: 50, warmMs: 500, measureMs: 2000 },
+  }
+  : {
+    roomsA: 100, membersA: 100, ratesA: [100, 200, 300, 350, 400, 500, 600, 800], warmMs: 2000, measureMs: 5000, bigRooms: [1000, 10000], bigRate: 0, idle: 15000,
+    oneRoom: { rooms: 1, members: 100, rate: 50, warmMs: 1000, measureMs: 5000 },
+    seedScale: { rooms: 100, members: 10, rate: 200, warmMs: 1000, measureMs: 10_000 },
+  }
 
 type Row = { scenario: string; kind: Kind | 'full stack'; note?: string } & Partial<StepResult> & Record<string, unknown>
 const rows: Row[] = []
@@ -60,18 +77,44 @@ async function bigRoom(kind: Kind, members: number) {
 }
 
 async function main() {
-  log(`rtc bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores: ${cpus()[0]?.model ?? ''}`)
-  for (const kind of ['raw', 'product'] as const) await rising(kind)
-  for (const members of plan.bigRooms) for (const kind of ['raw', 'product'] as const) await bigRoom(kind, members)
-  for (const kind of ['raw', 'product'] as const) {
-    const r = await idle(kind, plan.idle)
-    rows.push({ scenario: `c/d: ${plan.idle} idle`, kind, ...r })
-    log(`${kind} idle: ${r.rssPerConnectionBytes} B/conn, ${r.connectionsPerSecond} conn/s`)
+  log(`rtc bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores: ${cpus()[0]?.model ?? ''}${only ? `, only ${only.join(',')}` : ''}`)
+  if (runs('a')) for (const kind of ['raw', 'product'] as const) await rising(kind)
+  if (runs('b')) for (const members of plan.bigRooms) for (const kind of ['raw', 'product'] as const) await bigRoom(kind, members)
+  if (runs('c')) {
+    for (const kind of ['raw', 'product'] as const) {
+      const r = await idle(kind, plan.idle)
+      rows.push({ scenario: `c/d: ${plan.idle} idle`, kind, ...r })
+      log(`${kind} idle: ${r.rssPerConnectionBytes} B/conn, ${r.connectionsPerSecond} conn/s`)
+    }
   }
-  const fs = await fullStack(plan.fullStack)
-  rows.push(...fs.map((r) => ({ kind: 'full stack' as const, ...r, scenario: `e: 1×${plan.fullStack.members} at ${plan.fullStack.rate}/s` })))
-
+  if (runs('e') || runs('f') || runs('g')) await wholeProduct()
   report()
+}
+
+/**
+ * (e) one room, every send to instance A and every reader on B, beside the transport alone at the same size and rate;
+ * (f) the same room with sends and readers spread over both; (g) the seed's scale, spread over both.
+ */
+async function wholeProduct() {
+  const stack = await openStack()
+  try {
+    if (runs('e')) {
+      rows.push(await fullStack(stack, { name: 'e', ...plan.oneRoom, spread: false }))
+      const transport = await startTransport('product')
+      const rooms = await openRooms(transport, 1, plan.oneRoom.members)
+      try {
+        const r = await step(transport, rooms, plan.oneRoom.rate, plan.oneRoom.warmMs, plan.oneRoom.measureMs)
+        rows.push({ scenario: `e: 1×${plan.oneRoom.members} at ${plan.oneRoom.rate}/s`, kind: 'product', note: 'transport only', ...r })
+      } finally {
+        closeRooms(rooms)
+        await transport.stop()
+      }
+    }
+    if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }))
+    if (runs('g')) rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }))
+  } finally {
+    await stack.close()
+  }
 }
 
 /** The highest delivery rate a kind sustained in scenario (a), every delivery verified, with p99 within the bound. */
@@ -80,35 +123,36 @@ function knee(kind: Kind) {
     .map((r) => r.offeredDeliveriesPerSecond ?? 0))
 }
 
-/** The goals for one 2-core box, each with what this run measured. */
+/** The goals for one 2-core box, each with what this run measured; a goal whose scenario did not run is left out. */
 function goals() {
   const product = (prefix: string) => rows.find((r) => r.kind === 'product' && r.scenario.startsWith(prefix))
-  const idleRow = product('c/d')
+  const stacked = (prefix: string) => rows.find((r) => r.kind === 'full stack' && r.scenario.startsWith(prefix))
+  const ms = (n: number | undefined) => `${n?.toFixed(1)} ms`
+  const ack = (r: Row) => r.ackMs as { p50: number; p99: number }
+  const onCassandra = (r: Row) => String(r.note).includes('Cassandra')
+  const [idleRow, big1k, big10k, e, f, g] = [product('c/d'), product('b: 1×1000 '), product('b: 1×10000 '), stacked('e:'), stacked('f:'), stacked('g:')]
   const [kneeProduct, kneeRaw] = [knee('product'), knee('raw')]
-  const big1k = product('b: 1×1000 ')
-  const big10k = product('b: 1×10000 ')
-  const full = rows.find((r) => r.kind === 'full stack')
-  const ack = full?.ackMs as { p99: number } | undefined
-  const out = [
-    { goal: '>= 15,000 idle connections at <= 12 KB each', met: (idleRow?.connections as number) >= 15_000 && (idleRow?.rssPerConnectionBytes as number) <= 12 * 1024, measured: `${idleRow?.connections} at ${idleRow?.rssPerConnectionBytes} B` },
-    { goal: '100-member rooms: >= 35,000 deliveries/s with p99 <= 25 ms, >= 0.8 of raw', met: kneeProduct >= 35_000 && kneeProduct >= 0.8 * kneeRaw, measured: `${kneeProduct}/s vs raw ${kneeRaw}/s (${(kneeProduct / (kneeRaw || 1)).toFixed(2)})` },
-  ]
-  if (big1k) out.push({ goal: '1,000-member room p99 <= 30 ms', met: (big1k.bigRoomP99Ms as number) <= 30, measured: `${(big1k.bigRoomP99Ms as number).toFixed(1)} ms` })
-  if (big10k) out.push({ goal: '10,000-member room p99 <= 150 ms, event-loop lag <= 50 ms', met: (big10k.bigRoomP99Ms as number) <= 150 && (big10k.lagMaxMs ?? Infinity) <= 50, measured: `${(big10k.bigRoomP99Ms as number).toFixed(1)} ms, lag ${big10k.lagMaxMs?.toFixed(1)} ms` })
-  if (full) out.push({ goal: 'send acknowledged within 10 ms p99 with Cassandra', met: String(full.note).includes('Cassandra') && (ack?.p99 ?? Infinity) <= 10, measured: `${ack?.p99.toFixed(1)} ms (${full.note})` })
+  const out: { goal: string; met: boolean; measured: string }[] = []
+  if (idleRow) out.push({ goal: '>= 15,000 idle connections at <= 12 KB each', met: (idleRow.connections as number) >= 15_000 && (idleRow.rssPerConnectionBytes as number) <= 12 * 1024, measured: `${idleRow.connections} at ${idleRow.rssPerConnectionBytes} B` })
+  if (kneeRaw) out.push({ goal: '100-member rooms: >= 35,000 deliveries/s with p99 <= 25 ms, >= 0.8 of raw', met: kneeProduct >= 35_000 && kneeProduct >= 0.8 * kneeRaw, measured: `${kneeProduct}/s vs raw ${kneeRaw}/s (${(kneeProduct / kneeRaw).toFixed(2)})` })
+  if (big1k) out.push({ goal: '1,000-member room p99 <= 30 ms', met: (big1k.bigRoomP99Ms as number) <= 30, measured: ms(big1k.bigRoomP99Ms as number) })
+  if (big10k) out.push({ goal: '10,000-member room p99 <= 150 ms, event-loop lag <= 50 ms', met: (big10k.bigRoomP99Ms as number) <= 150 && (big10k.lagMaxMs ?? Infinity) <= 50, measured: `${ms(big10k.bigRoomP99Ms as number)}, lag ${ms(big10k.lagMaxMs)}` })
+  if (e) out.push({ goal: 'e: send acknowledged within 10 ms p99 with Cassandra', met: onCassandra(e) && ack(e).p99 <= 10, measured: `${ms(ack(e).p99)} (${e.note})` })
+  if (f) out.push({ goal: 'f: sends over two instances in one room acknowledged p50 <= 15 ms, p99 <= 40 ms with Cassandra', met: onCassandra(f) && ack(f).p50 <= 15 && ack(f).p99 <= 40, measured: `p50 ${ms(ack(f).p50)}, p99 ${ms(ack(f).p99)} (${f.note})` })
+  if (g) out.push({ goal: 'g: at the seed\'s scale every delivery arrives, once', met: g.lost === 0 && g.repeated === 0 && g.failedSends === 0, measured: `${g.delivered} of ${g.expected}, ${g.repeated} repeated, ${g.failedSends} sends failed` })
   return out
 }
 
 function report() {
   const baseline = new Map(rows.filter((r) => r.kind === 'raw').map((r) => [`${r.scenario}@${r.rate ?? ''}`, r]))
   const f = (n: unknown, digits = 1) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : '-')
-  const lines = ['scenario                 kind        rate  deliv/s   p50    p95    p99    max   lost  µs/deliv  lag-max  B/conn  conn/s  ×raw']
+  const lines = ['scenario                   kind        rate  deliv/s   p50    p95    p99    max   lost  µs/deliv  lag-max  B/conn  conn/s  ×raw']
   for (const r of rows) {
     const base = baseline.get(`${r.scenario}@${r.rate ?? ''}`)
     const ratio = r.kind !== 'raw' && base?.deliveredPerSecond && r.deliveredPerSecond ? r.deliveredPerSecond / base.deliveredPerSecond
       : r.kind !== 'raw' && base?.rssPerConnectionBytes && r.rssPerConnectionBytes ? Number(r.rssPerConnectionBytes) / Number(base.rssPerConnectionBytes) : undefined
     lines.push([
-      r.scenario.padEnd(24), String(r.kind).padEnd(10), String(r.rate ?? '').padStart(5), String(r.deliveredPerSecond ?? '').padStart(8),
+      r.scenario.padEnd(26), String(r.kind).padEnd(10), String(r.rate ?? '').padStart(5), String(r.deliveredPerSecond ?? '').padStart(8),
       f(r.latencyMs?.p50).padStart(6), f(r.latencyMs?.p95).padStart(6), f(r.latencyMs?.p99).padStart(6), f(r.latencyMs?.max).padStart(6),
       String(r.lost ?? '').padStart(5), f(r.cpuUsPerDelivery, 2).padStart(9), f(r.lagMaxMs).padStart(8),
       String(r.rssPerConnectionBytes ?? '').padStart(7), String(r.connectionsPerSecond ?? '').padStart(7), f(ratio, 2).padStart(5),
@@ -116,7 +160,9 @@ function report() {
   }
   for (const r of rows.filter((x) => x.ackMs)) {
     const ack = r.ackMs as { p50: number; p99: number }
-    lines.push(`  ${r.note}: send acknowledged p50 ${f(ack.p50)} ms, p99 ${f(ack.p99)} ms`)
+    lines.push(`  ${r.scenario} (${r.note}): send acknowledged p50 ${f(ack.p50)} ms, p99 ${f(ack.p99)} ms; ` +
+      `send to delivery p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.delivered} of ${r.expected} delivered, ${r.repeated} repeated, ${r.failedSends} sends failed` +
+      (r.failedSends ? ` ${JSON.stringify(r.failedBy)}` : ''))
   }
   if (quick) lines.push('', 'goals are judged by the full run (npm run bench); a quick run is too small for them')
   else lines.push('', ...goals().map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.measured}`))
@@ -125,9 +171,9 @@ function report() {
   const file = `bench/results/${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
   writeFileSync(file, JSON.stringify({ quick, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version }, rows, goals: quick ? undefined : goals() }, null, 2))
   console.log(`\nwritten to ${file}`)
-  const failures = rows.filter((r) => (r.lost ?? 0) > 0)
+  const failures = rows.filter((r) => (r.lost ?? 0) > 0 || Number(r.repeated ?? 0) > 0 || Number(r.failedSends ?? 0) > 0)
   if (failures.length) {
-    console.log(`\nFAILED: deliveries lost in ${failures.map((r) => `${r.scenario} ${r.kind} @${r.rate}`).join(', ')}`)
+    console.log(`\nFAILED: deliveries lost or repeated, or sends failed, in ${failures.map((r) => `${r.scenario} ${r.kind} @${r.rate}`).join(', ')}`)
     process.exitCode = 1
   }
 }

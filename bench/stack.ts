@@ -1,0 +1,129 @@
+/**
+ * The whole product for the full-stack scenarios: a database, a Redis key
+ * prefix and (when a node answers on 127.0.0.1:9042) a Cassandra keyspace of
+ * this run's own, and app instances started fresh per scenario on core 0 with
+ * rate limits off. Everything the run created goes when it closes.
+ */
+import { connect } from 'node:net'
+import cassandra from 'cassandra-driver'
+import { Redis } from 'ioredis'
+import { createTestDatabase } from '../test/support/postgres.ts'
+import { deleteKeysWithPrefix } from '../test/support/redis.ts'
+import { cpuSeconds, startPinned, type ServerProcess } from './procs.ts'
+
+export const ORIGIN = 'http://localhost:8080'
+let nextPort = 9500
+
+const cassandraAnswers = () => new Promise<boolean>((resolve) => {
+  const s = connect(9042, '127.0.0.1')
+  s.once('connect', () => { s.destroy(); resolve(true) })
+  s.once('error', () => resolve(false))
+})
+
+export interface Instances {
+  readonly bases: string[]
+  /** CPU seconds the instances have used, together. */
+  cpu(): number
+  stop(): Promise<void>
+}
+
+export interface Stack {
+  /** Where messages are stored: 'Cassandra' or 'PostgreSQL'. */
+  readonly store: string
+  /** Starts `count` app instances on core 0, one after the other (the first creates the schema). */
+  instances(count: number): Promise<Instances>
+  close(): Promise<void>
+}
+
+export async function openStack(): Promise<Stack> {
+  const database = await createTestDatabase()
+  const useCassandra = await cassandraAnswers()
+  const prefix = `rtcbench:${process.pid}:`
+  const keyspace = `rtc_bench_${process.pid}`
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, RATE_LIMITS: 'off',
+    LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'info',
+    ...(useCassandra ? { CASSANDRA_CONTACT_POINTS: '127.0.0.1', CASSANDRA_KEYSPACE: keyspace } : {}),
+  }
+  return {
+    store: useCassandra ? 'Cassandra' : 'PostgreSQL',
+    async instances(count) {
+      const procs: ServerProcess[] = []
+      try {
+        for (let i = 0; i < count; i++) {
+          const port = nextPort++
+          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...env, PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/ }))
+        }
+      } catch (err) {
+        await Promise.all(procs.map((p) => p.stop()))
+        throw err
+      }
+      return {
+        bases: procs.map((p) => `http://127.0.0.1:${p.port}`),
+        cpu: () => procs.reduce((n, p) => n + cpuSeconds(p.pid), 0),
+        stop: async () => void (await Promise.all(procs.map((p) => p.stop()))),
+      }
+    },
+    async close() {
+      await database.drop()
+      const redis = new Redis('redis://127.0.0.1:6379')
+      await deleteKeysWithPrefix(redis, prefix)
+      redis.disconnect()
+      if (!useCassandra) return
+      const client = new cassandra.Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'datacenter1' })
+      await client.connect()
+      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+      await client.shutdown()
+    },
+  }
+}
+
+const form = (base: string, path: string, cookie: string | undefined, body: Record<string, string> = {}) =>
+  fetch(`${base}${path}`, {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams(body), headers: { origin: ORIGIN, ...(cookie ? { cookie } : {}) }, signal: AbortSignal.timeout(10_000),
+  })
+
+/** Signs a local user in; answers the session cookie. */
+export async function signIn(base: string, login: string): Promise<string> {
+  const res = await form(base, '/auth/local', undefined, { login })
+  const cookie = res.headers.getSetCookie()[0]?.split(';')[0]
+  if (!cookie) throw new Error(`sign-in of ${login} refused: ${res.status}`)
+  return cookie
+}
+
+/** Creates a room as `cookie`'s user (who becomes its member) and answers its slug. */
+export async function createRoom(base: string, cookie: string, name: string): Promise<string> {
+  const res = await form(base, '/rooms', cookie, { name })
+  const location = res.headers.get('location')
+  if (!location?.startsWith('/rooms/')) throw new Error(`room ${name} not created: ${res.status}`)
+  return location.replace('/rooms/', '')
+}
+
+export async function joinRoom(base: string, cookie: string, slug: string): Promise<void> {
+  const res = await form(base, `/rooms/${slug}/join`, cookie)
+  if (res.status >= 400) throw new Error(`join of ${slug} refused: ${res.status}`)
+}
+
+/** Sends a message as the page does (htmx, with a nonce); answers the response's status (200: acknowledged). */
+export async function sendMessage(base: string, cookie: string, slug: string, body: string): Promise<number> {
+  const res = await fetch(`${base}/rooms/${slug}/messages`, {
+    method: 'POST', headers: { cookie, origin: ORIGIN, 'hx-request': 'true' },
+    body: new URLSearchParams({ body, nonce: crypto.randomUUID() }), signal: AbortSignal.timeout(10_000),
+  })
+  await res.arrayBuffer()
+  return res.status
+}
+
+/** Runs `task` over `items`, `parallel` at a time. */
+export async function inParallel<T, R>(items: readonly T[], parallel: number, task: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await task(items[i]!, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker))
+  return out
+}
