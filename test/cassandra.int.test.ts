@@ -104,6 +104,29 @@ describe('the Cassandra message store', () => {
     expect((await store.pageBefore(roomId, undefined, 50)).filter((m) => m.nonce === 'kept-nonce')).toHaveLength(1)
   })
 
+  it('stores one message for a nonce retried however many buckets later', async () => {
+    const { store } = counted(undefined, { bucketPositions: 4 })
+    const roomId = room()
+    const first = await store.appendMessage(draft(roomId, 'first', 'long-lived-nonce'))
+    for (let i = 0; i < 13; i++) await store.appendMessage(draft(roomId))
+    const again = await counted(undefined, { bucketPositions: 4 }).store.appendMessage(draft(roomId, 'retried', 'long-lived-nonce'))
+    expect(again).toEqual({ message: first.message, created: false })
+  })
+
+  it('gives every nonce one message when two instances send and repeat nonces at once across bucket edges', async () => {
+    const [a, b] = [counted(undefined, { bucketPositions: 4, maxGroup: 3 }).store, counted(undefined, { bucketPositions: 4, maxGroup: 5 }).store]
+    const roomId = room()
+    // About a third of the sends repeat the nonce before them, on either instance, all in flight together.
+    const results = await Promise.all(Array.from({ length: 120 }, (_, i) =>
+      (i % 2 ? a : b).appendMessage(draft(roomId, `n${Math.floor(i * 0.7)}`, `stress-${Math.floor(i * 0.7)}`))))
+    const stored = await a.pageBefore(roomId, undefined, 1000)
+    const perNonce = new Map<string, string[]>()
+    for (const m of stored) perNonce.set(m.nonce, [...(perNonce.get(m.nonce) ?? []), m.id])
+    expect([...perNonce.values()].filter((ids) => ids.length > 1)).toEqual([])
+    expect(stored.map((m) => m.id)).toEqual(Array.from({ length: stored.length }, (_, i) => String(i + 1)))
+    for (const r of results) expect(perNonce.get(r.message.nonce)).toEqual([r.message.id])
+  })
+
   it('orders the sends of two instances by commit and gives every nonce one message', async () => {
     const [one, two] = [counted(undefined, { bucketPositions: 8 }).store, counted(undefined, { bucketPositions: 8 }).store]
     const roomId = room()
@@ -119,7 +142,7 @@ describe('the Cassandra message store', () => {
 
   it.each(['before', 'after'] as const)('ends as one message when a claim times out %s reaching the node and is retried with its nonce', async (when) => {
     let failed = false
-    const { store } = counted((q) => (!failed && q.startsWith('BATCH') ? ((failed = true), when) : undefined))
+    const { store } = counted((q) => (!failed && q.startsWith('BATCH UPDATE') ? ((failed = true), when) : undefined))
     const roomId = room()
     const m = draft(roomId, 'maybe stored')
     await expect(store.appendMessage(m)).rejects.toThrow(/timed out/)

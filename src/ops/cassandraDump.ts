@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline'
 import type { CassandraClient } from '../store/cassandra/connect.ts'
 
 /** The message store's tables, in the order a restore writes them. */
-export const TABLES = ['room_log', 'room_heads'] as const
+export const TABLES = ['room_log', 'room_heads', 'room_nonces'] as const
 
 /**
  * Writes every row of the message store's tables as JSON lines

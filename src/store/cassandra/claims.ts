@@ -99,10 +99,13 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
       keys.add(key)
       return true
     }).slice(0, Math.min(maxGroup, Number(at.lastOf(bucket) - head)))
-    // A retry may come after its first attempt's bucket filled up: that bucket's markers count too.
-    if (bucket > 0) {
+    // A retry may come after the bucket of an earlier try filled up, however long ago: every try notes its
+    // bucket first, so the markers of exactly those earlier buckets are read (in parallel with the note).
+    const tries = group.flatMap((p) => keyOf(p) ?? [])
+    const [, earlier] = await Promise.all([log.noteTries(roomId, bucket, tries), log.triedBefore(roomId, bucket, tries)])
+    if (earlier.size > 0) {
       const before = queue.length
-      settleRepeats(queue, await log.markers(roomId, bucket - 1, group.flatMap((p) => keyOf(p) ?? [])))
+      for (const [old, tried] of earlier) settleRepeats(queue, await log.markers(roomId, old, tried))
       if (queue.length !== before) return
     }
     const result = await client.batch(statements(roomId, bucket, head, group), { prepare: true })

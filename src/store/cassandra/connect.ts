@@ -48,6 +48,10 @@ export const SCHEMA = [
   )`,
   // Where a room's newest bucket is, so finding the head reads one or two partitions, never all.
   cql`CREATE TABLE IF NOT EXISTS room_heads (room_id bigint PRIMARY KEY, bucket int)`,
+  // The buckets each (author, nonce) was tried in, written before each try: a retry, however late,
+  // knows which buckets' markers to look in. Kept as long as the markers.
+  cql`CREATE TABLE IF NOT EXISTS room_nonces (room_id bigint, nonce_key text, bucket int,
+    PRIMARY KEY (room_id, nonce_key, bucket)) WITH default_time_to_live = 2592000`,
 ]
 
 /**

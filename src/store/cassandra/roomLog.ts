@@ -90,6 +90,26 @@ export function roomLog(client: CassandraClient, at: Positions) {
         [long(roomId), at.bucketOf(pos), long(pos)])).first() ?? undefined
     },
 
+    /** Records that these nonces are being tried in `bucket`, before the try. */
+    async noteTries(roomId: string, bucket: number, keys: readonly string[]) {
+      if (keys.length === 0) return
+      await client.batch(keys.map((key) => ({
+        query: 'INSERT INTO room_nonces (room_id, nonce_key, bucket) VALUES (?, ?, ?)', params: [long(roomId), key, bucket],
+      })), { prepare: true, logged: false, isIdempotent: true })
+    },
+
+    /** The buckets below `below` these nonces were tried in before. */
+    async triedBefore(roomId: string, below: number, keys: readonly string[]): Promise<Map<number, string[]>> {
+      const out = new Map<number, string[]>()
+      if (keys.length === 0 || below <= 0) return out
+      const rows = (await run('SELECT nonce_key, bucket FROM room_nonces WHERE room_id = ? AND nonce_key IN ?', [long(roomId), [...keys]])).rows
+      for (const row of rows) {
+        const bucket = row.bucket as number
+        if (bucket < below) out.set(bucket, [...(out.get(bucket) ?? []), row.nonce_key as string])
+      }
+      return out
+    },
+
     /** Which of these nonce keys already name a position in this bucket. */
     async markers(roomId: string, bucket: number, keys: readonly string[]): Promise<Map<string, bigint>> {
       if (keys.length === 0 || bucket < 0) return new Map()
