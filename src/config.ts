@@ -24,6 +24,8 @@ export interface Config {
     /** `1` for SimpleStrategy with one replica, or `dc1:3,dc2:3` for NetworkTopologyStrategy. */
     replication: string
     consistency: string
+    /** Positions per partition of a room's log; never change it once messages are stored. */
+    bucketPositions: number
   }> | undefined
   readonly logLevel: LogLevel
   /** `json` lines, `pretty` ones for people, or `auto`: pretty on a terminal, JSON otherwise. */
@@ -159,6 +161,7 @@ function cassandraConfig(env: Env, contactPoints: string[]): NonNullable<Config[
     keyspace,
     replication,
     consistency,
+    bucketPositions: integer(env, 'CASSANDRA_BUCKET_POSITIONS', 4096, 4, 1_000_000),
   })
 }
 

@@ -28,6 +28,7 @@ const STATEMENTS = {
   'read head': /^SELECT last_pos FROM room_log/,
   'read positions': /^SELECT pos, op/,
   'read markers': /^SELECT nonce_key/,
+  'note tries': /^BATCH: INSERT INTO room_nonces/,
 } as const
 const ACTIONS: FaultAction[] = ['cut-before', 'cut-after', 'hold']
 

@@ -68,7 +68,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     users: timed(postgresUsers(db.sql), db.backend),
     sessions: timed(postgresSessions(db.sql), db.backend),
     rooms: timed(postgresRooms(db.sql), db.backend),
-    messages: cassandra ? timed(cassandraMessages(cassandra), 'cassandra') : timed(postgresMessages(db.sql), db.backend),
+    messages: cassandra ? timed(cassandraMessages(cassandra, { bucketPositions: config.cassandra!.bucketPositions }), 'cassandra') : timed(postgresMessages(db.sql), db.backend),
   }, log)
   const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })

@@ -35,6 +35,7 @@ export interface Tally {
 }
 
 const [cassandraHost, cassandraPort = '9042'] = CASSANDRA_CONTACT_POINTS[0]!.split(':')
+export const BUCKET_POSITIONS = 8
 
 export async function faultWorld() {
   const database = await createTestDatabase()
@@ -44,6 +45,8 @@ export async function faultWorld() {
   const env = (proxy: CqlProxy, id: number) => ({
     DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: String(id), RATE_LIMITS: 'off',
     CASSANDRA_CONTACT_POINTS: `127.0.0.1:${proxy.port}`, CASSANDRA_KEYSPACE: keyspace,
+    // Small partitions: every round crosses bucket edges, opens buckets and checks earlier tries' markers.
+    CASSANDRA_BUCKET_POSITIONS: String(BUCKET_POSITIONS),
   })
   const target = { host: cassandraHost!, port: Number(cassandraPort) }
 
@@ -171,7 +174,7 @@ export async function faultWorld() {
               doubledNonces: 0,
             }
           })
-          const stored = await cassandraMessages(direct).pageBefore(roomId!, undefined, 10_000)
+          const stored = await cassandraMessages(direct, { bucketPositions: BUCKET_POSITIONS }).pageBefore(roomId!, undefined, 10_000)
           const perNonce = new Map<string, number>()
           for (const m of stored) perNonce.set(m.nonce, (perNonce.get(m.nonce) ?? 0) + 1)
           const sum = (k: keyof Tally) => perReader.reduce((n, t) => n + t[k], 0)
