@@ -5,6 +5,9 @@ import { long, NONCE, nonceKey, POSITION, type Positions, type RoomLog } from '.
 /** A nonce marker names its message for 30 days; a retry later than that is a new message. */
 const NONCE_TTL_S = 30 * 24 * 60 * 60
 
+/** Rooms whose head an instance remembers; a forgotten one is read again on its next send. */
+const MAX_HEADS = 10_000
+
 /** Lost races in a row before the waiting entries fail (each loss means another writer made progress). */
 const MAX_CONTENDED = 100
 
@@ -75,6 +78,15 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
     return out
   }
 
+  /** Raises what this instance knows of a room's head (never lowers it); forgets the rooms heard of longest ago. */
+  const learn = (roomId: string, pos: bigint) => {
+    const known = heads.get(roomId)
+    if (known !== undefined && known >= pos) return
+    heads.delete(roomId)
+    heads.set(roomId, pos)
+    if (heads.size > MAX_HEADS) heads.delete(heads.keys().next().value!)
+  }
+
   const keyOf = (p: Pending) => (p.entry.op === 'create' ? nonceKey(p.entry.message.authorId, p.entry.message.nonce) : undefined)
 
   /** Answers the creates whose nonce already names a position, and takes them off the queue. */
@@ -111,7 +123,7 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
     const result = await client.batch(statements(roomId, bucket, head, group), { prepare: true })
     if (result.wasApplied()) {
       for (const p of group) queue.splice(queue.indexOf(p), 1)
-      heads.set(roomId, head + BigInt(group.length))
+      learn(roomId, head + BigInt(group.length))
       group.forEach((p, i) => p.resolve({ pos: head + BigInt(i) + 1n, created: true }))
       if (at.opensBucket(head) && bucket > 0) await log.hint(roomId, bucket).catch(() => {})
       return
@@ -151,9 +163,7 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
      * A read of this instance saw the room's log reach `pos`: the next claim starts from there,
      * not from a head another instance has since moved (which would cost a lost Paxos round).
      */
-    saw(roomId: string, pos: bigint): void {
-      if (pos > (heads.get(roomId) ?? -1n)) heads.set(roomId, pos)
-    },
+    saw: (roomId: string, pos: bigint) => learn(roomId, pos),
 
     /** Appends the entry at the room's next position. */
     claim(roomId: string, entry: Entry): Promise<Claimed> {
