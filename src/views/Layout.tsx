@@ -38,6 +38,7 @@ export function Layout({ title, user, children }: LayoutProps) {
             may initialise between two deferred scripts and miss the later extensions). */}
         <script src="/static/vendor/htmx.min.js"></script>
         <script src="/static/app.js"></script>
+        <script src="/static/js/refusals.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

@@ -1,0 +1,124 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.ts'
+import { startNode, type RunningServer } from '../src/server/node.ts'
+import { launchChromium } from './support/browser.ts'
+import { capturedLogger } from './support/logs.ts'
+import { freePort } from './support/ports.ts'
+import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+
+// The page as people use it (issue 12): refusals, history, presence, layout and keyboard, in Chromium.
+
+let database: TestDatabase
+let chromium: Awaited<ReturnType<typeof launchChromium>>
+let server: RunningServer
+let port: number
+let base: string
+
+const start = () => startNode(
+  loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn' }),
+  capturedLogger().log,
+)
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  chromium = await launchChromium()
+  port = await freePort()
+  base = `http://127.0.0.1:${port}`
+  server = await start()
+})
+afterAll(async () => {
+  await chromium?.close()
+  await server?.close()
+  await database?.drop()
+})
+
+const DESKTOP = { width: 1280, height: 800 }
+const PHONE = { width: 390, height: 844 }
+
+interface Person { context: BrowserContext; page: Page; pageErrors: string[]; open(): Promise<Page> }
+
+/** A signed-in person in a fresh browser context; every tab they open records its script errors. */
+async function person(login: string, viewport = DESKTOP): Promise<Person> {
+  const context = await chromium.browser.newContext({ viewport })
+  // Well inside the test timeout, so a step that never happens names itself.
+  context.setDefaultTimeout(8_000)
+  const pageErrors: string[] = []
+  const open = async () => {
+    const page = await context.newPage()
+    // DEBUG_BROWSER=1 relays the pages' consoles.
+    page.on('console', (m) => { if (process.env.DEBUG_BROWSER) console.log(login, m.type(), m.text()) })
+    page.on('pageerror', (err) => pageErrors.push(err.message))
+    page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()) })
+    return page
+  }
+  const page = await open()
+  await page.goto(`${base}/login`)
+  await page.fill('input[name="login"]', login)
+  await page.click('form.local button')
+  await page.waitForURL(`${base}/`)
+  return { context, page, pageErrors, open }
+}
+
+async function createRoom(page: Page, name: string, visibility: 'public' | 'private' = 'public'): Promise<string> {
+  await page.goto(`${base}/`)
+  await page.fill('#room-name', name)
+  await page.selectOption('select[name="visibility"]', visibility)
+  await page.click('form[action="/rooms"] button')
+  await page.waitForURL(/\/rooms\/[a-z0-9-]+$/)
+  await page.locator('#conn[data-state="connected"]').waitFor()
+  return new URL(page.url()).pathname
+}
+
+const composer = (page: Page) => page.locator('#composer textarea')
+
+async function send(page: Page, text: string) {
+  await composer(page).fill(text)
+  await composer(page).press('Enter')
+  await page.locator('#messages article', { hasText: text }).first().waitFor()
+}
+
+describe('a refused request', () => {
+  it('shows why a send was refused beside the composer, keeps the text, and puts no page into the list', async () => {
+    const ann = await person('ann')
+    const room = await createRoom(ann.page, 'Left behind')
+    const other = await ann.open()
+    await other.goto(`${base}${room}`)
+    await other.click('form[action$="/leave"] button')
+    await other.waitForURL(`${base}/`)
+
+    await composer(ann.page).fill('are you still there?')
+    await composer(ann.page).press('Enter')
+    await ann.page.locator('#composer-error', { hasText: 'Only members of this room can do that.' }).waitFor()
+    await composer(ann.page).press('Enter')
+    await ann.page.locator('#composer-error', { hasText: 'Only members of this room can do that.' }).waitFor()
+    expect(await composer(ann.page).inputValue()).toBe('are you still there?')
+    expect(await ann.page.locator('#messages > *').count()).toBe(0)
+    expect(await ann.page.locator('main').count()).toBe(1)
+    expect(ann.pageErrors).toEqual([])
+    await ann.context.close()
+  })
+
+  it('shows a rate limit with its wait, and a server error page as one line, beside the composer', async () => {
+    const ben = await person('ben')
+    const room = await createRoom(ben.page, 'Refused answers')
+    const errorPage = await (await ben.page.request.get(`${base}/no-such-page`, { headers: { accept: 'text/html' } })).text()
+    expect(errorPage).toContain('<html')
+    const answers = [
+      { status: 429, headers: { 'retry-after': '30', 'content-type': 'text/plain', 'hx-retarget': '#composer-error', 'hx-reswap': 'textContent' }, body: 'You are sending too fast.' },
+      { status: 503, headers: { 'content-type': 'text/html' }, body: errorPage.replace('There is nothing at this address.', 'The service is briefly unavailable.') },
+    ]
+    await ben.page.route(`**${room}/messages`, (route) => route.request().method() === 'POST' ? route.fulfill(answers.shift()!) : route.continue())
+
+    await composer(ben.page).fill('slow down?')
+    await composer(ben.page).press('Enter')
+    await ben.page.locator('#composer-error', { hasText: 'You are sending too fast. Try again in 30 s.' }).waitFor()
+    await composer(ben.page).press('Enter')
+    await ben.page.locator('#composer-error', { hasText: 'The service is briefly unavailable.' }).waitFor()
+    expect(await ben.page.locator('#composer-error').innerText()).toBe('The service is briefly unavailable.')
+    expect(await composer(ben.page).inputValue()).toBe('slow down?')
+    expect(await ben.page.locator('#messages > *').count()).toBe(0)
+    expect(ben.pageErrors).toEqual([])
+    await ben.context.close()
+  })
+})
