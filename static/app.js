@@ -61,8 +61,9 @@ function markOwn(root) {
   for (const m of root.querySelectorAll(`.msg[data-author="${CSS.escape(id)}"]`)) m.classList.add('mine')
 }
 
+// The scroller lays out bottom-up (app.css): scrollTop is 0 at the newest message and negative above it.
 function nearBottom(el) {
-  return el.scrollHeight - el.scrollTop - el.clientHeight < 120
+  return -el.scrollTop < 120
 }
 
 function setConnection(state, text) {
@@ -84,7 +85,7 @@ document.addEventListener('DOMContentLoaded', () => {
   setInterval(() => refreshAgo(document), 30_000)
   new MutationObserver(() => refreshAgo(document)).observe(document.querySelector('.members') ?? document.body, { childList: true, subtree: true })
   const box = scroller()
-  if (box) box.scrollTop = box.scrollHeight
+  if (box) box.scrollTop = 0
 
   const list = messages()
   if (list && box) {
@@ -100,7 +101,7 @@ document.addEventListener('DOMContentLoaded', () => {
           if (node === list.lastElementChild) appended = true
         }
       }
-      if (appended && stick) box.scrollTop = box.scrollHeight
+      if (appended && stick) box.scrollTop = 0
     }).observe(list, { childList: true })
   }
 
@@ -126,7 +127,7 @@ document.addEventListener('DOMContentLoaded', () => {
         body.value = ''
         newNonce(composer)
         document.getElementById('composer-error').textContent = ''
-        if (box) box.scrollTop = box.scrollHeight
+        if (box) box.scrollTop = 0
       }
       body.focus()
     })

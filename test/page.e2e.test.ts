@@ -122,3 +122,49 @@ describe('a refused request', () => {
     await ben.context.close()
   })
 })
+
+/** Posts messages straight to the server with the person's session, as another tab would. */
+async function post(who: Person, room: string, bodies: string[]) {
+  for (const body of bodies) {
+    const answer = await who.page.request.post(`${base}${room}/messages`, { headers: { origin: base, 'hx-request': 'true' }, form: { body, nonce: crypto.randomUUID() } })
+    expect(answer.status()).toBe(200)
+  }
+}
+
+const messageTexts = (page: Page) => page.locator('#messages article .body').allInnerTexts()
+const scrollToTop = (page: Page) => page.locator('#scroller').evaluate((el) => { el.scrollTop = -el.scrollHeight })
+/** Whether the message with this text is inside the scroller's visible box. */
+const inView = (page: Page, text: string) => page.locator('#messages article .body', { hasText: new RegExp(`^${text}$`) }).evaluate((el) => {
+  const box = document.getElementById('scroller')!.getBoundingClientRect()
+  const r = el.getBoundingClientRect()
+  return r.bottom > box.top && r.top < box.bottom
+})
+
+describe('history', () => {
+  it('loads one older page per reach of the top, keeps the reader in place and never asks twice', async () => {
+    const cy = await person('cy')
+    const room = await createRoom(cy.page, 'Long history')
+    await post(cy, room, Array.from({ length: 120 }, (_, i) => `n${i}`))
+    await cy.page.reload()
+    await cy.page.locator('#conn[data-state="connected"]').waitFor()
+    expect(await inView(cy.page, 'n119')).toBe(true)
+    const asked: string[] = []
+    cy.page.on('request', (r) => { if (r.url().includes('/messages?before=')) asked.push(r.url()) })
+
+    await scrollToTop(cy.page)
+    expect(await inView(cy.page, 'n70')).toBe(true)
+    await cy.page.locator('#messages article .body', { hasText: /^n20$/ }).waitFor({ state: 'attached' })
+    expect(await inView(cy.page, 'n70')).toBe(true)
+    expect(await cy.page.locator('#messages article').count()).toBe(100)
+    expect(asked).toHaveLength(1)
+
+    await scrollToTop(cy.page)
+    await cy.page.locator('#older', { hasText: 'This is the beginning of the room.' }).waitFor()
+    expect(await messageTexts(cy.page)).toEqual(Array.from({ length: 120 }, (_, i) => `n${i}`))
+    expect(await inView(cy.page, 'n20')).toBe(true)
+    expect(asked).toHaveLength(2)
+    expect(new Set(asked).size).toBe(2)
+    expect(cy.pageErrors).toEqual([])
+    await cy.context.close()
+  }, 60_000)
+})

@@ -39,6 +39,7 @@ export function Layout({ title, user, children }: LayoutProps) {
         <script src="/static/vendor/htmx.min.js"></script>
         <script src="/static/app.js"></script>
         <script src="/static/js/refusals.js"></script>
+        <script src="/static/js/history.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

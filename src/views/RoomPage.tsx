@@ -26,14 +26,18 @@ export const roomTitle = (room: Room, members: readonly User[], me: User) =>
     ? members.filter((m) => m.id !== me.id).map((m) => m.name ?? m.login).join(', ') || room.name
     : room.name
 
-/** The "load older" edge of the history: fetched when scrolled into view, or a link without JavaScript. */
+/**
+ * The "load older" edge of the history: a link without JavaScript; with it,
+ * app.js fires `rtc-top` once each time the reader reaches the top, so one
+ * reach loads one page.
+ */
 export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room; before: string | undefined; hasOlder: boolean; oob?: boolean }) {
   const swap = oob ? { 'hx-swap-oob': 'true' } : {}
   if (!hasOlder || !before) return <p id="older" class="history-edge" {...swap}>This is the beginning of the room.</p>
   const url = `/rooms/${room.slug}/messages?before=${before}`
   return (
     <p id="older" class="history-edge" {...swap}>
-      <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="intersect once" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
+      <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="rtc-top" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
         Older messages
       </a>
     </p>
@@ -65,10 +69,14 @@ export function RoomPage(props: RoomPageProps) {
           {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline">Live updates need JavaScript; reload to see new messages.</p>}
           {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}
           <section class="chat">
+            {/* The scroller lays out bottom-up (see app.css), so it opens at the newest message even
+                without JavaScript, and history put above keeps the reader where they were. */}
             <div id="scroller" class="scroller">
-              <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
-              <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
-                {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
+              <div class="history">
+                <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
+                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
+                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
+                </div>
               </div>
             </div>
             {isMember && <TypingLine names={[]} />}
