@@ -168,3 +168,58 @@ describe('history', () => {
     await cy.context.close()
   }, 60_000)
 })
+
+describe('sending while the server is away', () => {
+  it('says the send failed, keeps the text, and a retry after the restart sends it once', async () => {
+    const dot = await person('dot')
+    await createRoom(dot.page, 'Away')
+    await server.close()
+    try {
+      await composer(dot.page).fill('are you back?')
+      await composer(dot.page).press('Enter')
+      await dot.page.locator('#composer-error', { hasText: 'Not sent' }).waitFor()
+      expect(await composer(dot.page).inputValue()).toBe('are you back?')
+    } finally {
+      server = await start()
+    }
+    await dot.page.locator('#conn[data-state="connected"]').waitFor({ timeout: 20_000 })
+    await composer(dot.page).press('Enter')
+    await dot.page.locator('#messages article', { hasText: 'are you back?' }).waitFor()
+    await expectEmptyComposer(dot.page)
+    expect(await messageTexts(dot.page)).toEqual(['are you back?'])
+    await dot.context.close()
+  }, 60_000)
+
+  it('retries with the same nonce, so a send whose answer was lost is not doubled', async () => {
+    const eli = await person('eli')
+    const room = await createRoom(eli.page, 'Lost answers')
+    const nonces: string[] = []
+    let loseNext = true
+    await eli.page.route(`**${room}/messages`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue()
+      nonces.push(new URLSearchParams(route.request().postData() ?? '').get('nonce') ?? '')
+      if (!loseNext) return route.continue()
+      loseNext = false
+      // The server stores the message; its answer never reaches the page.
+      await route.fetch()
+      await route.abort('connectionreset')
+    })
+    await composer(eli.page).fill('only once')
+    await composer(eli.page).press('Enter')
+    await eli.page.locator('#composer-error', { hasText: 'Not sent' }).waitFor()
+    expect(await composer(eli.page).inputValue()).toBe('only once')
+    await composer(eli.page).press('Enter')
+    await expectEmptyComposer(eli.page)
+    expect(nonces).toHaveLength(2)
+    expect(nonces[1]).toBe(nonces[0])
+    await eli.page.reload()
+    expect(await messageTexts(eli.page)).toEqual(['only once'])
+    expect(await eli.page.locator('#composer-error').innerText()).toBe('')
+    await eli.context.close()
+  })
+})
+
+async function expectEmptyComposer(page: Page) {
+  await page.waitForFunction(() => (document.querySelector('#composer textarea') as HTMLTextAreaElement).value === '')
+  expect(await page.locator('#composer-error').innerText()).toBe('')
+}
