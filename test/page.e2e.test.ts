@@ -104,7 +104,7 @@ describe('a refused request', () => {
     const room = await createRoom(ben.page, 'Refused answers')
     const errorPage = await (await ben.page.request.get(`${base}/no-such-page`, { headers: { accept: 'text/html' } })).text()
     expect(errorPage).toContain('<html')
-    const answers = [
+    const answers: { status: number; headers: Record<string, string>; body: string }[] = [
       { status: 429, headers: { 'retry-after': '30', 'content-type': 'text/plain', 'hx-retarget': '#composer-error', 'hx-reswap': 'textContent' }, body: 'You are sending too fast.' },
       { status: 503, headers: { 'content-type': 'text/html' }, body: errorPage.replace('There is nothing at this address.', 'The service is briefly unavailable.') },
     ]
@@ -223,3 +223,39 @@ async function expectEmptyComposer(page: Page) {
   await page.waitForFunction(() => (document.querySelector('#composer textarea') as HTMLTextAreaElement).value === '')
   expect(await page.locator('#composer-error').innerText()).toBe('')
 }
+
+describe('the member list', () => {
+  it('shows you online when you come back to a room a few seconds after closing it', async () => {
+    const fay = await person('fay')
+    const room = await createRoom(fay.page, 'Come back')
+    await fay.page.close()
+    // The issue's steps: the socket is gone and last seen written before the room is opened again.
+    await new Promise((r) => setTimeout(r, 3_000))
+    const again = await fay.open()
+    await again.goto(`${base}${room}`)
+    await again.locator('#conn[data-state="connected"]').waitFor()
+    const me = again.locator('#members li', { hasText: '@fay' })
+    expect(await me.getAttribute('class')).toBe('online')
+    expect(await me.innerText()).not.toContain('last seen')
+    expect(fay.pageErrors).toEqual([])
+    await fay.context.close()
+  })
+
+  it('drops someone who leaves and adds someone who joins, without a reload, while they stay online elsewhere', async () => {
+    const gus = await person('gus')
+    const hal = await person('hal')
+    const room = await createRoom(gus.page, 'Comings and goings')
+    // Online all along in another tab: no presence change announces the joining or the leaving.
+    await createRoom(await hal.open(), 'Hal elsewhere')
+    await hal.page.goto(`${base}${room}`)
+    await hal.page.click('form[action$="/join"] button')
+    await hal.page.locator('#conn[data-state="connected"]').waitFor()
+    await gus.page.locator('#members li', { hasText: '@hal' }).waitFor()
+    await hal.page.click('form[action$="/leave"] button')
+    await hal.page.waitForURL(`${base}/`)
+    await gus.page.locator('#members li', { hasText: '@hal' }).waitFor({ state: 'detached' })
+    expect(await gus.page.locator('#members li').allInnerTexts()).toEqual([expect.stringContaining('@gus')])
+    await gus.context.close()
+    await hal.context.close()
+  })
+})

@@ -72,7 +72,11 @@ export class PresenceTracker {
 
   /** Someone's presence changed: redraw the live rooms they belong to. */
   async changed(userId: number): Promise<void> {
-    for (const roomId of this.#o.hub.liveRooms()) {
+    const live = this.#o.hub.liveRooms()
+    // A room no one here follows is not redrawn, so what was last drawn there goes stale: forget it,
+    // or the next reader's first redraw could be skipped as "unchanged" (the reader seeing themselves offline).
+    for (const roomId of this.#drawn.keys()) if (!live.includes(roomId)) this.#drawn.delete(roomId)
+    for (const roomId of live) {
       if (await this.#o.rooms.isMember(roomId, userId)) await this.redraw(roomId)
     }
   }

@@ -26,11 +26,15 @@ export async function renderRoomPage(
     rooms.listMembers(room.id),
     chat.page(room, { before: cursor }, PAGE_SIZE + 1),
   ])
-  const online = await presence.online(members.map((m) => m.id))
+  const user = signedInUser(c.get('user'))
+  const online = new Set(await presence.online(members.map((m) => m.id)))
+  const live = c.get('member') && cursor === undefined
+  // This page opens a socket for its reader at once: they are here, whatever the last mark says.
+  if (live) online.add(user.id)
   const hasOlder = page.length > PAGE_SIZE
   return c.html(
     <RoomPage
-      user={signedInUser(c.get('user'))}
+      user={user}
       room={room}
       members={members}
       online={online}
