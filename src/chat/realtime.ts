@@ -35,7 +35,9 @@ export function createRealtime(deps: RealtimeDeps) {
     switch (event.type) {
       case 'wake': return feed.wake(event.roomId)
       case 'resync': return feed.resync()
-      case 'membership': return hub.deliver(event)
+      case 'membership':
+        hub.deliver(event)
+        return void tracker.redraw(event.roomId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))
       case 'typing': return typing.typing(event)
       case 'presence': return void tracker.changed(event.userId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))
     }

@@ -30,6 +30,11 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
   }
   const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string) => renderRoomPage(c, { rooms, chat, presence }, { status, error })
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
+  /** Tells every instance: their sockets follow the change and their member lists are redrawn. */
+  const announce = (c: Context<AppEnv>, roomId: string, userId: number, member: boolean) =>
+    // Local sockets are closed even when the other instances cannot be told (the bus reaches this one first).
+    bus.publish({ type: 'membership', roomId, userId, member })
+      .catch((err: unknown) => c.get('log').error({ err, roomId }, 'membership change not published to other instances'))
 
   app.get('/', (c) => lobby(c))
 
@@ -60,7 +65,9 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
     const room = c.get('room')
     if (!c.get('member')) {
       if (room.visibility !== 'public') throw new HTTPException(403, { message: 'This room is private: a member can add you.' })
-      await rooms.addMember(room.id, signedInUser(c.get('user')).id)
+      const userId = signedInUser(c.get('user')).id
+      await rooms.addMember(room.id, userId)
+      await announce(c, room.id, userId, true)
     }
     return toRoom(c, room.slug)
   })
@@ -70,9 +77,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
     if (room.visibility === 'direct') return page(c, 400, 'A direct room cannot be left.')
     const userId = signedInUser(c.get('user')).id
     await rooms.removeMember(room.id, userId)
-    // Local sockets are closed even when the other instances cannot be told (the bus reaches this one first).
-    await bus.publish({ type: 'membership', roomId: room.id, userId, member: false })
-      .catch((err: unknown) => c.get('log').error({ err, roomId: room.id }, 'membership change not published to other instances'))
+    await announce(c, room.id, userId, false)
     return c.redirect('/', 303)
   })
 
@@ -83,6 +88,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
     const user = login ? await users.findUserByLogin(login) : undefined
     if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`)
     await rooms.addMember(room.id, user.id)
+    await announce(c, room.id, user.id, true)
     return toRoom(c, room.slug)
   })
 
