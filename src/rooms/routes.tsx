@@ -4,6 +4,7 @@ import type { MessageService } from '../chat/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
 import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
+import { MemberList } from '../views/Members.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
 import { slugify } from './slug.ts'
@@ -28,7 +29,11 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
     return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} />, status)
   }
-  const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string) => renderRoomPage(c, { rooms, chat, presence }, { status, error })
+  const page = (c: Context<AppEnv>, status: 400 | 404 | 409, error: string, errorAt?: 'members') =>
+    renderRoomPage(c, { rooms, chat, presence }, { status, error, errorAt })
+  const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
+  /** A refusal of the add-member form: a line beside it for htmx, the room page with the line there otherwise. */
+  const memberRefusal = (c: Context<AppEnv>, status: 400 | 404, error: string) => isHtmx(c) ? c.text(error, status) : page(c, status, error, 'members')
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
   /** Tells every instance: their sockets follow the change and their member lists are redrawn. */
   const announce = (c: Context<AppEnv>, roomId: string, userId: number, member: boolean) =>
@@ -83,13 +88,15 @@ export function roomRoutes({ rooms, users, chat, bus, presence }: RoomRoutesOpti
 
   app.post('/rooms/:room/members', requireMember, async (c) => {
     const room = c.get('room')
-    if (room.visibility !== 'private') return page(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
+    if (room.visibility !== 'private') return memberRefusal(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
     const login = field(await c.req.parseBody(), 'login').replace(/^@/, '')
     const user = login ? await users.findUserByLogin(login) : undefined
-    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`)
+    if (!user) return memberRefusal(c, 404, login ? `No one called @${login} has signed in to rtc yet.` : 'Type the GitHub login of someone who has signed in.')
     await rooms.addMember(room.id, user.id)
     await announce(c, room.id, user.id, true)
-    return toRoom(c, room.slug)
+    if (!isHtmx(c)) return toRoom(c, room.slug)
+    const members = await rooms.listMembers(room.id)
+    return c.html(<MemberList members={members} online={await presence.online(members.map((m) => m.id))} />)
   })
 
   return app
