@@ -17,14 +17,16 @@ export interface RoomPageDeps {
 export async function renderRoomPage(
   c: Context<AppEnv>,
   { rooms, chat, presence }: RoomPageDeps,
-  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422; error?: string; draft?: string } = {},
+  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
 ) {
   const room = c.get('room')
   const before = c.req.query('before')
   const cursor = isId(before) ? before : undefined
-  const [members, page] = await Promise.all([
+  const [members, page, after] = await Promise.all([
     rooms.listMembers(room.id),
     chat.page(room, { before: cursor }, PAGE_SIZE + 1),
+    // An older page links to the next newer one: the page that ends just before the (PAGE_SIZE+1)th newer message.
+    cursor === undefined ? [] : chat.page(room, { after: String(BigInt(cursor) - 1n) }, PAGE_SIZE + 1),
   ])
   const user = signedInUser(c.get('user'))
   const online = new Set(await presence.online(members.map((m) => m.id)))
@@ -42,7 +44,9 @@ export async function renderRoomPage(
       isMember={c.get('member')}
       hasOlder={hasOlder}
       browsingHistory={cursor !== undefined}
-      error={extra.error}
+      error={extra.errorAt === 'members' ? undefined : extra.error}
+      memberError={extra.errorAt === 'members' ? extra.error : undefined}
+      newer={cursor === undefined ? undefined : after.length > PAGE_SIZE ? `/rooms/${room.slug}?before=${after[PAGE_SIZE]!.id}` : `/rooms/${room.slug}`}
       draft={extra.draft}
       nonce={nonceFrom(undefined)}
     />,
