@@ -48,6 +48,7 @@ async function person(login: string, viewport = DESKTOP): Promise<Person> {
     const page = await context.newPage()
     // DEBUG_BROWSER=1 relays the pages' consoles.
     page.on('console', (m) => { if (process.env.DEBUG_BROWSER) console.log(login, m.type(), m.text()) })
+    page.on('dialog', (d) => void d.accept())
     page.on('pageerror', (err) => pageErrors.push(err.message))
     page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()) })
     return page
@@ -257,5 +258,173 @@ describe('the member list', () => {
     expect(await gus.page.locator('#members li').allInnerTexts()).toEqual([expect.stringContaining('@gus')])
     await gus.context.close()
     await hal.context.close()
+  })
+})
+
+/** Whether an element lies wholly inside the window (not cut off, not below the fold). */
+const inWindow = (page: Page, selector: string) => page.locator(selector).evaluate((el) => {
+  const r = el.getBoundingClientRect()
+  return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth
+})
+const pageScrolls = (page: Page) => page.evaluate(() => {
+  const doc = document.scrollingElement!
+  return doc.scrollHeight > window.innerHeight || doc.scrollWidth > window.innerWidth
+})
+
+describe('the room fits the window', () => {
+  for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    it(`keeps the composer, Send and its errors in a ${viewport.width}x${viewport.height} window; only the list scrolls (${name})`, async () => {
+      const ivy = await person(`ivy-${name}`, viewport)
+      const room = await createRoom(ivy.page, `Fits ${name}`)
+      await post(ivy, room, Array.from({ length: 60 }, (_, i) => `line ${i}\nsecond line`))
+      await ivy.page.reload()
+      await ivy.page.locator('#conn[data-state="connected"]').waitFor()
+      expect(await pageScrolls(ivy.page)).toBe(false)
+      expect(await inWindow(ivy.page, '#composer textarea')).toBe(true)
+      expect(await inWindow(ivy.page, '#composer button[type="submit"]')).toBe(true)
+      expect(await ivy.page.locator('#scroller').evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true)
+      expect(await inView(ivy.page, 'line 59\nsecond line')).toBe(true)
+
+      await composer(ivy.page).evaluate((el) => { (el as HTMLTextAreaElement).value = 'x'.repeat(4001) })
+      await ivy.page.click('#composer button[type="submit"]')
+      await ivy.page.locator('#composer-error', { hasText: 'at most 4000 characters' }).waitFor()
+      expect(await inWindow(ivy.page, '#composer-error')).toBe(true)
+      expect(await inWindow(ivy.page, '#composer button[type="submit"]')).toBe(true)
+      expect(await pageScrolls(ivy.page)).toBe(false)
+      await ivy.context.close()
+    })
+  }
+
+  it('does not scroll sideways on a phone\'s sign-in page', async () => {
+    const context = await chromium.browser.newContext({ viewport: PHONE })
+    const page = await context.newPage()
+    await page.goto(`${base}/login`)
+    expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    expect(await inWindow(page, 'form.local button')).toBe(true)
+    await context.close()
+  })
+})
+
+describe('adding a member', () => {
+  for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    it(`shows a refusal beside the Add form, keeps the address and the input inside its card (${name})`, async () => {
+      const jo = await person(`jo-${name}`, viewport)
+      await person(`kim-${name}`).then((kim) => kim.context.close())
+      const room = await createRoom(jo.page, `Private ${name}`, 'private')
+      if (name === 'phone') {
+        await jo.page.click('.members-toggle')
+        await jo.page.locator('#add-login').waitFor()
+      }
+      expect(await jo.page.locator('#add-login').evaluate((input) => {
+        const card = input.closest('.card')!.getBoundingClientRect()
+        const r = input.getBoundingClientRect()
+        return r.left >= card.left && r.right <= card.right
+      })).toBe(true)
+      expect(await inWindow(jo.page, '#add-member button')).toBe(true)
+
+      await jo.page.fill('#add-login', 'nobody-here')
+      await jo.page.click('#add-member button')
+      await jo.page.locator('#add-member .error', { hasText: 'No one called @nobody-here' }).waitFor()
+      expect(new URL(jo.page.url()).pathname).toBe(room)
+      expect(await jo.page.locator('#composer-error').innerText()).toBe('')
+      expect(await jo.page.inputValue('#add-login')).toBe('nobody-here')
+
+      await jo.page.fill('#add-login', `kim-${name}`)
+      await jo.page.click('#add-member button')
+      await jo.page.locator('#members li', { hasText: `@kim-${name}` }).waitFor()
+      expect(await jo.page.locator('#add-member .error').innerText()).toBe('')
+      expect(new URL(jo.page.url()).pathname).toBe(room)
+      expect(jo.pageErrors).toEqual([])
+      await jo.context.close()
+    })
+  }
+})
+
+describe('the keyboard', () => {
+  it('moves focus into the editor, saves with Enter, keeps Shift+Enter a new line, cancels with Escape', async () => {
+    const lu = await person('lu')
+    await createRoom(lu.page, 'Keys')
+    await send(lu.page, 'first draft')
+    const message = lu.page.locator('#messages article').first()
+    await message.hover()
+    await message.locator('a.own').click()
+    const editor = lu.page.locator('.msg.editing textarea')
+    await editor.waitFor()
+    expect(await lu.page.evaluate(() => document.activeElement?.closest('.msg.editing') !== null && document.activeElement?.tagName)).toBe('TEXTAREA')
+    await lu.page.keyboard.press('Escape')
+    await lu.page.locator('.msg.editing').waitFor({ state: 'detached' })
+    expect(await messageTexts(lu.page)).toEqual(['first draft'])
+
+    await message.hover()
+    await message.locator('a.own').click()
+    await editor.waitFor()
+    await lu.page.keyboard.press('End')
+    await lu.page.keyboard.press('Shift+Enter')
+    await lu.page.keyboard.type('second line')
+    await lu.page.keyboard.press('Enter')
+    await lu.page.locator('#messages article .body', { hasText: 'second line' }).waitFor()
+    expect(await messageTexts(lu.page)).toEqual(['first draft\nsecond line'])
+    expect(lu.pageErrors).toEqual([])
+    await lu.context.close()
+  })
+
+  it('announces the connection state to screen readers', async () => {
+    const mo = await person('mo')
+    await createRoom(mo.page, 'Announced')
+    expect(await mo.page.locator('#conn').getAttribute('aria-live')).toBe('polite')
+    await mo.context.close()
+  })
+})
+
+describe('a reader who has not joined a public room', () => {
+  it('is told that updates are not live and offered Join', async () => {
+    const ned = await person('ned')
+    const oz = await person('oz')
+    const room = await createRoom(ned.page, 'Open reading')
+    await oz.page.goto(`${base}${room}`)
+    await oz.page.locator('#conn', { hasText: 'You are reading without joining' }).waitFor()
+    expect(await inWindow(oz.page, 'form[action$="/join"] button')).toBe(true)
+    await ned.context.close()
+    await oz.context.close()
+  })
+})
+
+describe('without JavaScript', () => {
+  it('opens at the newest message, does not promise Enter sends, and an older page links to newer ones', async () => {
+    const pat = await person('pat')
+    const room = await createRoom(pat.page, 'No script')
+    await post(pat, room, Array.from({ length: 70 }, (_, i) => `m${i}`))
+    const context = await chromium.browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false })
+    await context.addCookies(await pat.context.cookies())
+    const page = await context.newPage()
+    await page.goto(`${base}${room}`)
+    expect(await inView(page, 'm69')).toBe(true)
+    expect(await page.getAttribute('#composer textarea', 'placeholder')).toBe('Message')
+    await page.click('#older a')
+    await page.waitForURL(/\?before=/)
+    expect(await messageTexts(page)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`))
+    await page.click('#newer a')
+    await page.waitForURL(`${base}${room}`)
+    expect((await messageTexts(page)).at(-1)).toBe('m69')
+    await context.close()
+    await pat.context.close()
+  })
+})
+
+describe('small things', () => {
+  it('counts down near the length limit instead of cutting a paste, and a second quick Send sends nothing', async () => {
+    const quin = await person('quin')
+    await createRoom(quin.page, 'Small things')
+    await composer(quin.page).fill('y'.repeat(4001))
+    expect(await composer(quin.page).inputValue()).toHaveLength(4001)
+    await quin.page.locator('#composer-count', { hasText: '1 characters over the limit of 4000' }).waitFor()
+    await composer(quin.page).fill('just once')
+    await quin.page.dblclick('#composer button[type="submit"]')
+    await quin.page.locator('#messages article', { hasText: 'just once' }).waitFor()
+    await expectEmptyComposer(quin.page)
+    await send(quin.page, 'and then this')
+    expect(await messageTexts(quin.page)).toEqual(['just once', 'and then this'])
+    expect(await quin.page.locator('#composer-error').innerText()).toBe('')
+    await quin.context.close()
   })
 })

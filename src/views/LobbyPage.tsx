@@ -37,7 +37,8 @@ export function LobbyPage({ user, rooms, publicRooms, error }: LobbyPageProps) {
             <ul id="public-rooms">
               {publicRooms.map((r) => (
                 <li>
-                  <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a>
+                  {/* The slug tells two rooms of one name apart. */}
+                  <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi> <span class="slug">/{r.slug}</span></a>
                   <form method="post" action={`/rooms/${r.slug}/join`}><button type="submit">Join</button></form>
                 </li>
               ))}
