@@ -24,7 +24,7 @@ export function LobbyPage({ user, rooms, publicRooms, error }: LobbyPageProps) {
             <ul id="my-rooms">
               {rooms.map((r) => (
                 <li>
-                  <a href={`/rooms/${r.slug}`}><bdi>{r.peer ? (r.peer.name ?? r.peer.login) : r.name}</bdi></a>
+                  <a href={`/rooms/${r.slug}`}><bdi>{r.peer ? (r.peer.name ?? r.peer.login) : r.name}</bdi>{!r.peer && <> <span class="slug">/{r.slug}</span></>}</a>
                   <span><span class="badge">{r.visibility}</span> {activity(r)}</span>
                 </li>
               ))}
