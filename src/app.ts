@@ -61,8 +61,6 @@ export function createApp(deps: AppDeps) {
   app.use(limitBody())
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
-  // Browsers ask for /favicon.ico on pages without a <link rel="icon"> (error pages of other origins, raw JSON).
-  app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301))
   app.use(session.loadSession)
   app.use(requireSignIn)
   app.route('/', authRoutes({ config, users: deps.users, session }))

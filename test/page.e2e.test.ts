@@ -412,12 +412,6 @@ describe('without JavaScript', () => {
 })
 
 describe('small things', () => {
-  it('has an icon at /favicon.ico', async () => {
-    const icon = await fetch(`${base}/favicon.ico`)
-    expect(icon.status).toBe(200)
-    expect(icon.headers.get('content-type')).toContain('image/svg+xml')
-  })
-
   it('counts down near the length limit instead of cutting a paste, and a second quick Send sends nothing', async () => {
     const quin = await person('quin')
     await createRoom(quin.page, 'Small things')
