@@ -5,7 +5,7 @@ import { startNode } from './server/node.ts'
 const SHUTDOWN_DEADLINE_MS = 10_000
 
 /** Starts rtc on Node from the environment, and stops it cleanly on SIGTERM or SIGINT. */
-export async function main(env: Record<string, string | undefined> = process.env): Promise<Config> {
+export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
   let config: Config
   try {
     config = loadConfig(env)
@@ -33,7 +33,6 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
-  return config
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main()
