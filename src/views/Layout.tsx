@@ -22,7 +22,6 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
         <meta name="htmx-config" content='extensions:"rtc-no-eval,ws,upsert"' />
         <title>{title === 'rtc' ? 'rtc' : `${title} · rtc`}</title>
         <link rel="stylesheet" href="/static/app.css" />
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       </head>
       <body data-me={user ? String(user.id) : undefined} class={fill ? 'fill' : undefined}>
         <header class="top">
