@@ -313,7 +313,8 @@ describe('adding a member', () => {
       const room = await createRoom(jo.page, `Private ${name}`, 'private')
       if (name === 'phone') {
         await jo.page.click('.members-toggle')
-        await jo.page.locator('#add-login').waitFor()
+        // The drawer slides in; measure it once it is in place.
+        await jo.page.waitForFunction(() => getComputedStyle(document.getElementById('members-panel')!).transform === 'none')
       }
       expect(await jo.page.locator('#add-login').evaluate((input) => {
         const card = input.closest('.card')!.getBoundingClientRect()
