@@ -13,11 +13,28 @@ const me = () => document.body.dataset.me
 const messages = () => document.getElementById('messages')
 const scroller = () => document.getElementById('scroller')
 
-/** The newest message id on the page: the socket's `since` on every (re)connect. */
+/**
+ * The socket's `since` on every (re)connect: the newest id the page got from the server's stream or
+ * its render, never one a send's own answer put there. The answer to my send (id 10) can arrive
+ * before someone else's earlier message (id 9) reaches me over the socket; resuming from 10 would
+ * skip 9 for good.
+ */
+let heard = null
+const newer = (a, b) => (BigInt(a) >= BigInt(b) ? a : b)
 function lastId() {
-  const last = messages()?.lastElementChild
-  return last?.dataset.key ?? document.getElementById('live')?.dataset.since ?? '0'
+  if (heard === null) {
+    heard = document.getElementById('live')?.dataset.since ?? '0'
+    for (const m of messages()?.querySelectorAll('article[data-key]') ?? []) heard = newer(heard, m.dataset.key)
+  }
+  return heard
 }
+document.addEventListener('htmx:ws:after:message:incoming', (e) => {
+  const text = e.detail.message
+  if (typeof text !== 'string' || !text.startsWith('<div id="messages"')) return
+  let id = lastId()
+  for (const m of text.matchAll(/<article id="m-\d+" data-key="(\d+)"/g)) id = newer(id, m[1])
+  heard = id
+})
 
 function withSince(url) {
   const u = new URL(url)
@@ -61,8 +78,9 @@ function markOwn(root) {
   for (const m of root.querySelectorAll(`.msg[data-author="${CSS.escape(id)}"]`)) m.classList.add('mine')
 }
 
+// The scroller lays out bottom-up (app.css): scrollTop is 0 at the newest message and negative above it.
 function nearBottom(el) {
-  return el.scrollHeight - el.scrollTop - el.clientHeight < 120
+  return -el.scrollTop < 120
 }
 
 function setConnection(state, text) {
@@ -84,7 +102,7 @@ document.addEventListener('DOMContentLoaded', () => {
   setInterval(() => refreshAgo(document), 30_000)
   new MutationObserver(() => refreshAgo(document)).observe(document.querySelector('.members') ?? document.body, { childList: true, subtree: true })
   const box = scroller()
-  if (box) box.scrollTop = box.scrollHeight
+  if (box) box.scrollTop = 0
 
   const list = messages()
   if (list && box) {
@@ -100,7 +118,7 @@ document.addEventListener('DOMContentLoaded', () => {
           if (node === list.lastElementChild) appended = true
         }
       }
-      if (appended && stick) box.scrollTop = box.scrollHeight
+      if (appended && stick) box.scrollTop = 0
     }).observe(list, { childList: true })
   }
 
@@ -126,7 +144,7 @@ document.addEventListener('DOMContentLoaded', () => {
         body.value = ''
         newNonce(composer)
         document.getElementById('composer-error').textContent = ''
-        if (box) box.scrollTop = box.scrollHeight
+        if (box) box.scrollTop = 0
       }
       body.focus()
     })

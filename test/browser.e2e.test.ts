@@ -163,7 +163,7 @@ describe('two people in a browser', () => {
     await dave.page.reload()
     await dave.page.locator('#conn[data-state="connected"]').waitFor()
     for (let round = 0; round < 10 && (await dave.page.locator('#messages article').count()) < 120; round++) {
-      await dave.page.locator('#scroller').evaluate((el) => { el.scrollTop = 0 })
+      await dave.page.locator('#scroller').evaluate((el) => { el.scrollTop = -el.scrollHeight })
       await dave.page.waitForTimeout(300)
     }
     expect(await messageTexts(dave.page)).toEqual(Array.from({ length: 120 }, (_, i) => `n${i}`))

@@ -49,7 +49,9 @@ export function createRealtime(deps: RealtimeDeps) {
       case 'resync':
         void sockets.recheck().catch((err: unknown) => deps.log.warn({ err }, 'sessions not rechecked after resync'))
         return feed.resync()
-      case 'membership': return hub.deliver(event)
+      case 'membership':
+        hub.deliver(event)
+        return void tracker.redraw(event.roomId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))
       case 'typing': return typing.typing(event)
       case 'presence': return void tracker.changed(event.userId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))
     }

@@ -94,6 +94,9 @@ export class PresenceTracker {
     const users = [...this.#changed]
     this.#changed.clear()
     const live = this.#o.hub.liveRooms()
+    // A room no one here follows is not redrawn, so what was last drawn there goes stale: forget it,
+    // or the next reader's first redraw could be skipped as "unchanged" (the reader seeing themselves offline).
+    for (const roomId of this.#drawn.keys()) if (!live.includes(roomId)) this.#drawn.delete(roomId)
     const rooms = new Set<string>()
     for (const roomId of live) {
       for (const userId of users) {

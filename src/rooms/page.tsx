@@ -22,15 +22,21 @@ export async function renderRoomPage(
   const room = c.get('room')
   const before = c.req.query('before')
   const cursor = isId(before) ? before : undefined
-  const [members, page] = await Promise.all([
+  const [members, page, after] = await Promise.all([
     rooms.listMembers(room.id),
     chat.page(room, { before: cursor }, PAGE_SIZE + 1),
+    // An older page links to the next newer one: the page that ends just before the (PAGE_SIZE+1)th newer message.
+    cursor === undefined ? [] : chat.page(room, { after: String(BigInt(cursor) - 1n) }, PAGE_SIZE + 1),
   ])
-  const online = await presence.online(members.map((m) => m.id))
+  const user = signedInUser(c.get('user'))
+  const online = new Set(await presence.online(members.map((m) => m.id)))
+  const live = c.get('member') && cursor === undefined
+  // This page opens a socket for its reader at once: they are here, whatever the last mark says.
+  if (live) online.add(user.id)
   const hasOlder = page.length > PAGE_SIZE
   return c.html(
     <RoomPage
-      user={signedInUser(c.get('user'))}
+      user={user}
       room={room}
       members={members}
       online={online}
@@ -40,6 +46,7 @@ export async function renderRoomPage(
       browsingHistory={cursor !== undefined}
       error={extra.errorAt === 'members' ? undefined : extra.error}
       memberError={extra.errorAt === 'members' ? extra.error : undefined}
+      newer={cursor === undefined ? undefined : after.length > PAGE_SIZE ? `/rooms/${room.slug}?before=${after[PAGE_SIZE]!.id}` : `/rooms/${room.slug}`}
       draft={extra.draft}
       nonce={nonceFrom(undefined)}
     />,

@@ -10,6 +10,7 @@ import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
 import { slugify } from './slug.ts'
+import { MemberList } from '../views/Members.tsx'
 
 export interface RoomRoutesOptions {
   rooms: RoomStore
@@ -33,7 +34,15 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
   }
   const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
     renderRoomPage(c, { rooms, chat, presence }, { status, error, errorAt })
+  const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
+  /** A refusal of the add-member form: a line beside it for htmx, the room page with the line there otherwise. */
+  const memberRefusal = (c: Context<AppEnv>, status: 400 | 404 | 429, error: string) => isHtmx(c) ? c.text(error, status) : page(c, status, error, 'members')
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
+  /** Tells every instance: their sockets follow the change and their member lists are redrawn. */
+  const announce = (c: Context<AppEnv>, roomId: string, userId: number, member: boolean) =>
+    // Local sockets are closed even when the other instances cannot be told (the bus reaches this one first).
+    bus.publish({ type: 'membership', roomId, userId, member })
+      .catch((err: unknown) => c.get('log').error({ err, roomId }, 'membership change not published to other instances'))
   /** Spends one action of the signed-in user, or answers the refusal with `refused` (a page with the reason beside the form). */
   const limited = async (c: Context<AppEnv>, limit: LimitName, refused: (message: string) => Response | Promise<Response>) => {
     try {
@@ -79,7 +88,9 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
     if (!c.get('member')) {
       // A private room answers outsiders as a missing one would, so its name cannot be probed.
       if (room.visibility !== 'public') throw new HTTPException(404, { message: 'There is no such room.' })
-      await rooms.addMember(room.id, signedInUser(c.get('user')).id)
+      const userId = signedInUser(c.get('user')).id
+      await rooms.addMember(room.id, userId)
+      await announce(c, room.id, userId, true)
     }
     return toRoom(c, room.slug)
   })
@@ -89,22 +100,23 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
     if (room.visibility === 'direct') return page(c, 400, 'A direct room cannot be left.')
     const userId = signedInUser(c.get('user')).id
     await rooms.removeMember(room.id, userId)
-    // Local sockets are closed even when the other instances cannot be told (the bus reaches this one first).
-    await bus.publish({ type: 'membership', roomId: room.id, userId, member: false })
-      .catch((err: unknown) => c.get('log').error({ err, roomId: room.id }, 'membership change not published to other instances'))
+    await announce(c, room.id, userId, false)
     return c.redirect('/', 303)
   })
 
   app.post('/rooms/:room/members', requireMember, async (c) => {
     const room = c.get('room')
-    if (room.visibility !== 'private') return page(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
+    if (room.visibility !== 'private') return memberRefusal(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
     const login = field(await readForm(c), 'login').replace(/^@/, '')
     const user = login ? await users.findUserByLogin(login) : undefined
-    if (!user) return page(c, 404, `No one called @${login} has signed in to rtc yet.`, 'members')
-    const refused = await limited(c, 'members', (message) => page(c, 429, message, 'members'))
+    if (!user) return memberRefusal(c, 404, login ? `No one called @${login} has signed in to rtc yet.` : 'Type the GitHub login of someone who has signed in.')
+    const refused = await limited(c, 'members', (message) => memberRefusal(c, 429, message))
     if (refused) return refused
     await rooms.addMember(room.id, user.id)
-    return toRoom(c, room.slug)
+    await announce(c, room.id, user.id, true)
+    if (!isHtmx(c)) return toRoom(c, room.slug)
+    const members = await rooms.listMembers(room.id)
+    return c.html(<MemberList members={members} online={await presence.online(members.map((m) => m.id))} />)
   })
 
   return app

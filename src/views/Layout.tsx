@@ -4,6 +4,8 @@ import type { User } from '../store/ports.ts'
 export interface LayoutProps {
   title: string
   user?: User | undefined
+  /** The page fills the window and scrolls inside (the room), instead of scrolling as a whole. */
+  fill?: boolean
   children?: Child
 }
 
@@ -11,7 +13,7 @@ export interface LayoutProps {
  * Every full page. htmx may load only the extensions named in its config,
  * and app.js registers one that forbids it from evaluating strings.
  */
-export function Layout({ title, user, children }: LayoutProps) {
+export function Layout({ title, user, fill = false, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -22,7 +24,7 @@ export function Layout({ title, user, children }: LayoutProps) {
         <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
       </head>
-      <body data-me={user ? String(user.id) : undefined}>
+      <body data-me={user ? String(user.id) : undefined} class={fill ? 'fill' : undefined}>
         <header class="top">
           <a class="brand" href="/">rtc</a>
           {user && (
@@ -40,6 +42,11 @@ export function Layout({ title, user, children }: LayoutProps) {
             may initialise between two deferred scripts and miss the later extensions). */}
         <script src="/static/vendor/htmx.min.js"></script>
         <script src="/static/app.js"></script>
+        <script src="/static/js/refusals.js"></script>
+        <script src="/static/js/history.js"></script>
+        <script src="/static/js/keyboard.js"></script>
+        <script src="/static/js/look.js"></script>
+        <script src="/static/js/forms.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

@@ -27,7 +27,7 @@ export function LobbyPage({ user, rooms, publicRooms, error, errorAt }: LobbyPag
             <ul id="my-rooms">
               {rooms.map((r) => (
                 <li>
-                  <a href={`/rooms/${r.slug}`}><bdi>{r.peer ? (r.peer.name ?? r.peer.login) : r.name}</bdi></a>
+                  <a href={`/rooms/${r.slug}`}><bdi>{r.peer ? (r.peer.name ?? r.peer.login) : r.name}</bdi>{!r.peer && <> <span class="slug">/{r.slug}</span></>}</a>
                   <span><span class="badge">{r.visibility}</span> {activity(r)}</span>
                 </li>
               ))}
@@ -40,7 +40,8 @@ export function LobbyPage({ user, rooms, publicRooms, error, errorAt }: LobbyPag
             <ul id="public-rooms">
               {publicRooms.map((r) => (
                 <li>
-                  <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a>
+                  {/* The slug tells two rooms of one name apart. */}
+                  <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi> <span class="slug">/{r.slug}</span></a>
                   <form method="post" action={`/rooms/${r.slug}/join`}><button type="submit">Join</button></form>
                 </li>
               ))}

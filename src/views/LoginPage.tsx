@@ -14,9 +14,16 @@ export function LoginPage({ githubEnabled, localLogin, callbackUrl, error }: Log
       <section class="card login">
         <h1>Sign in to rtc</h1>
         {error && <p class="error" role="alert">{error}</p>}
-        {githubEnabled ? (
-          <a class="button primary" href="/auth/github">Sign in with GitHub</a>
-        ) : (
+        {githubEnabled && <a class="button primary" href="/auth/github">Sign in with GitHub</a>}
+        {localLogin && (
+          <form class="local" method="post" action="/auth/local">
+            <label for="login">Local sign-in (demo only)</label>
+            <input id="login" name="login" required maxlength={39} pattern="[A-Za-z0-9][A-Za-z0-9\-]*" autocomplete="username" />
+            <button type="submit">Sign in</button>
+          </form>
+        )}
+        {/* For the administrator: below the sign-in people came for. */}
+        {!githubEnabled && (
           <div class="setup">
             <p>GitHub sign-in is not configured on this server yet.</p>
             <ol>
@@ -25,13 +32,6 @@ export function LoginPage({ githubEnabled, localLogin, callbackUrl, error }: Log
               <li>Set <code>CLIENT_ID</code> and <code>CLIENT_SECRET</code> from the app's page and restart rtc.</li>
             </ol>
           </div>
-        )}
-        {localLogin && (
-          <form class="local" method="post" action="/auth/local">
-            <label for="login">Local sign-in (demo only)</label>
-            <input id="login" name="login" required maxlength={39} pattern="[A-Za-z0-9][A-Za-z0-9\-]*" autocomplete="username" />
-            <button type="submit">Sign in</button>
-          </form>
         )}
       </section>
     </Layout>

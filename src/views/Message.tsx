@@ -30,6 +30,8 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false }:
       class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}`}
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
+      {/* A face per author: a colour from the id, its letter filled in by look.js (no user text here). */}
+      <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true"></span>
       <header>
         <bdi class="who" title={`@${m.authorLogin}`}>{m.authorName}</bdi>{' '}
         {/* A display name is the author's to choose, so it could copy someone else's: the login is the identity. */}
@@ -38,7 +40,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false }:
         {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>
       {deleted ? <p class="body gone">This message was deleted.</p> : <p class="body" dir="auto">{m.body}</p>}
-      {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML">Edit</a>}
+      {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML" aria-label="Edit this message">Edit</a>}
     </article>
   )
 }

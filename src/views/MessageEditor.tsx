@@ -8,12 +8,15 @@ export function MessageEditor({ message: m, roomSlug, error }: { message: Stored
     <article id={`m-${m.id}`} data-key={m.id} data-author={String(m.authorId)} class="msg editing">
       <form method="post" action={base} hx-post={base} hx-target="closest article" hx-swap="outerHTML">
         <label class="sr-only" for={`edit-${m.id}`}>Edit message</label>
-        <textarea id={`edit-${m.id}`} name="body" rows={3} maxlength={MAX_BODY_CHARS} required>{m.body}</textarea>
+        <textarea id={`edit-${m.id}`} name="body" rows={3} maxlength={MAX_BODY_CHARS} required autofocus>{m.body}</textarea>
         {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" class="primary">Save</button>{' '}
-        <a href={`/rooms/${roomSlug}#m-${m.id}`} hx-get={base} hx-target="closest article" hx-swap="outerHTML">Cancel</a>
+        <div class="editor-actions">
+          <button type="submit" class="primary">Save</button>
+          <a class="cancel" href={`/rooms/${roomSlug}#m-${m.id}`} hx-get={base} hx-target="closest article" hx-swap="outerHTML">Cancel</a>
+          <span class="hint muted">Enter saves · Shift+Enter new line · Esc cancels</span>
+        </div>
       </form>
-      <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-target="closest article" hx-swap="outerHTML">
+      <form class="delete" method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-target="closest article" hx-swap="outerHTML" hx-confirm="Delete this message for everyone?">
         <button type="submit" class="danger">Delete message</button>
       </form>
     </article>

@@ -15,6 +15,8 @@ export interface RoomPageProps {
   hasOlder: boolean
   /** Showing an older page (no-JS history): no live socket, and a way back to the newest. */
   browsingHistory?: boolean
+  /** On an older page: the link to the next newer page (the room itself when that is the newest). */
+  newer?: string | undefined
   error?: string | undefined
   /** Why adding a member was refused, shown beside that form. */
   memberError?: string | undefined
@@ -28,14 +30,18 @@ export const roomTitle = (room: Room, members: readonly User[], me: User) =>
     ? members.filter((m) => m.id !== me.id).map((m) => m.name ?? m.login).join(', ') || room.name
     : room.name
 
-/** The "load older" edge of the history: fetched when scrolled into view, or a link without JavaScript. */
+/**
+ * The "load older" edge of the history: a link without JavaScript; with it,
+ * app.js fires `rtc-top` once each time the reader reaches the top, so one
+ * reach loads one page.
+ */
 export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room; before: string | undefined; hasOlder: boolean; oob?: boolean }) {
   const swap = oob ? { 'hx-swap-oob': 'true' } : {}
   if (!hasOlder || !before) return <p id="older" class="history-edge" {...swap}>This is the beginning of the room.</p>
   const url = `/rooms/${room.slug}/messages?before=${before}`
   return (
     <p id="older" class="history-edge" {...swap}>
-      <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="intersect once" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
+      <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="rtc-top" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
         Older messages
       </a>
     </p>
@@ -53,9 +59,29 @@ export function Composer({ room, nonce, draft, error }: { room: Room; nonce: str
     <form id="composer" class="composer" method="post" action={action} hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
       <input type="hidden" name="nonce" value={nonce} />
       <label class="sr-only" for="body">Message</label>
-      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
+      {/* Without JavaScript Enter makes a new line; app.js makes Enter send and says so in data-hint. */}
+      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
       <button type="submit" class="primary">Send</button>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
+      <p id="composer-count" class="count muted" aria-live="polite" hidden></p>
+    </form>
+  )
+}
+
+/**
+ * With JavaScript it posts over htmx and answers with the redrawn member list;
+ * a refusal shows beside it and the address stays the room's.
+ */
+export function AddMemberForm({ room, error }: { room: Room; error?: string | undefined }) {
+  const action = `/rooms/${room.slug}/members`
+  return (
+    <form id="add-member" class="add-member" method="post" action={action} hx-post={action} hx-target="#members" hx-swap="outerHTML">
+      <label for="add-login">Add a member by GitHub login</label>
+      <div class="row">
+        <input id="add-login" name="login" required maxlength={39} autocomplete="off" />
+        <button type="submit">Add</button>
+      </div>
+      <p class="error" role="alert">{error ?? ''}</p>
     </form>
   )
 }
@@ -64,18 +90,28 @@ export function RoomPage(props: RoomPageProps) {
   const { user, room, members, messages, isMember, hasOlder, browsingHistory = false } = props
   const last = messages.at(-1)?.id ?? '0'
   return (
-    <Layout title={roomTitle(room, members, user)} user={user}>
+    <Layout title={roomTitle(room, members, user)} user={user} fill>
       <div class="room">
-        <div>
-          <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
+        <div class="room-main">
+          <div class="room-head">
+            <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
+            {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
+            <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
+          </div>
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last}></span>}
-          {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline">Live updates need JavaScript; reload to see new messages.</p>}
+          {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">Live updates need JavaScript; reload to see new messages.</p>}
+          {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
           {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}
           <section class="chat">
+            {/* The scroller lays out bottom-up (see app.css), so it opens at the newest message even
+                without JavaScript, and history put above keeps the reader where they were. */}
             <div id="scroller" class="scroller">
-              <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
-              <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
-                {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
+              <div class="history">
+                <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
+                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
+                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
+                </div>
+                {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}
               </div>
             </div>
             {isMember && <TypingLine names={[]} />}
@@ -87,19 +123,15 @@ export function RoomPage(props: RoomPageProps) {
             )}
           </section>
         </div>
-        <aside class="members card">
-          <h2>Members</h2>
+        <aside id="members-panel" class="members card" aria-label="Members">
+          <div class="members-head">
+            <h2>Members</h2>
+            <a class="close" href="#" aria-label="Close the member list">×</a>
+          </div>
           <MemberList members={members} online={props.online} />
-          {isMember && room.visibility === 'private' && (
-            <form method="post" action={`/rooms/${room.slug}/members`}>
-              <label for="add-login">Add a member by GitHub login</label>
-              {props.memberError && <p class="error" role="alert">{props.memberError}</p>}
-              <input id="add-login" name="login" required maxlength={39} />
-              <button type="submit">Add</button>
-            </form>
-          )}
+          {isMember && room.visibility === 'private' && <AddMemberForm room={room} error={props.memberError} />}
           {isMember && room.visibility !== 'direct' && (
-            <form method="post" action={`/rooms/${room.slug}/leave`}>
+            <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm="Leave this room? You can join a public room again; a private one needs a member to add you.">
               <button type="submit" class="link danger">Leave this room</button>
             </form>
           )}
