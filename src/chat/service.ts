@@ -54,6 +54,7 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
       const nonce = nonceFrom(rawNonce)
       const result = await messages.appendMessage({
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
+        ...(user.avatarUrl ? { authorAvatarUrl: user.avatarUrl } : {}),
         nonce, body: checked.body, createdAt: now(),
       })
       // A repeat wakes too: the first attempt may have been stored by an instance that died before waking anyone.

@@ -115,6 +115,8 @@ export interface StoredMessage {
   /** The author's login and display name when they sent it, so a page needs no user lookups. */
   readonly authorLogin: string
   readonly authorName: string
+  /** Their GitHub avatar when they sent it; absent for local (demo) users. */
+  readonly authorAvatarUrl?: string
   readonly nonce: string
   readonly body: string
   readonly createdAt: Date

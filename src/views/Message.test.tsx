@@ -47,6 +47,17 @@ describe('a message renders user text as inert text', () => {
 
   it.each(PAYLOADS)('renders %j as text', (payload) => rendersAsText(payload, payload, payload))
 
+  it('shows a GitHub author\'s avatar as their face, and initials for anyone else or any other address', () => {
+    const github = html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: 'https://avatars.githubusercontent.com/u/7?v=4' }} roomSlug="general" />)
+    expect(github).toContain('<img class="face" src="https://avatars.githubusercontent.com/u/7?v=4&amp;s=64" alt=""')
+    const local = html(<MessageItem message={message('hi', 'Ann', 'ann')} roomSlug="general" />)
+    expect(local).toContain('<span class="face hue-7"')
+    for (const url of ['http://avatars.githubusercontent.com/u/7', 'https://evil.example/u/7', 'https://avatars.githubusercontent.com/u/7" onerror="x', 'javascript:alert(1)']) {
+      const other = html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: url }} roomSlug="general" />)
+      expect(other).not.toContain('<img')
+    }
+  })
+
   it('renders any text as text', () => {
     fc.assert(fc.property(
       fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(...PAYLOADS)),

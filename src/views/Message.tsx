@@ -3,6 +3,9 @@ import type { StoredMessage } from '../store/ports.ts'
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
 export const UPSERT_MESSAGES = 'upsert key:data-key sort'
 
+/** Only GitHub's avatar host (the one the Content-Security-Policy allows), over https. */
+const GITHUB_AVATAR = /^https:\/\/avatars\.githubusercontent\.com\/[^\s"<>]+$/
+
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
 export interface MessageItemProps {
@@ -31,7 +34,9 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false }:
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
       {/* A face per author: a colour from the id, its letter filled in by look.js (no user text here). */}
-      <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true"></span>
+      {GITHUB_AVATAR.test(m.authorAvatarUrl ?? '')
+        ? <img class="face" src={`${m.authorAvatarUrl}${m.authorAvatarUrl!.includes('?') ? '&' : '?'}s=64`} alt="" width="32" height="32" loading="lazy" />
+        : <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true"></span>}
       <header>
         <bdi class="who" title={`@${m.authorLogin}`}>{m.authorName}</bdi>{' '}
         {/* A display name is the author's to choose, so it could copy someone else's: the login is the identity. */}

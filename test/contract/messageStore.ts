@@ -44,6 +44,15 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect(await f.store.findMessage(room, 'not-an-id')).toBeUndefined()
     })
 
+    it('keeps the author\'s avatar with the message, and leaves it out for an author without one', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const withAvatar = await f.store.appendMessage(draft(room, author, { authorAvatarUrl: 'https://avatars.githubusercontent.com/u/1?v=4' }))
+      const without = await f.store.appendMessage(draft(room, author))
+      expect((await f.store.findMessage(room, withAvatar.message.id))!.authorAvatarUrl).toBe('https://avatars.githubusercontent.com/u/1?v=4')
+      expect(await f.store.findMessage(room, without.message.id)).not.toHaveProperty('authorAvatarUrl')
+      expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.authorAvatarUrl)).toEqual(['https://avatars.githubusercontent.com/u/1?v=4', undefined])
+    })
+
     it('stores one message for one (author, nonce), however often it is sent', async () => {
       const [room, author] = [await f.newRoom(), await f.newAuthor()]
       const first = draft(room, author)

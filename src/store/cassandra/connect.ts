@@ -42,7 +42,7 @@ export const SCHEMA = [
   cql`CREATE TABLE IF NOT EXISTS room_log (
     room_id bigint, bucket int, entry tinyint, pos bigint, nonce_key text,
     last_pos bigint static,
-    op text, target bigint, author_id bigint, author_login text, author_name text, nonce text, body text,
+    op text, target bigint, author_id bigint, author_login text, author_name text, author_avatar text, nonce text, body text,
     created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp,
     PRIMARY KEY ((room_id, bucket), entry, pos, nonce_key)
   )`,

@@ -84,4 +84,9 @@ export const migrations: readonly Migration[] = [
       UPDATE rooms r SET last_message_id = coalesce((SELECT max(rev) FROM messages m WHERE m.room_id = r.id), 0);
     `,
   },
+  {
+    version: 4,
+    name: 'the author\'s avatar with each message',
+    sql: `ALTER TABLE messages ADD COLUMN author_avatar_url text;`,
+  },
 ]
