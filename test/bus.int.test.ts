@@ -72,7 +72,7 @@ describe('the Redis bus', () => {
     const logs = capturedLogger()
     const name = `bus-lost@${redis.prefix}`
     const clients = connectRedis(REDIS_URL, redis.prefix, logs.log, name)
-    const bus = redisBus(clients, logs.log)
+    const bus = redisBus(clients, logs.log, { beatMs: 200 })
     const listener = new Redis(REDIS_URL)
     const heard: string[] = []
     try {

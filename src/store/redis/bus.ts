@@ -33,11 +33,14 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
   })
   // Commands came back after failing (Redis away, or hung and dropped by the watchdog): every instance's
   // publishes may have failed meanwhile, while the subscription itself may never have noticed.
-  commands.on('ready', () => {
-    if (subscribed) emit({ type: 'resync' })
+  const publishUnsent = () => {
     const again = [...unsent.values()]
     unsent.clear()
     for (const event of again) void send(event).catch(() => {})
+  }
+  commands.on('ready', () => {
+    if (subscribed) emit({ type: 'resync' })
+    publishUnsent()
   })
   let lastBeat = Date.now()
   subscriber.on('message', (from: string, payload: string) => {
@@ -76,6 +79,8 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
   let lastBeatSent = 0
   const beat = setInterval(() => {
     if (commands.status !== 'ready' || !subscribed) return
+    // Also here: a publish that failed just as the connection came back missed the 'ready' above.
+    if (unsent.size > 0) publishUnsent()
     if (lastBeatSent - lastBeat > beatMs * BEATS_MISSED && subscriber.status === 'ready') {
       log.warn({ redis: 'subscriber', silentMs: lastBeatSent - lastBeat }, 'the bus hears nothing back from Redis; resubscribing')
       lastBeat = lastBeatSent = Date.now()
