@@ -55,7 +55,7 @@ describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
   const caddyLog: string[] = []
 
   beforeAll(async () => {
-    if (!existsSync('/usr/bin/caddy')) throw new Error('Caddy is needed for the proxy tests and is missing: apt-get install caddy (bash .ci/run does it)')
+    if (!existsSync('/usr/bin/caddy')) throw new Error('Caddy is needed for the proxy tests and is missing: apt-get install caddy (npm test installs it)')
     const [httpsPort, httpPort] = [await freePort(), await freePort()]
     base = `https://localhost:${httpsPort}`
     apps = await Promise.all([1, 2].map((n) => startChatServer({

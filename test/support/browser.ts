@@ -10,7 +10,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
  */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is needed for the browser tests and is missing at ${CHROMIUM}: apt-get install chromium (bash .ci/run does it)`)
+    throw new Error(`Chromium is needed for the browser tests and is missing at ${CHROMIUM}: apt-get install chromium (npm test installs it)`)
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
