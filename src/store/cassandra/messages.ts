@@ -58,6 +58,16 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
   /** The change a log row carries, as `apply` takes it. */
   const changeIn = (row: Row) => ({ op: row.op as 'edit' | 'delete', body: (row.body as string | null) ?? '', at: (row.edited_at ?? row.deleted_at) as Date })
 
+  /**
+   * The message once the change at `pos` (log row `row`) has had its turn: one claimed but not applied
+   * yet (its writer is between the two steps, or gone) is applied now, in its place.
+   */
+  const caughtUp = async (roomId: string, message: StoredMessage | undefined, pos: bigint, row: Row) => {
+    if (!message || message.deletedAt || BigInt(message.rev) >= pos) return message
+    await apply(roomId, message.id, pos, changeIn(row))
+    return (await findMessage(roomId, message.id)) ?? message
+  }
+
   /** Walks the room's positions after `since` in order, handing each row on; stops at the first it cannot see. */
   async function* positionsAfter(roomId: string, since: bigint, pageSize: number) {
     let expected = since + 1n
@@ -87,45 +97,56 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
 
     async changeMessage(roomId, id, change: MessageChange) {
       const body = change.kind === 'edit' ? change.body : ''
+      // Nothing (more) to do to a deleted message, or to one that already says what the edit says (a retry of it won).
+      const settled = (m: StoredMessage) => m.deletedAt !== null || (change.kind === 'edit' && m.body === body)
       for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
         const current = await findMessage(roomId, id)
-        if (!current || current.deletedAt || (change.kind === 'edit' && current.body === body)) return current
+        if (!current || settled(current)) return current
         const { pos } = await claims.claim(roomId, { op: change.kind, target: BigInt(id), body, at: change.at })
         await apply(roomId, id, pos, { op: change.kind, body, at: change.at })
         const now = (await findMessage(roomId, id))!
-        // Applied here or by a reader, void on a deleted message, or already what it asks (a retry of it won): done.
-        // Overtaken by another change: again, in the present.
-        if (now.rev === String(pos) || now.deletedAt || (change.kind === 'edit' && now.body === body)) return now
+        // Applied here or by a reader, or settled: done. Overtaken by another change: again, in the present.
+        if (now.rev === String(pos) || settled(now)) return now
       }
       throw Object.assign(new Error(`message ${id} changes too often to change now`), { code: 'ECONTENDED' })
     },
 
     async pageBefore(roomId, before, limit) {
-      // Never above the head: a crafted `before` must not walk thousands of empty buckets.
-      const head = await log.head(roomId)
-      const top = before === undefined || !/^\d{1,19}$/.test(before) || BigInt(before) - 1n > head ? head : BigInt(before) - 1n
-      const out: StoredMessage[] = []
-      const changes: { pos: bigint; row: Row }[] = []
-      for (let bucket = top > 0n ? at.bucketOf(top) : -1, upTo = top; bucket >= 0 && out.length < limit; bucket--, upTo = at.lastOf(bucket)) {
-        for (;;) {
-          const want = limit - out.length
-          const rows = await log.rows(roomId, bucket, { upTo }, want)
-          for (const row of rows) {
-            if (row.op === 'create') out.push(toMessage(roomId, row))
-            else changes.push({ pos: BigInt(String(row.pos)), row })
+      /** The newest `limit` messages at or below `top`, newest first, and the changes met among them. */
+      const walk = async (top: bigint) => {
+        const out: StoredMessage[] = []
+        const changes: { pos: bigint; row: Row }[] = []
+        let first = true
+        let topEmpty = false
+        for (let bucket = top > 0n ? at.bucketOf(top) : -1, upTo = top; bucket >= 0 && out.length < limit; bucket--, upTo = at.lastOf(bucket)) {
+          for (;;) {
+            const want = limit - out.length
+            const rows = await log.rows(roomId, bucket, { upTo }, want)
+            if (first) [first, topEmpty] = [false, rows.length === 0]
+            if (topEmpty) return { out, changes, topEmpty }
+            for (const row of rows) {
+              if (row.op === 'create') out.push(toMessage(roomId, row))
+              else changes.push({ pos: BigInt(String(row.pos)), row })
+            }
+            if (rows.length < want || out.length >= limit) break
+            upTo = BigInt(String(rows.at(-1)!.pos)) - 1n
           }
-          if (rows.length < want || out.length >= limit) break
-          upTo = BigInt(String(rows.at(-1)!.pos)) - 1n
         }
+        return { out, changes, topEmpty }
       }
-      // A change claimed among these messages but not applied yet (its writer is between the two steps,
-      // or gone) is applied now: this page may set a reader's `since` above it, and it would never come.
+      const given = before !== undefined && /^\d{1,19}$/.test(before) ? BigInt(before) - 1n : undefined
+      // A cursor past the last bucket there can be is above the head too.
+      const asked = given !== undefined && given > 0n && at.bucketOf(given) > MAX_BUCKET ? undefined : given
+      let page = await walk(asked ?? await log.head(roomId))
+      // Positions are dense: nothing at the cursor's own bucket means it is above the head. Walking down
+      // from there would read every empty bucket in between (a crafted `before` cost thousands): start at the head.
+      if (asked !== undefined && page.topEmpty && asked > 0n) page = await walk(await log.head(roomId))
+      const { out, changes } = page
+      // A change claimed among these messages but not applied yet is applied now: this page may set a
+      // reader's `since` above it, and it would never come.
       for (const { pos, row } of changes.reverse()) {
         const i = out.findIndex((m) => m.id === String(row.target))
-        const message = out[i]
-        if (!message || message.deletedAt || BigInt(message.rev) >= pos) continue
-        await apply(roomId, message.id, pos, changeIn(row))
-        out[i] = (await findMessage(roomId, message.id)) ?? message
+        if (i >= 0) out[i] = (await caughtUp(roomId, out[i], pos, row))!
       }
       return out.reverse()
     },
@@ -147,13 +168,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
           // Changed since: its latest state comes with the change, later in this walk.
           if (String(row.rev) === pos) out.push(toMessage(roomId, row))
         } else {
-          const id = String(row.target)
-          let message = await findMessage(roomId, id)
-          // Claimed but not applied (its writer stopped in between): apply it now, in its place.
-          if (message && !message.deletedAt && BigInt(message.rev) < BigInt(pos)) {
-            await apply(roomId, id, BigInt(pos), changeIn(row))
-            message = await findMessage(roomId, id)
-          }
+          const message = await caughtUp(roomId, await findMessage(roomId, String(row.target)), BigInt(pos), row)
           if (message?.rev === pos) out.push(message)
         }
         if (out.length >= limit) break
