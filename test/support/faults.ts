@@ -92,42 +92,40 @@ export async function faultWorld() {
       await Promise.all(live.map((r) => r.ready))
 
       /** Sends until an instance acknowledges it, moving to the next instance after any failure; answers the id. */
-      async function send(body: string, { first = 0, patienceMs = 1_500 } = {}): Promise<string> {
-        const nonce = crypto.randomUUID()
+      /**
+       * POSTs the form as the page does, to instance `first` and then the next ones after any failure or
+       * silence longer than `patienceMs`, the same form each time; answers the first 2xx's text.
+       */
+      async function untilAcknowledged(path: string, form: Record<string, string>, what: string, { first = 0, patienceMs = 1_500 } = {}) {
         for (let attempt = 0; attempt < 40; attempt++) {
           const target = instances[(first + attempt) % instances.length]!
           if (!target.alive) continue
           try {
-            const res = await fetch(`${target.url}/rooms/${slug}/messages`, {
-              method: 'POST', body: new URLSearchParams({ body, nonce }), redirect: 'manual',
+            const res = await fetch(`${target.url}${path}`, {
+              method: 'POST', body: new URLSearchParams(form), redirect: 'manual',
               headers: { cookie: writer.cookie, origin: ORIGIN, 'hx-request': 'true' }, signal: AbortSignal.timeout(patienceMs),
             })
-            const id = /data-key="(\d+)"/.exec(await res.text())?.[1]
-            if (res.ok && id) {
-              acked.set(nonce, id)
-              return id
-            }
-          } catch { /* no answer: try the next instance with the same nonce */ }
+            const text = await res.text()
+            if (res.ok) return text
+          } catch { /* no answer: try the next instance */ }
           await new Promise((r) => setTimeout(r, 50))
         }
-        throw new Error(`send "${body}" was never acknowledged`)
+        throw new Error(`${what} was never acknowledged`)
+      }
+
+      /** Sends until an instance acknowledges it, with one nonce for every try; answers the id. */
+      async function send(body: string, options: { first?: number; patienceMs?: number } = {}): Promise<string> {
+        const nonce = crypto.randomUUID()
+        const answer = await untilAcknowledged(`/rooms/${slug}/messages`, { body, nonce }, `send "${body}"`, options)
+        const id = /data-key="(\d+)"/.exec(answer)?.[1]
+        if (!id) throw new Error(`send "${body}" was answered without a message`)
+        acked.set(nonce, id)
+        return id
       }
 
       /** Edits as the page does, retrying on the next instance after a failure. */
-      async function edit(id: string, body: string, { first = 0, patienceMs = 1_500 } = {}) {
-        for (let attempt = 0; attempt < 40; attempt++) {
-          const target = instances[(first + attempt) % instances.length]!
-          if (!target.alive) continue
-          try {
-            const res = await fetch(`${target.url}/rooms/${slug}/messages/${id}`, {
-              method: 'POST', body: new URLSearchParams({ body }), redirect: 'manual',
-              headers: { cookie: writer.cookie, origin: ORIGIN, 'hx-request': 'true' }, signal: AbortSignal.timeout(patienceMs),
-            })
-            if (res.ok) return
-          } catch { /* try the next instance */ }
-          await new Promise((r) => setTimeout(r, 50))
-        }
-        throw new Error(`edit of ${id} was never acknowledged`)
+      async function edit(id: string, body: string, options: { first?: number; patienceMs?: number } = {}) {
+        await untilAcknowledged(`/rooms/${slug}/messages/${id}`, { body }, `edit of ${id}`, options)
       }
 
       return {
