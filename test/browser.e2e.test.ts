@@ -1,40 +1,17 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.ts'
-import { startNode, type RunningServer } from '../src/server/node.ts'
-import { launchChromium } from './support/browser.ts'
-import { capturedLogger } from './support/logs.ts'
-import { freePort } from './support/ports.ts'
-import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { browserWorld, type BrowserWorld } from './support/browser.ts'
 
-let database: TestDatabase
-let chromium: Awaited<ReturnType<typeof launchChromium>>
-let server: RunningServer
-let port: number
+let world: BrowserWorld
 let base: string
-
-
-// Limits off: one test seeds 120 messages as fast as it can.
-const start = () => startNode(
-  loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off' }),
-  capturedLogger().log,
-)
-
 beforeAll(async () => {
-  database = await createTestDatabase()
-  chromium = await launchChromium()
-  port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  server = await start()
+  world = await browserWorld()
+  base = world.base
 })
-afterAll(async () => {
-  await chromium?.close()
-  await server?.close()
-  await database?.drop()
-})
+afterAll(() => world?.close())
 
 async function person(login: string): Promise<{ context: BrowserContext; page: Page; cspErrors: string[] }> {
-  const context = await chromium.browser.newContext()
+  const context = await world.chromium.browser.newContext()
   const page = await context.newPage()
   const cspErrors: string[] = []
   // DEBUG_BROWSER=1 relays the pages' consoles.
@@ -111,11 +88,11 @@ describe('two people in a browser', () => {
     expect(await alice.page.locator('#messages article.mine').count()).toBe(2)
     expect(await bob.page.locator('#messages article.mine').count()).toBe(0)
 
-    await server.close()
+    await world.server.close()
     try {
       for (const p of [alice.page, bob.page]) await p.locator('#conn[data-state="reconnecting"]').waitFor()
     } finally {
-      server = await start()
+      world.server = await world.start()
     }
     const cookie = (await alice.context.cookies()).find((c) => c.name === 'rtc_session')!
     const sent = await fetch(`${base}/rooms/browser-room/messages`, {

@@ -1,37 +1,16 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.ts'
-import { startNode, type RunningServer } from '../src/server/node.ts'
-import { launchChromium } from './support/browser.ts'
-import { capturedLogger } from './support/logs.ts'
-import { freePort } from './support/ports.ts'
-import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { browserWorld, type BrowserWorld } from './support/browser.ts'
 
 // The page as people use it (issue 12): refusals, history, presence, layout and keyboard, in Chromium.
 
-let database: TestDatabase
-let chromium: Awaited<ReturnType<typeof launchChromium>>
-let server: RunningServer
-let port: number
+let world: BrowserWorld
 let base: string
-
-const start = () => startNode(
-  loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off' }),
-  capturedLogger().log,
-)
-
 beforeAll(async () => {
-  database = await createTestDatabase()
-  chromium = await launchChromium()
-  port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  server = await start()
+  world = await browserWorld()
+  base = world.base
 })
-afterAll(async () => {
-  await chromium?.close()
-  await server?.close()
-  await database?.drop()
-})
+afterAll(() => world?.close())
 
 const DESKTOP = { width: 1280, height: 800 }
 const PHONE = { width: 390, height: 844 }
@@ -40,7 +19,7 @@ interface Person { context: BrowserContext; page: Page; pageErrors: string[]; op
 
 /** A signed-in person in a fresh browser context; every tab they open records its script errors. */
 async function person(login: string, viewport = DESKTOP): Promise<Person> {
-  const context = await chromium.browser.newContext({ viewport })
+  const context = await world.chromium.browser.newContext({ viewport })
   // Well inside the test timeout, so a step that never happens names itself.
   context.setDefaultTimeout(8_000)
   const pageErrors: string[] = []
@@ -174,14 +153,14 @@ describe('sending while the server is away', () => {
   it('says the send failed, keeps the text, and a retry after the restart sends it once', async () => {
     const dot = await person('dot')
     await createRoom(dot.page, 'Away')
-    await server.close()
+    await world.server.close()
     try {
       await composer(dot.page).fill('are you back?')
       await composer(dot.page).press('Enter')
       await dot.page.locator('#composer-error', { hasText: 'Not sent' }).waitFor()
       expect(await composer(dot.page).inputValue()).toBe('are you back?')
     } finally {
-      server = await start()
+      world.server = await world.start()
     }
     await dot.page.locator('#conn[data-state="connected"]').waitFor({ timeout: 20_000 })
     await composer(dot.page).press('Enter')
@@ -296,7 +275,7 @@ describe('the room fits the window', () => {
   }
 
   it('does not scroll sideways on a phone\'s sign-in page', async () => {
-    const context = await chromium.browser.newContext({ viewport: PHONE })
+    const context = await world.chromium.browser.newContext({ viewport: PHONE })
     const page = await context.newPage()
     await page.goto(`${base}/login`)
     expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
@@ -395,7 +374,7 @@ describe('without JavaScript', () => {
     const pat = await person('pat')
     const room = await createRoom(pat.page, 'No script')
     await post(pat, room, Array.from({ length: 70 }, (_, i) => `m${i}`))
-    const context = await chromium.browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false })
+    const context = await world.chromium.browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false })
     await context.addCookies(await pat.context.cookies())
     const page = await context.newPage()
     await page.goto(`${base}${room}`)

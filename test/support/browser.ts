@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
+import { loadConfig } from '../../src/config.ts'
+import { startNode, type RunningServer } from '../../src/server/node.ts'
+import { capturedLogger } from './logs.ts'
+import { freePort } from './ports.ts'
+import { createTestDatabase, type TestDatabase } from './postgres.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -24,4 +29,40 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
     browser,
     close: () => browser.close(),
   }
+}
+
+export interface BrowserWorld {
+  readonly database: TestDatabase
+  readonly chromium: Awaited<ReturnType<typeof launchChromium>>
+  /** Where the app answers, and its PUBLIC_URL: the same across restarts. */
+  readonly base: string
+  server: RunningServer
+  /** Starts the app again on the same port (after `server.close()`). */
+  start(): Promise<RunningServer>
+  close(): Promise<void>
+}
+
+/**
+ * What the browser suites share: a database, Chromium, and the app on a fixed
+ * loopback port, so a restarted server comes back where the pages look for it.
+ * Limits are off: the suites seed messages faster than a person would.
+ */
+export async function browserWorld(): Promise<BrowserWorld> {
+  const database = await createTestDatabase()
+  const chromium = await launchChromium()
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const start = () => startNode(
+    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off' }),
+    capturedLogger().log,
+  )
+  const world: BrowserWorld = {
+    database, chromium, base, server: await start(), start,
+    async close() {
+      await chromium.close()
+      await world.server.close()
+      await database.drop()
+    },
+  }
+  return world
 }
