@@ -65,17 +65,24 @@ export function createMetrics() {
 
     /** Wraps every method of a store so each call that returns a promise is timed as `store`/`method`. */
     timed<T extends object>(target: T, store: string): T {
+      // One wrapper per method, made on first use: every store call passes through here.
+      const wrappers = new Map<string, (...args: unknown[]) => unknown>()
       return new Proxy(target, {
         get(object, prop, receiver) {
           const value = Reflect.get(object, prop, receiver)
           if (typeof value !== 'function' || typeof prop !== 'string') return value
-          const timer = storeSeconds.labels(store, prop)
-          return (...args: unknown[]) => {
-            const started = performance.now()
-            const result = value.apply(object, args)
-            if (!(result instanceof Promise)) return result
-            return result.finally(() => timer.observe((performance.now() - started) / 1000))
+          let wrapper = wrappers.get(prop)
+          if (!wrapper) {
+            const timer = storeSeconds.labels(store, prop)
+            wrapper = (...args: unknown[]) => {
+              const started = performance.now()
+              const result = value.apply(object, args)
+              if (!(result instanceof Promise)) return result
+              return result.finally(() => timer.observe((performance.now() - started) / 1000))
+            }
+            wrappers.set(prop, wrapper)
           }
+          return wrapper
         },
       })
     },
