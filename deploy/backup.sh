@@ -16,11 +16,6 @@ keep="${BACKUP_KEEP:-7}"
 : "${DATABASE_URL:?DATABASE_URL must name the PostgreSQL database to back up}"
 
 say() { printf '[backup] %s\n' "$*"; }
-# From a checkout with its dev dependencies, the source; in the image (or after npm run build), dist/.
-ops() {
-  if [ -f "$here/src/ops/cli.ts" ] && [ -d "$here/node_modules/tsx" ]; then (cd "$here" && node --import tsx src/ops/cli.ts "$@")
-  else node "$here/dist/ops/cli.js" "$@"; fi
-}
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 work=$(mktemp -d)
@@ -32,7 +27,7 @@ pg_dump --format=custom --no-owner --no-privileges --file="$work/rtc-$stamp/post
 
 if [ -n "${CASSANDRA_CONTACT_POINTS:-}" ]; then
   say "Cassandra: keyspace ${CASSANDRA_KEYSPACE:-rtc}"
-  ops cassandra-export "$work/rtc-$stamp/cassandra.jsonl"
+  "$here/deploy/ops.sh" cassandra-export "$work/rtc-$stamp/cassandra.jsonl"
 fi
 
 if [ -d "${DATA_DIR:-./data}/uploads" ]; then

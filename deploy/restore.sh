@@ -11,11 +11,6 @@ archive="${1:?usage: deploy/restore.sh <archive.tar.gz>}"
 : "${DATABASE_URL:?DATABASE_URL must name the PostgreSQL database to restore into}"
 
 say() { printf '[restore] %s\n' "$*"; }
-# From a checkout with its dev dependencies, the source; in the image (or after npm run build), dist/.
-ops() {
-  if [ -f "$here/src/ops/cli.ts" ] && [ -d "$here/node_modules/tsx" ]; then (cd "$here" && node --import tsx src/ops/cli.ts "$@")
-  else node "$here/dist/ops/cli.js" "$@"; fi
-}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,7 +24,7 @@ pg_restore --clean --if-exists --no-owner --no-privileges --exit-on-error --dbna
 if [ -f "$dir/cassandra.jsonl" ]; then
   [ -n "${CASSANDRA_CONTACT_POINTS:-}" ] || { say "the archive holds Cassandra messages but CASSANDRA_CONTACT_POINTS is not set"; exit 1; }
   say "Cassandra: keyspace ${CASSANDRA_KEYSPACE:-rtc}"
-  ops cassandra-import "$dir/cassandra.jsonl"
+  "$here/deploy/ops.sh" cassandra-import "$dir/cassandra.jsonl"
 fi
 
 if [ -f "$dir/uploads.tar" ]; then
