@@ -8,7 +8,7 @@ import { idMaker, type IdMaker } from './chat/ids.ts'
 import { createRealtime, type Realtime } from './chat/realtime.ts'
 import { messageRoutes } from './chat/routes.tsx'
 import { sendLimit } from './chat/sendLimit.ts'
-import { messageService } from './chat/service.ts'
+import { messageService, type StoredListener } from './chat/service.ts'
 import { socketRoutes } from './chat/socket.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './context.ts'
@@ -23,7 +23,8 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { Bus, HealthCheck, MessageStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import { readRoutes } from './awareness/routes.ts'
 
 export interface AppDeps {
   config: Config
@@ -32,6 +33,8 @@ export interface AppDeps {
   sessions: SessionStore
   rooms: RoomStore
   messages: MessageStore
+  /** Read markers and mentions (PostgreSQL, whatever holds the messages). */
+  reads: ReadStateStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -48,6 +51,8 @@ export interface AppDeps {
   now?: () => Date
   /** Counts sends and their latency; the entry serves it on its own address. */
   metrics?: Metrics
+  /** Told of each new message once it is stored: who it mentions, and a direct room's recipient (notifications). */
+  onStored?: readonly StoredListener[]
 }
 
 /**
@@ -61,13 +66,15 @@ export function createApp(deps: AppDeps) {
     sessions: deps.sessions, secureCookies: config.secureCookies, bus, log, maxSessionsPerUser: config.limits?.maxSessionsPerUser, now: deps.now,
   })
   const realtime = deps.realtime ?? createRealtime({
-    messages: deps.messages, rooms, users: deps.users, sessions: deps.sessions, bus, log, maxSocketsPerUser: config.limits?.maxSocketsPerUser,
+    messages: deps.messages, rooms, users: deps.users, sessions: deps.sessions, reads: deps.reads, bus, log, maxSocketsPerUser: config.limits?.maxSocketsPerUser,
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
   const chat = messageService({
-    messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    messages: deps.messages, rooms, reads: deps.reads, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
+  for (const listener of deps.onStored ?? []) chat.onStored(listener)
+  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
 
   const app = new Hono<AppEnv>()
   app.use(requestIds())
@@ -91,12 +98,14 @@ export function createApp(deps: AppDeps) {
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
-  app.route('/', messageRoutes({ rooms, chat, presence }))
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, ...awareness }))
+  app.route('/', messageRoutes({ rooms, chat, presence, ...awareness }))
+  app.route('/', readRoutes({ chat }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({
       upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, sockets: realtime.sockets, limits,
+      awareness: realtime.awareness, mentions: realtime.mentions,
     }))
   }
 

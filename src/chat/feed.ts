@@ -21,14 +21,22 @@ export class RoomFeed {
   readonly #running = new Set<string>()
   readonly #reads = new KeyedSequencer()
   readonly #onDelivered: (message: StoredMessage) => void
+  readonly #follows: (roomId: string) => boolean
+  readonly #beforeDelivery: (roomId: string, batch: readonly StoredMessage[]) => Promise<unknown>
 
-  constructor({ messages, hub, log, onDelivered = () => {} }: {
+  constructor({ messages, hub, log, onDelivered = () => {}, follows = () => false, beforeDelivery = async () => {} }: {
     messages: MessageStore; hub: Hub; log: Logger; onDelivered?: (message: StoredMessage) => void
+    /** Rooms followed here without a socket on them (a member's sidebar counts them): the feed keeps reading those too. */
+    follows?: (roomId: string) => boolean
+    /** Runs before a batch is handed on (the mentions it makes are looked up). */
+    beforeDelivery?: (roomId: string, batch: readonly StoredMessage[]) => Promise<unknown>
   }) {
     this.#messages = messages
     this.#hub = hub
     this.#log = log
     this.#onDelivered = onDelivered
+    this.#follows = follows
+    this.#beforeDelivery = beforeDelivery
   }
 
   /**
@@ -67,7 +75,7 @@ export class RoomFeed {
 
   async #drain(roomId: string): Promise<void> {
     while (this.#dirty.delete(roomId)) {
-      if (!this.#hub.serves(roomId)) {
+      if (!this.#hub.serves(roomId) && !this.#follows(roomId)) {
         this.#cursors.delete(roomId)
         return
       }
@@ -76,6 +84,7 @@ export class RoomFeed {
           const cursor = this.#cursors.get(roomId)
           if (cursor === undefined) return
           const batch = await this.#messages.changesSince(roomId, cursor, BATCH)
+          if (batch.length > 0) await this.#beforeDelivery(roomId, batch)
           for (const message of batch) {
             this.#hub.deliver({ type: 'message', message })
             this.#onDelivered(message)

@@ -3,7 +3,9 @@ import type { Logger } from '../log.ts'
 import { PresenceTracker } from '../presence/tracker.ts'
 import { TypingBoard } from '../presence/typing.ts'
 import { memoryPresence } from '../store/memory/presence.ts'
-import type { Bus, MessageStore, Presence, RoomStore, SessionStore, UserStore } from '../store/ports.ts'
+import type { Bus, MessageStore, Presence, ReadStateStore, RoomStore, SessionStore, UserStore } from '../store/ports.ts'
+import { Awareness } from '../awareness/awareness.ts'
+import { MentionDirectory } from '../awareness/directory.ts'
 import { SESSION_ENDED } from '../auth/session.ts'
 import { RoomFeed } from './feed.ts'
 import { createHub } from './render.ts'
@@ -14,6 +16,7 @@ export interface RealtimeDeps {
   rooms: RoomStore
   users: UserStore
   sessions: SessionStore
+  reads: ReadStateStore
   bus: Bus
   log: Logger
   presence?: Presence
@@ -28,12 +31,19 @@ export interface RealtimeDeps {
  * messages on wake-ups, presence and typing. All of it listens to the bus.
  */
 export function createRealtime(deps: RealtimeDeps) {
-  const hub = createHub()
+  const mentions = new MentionDirectory(deps.rooms)
+  const hub = createHub(mentions)
   const presence = deps.presence ?? memoryPresence()
-  const feed = new RoomFeed({
+  const feed: RoomFeed = new RoomFeed({
     messages: deps.messages, hub, log: deps.log,
-    onDelivered: (message) => { if (message.rev === message.id) typing.stopped(message.roomId, message.authorId) },
+    follows: (roomId): boolean => awareness.follows(roomId),
+    beforeDelivery: (roomId, batch) => mentions.load(roomId, batch.map((m) => m.body)),
+    onDelivered: (message) => {
+      if (message.rev === message.id) typing.stopped(message.roomId, message.authorId)
+      awareness.delivered(message)
+    },
   })
+  const awareness: Awareness = new Awareness({ rooms: deps.rooms, messages: deps.messages, reads: deps.reads, feed, log: deps.log })
   const tracker = new PresenceTracker({ presence, users: deps.users, rooms: deps.rooms, hub, bus: deps.bus, log: deps.log })
   const typing = new TypingBoard(hub)
   const sockets = new SocketRegistry({
@@ -48,8 +58,12 @@ export function createRealtime(deps: RealtimeDeps) {
       case 'wake': return feed.wake(event.roomId)
       case 'resync':
         void sockets.recheck().catch((err: unknown) => deps.log.warn({ err }, 'sessions not rechecked after resync'))
+        awareness.resync()
         return feed.resync()
+      case 'read': return awareness.read(event)
       case 'membership':
+        mentions.forget(event.roomId)
+        awareness.membership(event)
         hub.deliver(event)
         return void tracker.redraw(event.roomId).catch((err: unknown) => deps.log.warn({ err }, 'member list not redrawn'))
       case 'typing': return typing.typing(event)
@@ -58,7 +72,7 @@ export function createRealtime(deps: RealtimeDeps) {
   })
   tracker.start()
   return {
-    hub, feed, tracker, presence, sockets,
+    hub, feed, tracker, presence, sockets, awareness, mentions,
     typingLimiter: deps.typingLimiter ?? new RateLimiterMemory({ points: 1, duration: 2 }),
     close() {
       unsubscribe()

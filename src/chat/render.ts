@@ -1,19 +1,23 @@
+import type { IsMember } from '../awareness/MentionText.tsx'
+import type { MentionDirectory } from '../awareness/directory.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
 import { Hub } from './hub.ts'
 
-/** The live hub, rendering each pushed message with the one message component. */
-export function createHub(): Hub {
+/** The live hub, rendering each pushed message with the one message component; the feed has loaded its mentions into `directory`. */
+export function createHub(directory?: MentionDirectory): Hub {
   return new Hub({
-    render: (message, roomSlug, created) =>
-      html(created ? CreatedFrame({ messages: [message], roomSlug }) : ChangedFrame({ message, roomSlug })),
+    render: (message, roomSlug, created) => {
+      const isMember = directory?.isMember(message.roomId)
+      return html(created ? CreatedFrame({ messages: [message], roomSlug, isMember }) : ChangedFrame({ message, roomSlug, isMember }))
+    },
   })
 }
 
 /** Replayed history: new messages inserted in order, changes to older ones replaced where the reader has them. */
-export function renderReplay(messages: readonly StoredMessage[], roomSlug: string, since: bigint): string {
+export function renderReplay(messages: readonly StoredMessage[], roomSlug: string, since: bigint, isMember?: IsMember): string {
   const created = messages.filter((m) => BigInt(m.id) > since)
   const changed = messages.filter((m) => BigInt(m.id) <= since)
-  return (created.length ? html(CreatedFrame({ messages: created, roomSlug })) : '') +
-    changed.map((message) => html(ChangedFrame({ message, roomSlug }))).join('')
+  return (created.length ? html(CreatedFrame({ messages: created, roomSlug, isMember })) : '') +
+    changed.map((message) => html(ChangedFrame({ message, roomSlug, isMember }))).join('')
 }

@@ -11,6 +11,8 @@ import { MessageItem } from '../views/Message.tsx'
 import { OlderEdge } from '../views/RoomPage.tsx'
 import { isId } from './ids.ts'
 import { ChatError, PAGE_SIZE } from './service.ts'
+import type { IsMember } from '../awareness/MentionText.tsx'
+import { MentionNote } from '../views/RoomPage.tsx'
 
 const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
 
@@ -22,11 +24,17 @@ function messageId(c: Context<AppEnv>): string {
 
 /** Messages of a room: history pages, send, edit, delete. Room access is loaded by the room routes. */
 export function messageRoutes(deps: RoomPageDeps) {
-  const { chat } = deps
+  const { chat, mentions } = deps
   const app = new Hono<AppEnv>()
-  const item = (c: Context<AppEnv>, m: StoredMessage) =>
-    <MessageItem message={m} roomSlug={c.get('room').slug} mine={m.authorId === signedInUser(c.get('user')).id} />
-  const backToMessage = (c: Context<AppEnv>, id: string) => c.redirect(`/rooms/${c.get('room').slug}#m-${id}`, 303)
+  const item = (c: Context<AppEnv>, m: StoredMessage, isMember: IsMember) =>
+    <MessageItem message={m} roomSlug={c.get('room').slug} mine={m.authorId === signedInUser(c.get('user')).id} isMember={isMember} />
+  /** The messages' markup with their members' mentions marked. */
+  const items = async (c: Context<AppEnv>, list: readonly StoredMessage[]) => {
+    const isMember = await mentions.load(c.get('room').id, list.map((m) => m.body))
+    return list.map((m) => item(c, m, isMember))
+  }
+  const backToMessage = (c: Context<AppEnv>, id: string, unknown: readonly string[] = []) =>
+    c.redirect(`/rooms/${c.get('room').slug}${unknown.length ? `?unknown=${unknown.join(',')}` : ''}#m-${id}`, 303)
 
   app.get('/rooms/:room/messages', requireReader, async (c) => {
     const room = c.get('room')
@@ -37,17 +45,18 @@ export function messageRoutes(deps: RoomPageDeps) {
     if (!isHtmx(c) && after === undefined) return c.redirect(`/rooms/${room.slug}${before ? `?before=${before}` : ''}`, 303)
     const limit = Math.min(Number(c.req.query('limit') ?? PAGE_SIZE) || PAGE_SIZE, PAGE_SIZE * 4)
     const page = await chat.page(room, { before, after }, limit + 1)
-    if (after !== undefined) return c.html(<>{page.slice(0, limit).map((m) => item(c, m))}</>)
+    if (after !== undefined) return c.html(<>{await items(c, page.slice(0, limit))}</>)
     const hasOlder = page.length > limit
     const shown = hasOlder ? page.slice(1) : page
-    return c.html(<>{shown.map((m) => item(c, m))}<OlderEdge room={room} before={shown[0]?.id} hasOlder={hasOlder} oob /></>)
+    return c.html(<>{await items(c, shown)}<OlderEdge room={room} before={shown[0]?.id} hasOlder={hasOlder} oob /></>)
   })
 
   app.post('/rooms/:room/messages', requireMember, async (c) => {
     const form = await readForm(c)
     try {
-      const { message } = await chat.send(signedInUser(c.get('user')), c.get('room'), form.body, form.nonce)
-      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, message.id)
+      const { message, notMembers } = await chat.send(signedInUser(c.get('user')), c.get('room'), form.body, form.nonce)
+      // The note beside the composer is always sent, so a send without one clears the last.
+      return isHtmx(c) ? c.html(<>{await items(c, [message])}<MentionNote logins={notMembers} oob /></>) : backToMessage(c, message.id, notMembers)
     } catch (err) {
       if (!(err instanceof ChatError)) throw err
       if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof form.body === 'string' ? form.body : '' })
@@ -62,7 +71,7 @@ export function messageRoutes(deps: RoomPageDeps) {
     const id = messageId(c)
     const message = await chat.find(c.get('room'), id)
     if (!message) throw new HTTPException(404, { message: 'There is no such message in this room.' })
-    return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+    return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
   })
 
   const editor = (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | ChatError['status'] = 200) => {
@@ -82,7 +91,7 @@ export function messageRoutes(deps: RoomPageDeps) {
     const form = await readForm(c)
     try {
       const message = await chat.edit(signedInUser(c.get('user')), c.get('room'), id, form.body)
-      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+      return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
     } catch (err) {
       if (!(err instanceof ChatError) || err.code !== 'INVALID_BODY') throw asHttp(err)
       const current = await chat.find(c.get('room'), id)
@@ -94,7 +103,7 @@ export function messageRoutes(deps: RoomPageDeps) {
     const id = messageId(c)
     try {
       const message = await chat.remove(signedInUser(c.get('user')), c.get('room'), id)
-      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+      return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
     } catch (err) {
       throw asHttp(err)
     }

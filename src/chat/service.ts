@@ -1,6 +1,7 @@
 import type { Logger } from '../log.ts'
-import type { Bus, MessageStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
+import type { Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
 import type { IdMaker } from './ids.ts'
+import { mentionedLogins } from './mentions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
 
 export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED'
@@ -15,11 +16,28 @@ export class ChatError extends Error {
 export interface MessageServiceOptions {
   messages: MessageStore
   rooms: RoomStore
+  reads: ReadStateStore
   bus: Bus
   nextId: IdMaker
   log: Logger
   now?: () => Date
 }
+
+/**
+ * Told once per new message, after it is durable and its room was woken: who
+ * it concerns beyond the room's readers (for notifications that reach people
+ * with no tab open, such as Web Push).
+ */
+export interface StoredEvent {
+  readonly message: StoredMessage
+  readonly room: Room
+  readonly author: User
+  /** Members mentioned by `@login`, the author left out. */
+  readonly mentioned: readonly number[]
+  /** In a direct room, the other person. */
+  readonly recipient?: number
+}
+export type StoredListener = (event: StoredEvent) => void | Promise<void>
 
 export const PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 200
@@ -29,7 +47,22 @@ export const MAX_PAGE_SIZE = 200
  * the caller. The store orders a room's ids by commit, so a send needs no
  * lock here: it is durable first, then the room is woken.
  */
-export function messageService({ messages, rooms, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
+export function messageService({ messages, rooms, reads, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
+  const storedListeners: StoredListener[] = []
+  const tellStored = async (event: Omit<StoredEvent, 'recipient'>) => {
+    if (storedListeners.length === 0) return
+    const recipient = event.room.visibility === 'direct'
+      ? (await rooms.listMembers(event.room.id)).find((m) => m.id !== event.author.id)?.id
+      : undefined
+    for (const listener of storedListeners) {
+      try {
+        await listener(recipient === undefined ? event : { ...event, recipient })
+      } catch (err) {
+        log.error({ err, roomId: event.room.id, messageId: event.message.id }, 'a stored-message listener failed')
+      }
+    }
+  }
+
   /** A failed wake-up never fails the write: readers catch up from the store. */
   const wake = async (message: StoredMessage) => {
     try {
@@ -37,6 +70,14 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
     } catch (err) {
       log.error({ err, roomId: message.roomId, messageId: message.id }, 'wake-up not published; other instances catch up on reconnect')
     }
+  }
+
+  const markRead = async (user: User, room: Room, id: string) => {
+    const { marker, moved } = await reads.advance(user.id, room.id, id)
+    if (!moved) return marker
+    await bus.publish({ type: 'read', userId: user.id, roomId: room.id, id: marker })
+      .catch((err: unknown) => log.warn({ err, roomId: room.id }, 'read marker not published to other instances'))
+    return marker
   }
 
   const ownMessage = async (user: User, room: Room, id: string) => {
@@ -57,15 +98,35 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
         ...(user.avatarUrl ? { authorAvatarUrl: user.avatarUrl } : {}),
         nonce, body: checked.body, createdAt: now(),
       })
+      const sameRoom = result.message.roomId === room.id
+      // Mentions are written before the wake-up, so a count that a wake-up leads to finds them.
+      const logins = result.created && sameRoom ? mentionedLogins(result.message.body) : []
+      const found = logins.length ? await rooms.membersByLogin(room.id, logins) : []
+      const mentioned = found.filter((u) => u.id !== user.id).map((u) => u.id)
+      if (mentioned.length) await reads.recordMentions(room.id, result.message.id, mentioned)
       // A repeat wakes too: the first attempt may have been stored by an instance that died before waking anyone.
       await wake(result.message)
-      if (result.message.roomId !== room.id) {
+      if (!sameRoom) {
         throw new ChatError('NONCE_REUSED', 'This send was already used for another room; please send again.', 409)
       }
+      const memberLogins = new Set(found.map((u) => u.login.toLowerCase()))
+      /** Mentioned logins of people who are not members: nobody was notified, and the author is told. */
+      const notMembers = logins.filter((l) => !memberLogins.has(l))
       if (result.created) {
         rooms.touchRoom(room.id, result.message.createdAt).catch((err: unknown) => log.warn({ err }, 'room activity not updated'))
+        // Whoever writes has read the room up to their message.
+        await markRead(user, room, result.message.id)
+        void tellStored({ message: result.message, room, author: user, mentioned })
       }
-      return result
+      return { ...result, notMembers }
+    },
+
+    /** Advances the reader's marker (never back) and tells every instance, so each of their tabs shows the new count. */
+    markRead,
+
+    /** Registers a listener told of every new message after it is stored (see `StoredEvent`). */
+    onStored(listener: StoredListener) {
+      storedListeners.push(listener)
     },
 
     async edit(user: User, room: Room, id: string, rawBody: unknown) {

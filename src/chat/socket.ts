@@ -15,6 +15,8 @@ import { CLOSE, type Hub } from './hub.ts'
 import { isId } from './ids.ts'
 import { renderReplay } from './render.ts'
 import type { MessageService } from './service.ts'
+import type { Awareness } from '../awareness/awareness.ts'
+import type { MentionDirectory } from '../awareness/directory.ts'
 
 export interface SocketRoutesOptions {
   upgradeWebSocket: UpgradeWebSocket
@@ -26,6 +28,9 @@ export interface SocketRoutesOptions {
   tracker: PresenceTracker
   sockets: SocketRegistry
   limits: RateLimits
+  /** The user's own stream (sidebar counts, rooms coming and going) rides on the same socket. */
+  awareness: Awareness
+  mentions: MentionDirectory
 }
 
 const REPLAY_BATCH = 500
@@ -47,7 +52,7 @@ const sinkOf = (ws: WSContext) => {
  * Origin, membership), then the room's messages newer than `since` are
  * replayed and the room streams live.
  */
-export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, sockets, limits }: SocketRoutesOptions) {
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, sockets, limits, awareness, mentions }: SocketRoutesOptions) {
   return new Hono<AppEnv>().get(
     '/ws',
     async (c, next) => {
@@ -91,10 +96,12 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
       let connection: Connection | undefined
       let unsubscribe = () => {}
       let unregister = () => {}
+      let unfollow = () => {}
       let counted = false
       const gone = () => {
         unsubscribe()
         unregister()
+        unfollow()
         if (!counted) return
         counted = false
         tracker.disconnected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
@@ -112,6 +119,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             close: (code, reason, notice) => live.close(code, reason, html(ConnectionNotice({ text: notice }))),
           }, expiresAt)
           if (live.closed) return
+          unfollow = awareness.follow(user, live)
           counted = true
           tracker.connected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
           void (async () => {
@@ -131,7 +139,8 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             for (;;) {
               const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
               if (batch.length === 0 || live.closed) break
-              live.replay(renderReplay(batch, room.slug, since), BigInt(batch.at(-1)!.rev))
+              const isMember = await mentions.load(room.id, batch.map((m) => m.body))
+              live.replay(renderReplay(batch, room.slug, since, isMember), BigInt(batch.at(-1)!.rev))
               cursor = batch.at(-1)!.rev
               if (batch.length < REPLAY_BATCH) break
             }

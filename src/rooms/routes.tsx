@@ -5,7 +5,9 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { rateLimitedResponse } from '../http/errors.tsx'
 import { readForm, textField as field } from '../http/forms.ts'
 import { RateLimited, type LimitName, type RateLimits } from '../http/rateLimits.ts'
-import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, Presence, ReadStateStore, RoomStore, UserStore } from '../store/ports.ts'
+import type { Awareness } from '../awareness/awareness.ts'
+import type { MentionDirectory } from '../awareness/directory.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
@@ -19,21 +21,25 @@ export interface RoomRoutesOptions {
   bus: Bus
   presence: Presence
   limits: RateLimits
+  awareness: Awareness
+  mentions: MentionDirectory
+  reads: ReadStateStore
 }
 
 const MAX_ROOM_NAME = 80
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, reads }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
+  const pageDeps = { rooms, chat, presence, awareness, mentions, reads }
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
     return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} />, status)
   }
   const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
-    renderRoomPage(c, { rooms, chat, presence }, { status, error, errorAt })
+    renderRoomPage(c, pageDeps, { status, error, errorAt })
   const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
   /** A refusal of the add-member form: a line beside it for htmx, the room page with the line there otherwise. */
   const memberRefusal = (c: Context<AppEnv>, status: 400 | 404 | 429, error: string) => isHtmx(c) ? c.text(error, status) : page(c, status, error, 'members')
@@ -75,13 +81,16 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
     if (peer.id === me.id) return lobby(c, 'A direct room needs someone else.', 400, 'direct')
     const refused = await limited(c, 'directRooms', (message) => lobby(c, message, 429, 'direct'))
     if (refused) return refused
-    return toRoom(c, (await rooms.directRoom(me, peer)).slug)
+    const room = await rooms.directRoom(me, peer)
+    // The other person's sidebar shows the room at once (a repeat only redraws it).
+    await Promise.all([announce(c, room.id, peer.id, true), announce(c, room.id, me.id, true)])
+    return toRoom(c, room.slug)
   })
 
   // Matches /rooms/:room itself too.
   app.use('/rooms/:room/*', loadRoom(rooms))
 
-  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat, presence }))
+  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, pageDeps))
 
   app.post('/rooms/:room/join', async (c) => {
     const room = c.get('room')

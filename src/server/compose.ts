@@ -20,6 +20,7 @@ import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
 import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
+import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
 import { redisBus } from '../store/redis/bus.ts'
@@ -74,8 +75,9 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
   if (cassandra) health.push({ name: 'messages', backend: 'cassandra', check: async () => { await cassandra.execute('SELECT release_version FROM system.local') } })
 
+  const reads = timed(postgresReadState(db.sql), db.backend)
   const realtime = createRealtime({
-    messages: stores.messages, rooms: stores.rooms, users: stores.users, sessions: stores.sessions, bus, log,
+    messages: stores.messages, rooms: stores.rooms, users: stores.users, sessions: stores.sessions, reads, bus, log,
     maxSocketsPerUser: config.limits?.maxSocketsPerUser,
     presence: redis ? timed(redisPresence(redis), 'redis') : memoryPresence(),
     typingLimiter: redis
@@ -93,7 +95,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }, {
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
-    users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
+    users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

@@ -99,6 +99,8 @@ export interface RoomStore {
   /** Public rooms the user has not joined, most recent activity first. */
   publicRoomsToJoin(userId: number, limit: number): Promise<Room[]>
   touchRoom(roomId: string, at: Date): Promise<void>
+  /** Which of these logins (any case) belong to members of the room: one query, for mentions. */
+  membersByLogin(roomId: string, logins: readonly string[]): Promise<User[]>
 }
 
 /**
@@ -158,6 +160,28 @@ export interface MessageStore {
   changesSince(roomId: string, since: string, limit: number): Promise<StoredMessage[]>
   /** The room's newest id or rev ('0' for an empty room): where a live feed starts. */
   lastRev(roomId: string): Promise<string>
+  /**
+   * How many messages not deleted and not by `reader` have an id above `after` (and at most `until`):
+   * exact up to `cap`, and `cap` when there are that many or more. Unread counts come from this and
+   * read markers, never from a write per member per message.
+   */
+  countAfter(roomId: string, after: string, options: { cap: number; until?: string; reader?: number }): Promise<number>
+}
+
+/**
+ * Read state, in PostgreSQL whatever holds the messages: one marker per user
+ * and room (the newest message id they have seen, which never moves back), and
+ * the mentions of members, written once per mention when a message is sent.
+ */
+export interface ReadStateStore {
+  /** Moves the marker up to `id`; answers the marker as it now is, and whether it moved. */
+  advance(userId: number, roomId: string, id: string): Promise<{ marker: string; moved: boolean }>
+  /** The user's markers by room id ('0' where they never read). */
+  markers(userId: number): Promise<Map<string, string>>
+  marker(userId: number, roomId: string): Promise<string>
+  recordMentions(roomId: string, messageId: string, userIds: readonly number[]): Promise<void>
+  /** Unread mentions of the user (above their marker), by room id, each at most `cap`; `upTo`: only these rooms, each up to its id. */
+  unreadMentions(userId: number, cap: number, upTo?: ReadonlyMap<string, string>): Promise<Map<string, number>>
 }
 
 /** Something changed in a room: readers there should fetch what is new from the store. */
@@ -171,7 +195,9 @@ export type TypingEvent = { readonly type: 'typing'; readonly roomId: string; re
 export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly sessions: readonly string[]; readonly reason: string }
 /** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
 export type ResyncEvent = { readonly type: 'resync' }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent
+/** A user's read marker in a room moved up to `id`: every tab of theirs, on every instance, redraws that room's count. */
+export type ReadEvent = { readonly type: 'read'; readonly userId: number; readonly roomId: string; readonly id: string }
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**

@@ -24,7 +24,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
         <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
       </head>
-      <body data-me={user ? String(user.id) : undefined} class={fill ? 'fill' : undefined}>
+      <body data-me={user ? String(user.id) : undefined} data-me-login={user?.login} class={fill ? 'fill' : undefined}>
         <header class="top">
           <a class="brand" href="/">rtc</a>
           {user && (
@@ -47,6 +47,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
         <script src="/static/js/keyboard.js"></script>
         <script src="/static/js/look.js"></script>
         <script src="/static/js/forms.js"></script>
+        <script src="/static/js/awareness.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

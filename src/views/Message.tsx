@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../store/ports.ts'
+import { MentionText, nobodyIsMember, type IsMember } from '../awareness/MentionText.tsx'
 
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
 export const UPSERT_MESSAGES = 'upsert key:data-key sort'
@@ -15,6 +16,8 @@ export interface MessageItemProps {
   mine?: boolean
   /** Replace this message where it stands (edits and deletes pushed over the socket). */
   oob?: boolean
+  /** Which mentioned logins are the room's members (their mentions are marked). */
+  isMember?: IsMember
 }
 
 /**
@@ -22,7 +25,7 @@ export interface MessageItemProps {
  * push. User text only ever appears as text: the element id and key are the
  * server-made id, names and body sit in direction-isolated elements.
  */
-export function MessageItem({ message: m, roomSlug, mine = false, oob = false }: MessageItemProps) {
+export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember }: MessageItemProps) {
   const deleted = m.deletedAt !== null
   const base = `/rooms/${roomSlug}/messages/${m.id}`
   return (
@@ -44,24 +47,24 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false }:
         <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
         {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>
-      {deleted ? <p class="body gone">This message was deleted.</p> : <p class="body" dir="auto">{m.body}</p>}
+      {deleted ? <p class="body gone">This message was deleted.</p> : <p class="body" dir="auto"><MentionText text={m.body} isMember={isMember} /></p>}
       {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML" aria-label="Edit this message">Edit</a>}
     </article>
   )
 }
 
 /** New messages pushed over the socket: inserted into #messages in id order. */
-export function CreatedFrame({ messages, roomSlug }: { messages: readonly StoredMessage[]; roomSlug: string }) {
+export function CreatedFrame({ messages, roomSlug, isMember }: { messages: readonly StoredMessage[]; roomSlug: string; isMember?: IsMember }) {
   return (
     <div id="messages" hx-swap-oob={UPSERT_MESSAGES}>
-      {messages.map((m) => <MessageItem message={m} roomSlug={roomSlug} />)}
+      {messages.map((m) => <MessageItem message={m} roomSlug={roomSlug} isMember={isMember} />)}
     </div>
   )
 }
 
 /** A changed message pushed over the socket: replaces it only where the reader has it. */
-export function ChangedFrame({ message, roomSlug }: { message: StoredMessage; roomSlug: string }) {
-  return <MessageItem message={message} roomSlug={roomSlug} oob />
+export function ChangedFrame({ message, roomSlug, isMember }: { message: StoredMessage; roomSlug: string; isMember?: IsMember }) {
+  return <MessageItem message={message} roomSlug={roomSlug} isMember={isMember} oob />
 }
 
 /** Renders a synchronous component tree to its HTML string. */

@@ -3,6 +3,8 @@ import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
+import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
+import type { IsMember } from '../awareness/MentionText.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -23,6 +25,21 @@ export interface RoomPageProps {
   /** A refused message stays in the composer for its author to fix. */
   draft?: string | undefined
   nonce: string
+  /** The reader's rooms with their counts. */
+  sidebar: readonly SidebarEntry[]
+  /** The reader's marker when the page was drawn: the "new messages" divider goes above the first message after it. */
+  readUpTo: string
+  /** Which mentioned logins are members here. */
+  mentionable: IsMember
+  /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
+  notMembers?: readonly string[]
+}
+
+/** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
+export function MentionNote({ logins, oob = false }: { logins: readonly string[]; oob?: boolean }) {
+  const text = logins.length === 0 ? ''
+    : `${logins.map((l) => `@${l}`).join(', ')} ${logins.length === 1 ? 'is not a member' : 'are not members'} of this room: nobody was notified. The message was sent.`
+  return <p id="mention-note" class="note" role="status" {...(oob ? { 'hx-swap-oob': 'true' } : {})}>{text}</p>
 }
 
 export const roomTitle = (room: Room, members: readonly User[], me: User) =>
@@ -53,7 +70,7 @@ export function ConnectionNotice({ text }: { text: string }) {
   return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
 }
 
-export function Composer({ room, nonce, draft, error }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined }) {
+export function Composer({ room, nonce, draft, error, notMembers = [] }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[] }) {
   const action = `/rooms/${room.slug}/messages`
   return (
     <form id="composer" class="composer" method="post" action={action} hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
@@ -63,6 +80,7 @@ export function Composer({ room, nonce, draft, error }: { room: Room; nonce: str
       <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
       <button type="submit" class="primary">Send</button>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
+      <MentionNote logins={notMembers} />
       <p id="composer-count" class="count muted" aria-live="polite" hidden></p>
     </form>
   )
@@ -90,15 +108,17 @@ export function RoomPage(props: RoomPageProps) {
   const { user, room, members, messages, isMember, hasOlder, browsingHistory = false } = props
   const last = messages.at(-1)?.id ?? '0'
   return (
-    <Layout title={roomTitle(room, members, user)} user={user} fill>
+    <Layout title={`${titleCount(props.sidebar)}${roomTitle(room, members, user)}`} user={user} fill>
       <div class="room">
+        <Sidebar entries={props.sidebar} currentRoomId={room.id} />
         <div class="room-main">
           <div class="room-head">
+            <a class="button rooms-toggle" href="#sidebar">Rooms</a>
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
             {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
             <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
           </div>
-          {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last}></span>}
+          {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}></span>}
           {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">Live updates need JavaScript; reload to see new messages.</p>}
           {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
           {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}
@@ -108,14 +128,15 @@ export function RoomPage(props: RoomPageProps) {
             <div id="scroller" class="scroller">
               <div class="history">
                 <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
-                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
-                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} />)}
+                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" data-read-up-to={props.readUpTo}>
+                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} />)}
                 </div>
                 {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}
               </div>
             </div>
+            <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
             {isMember && <TypingLine names={[]} />}
-            {isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} /> : (
+            {isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
                 <button type="submit" class="primary">Join to take part</button>

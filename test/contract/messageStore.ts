@@ -124,6 +124,26 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect(await f.store.pageAfter(room, ids[29]!, 5)).toEqual([])
     })
 
+    it('counts the messages after a read marker: others\' only, deleted ones left out, up to a cap and an upper bound', async () => {
+      const [room, me, other] = [await f.newRoom(), await f.newAuthor(), await f.newAuthor()]
+      const read = await fill(room, other, 3)
+      const mine = await fill(room, me, 2)
+      const unread = await fill(room, other, 6)
+      // Edits take positions (and revs) of their own on some stores: they are not messages to count.
+      await f.store.changeMessage(room, unread[0]!, { kind: 'edit', body: 'fixed', rev: nextId(), at: new Date() })
+      await f.store.changeMessage(room, unread[1]!, { kind: 'delete', rev: nextId(), at: new Date() })
+      const marker = read.at(-1)!
+      expect(await f.store.countAfter(room, marker, { cap: 100, reader: me })).toBe(5)
+      expect(await f.store.countAfter(room, marker, { cap: 100 })).toBe(7)
+      expect(await f.store.countAfter(room, '0', { cap: 100, reader: me })).toBe(8)
+      expect(await f.store.countAfter(room, marker, { cap: 3, reader: me })).toBe(3)
+      expect(await f.store.countAfter(room, marker, { cap: 100, reader: me, until: unread[3]! })).toBe(3)
+      expect(await f.store.countAfter(room, unread.at(-1)!, { cap: 100, reader: me })).toBe(0)
+      expect(await f.store.countAfter(room, await f.store.lastRev(room), { cap: 100 })).toBe(0)
+      expect(await f.store.countAfter(await f.newRoom(), '0', { cap: 100 })).toBe(0)
+      expect(mine).toHaveLength(2)
+    })
+
     it('keeps rooms apart', async () => {
       const [a, b, author] = [await f.newRoom(), await f.newRoom(), await f.newAuthor()]
       await fill(a, author, 5)

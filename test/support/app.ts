@@ -5,6 +5,7 @@ import type { Database } from '../../src/store/postgres/connect.ts'
 import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
+import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { capturedLogger } from './logs.ts'
@@ -17,7 +18,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** The app over a migrated database, driven through `app.request()`. */
-export function appOn(db: Database, opts: { env?: Record<string, string>; log?: Logger; now?: () => Date } = {}) {
+export function appOn(db: Database, opts: { env?: Record<string, string>; log?: Logger; now?: () => Date; onStored?: AppDeps['onStored'] } = {}) {
   const captured = capturedLogger()
   const deps: AppDeps = {
     config: testConfig(opts.env),
@@ -26,9 +27,11 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     sessions: postgresSessions(db.sql),
     rooms: postgresRooms(db.sql),
     messages: postgresMessages(db.sql),
+    reads: postgresReadState(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,
+    onStored: opts.onStored,
   }
   return { app: createApp(deps), logs: captured, config: deps.config }
 }

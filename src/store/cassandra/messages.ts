@@ -176,6 +176,19 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       return out
     },
 
+    async countAfter(roomId, after, { cap, until, reader }) {
+      // Positions are dense, but edits and deletes take positions too: count the messages among them.
+      const stop = until === undefined ? undefined : BigInt(until)
+      let n = 0
+      if (cap <= 0 || (stop !== undefined && stop <= BigInt(after))) return 0
+      for await (const row of positionsAfter(roomId, BigInt(after), Math.min(Math.max(cap + 1, 32), 500))) {
+        if (stop !== undefined && BigInt(String(row.pos)) > stop) break
+        if (row.op !== 'create' || row.deleted_at || (reader !== undefined && Number(String(row.author_id)) === reader)) continue
+        if (++n >= cap) break
+      }
+      return n
+    },
+
     async lastRev(roomId) {
       const head = await log.head(roomId)
       claims.saw(roomId, head)

@@ -89,6 +89,15 @@ export function postgresMessages(sql: Sql): MessageStore {
       return String(row?.last_message_id ?? 0n)
     },
 
+    async countAfter(roomId, after, { cap, until, reader }) {
+      const [row] = await sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM (
+          SELECT 1 FROM messages WHERE room_id = ${roomId} AND id > ${after} AND deleted_at IS NULL
+            ${until === undefined ? sql`` : sql`AND id <= ${until}`} ${reader === undefined ? sql`` : sql`AND author_id <> ${reader}`}
+          LIMIT ${cap}) capped`
+      return row!.n
+    },
+
     async changesSince(roomId, since, limit) {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND rev > ${since} ORDER BY rev LIMIT ${limit}`

@@ -89,4 +89,22 @@ export const migrations: readonly Migration[] = [
     name: 'the author\'s avatar with each message',
     sql: `ALTER TABLE messages ADD COLUMN author_avatar_url text;`,
   },
+  {
+    version: 5,
+    name: 'read markers and mentions',
+    sql: `
+      CREATE TABLE read_markers (
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        message_id  bigint NOT NULL,
+        PRIMARY KEY (user_id, room_id)
+      );
+      CREATE TABLE mentions (
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        message_id  bigint NOT NULL,
+        PRIMARY KEY (user_id, room_id, message_id)
+      );
+    `,
+  },
 ]

@@ -111,5 +111,13 @@ export function postgresRooms(sql: Sql): RoomStore {
     async touchRoom(roomId, at) {
       await sql`UPDATE rooms SET last_message_at = greatest(last_message_at, ${at}) WHERE id = ${roomId}`
     },
+
+    async membersByLogin(roomId, logins) {
+      if (logins.length === 0) return []
+      const rows = await sql<UserRow[]>`
+        SELECT u.id, u.login, u.name, u.avatar_url FROM room_members m JOIN users u ON u.id = m.user_id
+        WHERE m.room_id = ${roomId} AND lower(u.login) IN ${sql(logins.map((l) => l.toLowerCase()))}`
+      return rows.map(toUser)
+    },
   }
 }

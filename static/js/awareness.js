@@ -1,0 +1,155 @@
+// The user's own stream on the page: sidebar order and current room, the title count, read markers,
+// the "new messages" divider, jump to latest, mention highlights and desktop notifications.
+'use strict'
+{
+  // The server counts a visit as reading only for pages without a script; this one reports what was seen.
+  document.cookie = 'rtc-js=1; path=/; max-age=31536000; SameSite=Lax'
+
+  const NEAR_BOTTOM = 120
+  const capText = (n) => (n >= 100 ? '99+' : String(n))
+  const baseTitle = document.title.replace(/^\(\d+\+?\) /, '')
+  const box = () => document.getElementById('scroller')
+  const list = () => document.getElementById('messages')
+  const atBottom = () => { const b = box(); return !b || -b.scrollTop < NEAR_BOTTOM }
+  const myLogin = () => (document.body.dataset.meLogin ?? '').toLowerCase()
+  const roomSlug = () => document.getElementById('live')?.dataset.room
+
+  function updateTitle() {
+    const total = Number(document.getElementById('unread-total')?.dataset.total ?? 0)
+    document.title = (total > 0 ? `(${capText(total)}) ` : '') + baseTitle
+  }
+
+  /** Newest activity first within each group; the open room marked (pushed items do not know which tab shows what). */
+  function arrangeSidebar() {
+    for (const a of document.querySelectorAll('#side-rooms a.side-room')) {
+      if (a.getAttribute('href') === location.pathname) a.setAttribute('aria-current', 'page')
+      else a.removeAttribute('aria-current')
+    }
+    for (const group of document.querySelectorAll('#side-rooms .side-group')) {
+      const items = [...group.querySelectorAll(':scope > a.side-room')]
+      const sorted = [...items].sort((x, y) => Number(y.dataset.activity) - Number(x.dataset.activity))
+      if (sorted.some((el, i) => el !== items[i])) for (const el of sorted) group.appendChild(el)
+    }
+  }
+
+  // Desktop notifications: a mention, or a direct message, while this tab is hidden.
+  const seen = new Map()
+  function countsOf(a) {
+    return { unread: Number(a.querySelector('[data-unread]')?.dataset.unread ?? 0), mentions: Number(a.querySelector('[data-mentions]')?.dataset.mentions ?? 0) }
+  }
+  function notifyChanges() {
+    for (const a of document.querySelectorAll('#side-rooms a.side-room')) {
+      const now = countsOf(a)
+      const before = seen.get(a.id)
+      seen.set(a.id, now)
+      if (!before || document.visibilityState !== 'hidden' || !('Notification' in window) || Notification.permission !== 'granted') continue
+      const name = a.querySelector('.side-name')?.textContent ?? 'rtc'
+      let body = null
+      if (now.mentions > before.mentions) body = `${capText(now.mentions)} unread mention${now.mentions === 1 ? '' : 's'} of you`
+      else if (a.dataset.kind === 'direct' && now.unread > before.unread) body = `${capText(now.unread)} unread direct message${now.unread === 1 ? '' : 's'}`
+      if (!body) continue
+      const n = new Notification(name, { body, tag: a.id })
+      n.onclick = () => { window.focus(); location.href = a.getAttribute('href') }
+    }
+  }
+
+  function offerNotifications() {
+    const button = document.getElementById('notify-enable')
+    if (!button || !('Notification' in window) || Notification.permission !== 'default') return
+    button.hidden = false
+    // Asked only on a click, never on load.
+    button.addEventListener('click', () => {
+      Notification.requestPermission().finally(() => { button.hidden = Notification.permission === 'default' ? false : true })
+    })
+  }
+
+  function markMentions(root) {
+    const login = myLogin()
+    if (!login) return
+    for (const span of root.querySelectorAll('.mention[data-login]')) {
+      if (span.dataset.login.toLowerCase() !== login) continue
+      span.classList.add('me')
+      span.closest('article')?.classList.add('mentions-me')
+    }
+  }
+
+  // Read markers: reported only when the newest message is on screen in a visible tab.
+  let reported = null
+  let reportTimer = null
+  function newestId() {
+    let id = null
+    for (const a of list()?.querySelectorAll('article[data-key]') ?? []) if (id === null || BigInt(a.dataset.key) > BigInt(id)) id = a.dataset.key
+    return id
+  }
+  function maybeRead() {
+    const slug = roomSlug()
+    if (!slug || document.visibilityState !== 'visible' || !atBottom()) return
+    const id = newestId()
+    if (id === null || (reported !== null && BigInt(id) <= BigInt(reported))) return
+    clearTimeout(reportTimer)
+    reportTimer = setTimeout(() => {
+      const newest = newestId()
+      if (newest === null || (reported !== null && BigInt(newest) <= BigInt(reported)) || !atBottom() || document.visibilityState !== 'visible') return
+      reported = newest
+      fetch(`/rooms/${encodeURIComponent(slug)}/read`, {
+        method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }, body: new URLSearchParams({ id: newest }),
+      }).catch(() => { reported = null })
+    }, 250)
+  }
+
+  // "N new messages — jump to latest" while scrolled up, instead of moving the reader.
+  let unseen = 0
+  function showJump() {
+    const jump = document.getElementById('jump')
+    if (!jump) return
+    jump.hidden = unseen === 0
+    jump.textContent = `${unseen} new message${unseen === 1 ? '' : 's'} — jump to latest`
+  }
+
+  /** Above the first message after the reader's marker, when the room was opened. */
+  function placeDivider() {
+    const l = list()
+    const upTo = l?.dataset.readUpTo
+    if (!l || upTo === undefined) return
+    const me = document.body.dataset.me
+    const first = [...l.querySelectorAll('article[data-key]')].find((a) => BigInt(a.dataset.key) > BigInt(upTo) && a.dataset.author !== me)
+    first?.classList.add('first-unread')
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    arrangeSidebar()
+    updateTitle()
+    notifyChanges()
+    offerNotifications()
+    markMentions(document)
+    placeDivider()
+    const sidebar = document.getElementById('sidebar')
+    if (sidebar) {
+      new MutationObserver(() => { arrangeSidebar(); updateTitle(); notifyChanges() }).observe(sidebar, { childList: true, subtree: true })
+    }
+    const l = list()
+    const b = box()
+    if (l && b) {
+      new MutationObserver((records) => {
+        let arrived = 0
+        for (const r of records) {
+          for (const node of r.addedNodes) {
+            if (node.nodeType !== 1) continue
+            markMentions(node.parentNode ?? node)
+            if (node.matches?.('article[data-key]') && node === l.lastElementChild && node.dataset.author !== document.body.dataset.me) arrived++
+          }
+        }
+        if (arrived && !atBottom()) { unseen += arrived; showJump() }
+        maybeRead()
+      }).observe(l, { childList: true })
+      b.addEventListener('scroll', () => {
+        if (atBottom() && unseen) { unseen = 0; showJump() }
+        maybeRead()
+      }, { passive: true })
+      document.getElementById('jump')?.addEventListener('click', () => { b.scrollTop = 0; unseen = 0; showJump(); maybeRead() })
+    }
+    document.addEventListener('visibilitychange', maybeRead)
+    window.addEventListener('focus', maybeRead)
+    maybeRead()
+  })
+}
