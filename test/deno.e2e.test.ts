@@ -108,3 +108,34 @@ describe('Deno abuse controls', () => {
     }
   })
 })
+
+describe('Deno awareness (issue 13)', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('counts another room\'s messages and mentions on the socket, marks mentions, and clears the count on read', async () => {
+    const server = await startServerProcess(denoEnv(database.url), 'deno')
+    try {
+      const ida = await signIn(server.url, 'ida')
+      const jon = await signIn(server.url, 'jon')
+      const open = await ida.createRoom('Deno open')
+      const busy = await ida.createRoom('Deno busy')
+      await jon.form(`/rooms/${open}/join`, {})
+      await jon.form(`/rooms/${busy}/join`, {})
+      const page = await (await jon.send(`/rooms/${open}`)).text()
+      const busyId = new RegExp(`<a id="side-(\\d+)" class="side-room" href="/rooms/${busy}"`).exec(page)![1]!
+      const socket = await jon.socket(open)
+      const unread = () => socket.frames.map((f) => new RegExp(`<a id="side-${busyId}"[^>]*>.*?data-unread="(\\d+)"`).exec(f)?.[1]).filter(Boolean).at(-1)
+      const sent = await ida.post(busy, 'hello @jon')
+      expect(sent.html).toContain('<span class="mention" data-login="jon">@jon</span>')
+      await socket.waitFor(() => unread() === '1', 'one unread in the busy room')
+      expect(socket.frames.some((f) => new RegExp(`<a id="side-${busyId}"[^>]*>.*?data-mentions="1"`).test(f))).toBe(true)
+      await jon.form(`/rooms/${busy}/read`, { id: sent.id! })
+      await socket.waitFor(() => unread() === '0', 'the count cleared')
+      await socket.close()
+    } finally {
+      await server.stop()
+    }
+  })
+})
