@@ -3,7 +3,7 @@
  * couple of minutes): the product's fan-out against a raw `ws` baseline, and
  * the whole product, on one box over loopback. Servers run on core 0, this
  * load generator on core 1 (bench/run.sh pins it and raises the open-file
- * limit). `--only e,f` runs the named scenarios alone (a b c e f g; c is
+ * limit). `--only e,f` runs the named scenarios alone (a b c e f g h; c is
  * the idle connections and their ramp, d). BENCH_NODE_ARGS adds Node flags
  * to the servers under test (`--cpu-prof --cpu-prof-dir=prof`, say). Prints a
  * table and writes JSON to bench/results/.
@@ -11,13 +11,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fullStack } from './fullstack.ts'
+import { awarenessScenario } from './awareness.ts'
 import { openStack } from './stack.ts'
 import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
 
 const quick = process.argv.includes('--quick')
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') : undefined
-const SCENARIOS = ['a', 'b', 'c', 'e', 'f', 'g']
+const SCENARIOS = ['a', 'b', 'c', 'e', 'f', 'g', 'h']
 if (only?.some((s) => !SCENARIOS.includes(s))) throw new Error(`--only takes some of ${SCENARIOS.join(',')}`)
 const runs = (scenario: string) => !only || only.includes(scenario)
 const P99_BOUND_MS = 25
@@ -27,11 +28,13 @@ const plan = quick
     roomsA: 20, membersA: 100, ratesA: [100, 250], warmMs: 500, measureMs: 1500, bigRooms: [1000], bigRate: 10, idle: 2000,
     oneRoom: { rooms: 1, members: 20, rate: 20, warmMs: 500, measureMs: 2000 },
     seedScale: { rooms: 20, members: 10, rate: 50, warmMs: 500, measureMs: 2000 },
+    awareness: { users: 100, perUser: 5, members: 50, rate: 20, warmMs: 1000, measureMs: 3000 },
   }
   : {
     roomsA: 100, membersA: 100, ratesA: [100, 200, 300, 350, 400, 500, 600, 800], warmMs: 2000, measureMs: 5000, bigRooms: [1000, 10000], bigRate: 0, idle: 15000,
     oneRoom: { rooms: 1, members: 100, rate: 50, warmMs: 1000, measureMs: 5000 },
     seedScale: { rooms: 100, members: 10, rate: 200, warmMs: 1000, measureMs: 10_000 },
+    awareness: { users: 1000, perUser: 20, members: 100, rate: 200, warmMs: 2000, measureMs: 10_000 },
   }
 
 type Row = { scenario: string; kind: Kind | 'full stack'; note?: string } & Partial<StepResult> & Record<string, unknown>
@@ -87,7 +90,7 @@ async function main() {
       log(`${kind} idle: ${r.rssPerConnectionBytes} B/conn, ${r.connectionsPerSecond} conn/s`)
     }
   }
-  if (runs('e') || runs('f') || runs('g')) await wholeProduct()
+  if (runs('e') || runs('f') || runs('g') || runs('h')) await wholeProduct()
   report()
 }
 
@@ -112,6 +115,7 @@ async function wholeProduct() {
     }
     if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }))
     if (runs('g')) rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }))
+    if (runs('h')) rows.push(await awarenessScenario(stack, plan.awareness))
   } finally {
     await stack.close()
   }
@@ -130,7 +134,7 @@ function goals() {
   const ms = (n: number | undefined) => `${n?.toFixed(1)} ms`
   const ack = (r: Row) => r.ackMs as { p50: number; p99: number }
   const onCassandra = (r: Row) => String(r.note).includes('Cassandra')
-  const [idleRow, big1k, big10k, e, f, g] = [product('c/d'), product('b: 1×1000 '), product('b: 1×10000 '), stacked('e:'), stacked('f:'), stacked('g:')]
+  const [idleRow, big1k, big10k, e, f, g, h] = [product('c/d'), product('b: 1×1000 '), product('b: 1×10000 '), stacked('e:'), stacked('f:'), stacked('g:'), stacked('h:')]
   const [kneeProduct, kneeRaw] = [knee('product'), knee('raw')]
   const out: { goal: string; met: boolean; measured: string }[] = []
   if (idleRow) out.push({ goal: '>= 15,000 idle connections at <= 12 KB each', met: (idleRow.connections as number) >= 15_000 && (idleRow.rssPerConnectionBytes as number) <= 12 * 1024, measured: `${idleRow.connections} at ${idleRow.rssPerConnectionBytes} B` })
@@ -140,6 +144,7 @@ function goals() {
   if (e) out.push({ goal: 'e: send acknowledged within 10 ms p99 with Cassandra', met: onCassandra(e) && ack(e).p99 <= 10, measured: `${ms(ack(e).p99)} (${e.note})` })
   if (f) out.push({ goal: 'f: sends over two instances in one room acknowledged p50 <= 15 ms, p99 <= 40 ms with Cassandra', met: onCassandra(f) && ack(f).p50 <= 15 && ack(f).p99 <= 40, measured: `p50 ${ms(ack(f).p50)}, p99 ${ms(ack(f).p99)} (${f.note})` })
   if (g) out.push({ goal: 'g: at the seed\'s scale every delivery arrives, once', met: g.lost === 0 && g.repeated === 0 && g.failedSends === 0, measured: `${g.delivered} of ${g.expected}, ${g.repeated} repeated, ${g.failedSends} sends failed` })
+  if (h) out.push({ goal: 'h: every sidebar count arrives; send→sidebar p99 <= 1,500 ms (updates are coalesced to one a second per user)', met: h.lost === 0 && (h.latencyMs?.p99 ?? Infinity) <= 1500, measured: `p99 ${ms(h.latencyMs?.p99)}, ${h.cpuUsPerMessage} µs CPU/message, ${h.rssPerSocketBytes} B/socket, ${h.lost} missing` })
   return out
 }
 
@@ -157,6 +162,9 @@ function report() {
       String(r.lost ?? '').padStart(5), f(r.cpuUsPerDelivery, 2).padStart(9), f(r.lagMaxMs).padStart(8),
       String(r.rssPerConnectionBytes ?? '').padStart(7), String(r.connectionsPerSecond ?? '').padStart(7), f(ratio, 2).padStart(5),
     ].join(' '))
+  }
+  for (const r of rows.filter((x) => x.cpuUsPerMessage !== undefined)) {
+    lines.push(`  ${r.scenario} (${r.note}): send→sidebar p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.cpuUsPerMessage} µs CPU per message; ${r.rssPerSocketBytes} B resident per socket; ${r.delivered} of ${r.expected} counts shown`)
   }
   for (const r of rows.filter((x) => x.ackMs)) {
     const ack = r.ackMs as { p50: number; p99: number }

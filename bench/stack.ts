@@ -9,7 +9,7 @@ import cassandra from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { deleteKeysWithPrefix } from '../test/support/redis.ts'
-import { cpuSeconds, startPinned, type ServerProcess } from './procs.ts'
+import { cpuSeconds, rssBytes, startPinned, type ServerProcess } from './procs.ts'
 
 export const ORIGIN = 'http://localhost:8080'
 let nextPort = 9500
@@ -24,6 +24,8 @@ export interface Instances {
   readonly bases: string[]
   /** CPU seconds the instances have used, together. */
   cpu(): number
+  /** Resident memory of the instances, together, in bytes. */
+  rss(): number
   stop(): Promise<void>
 }
 
@@ -61,6 +63,7 @@ export async function openStack(): Promise<Stack> {
       return {
         bases: procs.map((p) => `http://127.0.0.1:${p.port}`),
         cpu: () => procs.reduce((n, p) => n + cpuSeconds(p.pid), 0),
+        rss: () => procs.reduce((n, p) => n + rssBytes(p.pid), 0),
         stop: async () => void (await Promise.all(procs.map((p) => p.stop()))),
       }
     },

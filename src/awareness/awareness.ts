@@ -44,6 +44,8 @@ export interface AwarenessOptions {
 }
 
 const capped = (n: number) => Math.min(n, UNREAD_CAP)
+/** Rendered sidebar links kept for reuse; past this the memory starts afresh. */
+const MAX_RENDERED = 20_000
 
 /**
  * The user's own stream on their tabs' sockets: unread and mention counts of
@@ -58,6 +60,8 @@ export class Awareness {
   readonly #flushMs: number
   readonly #followers = new Map<number, Follower>()
   readonly #byRoom = new Map<string, Set<Follower>>()
+  /** A room's link with the same counts is the same markup for every member who has them: rendered once. */
+  readonly #rendered = new Map<string, string>()
 
   constructor(options: AwarenessOptions) {
     this.#o = options
@@ -225,6 +229,17 @@ export class Awareness {
     })
   }
 
+  #item(t: Tally): string {
+    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.room.lastMessageAt?.getTime() ?? 0}:${t.room.peer?.id ?? ''}`
+    let markup = this.#rendered.get(key)
+    if (markup === undefined) {
+      if (this.#rendered.size >= MAX_RENDERED) this.#rendered.clear()
+      markup = html(SidebarItem({ entry: { room: t.room, unread: t.unread, mentions: t.mentions }, oob: true }))
+      this.#rendered.set(key, markup)
+    }
+    return markup
+  }
+
   #link(roomId: string, f: Follower): void {
     let set = this.#byRoom.get(roomId)
     if (!set) this.#byRoom.set(roomId, (set = new Set()))
@@ -252,7 +267,7 @@ export class Awareness {
     const body = f.whole
       ? html(SidebarRooms({ entries, oob: true }))
       : [...f.dirty].map((roomId) => f.rooms.get(roomId)).filter((t) => t !== undefined)
-        .map((t) => html(SidebarItem({ entry: { room: t.room, unread: t.unread, mentions: t.mentions }, oob: true }))).join('')
+        .map((t) => this.#item(t)).join('')
     f.whole = false
     f.dirty.clear()
     const frame = { id: 0n, rev: 0n, html: body + html(UnreadTotal({ entries, oob: true })) }
