@@ -153,10 +153,6 @@ export class Awareness {
     for (const f of this.#followers.values()) void this.#load(f)
   }
 
-  get stats() {
-    return { followers: this.#followers.size, rooms: this.#byRoom.size }
-  }
-
   #entries(f: Follower): SidebarEntry[] {
     return [...f.rooms.values()].map((t) => ({ room: t.room, unread: t.unread, mentions: t.mentions }))
   }
@@ -261,7 +257,7 @@ export class Awareness {
 
   #flush(f: Follower): void {
     f.timer = undefined
-    if (this.#followers.get(f.user.id) !== f || f.loads > 0 && f.whole) return
+    if (this.#followers.get(f.user.id) !== f || (f.loads > 0 && f.whole)) return
     f.lastFlush = Date.now()
     const entries = this.#entries(f)
     const body = f.whole
