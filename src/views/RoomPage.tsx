@@ -113,7 +113,7 @@ export function RoomPage(props: RoomPageProps) {
         <Sidebar entries={props.sidebar} currentRoomId={room.id} />
         <div class="room-main">
           <div class="room-head">
-            <a class="button rooms-toggle" href="#sidebar">Rooms</a>
+            <a class="button rooms-toggle" href="#sidebar">{`Rooms${titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}`}</a>
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
             {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
             <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>

@@ -17,6 +17,8 @@
   function updateTitle() {
     const total = Number(document.getElementById('unread-total')?.dataset.total ?? 0)
     document.title = (total > 0 ? `(${capText(total)}) ` : '') + baseTitle
+    const toggle = document.querySelector('.rooms-toggle')
+    if (toggle) toggle.textContent = total > 0 ? `Rooms (${capText(total)})` : 'Rooms'
   }
 
   /** Newest activity first within each group; the open room marked (pushed items do not know which tab shows what). */
