@@ -32,8 +32,8 @@ export interface Instances {
 export interface Stack {
   /** Where messages are stored: 'Cassandra' or 'PostgreSQL'. */
   readonly store: string
-  /** Starts `count` app instances on core 0, one after the other (the first creates the schema). */
-  instances(count: number): Promise<Instances>
+  /** Starts `count` app instances on core 0, one after the other (the first creates the schema); `postgresMessages`: messages in PostgreSQL even when Cassandra answers. */
+  instances(count: number, options?: { postgresMessages?: boolean }): Promise<Instances>
   close(): Promise<void>
 }
 
@@ -49,12 +49,13 @@ export async function openStack(): Promise<Stack> {
   }
   return {
     store: useCassandra ? 'Cassandra' : 'PostgreSQL',
-    async instances(count) {
+    async instances(count, { postgresMessages = false } = {}) {
       const procs: ServerProcess[] = []
+      const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, ...withoutCassandra } = env
       try {
         for (let i = 0; i < count; i++) {
           const port = nextPort++
-          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...env, PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/ }))
+          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/ }))
         }
       } catch (err) {
         await Promise.all(procs.map((p) => p.stop()))
