@@ -22,12 +22,16 @@ class SidebarProbe {
   readonly ready: Promise<void>
   /** Per room index: how many of the room's sends (others' only) this user's sidebar has shown. */
   readonly shown = new Map<number, number>()
+  /** The whole list arrived: this user's counts were read from the store. */
+  loaded = false
 
   constructor(url: string, cookie: string, ids: Map<string, number>, sends: Sent[][], latencies: number[]) {
     this.ws = new WebSocket(url, { headers: { cookie, origin: ORIGIN }, perMessageDeflate: false })
     this.ws.on('message', (data: Buffer) => {
       const now = process.hrtime.bigint()
-      for (const m of data.toString().matchAll(/<a id="side-(\d+)"[^>]*?href="\/rooms\/([^"]+)"[^>]*>.*?data-unread="(\d+)"/g)) {
+      const text = data.toString()
+      if (text.startsWith('<div id="side-rooms"')) this.loaded = true
+      for (const m of text.matchAll(/<a id="side-(\d+)"[^>]*?href="\/rooms\/([^"]+)"[^>]*>.*?data-unread="(\d+)"/g)) {
         const room = ids.get(m[2]!)
         if (room === undefined) continue
         const count = Number(m[3])
@@ -61,7 +65,7 @@ export async function awarenessScenario(stack: Stack, plan: AwarenessPlan) {
   try {
     const cookies = await inParallel(Array.from({ length: users }, (_, i) => `h-user-${i}`), 16, (login) => signIn(a, login))
     const posters = await inParallel(Array.from({ length: rooms }, (_, r) => `h-poster-${r}`), 16, (login) => signIn(a, login))
-    const slugs = await inParallel(membersOf, 32, async (roomMembers, r) => {
+    const slugs = await inParallel(membersOf, 64, async (roomMembers, r) => {
       const slug = await createRoom(a, posters[r]!, `Bench h ${r}`)
       for (const i of roomMembers) await joinRoom(a, cookies[i]!, slug)
       return slug
@@ -71,9 +75,14 @@ export async function awarenessScenario(stack: Stack, plan: AwarenessPlan) {
     const sends: Sent[][] = Array.from({ length: rooms }, () => [])
     const latencies: number[] = []
     const rssBefore = apps.rss()
+    const opening = Date.now()
     sockets.push(...await openMany(users, (i) => new SidebarProbe(`${a.replace('http', 'ws')}/ws?room=${slugs[roomsOf(i)[0]!]}`, cookies[i]!, ids, sends, latencies), 50))
+    // Each user's first socket reads their markers and counts from the store: measured apart, before the steady state.
+    while (sockets.some((s) => !s.loaded) && Date.now() - opening < 300_000) await new Promise((r) => setTimeout(r, 100))
+    const loadSeconds = (Date.now() - opening) / 1000
     await new Promise((r) => setTimeout(r, 2000))
     const rssPerSocket = Math.round((apps.rss() - rssBefore) / users)
+    process.stderr.write(`awareness h: ${users} sockets open with their counts in ${loadSeconds.toFixed(1)} s\n`)
 
     const warmCount = Math.floor((rate * plan.warmMs) / 1000)
     const inflight: Promise<unknown>[] = []
@@ -96,7 +105,7 @@ export async function awarenessScenario(stack: Stack, plan: AwarenessPlan) {
       scenario: `h: ${users} users × ${perUser} rooms at ${rate}/s`, kind: 'full stack' as const,
       note: 'sidebar counts, HTTP→PostgreSQL→Redis→A', rate, expected, delivered: latencies.length, lost: expected - latencies.length,
       repeated: 0, failedSends: failed, latencyMs: percentiles(latencies),
-      cpuUsPerMessage: Math.round((cpu * 1e6) / Math.max(1, measured.sent)), rssPerSocketBytes: rssPerSocket,
+      cpuUsPerMessage: Math.round((cpu * 1e6) / Math.max(1, measured.sent)), rssPerSocketBytes: rssPerSocket, sidebarsLoadedSeconds: loadSeconds,
     }
     process.stderr.write(`awareness h: send→sidebar p50 ${row.latencyMs.p50.toFixed(0)} p99 ${row.latencyMs.p99.toFixed(0)} ms, ` +
       `${row.cpuUsPerMessage} µs CPU/message, ${rssPerSocket} B/socket, ${row.lost} counts missing, ${failed} sends failed\n`)

@@ -164,7 +164,8 @@ function report() {
     ].join(' '))
   }
   for (const r of rows.filter((x) => x.cpuUsPerMessage !== undefined)) {
-    lines.push(`  ${r.scenario} (${r.note}): send→sidebar p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.cpuUsPerMessage} µs CPU per message; ${r.rssPerSocketBytes} B resident per socket; ${r.delivered} of ${r.expected} counts shown`)
+    lines.push(`  ${r.scenario} (${r.note}): send→sidebar p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.cpuUsPerMessage} µs CPU per message; ${r.rssPerSocketBytes} B resident per socket; ` +
+      `every socket's counts loaded in ${f(r.sidebarsLoadedSeconds)} s; ${r.delivered} of ${r.expected} counts shown, ${r.failedSends} sends failed`)
   }
   for (const r of rows.filter((x) => x.ackMs)) {
     const ack = r.ackMs as { p50: number; p99: number }
