@@ -15,7 +15,7 @@
   const roomSlug = () => document.getElementById('live')?.dataset.room
 
   function updateTitle() {
-    const total = Number(document.getElementById('unread-total')?.dataset.total ?? 0)
+    const total = Math.max(0, Number(document.getElementById('unread-total')?.dataset.total ?? 0) - seenHere())
     document.title = (total > 0 ? `(${capText(total)}) ` : '') + baseTitle
     const toggle = document.querySelector('.rooms-toggle')
     if (toggle) toggle.textContent = total > 0 ? `Rooms (${capText(total)})` : 'Rooms'
@@ -75,9 +75,12 @@
     }
   }
 
-  // Read markers: reported only when the newest message is on screen in a visible tab.
+  // Read markers: reported only when the newest message is on screen in a visible tab, the first at once and then
+  // at most every few seconds, so a busy room costs a write per reader per few seconds, never one per message.
+  const REPORT_EVERY_MS = 5000
   let reported = null
   let reportTimer = null
+  let lastReport = 0
   function newestId() {
     let id = null
     for (const a of list()?.querySelectorAll('article[data-key]') ?? []) if (id === null || BigInt(a.dataset.key) > BigInt(id)) id = a.dataset.key
@@ -88,15 +91,26 @@
     if (!slug || document.visibilityState !== 'visible' || !atBottom()) return
     const id = newestId()
     if (id === null || (reported !== null && BigInt(id) <= BigInt(reported))) return
-    clearTimeout(reportTimer)
+    if (reportTimer !== null) return
     reportTimer = setTimeout(() => {
+      reportTimer = null
       const newest = newestId()
       if (newest === null || (reported !== null && BigInt(newest) <= BigInt(reported)) || !atBottom() || document.visibilityState !== 'visible') return
       reported = newest
+      lastReport = Date.now()
       fetch(`/rooms/${encodeURIComponent(slug)}/read`, {
         method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }, body: new URLSearchParams({ id: newest }),
       }).catch(() => { reported = null })
-    }, 250)
+    }, Math.max(250, lastReport + REPORT_EVERY_MS - Date.now()))
+  }
+
+  /** The open room, read on screen right now, shows no count while its report is on its way. */
+  function seenHere() {
+    const here = document.querySelector('#side-rooms a.side-room[aria-current="page"]')
+    const seen = Boolean(roomSlug()) && document.visibilityState === 'visible' && atBottom()
+    for (const a of document.querySelectorAll('#side-rooms a.side-room[data-seen]')) if (a !== here || !seen) a.removeAttribute('data-seen')
+    if (here && seen) here.dataset.seen = ''
+    return here && seen ? Number(here.querySelector('[data-unread]')?.dataset.unread ?? 0) : 0
   }
 
   // "N new messages — jump to latest" while scrolled up, instead of moving the reader.
@@ -147,10 +161,11 @@
       b.addEventListener('scroll', () => {
         if (atBottom() && unseen) { unseen = 0; showJump() }
         maybeRead()
+        updateTitle()
       }, { passive: true })
       document.getElementById('jump')?.addEventListener('click', () => { b.scrollTop = 0; unseen = 0; showJump(); maybeRead() })
     }
-    document.addEventListener('visibilitychange', maybeRead)
+    document.addEventListener('visibilitychange', () => { maybeRead(); updateTitle() })
     window.addEventListener('focus', maybeRead)
     maybeRead()
   })
