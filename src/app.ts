@@ -21,9 +21,10 @@ import { rateLimits, type RateLimits } from './http/rateLimits.ts'
 import { checkOrigin, limitBody, requestIds, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
+import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { Bus, HealthCheck, MessageStore, NotificationStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 
 export interface AppDeps {
   config: Config
@@ -32,6 +33,8 @@ export interface AppDeps {
   sessions: SessionStore
   rooms: RoomStore
   messages: MessageStore
+  /** Notification choices, mutes and push subscriptions; without it there is no /settings and no push. */
+  notifications?: NotificationStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -65,14 +68,16 @@ export function createApp(deps: AppDeps) {
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, users: deps.users, rooms, presence })
   const chat = messageService({
-    messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId), onStored: push?.stored,
   })
 
   const app = new Hono<AppEnv>()
   app.use(requestIds())
   app.use(requestLog(log))
   app.use(securityHeaders())
+  if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
   app.use(limitBody())
   app.use(checkOrigin(config.publicUrl))
@@ -91,7 +96,8 @@ export function createApp(deps: AppDeps) {
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications }))
+  if (push) app.route('/', push.routes)
   app.route('/', messageRoutes({ rooms, chat, presence }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {

@@ -19,6 +19,8 @@ export interface MessageServiceOptions {
   nextId: IdMaker
   log: Logger
   now?: () => Date
+  /** Told of each message this instance newly stored (not of a retried send), after it is durable; must not throw. */
+  onStored?: ((room: Room, message: StoredMessage) => void) | undefined
 }
 
 export const PAGE_SIZE = 50
@@ -29,7 +31,7 @@ export const MAX_PAGE_SIZE = 200
  * the caller. The store orders a room's ids by commit, so a send needs no
  * lock here: it is durable first, then the room is woken.
  */
-export function messageService({ messages, rooms, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
+export function messageService({ messages, rooms, bus, nextId, log, now = () => new Date(), onStored }: MessageServiceOptions) {
   /** A failed wake-up never fails the write: readers catch up from the store. */
   const wake = async (message: StoredMessage) => {
     try {
@@ -64,6 +66,7 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
       }
       if (result.created) {
         rooms.touchRoom(room.id, result.message.createdAt).catch((err: unknown) => log.warn({ err }, 'room activity not updated'))
+        onStored?.(room, result.message)
       }
       return result
     },

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { MessageService } from '../chat/service.ts'
 import { nonceFrom } from '../chat/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
-import type { Presence, RoomStore } from '../store/ports.ts'
+import type { NotificationStore, Presence, RoomStore } from '../store/ports.ts'
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../chat/service.ts'
 import { isId } from '../chat/ids.ts'
@@ -11,12 +11,13 @@ export interface RoomPageDeps {
   rooms: RoomStore
   chat: MessageService
   presence: Presence
+  notifications?: NotificationStore | undefined
 }
 
 /** Renders the room page for `c.get('room')`; also how a refused plain-form post is shown to its author. */
 export async function renderRoomPage(
   c: Context<AppEnv>,
-  { rooms, chat, presence }: RoomPageDeps,
+  { rooms, chat, presence, notifications }: RoomPageDeps,
   extra: { status?: 200 | 400 | 403 | 404 | 409 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
 ) {
   const room = c.get('room')
@@ -33,6 +34,7 @@ export async function renderRoomPage(
   const live = c.get('member') && cursor === undefined
   // This page opens a socket for its reader at once: they are here, whatever the last mark says.
   if (live) online.add(user.id)
+  const muted = notifications && c.get('member') ? await notifications.isMuted(room.id, user.id) : undefined
   const hasOlder = page.length > PAGE_SIZE
   return c.html(
     <RoomPage
@@ -49,6 +51,7 @@ export async function renderRoomPage(
       newer={cursor === undefined ? undefined : after.length > PAGE_SIZE ? `/rooms/${room.slug}?before=${after[PAGE_SIZE]!.id}` : `/rooms/${room.slug}`}
       draft={extra.draft}
       nonce={nonceFrom(undefined)}
+      muted={muted}
     />,
     extra.status ?? 200,
   )

@@ -5,7 +5,7 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { rateLimitedResponse } from '../http/errors.tsx'
 import { readForm, textField as field } from '../http/forms.ts'
 import { RateLimited, type LimitName, type RateLimits } from '../http/rateLimits.ts'
-import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, NotificationStore, Presence, RoomStore, UserStore } from '../store/ports.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
@@ -19,13 +19,15 @@ export interface RoomRoutesOptions {
   bus: Bus
   presence: Presence
   limits: RateLimits
+  /** For the room page's mute control. */
+  notifications?: NotificationStore | undefined
 }
 
 const MAX_ROOM_NAME = 80
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, notifications }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
@@ -33,7 +35,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
     return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} />, status)
   }
   const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
-    renderRoomPage(c, { rooms, chat, presence }, { status, error, errorAt })
+    renderRoomPage(c, { rooms, chat, presence, notifications }, { status, error, errorAt })
   const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
   /** A refusal of the add-member form: a line beside it for htmx, the room page with the line there otherwise. */
   const memberRefusal = (c: Context<AppEnv>, status: 400 | 404 | 429, error: string) => isHtmx(c) ? c.text(error, status) : page(c, status, error, 'members')
@@ -81,7 +83,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits }: RoomRo
   // Matches /rooms/:room itself too.
   app.use('/rooms/:room/*', loadRoom(rooms))
 
-  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat, presence }))
+  app.get('/rooms/:room', requireReader, (c) => renderRoomPage(c, { rooms, chat, presence, notifications }))
 
   app.post('/rooms/:room/join', async (c) => {
     const room = c.get('room')

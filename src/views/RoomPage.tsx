@@ -3,6 +3,7 @@ import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
+import { MuteControl } from './MuteControl.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -23,6 +24,8 @@ export interface RoomPageProps {
   /** A refused message stays in the composer for its author to fix. */
   draft?: string | undefined
   nonce: string
+  /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
+  muted?: boolean | undefined
 }
 
 export const roomTitle = (room: Room, members: readonly User[], me: User) =>
@@ -96,6 +99,7 @@ export function RoomPage(props: RoomPageProps) {
           <div class="room-head">
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
             {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
+            {props.muted !== undefined && <MuteControl room={room} muted={props.muted} />}
             <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
           </div>
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last}></span>}
