@@ -127,13 +127,13 @@ describe('Deno notifications', () => {
       expect((await vic.send('/settings')).status).toBe(200)
       expect((await vic.form('/settings/notifications', { choice: 'mentions' })).status).toBe(303)
       expect((await vic.form('/settings/notifications', { choice: 'sometimes' }, true)).status).toBe(422)
-      expect(await (await vic.send('/settings')).text()).toMatch(/value="mentions" checked/)
+      expect(await (await vic.send('/settings', { headers: { accept: 'text/html' } })).text()).toMatch(/value="mentions" checked/)
 
       const browser = push.subscriber('vic')
       const subscribe = (body: unknown) => vic.send('/push/subscriptions', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
       expect((await subscribe(browser.json)).status).toBe(201)
       expect((await subscribe({ ...browser.json, keys: { p256dh: 'x', auth: 'y' } })).status).toBe(422)
-      expect(await (await vic.send('/settings')).text()).toContain('reach 1 browser of yours')
+      expect(await (await vic.send('/settings', { headers: { accept: 'text/html' } })).text()).toContain('reach 1 browser of yours')
 
       expect((await vic.form(`/rooms/${slug}/mute`, { muted: 'on' })).status).toBe(303)
       await uma.post(slug, '@vic muted, so quiet')

@@ -113,6 +113,7 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect(muted.status).toBe(200)
     expect(await muted.text()).toContain('value="off"')
     expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('Muted · unmute')
+    expect(await (await bob.send('/settings', { headers: { accept: 'application/json' } })).json()).toEqual({ notifications: 'all', mutedRooms: [slug], devices: 1 })
     expect((await mentionBob()).pushes).toHaveLength(0)
     const unmuted = await bob.form(`/rooms/${slug}/mute`, { muted: 'off' })
     expect(unmuted.status).toBe(303)
@@ -123,7 +124,7 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     const saved = await bob.form('/settings/notifications', { choice: 'nothing' }, true)
     expect(saved.status).toBe(200)
     expect(await saved.text()).toContain('Saved.')
-    expect(await (await bob.send('/settings')).text()).toMatch(/value="nothing" checked/)
+    expect(await (await bob.send('/settings', { headers: { accept: 'text/html' } })).text()).toMatch(/value="nothing" checked/)
     expect((await mentionBob()).pushes).toHaveLength(0)
     expect((await bob.form('/settings/notifications', { choice: 'all' })).status).toBe(303)
   })
@@ -160,7 +161,7 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect(server.logs.text()).toContain('push subscription gone; forgotten')
     expect((await mentionBob()).pushes).toHaveLength(1)
     expect(push.to(oldBrowser)).toHaveLength(1)
-    expect(await (await bob.send('/settings')).text()).toContain('reach 1 browser of yours')
+    expect(await (await bob.send('/settings', { headers: { accept: 'text/html' } })).text()).toContain('reach 1 browser of yours')
   })
 
   it('refuses what is not a usable subscription with a clear 4xx, and deletes one on request', async () => {
