@@ -67,7 +67,7 @@ describe('the settings page in Chromium', () => {
     const posted = page.waitForRequest((r: Request) => r.url() === `${world.base}/push/subscriptions` && r.method() === 'POST')
     await page.click('#push-enable')
     expect(JSON.parse((await posted).postData()!)).toEqual(stand)
-    await page.locator('#push-state', { hasText: 'This browser gets push notifications (1 browser of yours do).' }).waitFor()
+    await page.locator('#push-state', { hasText: 'This browser gets push notifications (1 browser of yours in all).' }).waitFor()
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope)
     expect(scope).toBe(`${world.base}/`)
 

@@ -52,7 +52,8 @@ export function SettingsPage(props: SettingsPageProps) {
         {vapidPublicKey ? (
           <div id="push-device" class="push-device" data-vapid-key={vapidPublicKey}>
             <p>
-              <span id="push-state" role="status">Push notifications reach {devices === 1 ? '1 browser' : `${devices} browsers`} of yours.</span>
+              <span id="push-state" role="status">{devices === 0 ? 'No browser of yours gets push notifications yet.'
+                : `Push notifications reach ${devices === 1 ? '1 browser' : `${devices} browsers`} of yours.`}</span>
             </p>
             <div class="row">
               <button type="button" id="push-enable" hidden>Notify this browser</button>

@@ -52,7 +52,7 @@
         await navigator.serviceWorker.ready
         const subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.dataset.vapidKey) })
         const answer = await post('/push/subscriptions', subscription.toJSON())
-        say(`This browser gets push notifications (${devices(answer.devices)} of yours do).`)
+        say(`This browser gets push notifications (${devices(answer.devices)} of yours in all).`)
         show(true)
       } catch (err) {
         say(`Push notifications could not be turned on: ${err.message}`)
@@ -68,7 +68,7 @@
         if (subscription) {
           const answer = await post('/push/subscriptions/delete', { endpoint: subscription.endpoint })
           await subscription.unsubscribe()
-          say(`This browser no longer gets push notifications (${devices(answer.devices)} of yours do).`)
+          say(`This browser no longer gets push notifications (${devices(answer.devices)} of yours still do).`)
         }
         show(false)
       } catch (err) {
