@@ -52,18 +52,19 @@ describe('the settings page in Chromium', () => {
     await context.close()
   })
 
-  it('asks for permission on a click, registers the service worker for the whole origin, posts the subscription, and the worker shows a push', async () => {
+  it('asks for permission on a click, registers the service worker for the whole origin, posts the subscription, the worker shows a push, and Stop deletes it', async () => {
     const { context, page, errors } = await signedIn('tess', true)
+    // Headless Chromium has no push service: its own subscribe() fails ("AbortError: Registration failed -
+    // permission denied", even with notifications and push granted). So the page's own code runs up to
+    // subscribe(), and a stand-in subscription for the loopback push endpoint takes the push service's place.
+    const stand = push.subscriber('tess').json
+    await page.addInitScript((json) => {
+      const subscription = { ...json, toJSON: () => json, unsubscribe: async () => { sessionStorage.removeItem('subscribed'); return true } }
+      PushManager.prototype.subscribe = async () => { sessionStorage.setItem('subscribed', '1'); return subscription as unknown as PushSubscription }
+      PushManager.prototype.getSubscription = async () => (sessionStorage.getItem('subscribed') ? subscription as unknown as PushSubscription : null)
+    }, stand)
     await page.goto(`${world.base}/settings`)
     expect(await page.evaluate(() => Notification.permission)).toBe('granted')
-    // Headless Chromium has no push service: its own subscribe() fails ("AbortError: Registration failed -
-    // permission denied", even with notifications and push granted). So
-    // the page's own code runs up to subscribe(), and a stand-in subscription for the loopback push
-    // endpoint takes the push service's place from there.
-    const stand = push.subscriber('tess').json
-    await page.evaluate((json) => {
-      PushManager.prototype.subscribe = async () => ({ ...json, toJSON: () => json }) as unknown as PushSubscription
-    }, stand)
     const posted = page.waitForRequest((r: Request) => r.url() === `${world.base}/push/subscriptions` && r.method() === 'POST')
     await page.click('#push-enable')
     expect(JSON.parse((await posted).postData()!)).toEqual(stand)
@@ -88,6 +89,11 @@ describe('the settings page in Chromium', () => {
 
     await page.reload()
     expect(await page.locator('#push-state').innerText()).toContain('reach 1 browser of yours')
+    const deleted = page.waitForRequest((r: Request) => r.url() === `${world.base}/push/subscriptions/delete`)
+    await page.click('#push-disable')
+    expect(JSON.parse((await deleted).postData()!)).toEqual({ endpoint: stand.endpoint })
+    await page.locator('#push-state', { hasText: 'This browser no longer gets push notifications.' }).waitFor()
+    await page.locator('#push-enable').waitFor()
     expect(errors).toEqual([])
     await context.close()
   })

@@ -68,7 +68,7 @@
         if (subscription) {
           const answer = await post('/push/subscriptions/delete', { endpoint: subscription.endpoint })
           await subscription.unsubscribe()
-          say(`This browser no longer gets push notifications (${devices(answer.devices)} of yours still do).`)
+          say(answer.devices === 0 ? 'This browser no longer gets push notifications.' : `This browser no longer gets push notifications (${devices(answer.devices)} of yours still do).`)
         }
         show(false)
       } catch (err) {
