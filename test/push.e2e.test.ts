@@ -164,6 +164,18 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect(await (await bob.send('/settings', { headers: { accept: 'text/html' } })).text()).toContain('reach 1 browser of yours')
   })
 
+  it('keeps the newest 10 browsers of a user, and an endpoint moves to whoever subscribed last in it', async () => {
+    const dan = await signIn(server.url, 'dan')
+    const browsers = Array.from({ length: 11 }, (_, i) => push.subscriber(`dan-${i}`))
+    for (const b of browsers) expect((await json(dan, '/push/subscriptions', b.json)).status).toBe(201)
+    const devices = async (p: Person) => ((await (await p.send('/settings', { headers: { accept: 'application/json' } })).json()) as { devices: number }).devices
+    expect(await devices(dan)).toBe(10)
+    expect(await (await json(dan, '/push/subscriptions/delete', { endpoint: browsers[0]!.json.endpoint })).json()).toEqual({ deleted: false, devices: 10 })
+    const erin = await signIn(server.url, 'erin')
+    expect((await json(erin, '/push/subscriptions', browsers[10]!.json)).status).toBe(201)
+    expect([await devices(dan), await devices(erin)]).toEqual([9, 1])
+  })
+
   it('refuses what is not a usable subscription with a clear 4xx, and deletes one on request', async () => {
     const good = push.subscriber('bob-extra').json
     const cases: [unknown, number, RegExp][] = [
