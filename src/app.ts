@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps) {
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
-  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, users: deps.users, rooms, presence })
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
   const chat = messageService({
     messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId), onStored: push?.stored,
   })

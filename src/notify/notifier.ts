@@ -1,13 +1,11 @@
 import pLimit from 'p-limit'
 import { mentionedLogins } from '../chat/mentions.ts'
 import type { Logger } from '../log.ts'
-import type { NotificationStore, Presence, PushRecipient, Room, RoomStore, StoredMessage, UserStore } from '../store/ports.ts'
+import type { NotificationStore, Presence, PushRecipient, Room, StoredMessage } from '../store/ports.ts'
 import type { SendPush } from './push.ts'
 
 export interface NotifierOptions {
   notifications: NotificationStore
-  users: UserStore
-  rooms: RoomStore
   presence: Presence
   sendPush: SendPush
   log: Logger
@@ -45,28 +43,16 @@ export function createNotifier(o: NotifierOptions) {
   const push = pLimit(o.concurrency ?? 16)
   const maxWaiting = o.maxWaiting ?? 10_000
 
-  /** Who this message is for, and why: members mentioned, and the other side of a direct room. */
-  const candidates = async (room: Room, message: StoredMessage) => {
-    const mentioned = new Set(mentionedLogins(message.body).slice(0, MAX_MENTIONS))
-    const reasons = new Map<number, Reason>()
-    if (room.visibility === 'direct') {
-      for (const m of await o.rooms.listMembers(room.id)) reasons.set(m.id, mentioned.has(m.login.toLowerCase()) ? 'mention' : 'direct')
-    } else {
-      for (const login of mentioned) {
-        const user = await o.users.findUserByLogin(login)
-        if (user && await o.rooms.isMember(room.id, user.id)) reasons.set(user.id, 'mention')
-      }
-    }
-    reasons.delete(message.authorId)
-    return reasons
-  }
-
   const notify = async (room: Room, message: StoredMessage) => {
-    const reasons = await candidates(room, message)
-    const online = reasons.size === 0 ? new Set<number>() : await o.presence.online([...reasons.keys()])
-    const away = [...reasons.keys()].filter((id) => !online.has(id))
-    const recipients = (away.length === 0 ? [] : await o.notifications.recipients(room.id, away)).filter((r) => wanted(r, reasons.get(r.userId)!))
+    const mentioned = new Set(mentionedLogins(message.body).slice(0, MAX_MENTIONS))
     const direct = room.visibility === 'direct'
+    // One read finds the members this message is for (mentioned, or the other side of a direct room), with their settings.
+    const members = direct || mentioned.size > 0
+      ? await o.notifications.recipients(room.id, { logins: [...mentioned], everyone: direct, except: message.authorId })
+      : []
+    const wanting = members.filter((r) => r.subscriptions.length > 0 && wanted(r, mentioned.has(r.login) ? 'mention' : 'direct'))
+    const online = wanting.length === 0 ? new Set<number>() : await o.presence.online(wanting.map((r) => r.userId))
+    const recipients = wanting.filter((r) => !online.has(r.userId))
     const payload = JSON.stringify({
       title: direct ? message.authorName : `${message.authorName} in ${room.name}`,
       body: excerpt(message.body),
@@ -84,7 +70,7 @@ export function createNotifier(o: NotifierOptions) {
       return outcome
     }))))
     o.log.debug({
-      roomId: room.id, messageId: message.id, candidates: reasons.size, online: reasons.size - away.length,
+      roomId: room.id, messageId: message.id, candidates: members.length, online: online.size,
       pushed: outcomes.filter((x) => x === 'sent').length, failed: outcomes.filter((x) => x !== 'sent').length,
     }, 'pushes done')
   }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import { settingsRoutes } from '../settings/routes.tsx'
-import type { NotificationStore, Presence, RoomStore, UserStore } from '../store/ports.ts'
+import type { NotificationStore, Presence, RoomStore } from '../store/ports.ts'
 import { createNotifier } from './notifier.ts'
 import { pushSender } from './push.ts'
 import { notifyRoutes } from './routes.tsx'
@@ -11,7 +11,6 @@ export interface WebPushDeps {
   config: Config
   log: Logger
   notifications: NotificationStore
-  users: UserStore
   rooms: RoomStore
   presence: Presence
 }
@@ -21,12 +20,12 @@ export interface WebPushDeps {
  * and `stored`, to be told of each message this instance stores (a no-op when
  * push is off, which start-up logs).
  */
-export function webPush({ config, log, notifications, users, rooms, presence }: WebPushDeps) {
+export function webPush({ config, log, notifications, rooms, presence }: WebPushDeps) {
   const { vapid, allowLoopbackEndpoints } = config.push
   const policy = { allowLoopback: allowLoopbackEndpoints }
   if (!vapid) log.info('web push off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (npm run vapid-keys makes a pair) to turn it on')
   else if (allowLoopbackEndpoints) log.warn('PUSH_ALLOW_LOOPBACK_ENDPOINTS=true: push subscriptions may point at this machine (tests only)')
-  const notifier = vapid && createNotifier({ notifications, users, rooms, presence, log, sendPush: pushSender({ vapid, policy, log }) })
+  const notifier = vapid && createNotifier({ notifications, presence, log, sendPush: pushSender({ vapid, policy, log }) })
   const routes = notifyRoutes({ notifications, rooms, policy, pushOn: vapid !== undefined })
   routes.route('/', settingsRoutes({ notifications, vapidPublicKey: vapid?.publicKey }))
   return {

@@ -227,9 +227,11 @@ export interface PushSubscriptionKeys {
   readonly auth: string
 }
 
-/** One user's push target for a message: their choice, whether the room is muted for them, their browsers. */
+/** One member's push target for a message: their choice, whether the room is muted for them, their browsers. */
 export interface PushRecipient {
   readonly userId: number
+  /** Lower-cased, as mentions compare. */
+  readonly login: string
   readonly choice: NotifyChoice
   readonly muted: boolean
   readonly subscriptions: readonly PushSubscriptionKeys[]
@@ -243,8 +245,11 @@ export interface NotificationStore {
   setMuted(roomId: string, userId: number, muted: boolean): Promise<void>
   /** The rooms the user muted, by name. */
   mutedRooms(userId: number): Promise<Room[]>
-  /** Everything needed to push one message of `roomId` to these users, in one read. */
-  recipients(roomId: string, userIds: readonly number[]): Promise<PushRecipient[]>
+  /**
+   * Everything needed to push one message of `roomId`, in one read: the members whose login is one
+   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author).
+   */
+  recipients(roomId: string, who: { logins: readonly string[]; everyone: boolean; except: number }): Promise<PushRecipient[]>
   /**
    * Stores the subscription for the user (an endpoint belongs to one browser: it moves to the user
    * who subscribed last), keeping only the user's newest `keep`. Answers false when it was already theirs.

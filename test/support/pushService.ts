@@ -7,6 +7,8 @@ export interface ReceivedPush {
   readonly path: string
   readonly headers: IncomingHttpHeaders
   readonly body: Buffer
+  /** When it arrived, on this process's performance clock. */
+  readonly at: number
 }
 
 /** VAPID keys and the environment that turns push on, with loopback endpoints allowed for the stand-in. */
@@ -30,7 +32,7 @@ export async function startPushService() {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const path = req.url ?? '/'
-      received.push({ path, headers: req.headers, body: Buffer.concat(chunks) })
+      received.push({ path, headers: req.headers, body: Buffer.concat(chunks), at: performance.now() })
       res.statusCode = answers.get(path) ?? 201
       res.end()
     })

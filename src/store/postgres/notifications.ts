@@ -34,22 +34,24 @@ export function postgresNotifications(sql: Sql): NotificationStore {
       return rows.map(toRoom)
     },
 
-    async recipients(roomId, userIds) {
-      if (userIds.length === 0) return []
-      const rows = await sql<{ user_id: bigint; choice: NotifyChoice | null; muted: boolean; endpoint: string | null; p256dh: string | null; auth: string | null }[]>`
-        SELECT u.id AS user_id, s.choice,
-               EXISTS (SELECT 1 FROM room_mutes m WHERE m.room_id = ${roomId} AND m.user_id = u.id) AS muted,
+    async recipients(roomId, { logins, everyone, except }) {
+      if (!everyone && logins.length === 0) return []
+      const rows = await sql<{ user_id: bigint; login: string; choice: NotifyChoice | null; muted: boolean; endpoint: string | null; p256dh: string | null; auth: string | null }[]>`
+        SELECT u.id AS user_id, lower(u.login) AS login, s.choice,
+               EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = m.room_id AND x.user_id = u.id) AS muted,
                p.endpoint, p.p256dh, p.auth
-        FROM users u
+        FROM room_members m
+        JOIN users u ON u.id = m.user_id
         LEFT JOIN notification_settings s ON s.user_id = u.id
         LEFT JOIN push_subscriptions p ON p.user_id = u.id
-        WHERE u.id = ANY(${userIds.map(String)}::bigint[])
+        WHERE m.room_id = ${roomId} AND m.user_id <> ${except}
+          AND (${everyone} OR lower(u.login) = ANY(${logins as string[]}::text[]))
         ORDER BY u.id, p.id`
       const byUser = new Map<number, PushRecipient & { subscriptions: PushRecipient['subscriptions'][number][] }>()
       for (const r of rows) {
         const userId = Number(r.user_id)
         let recipient = byUser.get(userId)
-        if (!recipient) byUser.set(userId, recipient = { userId, choice: r.choice ?? DEFAULT_CHOICE, muted: r.muted, subscriptions: [] })
+        if (!recipient) byUser.set(userId, recipient = { userId, login: r.login, choice: r.choice ?? DEFAULT_CHOICE, muted: r.muted, subscriptions: [] })
         if (r.endpoint !== null) recipient.subscriptions.push({ endpoint: r.endpoint, p256dh: r.p256dh!, auth: r.auth! })
       }
       return [...byUser.values()]
