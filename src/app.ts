@@ -21,9 +21,10 @@ import { rateLimits, type RateLimits } from './http/rateLimits.ts'
 import { checkOrigin, limitBody, requestIds, securityHeaders } from './http/security.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
+import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { Bus, HealthCheck, MessageStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 import { readRoutes } from './awareness/routes.ts'
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   messages: MessageStore
   /** Read markers and mentions (PostgreSQL, whatever holds the messages). */
   reads: ReadStateStore
+  /** Notification choices, mutes and push subscriptions; without it there is no /settings and no push. */
+  notifications?: NotificationStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -70,16 +73,19 @@ export function createApp(deps: AppDeps) {
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
   const chat = messageService({
     messages: deps.messages, rooms, reads: deps.reads, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
+  if (push) chat.onStored(({ room, message }) => push.stored(room, message))
   const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
 
   const app = new Hono<AppEnv>()
   app.use(requestIds())
   app.use(requestLog(log))
   app.use(securityHeaders())
+  if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
   app.use(limitBody())
   app.use(checkOrigin(config.publicUrl))
@@ -98,7 +104,8 @@ export function createApp(deps: AppDeps) {
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, ...awareness }))
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, ...awareness }))
+  if (push) app.route('/', push.routes)
   app.route('/', messageRoutes({ rooms, chat, presence, ...awareness }))
   app.route('/', readRoutes({ chat }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))

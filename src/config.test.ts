@@ -122,3 +122,22 @@ describe('loadConfig', () => {
     expect(problem(env).startsWith(message)).toBe(true)
   })
 })
+
+describe('loadConfig: Web Push', () => {
+  const publicKey = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 9)]).toString('base64url')
+  const privateKey = Buffer.alloc(32, 3).toString('base64url')
+
+  it('is off without VAPID keys, and on with both, the subject defaulting to PUBLIC_URL', () => {
+    expect(loadConfig({}).push).toEqual({ vapid: undefined, allowLoopbackEndpoints: false })
+    expect(loadConfig({ PUBLIC_URL: 'https://chat.example.org', VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey }).push.vapid)
+      .toEqual({ publicKey, privateKey, subject: 'https://chat.example.org' })
+    expect(loadConfig({ PUSH_ALLOW_LOOPBACK_ENDPOINTS: 'true' }).push.allowLoopbackEndpoints).toBe(true)
+  })
+
+  it('names what is wrong with the keys or the subject', () => {
+    expect(problem({ VAPID_PUBLIC_KEY: publicKey })).toBe('config: VAPID_PRIVATE_KEY is required when VAPID_PUBLIC_KEY is set')
+    expect(problem({ VAPID_PUBLIC_KEY: privateKey, VAPID_PRIVATE_KEY: privateKey })).toMatch(/^config: VAPID_PUBLIC_KEY must be 65 bytes/)
+    expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: 'not+base64url' })).toMatch(/^config: VAPID_PRIVATE_KEY must be 32 bytes/)
+    expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'ops' })).toMatch(/^config: VAPID_SUBJECT must be a mailto:/)
+  })
+})

@@ -3,6 +3,8 @@
  * frozen object or throws a `ConfigError` whose message is one line naming the
  * variable and what is wrong with it.
  */
+import { Buffer } from 'node:buffer'
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface Config {
@@ -41,6 +43,14 @@ export interface Config {
   readonly limits: Limits | undefined
   /** Peers whose X-Forwarded-For is believed: addresses or IPv4 CIDR ranges. */
   readonly trustedProxies: readonly string[]
+  /** Web Push: VAPID keys (unset: push is off) and the test-only allowance of loopback endpoints. */
+  readonly push: PushConfig
+}
+
+export interface PushConfig {
+  readonly vapid: Readonly<{ publicKey: string; privateKey: string; subject: string }> | undefined
+  /** Subscription endpoints on loopback (http or https) are accepted: for a stand-in push service in tests, never in production. */
+  readonly allowLoopbackEndpoints: boolean
 }
 
 /** At most `points` actions per `seconds`. */
@@ -278,6 +288,32 @@ export function loadConfig(env: Env): Config {
     metrics: metricsConfig(env, port),
     limits: limits(env),
     trustedProxies: trustedProxies(env),
+    push: pushConfig(env, publicUrl),
+  })
+}
+
+/** Base64url of exactly `bytes` bytes, as `npm run vapid-keys` prints them. */
+function base64urlKey(name: string, value: string, bytes: number): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(value) || Buffer.from(value, 'base64url').length !== bytes) {
+    throw new ConfigError(name, `must be ${bytes} bytes in base64url, as \`npm run vapid-keys\` prints it`)
+  }
+  return value
+}
+
+/** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY both or neither; the subject (a mailto: or https: contact) defaults to PUBLIC_URL. */
+function pushConfig(env: Env, publicUrl: URL): PushConfig {
+  const keys = pair(env, 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY')
+  const subject = text(env, 'VAPID_SUBJECT') ?? publicUrl.origin
+  if (keys && !/^(mailto:\S+@\S+|https?:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('VAPID_SUBJECT', `must be a mailto: address or an https: URL where the push service can reach you (got "${subject}")`)
+  }
+  return Object.freeze({
+    vapid: keys && Object.freeze({
+      publicKey: base64urlKey('VAPID_PUBLIC_KEY', keys[0], 65),
+      privateKey: base64urlKey('VAPID_PRIVATE_KEY', keys[1], 32),
+      subject,
+    }),
+    allowLoopbackEndpoints: boolean(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS'),
   })
 }
 

@@ -5,6 +5,7 @@ import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
 import { ORIGIN, signIn } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess } from './support/process.ts'
+import { pushEnv, startPushService, verifyVapid } from './support/pushService.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
 
 const denoEnv = (databaseUrl: string, env: Record<string, string> = {}) =>
@@ -136,6 +137,49 @@ describe('Deno awareness (issue 13)', () => {
       await socket.close()
     } finally {
       await server.stop()
+    }
+  })
+})
+
+
+describe('Deno notifications', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('keeps settings and subscriptions, mutes a room, and sends a mention as a push encrypted for the browser', async () => {
+    const { vapid, env } = pushEnv()
+    const push = await startPushService()
+    const server = await startServerProcess(denoEnv(database.url, env), 'deno')
+    try {
+      const uma = await signIn(server.url, 'uma')
+      const vic = await signIn(server.url, 'vic')
+      const slug = await uma.createRoom('Deno pushes')
+      await vic.form(`/rooms/${slug}/join`, {})
+      expect((await vic.send('/settings')).status).toBe(200)
+      expect((await vic.form('/settings/notifications', { choice: 'mentions' })).status).toBe(303)
+      expect((await vic.form('/settings/notifications', { choice: 'sometimes' }, true)).status).toBe(422)
+      expect(await (await vic.send('/settings', { headers: { accept: 'text/html' } })).text()).toMatch(/value="mentions" checked/)
+
+      const browser = push.subscriber('vic')
+      const subscribe = (body: unknown) => vic.send('/push/subscriptions', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+      expect((await subscribe(browser.json)).status).toBe(201)
+      expect((await subscribe({ ...browser.json, keys: { p256dh: 'x', auth: 'y' } })).status).toBe(422)
+      expect(await (await vic.send('/settings', { headers: { accept: 'text/html' } })).text()).toContain('reach 1 browser of yours')
+
+      expect((await vic.form(`/rooms/${slug}/mute`, { muted: 'on' })).status).toBe(303)
+      await uma.post(slug, '@vic muted, so quiet')
+      expect((await vic.form(`/rooms/${slug}/mute`, { muted: 'off' }, true)).status).toBe(200)
+      const { id } = await uma.post(slug, '@vic from Deno')
+      const deadline = Date.now() + 10_000
+      while (push.to(browser).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(push.to(browser)).toHaveLength(1)
+      const [received] = push.to(browser)
+      verifyVapid(received!.headers.authorization, vapid.publicKey, push.origin)
+      expect(JSON.parse(browser.decrypt(received!.body))).toMatchObject({ body: '@vic from Deno', url: `/rooms/${slug}#m-${id}` })
+    } finally {
+      await server.stop()
+      await push.close()
     }
   })
 })

@@ -21,6 +21,8 @@ export interface MessageServiceOptions {
   nextId: IdMaker
   log: Logger
   now?: () => Date
+  /** Told of each message this instance newly stored (not of a retried send), after it is durable; must not throw. */
+  onStored?: ((room: Room, message: StoredMessage) => void) | undefined
 }
 
 /**

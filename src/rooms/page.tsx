@@ -5,7 +5,7 @@ import type { MentionDirectory } from '../awareness/directory.ts'
 import type { MessageService } from '../chat/service.ts'
 import { nonceFrom } from '../chat/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
-import type { Presence, ReadStateStore, RoomStore } from '../store/ports.ts'
+import type { NotificationStore, Presence, ReadStateStore, RoomStore } from '../store/ports.ts'
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../chat/service.ts'
 import { isId } from '../chat/ids.ts'
@@ -17,6 +17,7 @@ export interface RoomPageDeps {
   awareness: Awareness
   mentions: MentionDirectory
   reads: ReadStateStore
+  notifications?: NotificationStore | undefined
 }
 
 /** Set by the page's script: this browser runs JavaScript, so the page reports what was seen instead of the visit counting as reading. */
@@ -27,7 +28,7 @@ const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
 /** Renders the room page for `c.get('room')`; also how a refused plain-form post is shown to its author. */
 export async function renderRoomPage(
   c: Context<AppEnv>,
-  { rooms, chat, presence, awareness, reads }: RoomPageDeps,
+  { rooms, chat, presence, awareness, reads, notifications }: RoomPageDeps,
   extra: { status?: 200 | 400 | 403 | 404 | 409 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
 ) {
   const room = c.get('room')
@@ -46,6 +47,7 @@ export async function renderRoomPage(
   const live = c.get('member') && cursor === undefined
   // This page opens a socket for its reader at once: they are here, whatever the last mark says.
   if (live) online.add(user.id)
+  const muted = notifications && c.get('member') ? await notifications.isMuted(room.id, user.id) : undefined
   const hasOlder = page.length > PAGE_SIZE
   const newest = page.at(-1)?.id
   let entries = sidebar
@@ -75,6 +77,7 @@ export async function renderRoomPage(
       readUpTo={marker}
       mentionable={(login) => memberLogins.has(login.toLowerCase())}
       notMembers={unknown}
+      muted={muted}
     />,
     extra.status ?? 200,
   )

@@ -5,7 +5,7 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { rateLimitedResponse } from '../http/errors.tsx'
 import { readForm, textField as field } from '../http/forms.ts'
 import { RateLimited, type LimitName, type RateLimits } from '../http/rateLimits.ts'
-import type { Bus, Presence, ReadStateStore, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, NotificationStore, Presence, ReadStateStore, RoomStore, UserStore } from '../store/ports.ts'
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../awareness/directory.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
@@ -24,15 +24,17 @@ export interface RoomRoutesOptions {
   awareness: Awareness
   mentions: MentionDirectory
   reads: ReadStateStore
+  /** For the room page's mute control. */
+  notifications?: NotificationStore | undefined
 }
 
 const MAX_ROOM_NAME = 80
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, reads }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, reads, notifications }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const pageDeps = { rooms, chat, presence, awareness, mentions, reads }
+  const pageDeps = { rooms, chat, presence, awareness, mentions, reads, notifications }
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])

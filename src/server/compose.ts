@@ -18,6 +18,7 @@ import { memoryPresence } from '../store/memory/presence.ts'
 import type { HealthCheck } from '../store/ports.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
+import { postgresNotifications } from '../store/postgres/notifications.ts'
 import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
@@ -96,6 +97,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads,
+    notifications: timed(postgresNotifications(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

@@ -242,3 +242,48 @@ export interface Presence {
   /** Which of these users are online anywhere. */
   online(userIds: readonly number[]): Promise<Set<number>>
 }
+
+/** Which messages reach a user by Web Push when no tab of theirs is open. */
+export type NotifyChoice = 'all' | 'mentions' | 'nothing'
+
+/** A browser's push subscription, as checked from its JSON (keys in base64url). */
+export interface PushSubscriptionKeys {
+  readonly endpoint: string
+  readonly p256dh: string
+  readonly auth: string
+}
+
+/** One member's push target for a message: their choice, whether the room is muted for them, their browsers. */
+export interface PushRecipient {
+  readonly userId: number
+  /** Lower-cased, as mentions compare. */
+  readonly login: string
+  readonly choice: NotifyChoice
+  readonly muted: boolean
+  readonly subscriptions: readonly PushSubscriptionKeys[]
+}
+
+/** Notification choices (default `all`), per-room mutes and push subscriptions. */
+export interface NotificationStore {
+  choiceOf(userId: number): Promise<NotifyChoice>
+  setChoice(userId: number, choice: NotifyChoice): Promise<void>
+  isMuted(roomId: string, userId: number): Promise<boolean>
+  setMuted(roomId: string, userId: number, muted: boolean): Promise<void>
+  /** The rooms the user muted, by name. */
+  mutedRooms(userId: number): Promise<Room[]>
+  /**
+   * Everything needed to push one message of `roomId`, in one read: the members whose login is one
+   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author).
+   */
+  recipients(roomId: string, who: { logins: readonly string[]; everyone: boolean; except: number }): Promise<PushRecipient[]>
+  /**
+   * Stores the subscription for the user (an endpoint belongs to one browser: it moves to the user
+   * who subscribed last), keeping only the user's newest `keep`. Answers false when it was already theirs.
+   */
+  addSubscription(userId: number, subscription: PushSubscriptionKeys, keep: number): Promise<boolean>
+  /** Removes the user's subscription with this endpoint; answers whether there was one. */
+  removeSubscription(userId: number, endpoint: string): Promise<boolean>
+  /** The push service said the endpoint is gone (404, 410): forget it, whoever held it. */
+  forgetEndpoint(endpoint: string): Promise<void>
+  countSubscriptions(userId: number): Promise<number>
+}

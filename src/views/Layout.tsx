@@ -32,6 +32,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
               {user.avatarUrl && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
               <span class="name">{user.name ?? user.login}</span>
               <a class="sessions-link" href="/sessions">Sessions</a>
+              <a class="settings-link" href="/settings">Settings</a>
               <button type="submit">Sign out</button>
             </form>
           )}
@@ -48,6 +49,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
         <script src="/static/js/look.js"></script>
         <script src="/static/js/forms.js"></script>
         <script src="/static/js/awareness.js"></script>
+        <script src="/static/js/notifications.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

@@ -5,6 +5,7 @@ import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
 import type { IsMember } from '../awareness/MentionText.tsx'
+import { MuteControl } from './MuteControl.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -33,6 +34,8 @@ export interface RoomPageProps {
   mentionable: IsMember
   /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
   notMembers?: readonly string[]
+  /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
+  muted?: boolean | undefined
 }
 
 /** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
@@ -116,6 +119,7 @@ export function RoomPage(props: RoomPageProps) {
             <a class="button rooms-toggle" href="#sidebar">{`Rooms${titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}`}</a>
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
             {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
+            {props.muted !== undefined && <MuteControl room={room} muted={props.muted} />}
             <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
           </div>
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}></span>}

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/log.ts'
 import type { Database } from '../../src/store/postgres/connect.ts'
 import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
+import { postgresNotifications } from '../../src/store/postgres/notifications.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
@@ -28,6 +29,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     rooms: postgresRooms(db.sql),
     messages: postgresMessages(db.sql),
     reads: postgresReadState(db.sql),
+    notifications: postgresNotifications(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

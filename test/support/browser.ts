@@ -47,13 +47,13 @@ export interface BrowserWorld {
  * loopback port, so a restarted server comes back where the pages look for it.
  * Limits are off: the suites seed messages faster than a person would.
  */
-export async function browserWorld(): Promise<BrowserWorld> {
+export async function browserWorld(env: Record<string, string> = {}): Promise<BrowserWorld> {
   const database = await createTestDatabase()
   const chromium = await launchChromium()
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const start = () => startNode(
-    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off' }),
+    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off', ...env }),
     capturedLogger().log,
   )
   const world: BrowserWorld = {

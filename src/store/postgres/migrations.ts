@@ -107,4 +107,31 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'notification choices, room mutes, push subscriptions',
+    sql: `
+      CREATE TABLE notification_settings (
+        user_id     bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        choice      text NOT NULL CHECK (choice IN ('all', 'mentions', 'nothing')),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE room_mutes (
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        muted_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_mutes_user ON room_mutes (user_id);
+      CREATE TABLE push_subscriptions (
+        id          bigserial PRIMARY KEY,
+        endpoint    text NOT NULL UNIQUE,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        p256dh      text NOT NULL,
+        auth        text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at);
+    `,
+  },
 ]

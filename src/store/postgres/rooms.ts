@@ -1,11 +1,11 @@
 import type { Sql } from 'postgres'
 import type { Room, RoomStore, RoomSummary, User } from '../ports.ts'
 
-interface RoomRow { id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null }
+export interface RoomRow { id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null }
 interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null }
 
-const ROOM_COLUMNS = 'r.id, r.slug, r.name, r.visibility, r.last_message_at'
-const toRoom = (r: RoomRow): Room => ({
+export const ROOM_COLUMNS = 'r.id, r.slug, r.name, r.visibility, r.last_message_at'
+export const toRoom = (r: RoomRow): Room => ({
   id: String(r.id), slug: r.slug, name: r.name, visibility: r.visibility, lastMessageAt: r.last_message_at,
 })
 const toUser = (r: UserRow): User => ({ id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url })

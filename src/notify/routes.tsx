@@ -1,0 +1,76 @@
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { signedInUser, type AppEnv } from '../context.ts'
+import { readForm, textField } from '../http/forms.ts'
+import { loadRoom, requireMember } from '../rooms/access.ts'
+import type { NotificationStore, RoomStore } from '../store/ports.ts'
+import { MuteControl } from '../views/MuteControl.tsx'
+import { checkSubscription, MAX_ENDPOINT_CHARS, MAX_SUBSCRIPTION_BYTES, type EndpointPolicy } from './subscription.ts'
+
+/** Browsers (devices) per user that get pushes; a new one beyond it replaces the oldest. */
+export const MAX_SUBSCRIPTIONS_PER_USER = 10
+
+export interface NotifyRoutesOptions {
+  notifications: NotificationStore
+  rooms: RoomStore
+  policy: EndpointPolicy
+  /** Push is on (VAPID keys configured); off, subscriptions are refused. */
+  pushOn: boolean
+}
+
+type Refusal = { status: 400 | 404 | 413 | 422; error: string }
+
+/** The request's JSON, or why it is not usable: a clear 4xx, never a 500. */
+async function readJson(c: Context<AppEnv>): Promise<{ json: unknown } | Refusal> {
+  const text = await c.req.text()
+  if (text.length > MAX_SUBSCRIPTION_BYTES) return { status: 413, error: `A subscription is at most ${MAX_SUBSCRIPTION_BYTES} bytes.` }
+  try {
+    return { json: JSON.parse(text) }
+  } catch {
+    return { status: 400, error: 'The body must be a push subscription in JSON (PushSubscription.toJSON()).' }
+  }
+}
+
+/**
+ * `POST /push/subscriptions` and `POST /push/subscriptions/delete` take a
+ * browser's subscription JSON; `POST /rooms/:room/mute` (form `muted` = on or
+ * off) mutes a room's pushes for the signed-in member.
+ */
+export function notifyRoutes({ notifications, rooms, policy, pushOn }: NotifyRoutesOptions) {
+  const app = new Hono<AppEnv>()
+  const refuse = (c: Context<AppEnv>, { status, error }: Refusal) => c.json({ error }, status)
+
+  app.post('/push/subscriptions', async (c) => {
+    if (!pushOn) return refuse(c, { status: 404, error: 'Push notifications are not set up on this server.' })
+    const read = await readJson(c)
+    if (!('json' in read)) return refuse(c, read)
+    const checked = checkSubscription(read.json, policy)
+    if (!checked.ok) return refuse(c, { status: 422, error: checked.error })
+    const userId = signedInUser(c.get('user')).id
+    const added = await notifications.addSubscription(userId, checked.subscription, MAX_SUBSCRIPTIONS_PER_USER)
+    return c.json({ subscribed: true, devices: await notifications.countSubscriptions(userId) }, added ? 201 : 200)
+  })
+
+  app.post('/push/subscriptions/delete', async (c) => {
+    const read = await readJson(c)
+    if (!('json' in read)) return refuse(c, read)
+    const endpoint = (read.json as { endpoint?: unknown } | null)?.endpoint
+    if (typeof endpoint !== 'string' || endpoint.length === 0 || endpoint.length > MAX_ENDPOINT_CHARS) {
+      return refuse(c, { status: 422, error: 'endpoint must be the subscription\'s endpoint URL.' })
+    }
+    const userId = signedInUser(c.get('user')).id
+    const deleted = await notifications.removeSubscription(userId, endpoint)
+    return c.json({ deleted, devices: await notifications.countSubscriptions(userId) })
+  })
+
+  app.post('/rooms/:room/mute', loadRoom(rooms), requireMember, async (c) => {
+    const room = c.get('room')
+    const value = textField(await readForm(c), 'muted')
+    if (value !== 'on' && value !== 'off') throw new HTTPException(422, { message: 'muted must be on or off.' })
+    await notifications.setMuted(room.id, signedInUser(c.get('user')).id, value === 'on')
+    if (c.req.header('hx-request') !== 'true') return c.redirect(`/rooms/${room.slug}`, 303)
+    return c.html(<MuteControl room={room} muted={value === 'on'} />)
+  })
+
+  return app
+}

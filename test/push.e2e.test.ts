@@ -1,0 +1,254 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signIn, startChatServer, type Person } from './support/chat.ts'
+import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { pushEnv, startPushService, verifyVapid, type Subscriber } from './support/pushService.ts'
+import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
+
+type Server = Awaited<ReturnType<typeof startChatServer>>
+type PushService = Awaited<ReturnType<typeof startPushService>>
+
+/** The instance's "pushes done" line for this message: its decision is complete and every push sent. */
+async function pushesDone(server: Server, messageId: string | undefined) {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    for (const line of server.logs.lines) {
+      const entry = JSON.parse(line) as { msg: string; messageId?: string; pushed: number; online: number; candidates: number }
+      if (entry.msg === 'pushes done' && entry.messageId === messageId) return entry
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error(`no "pushes done" for message ${messageId}`)
+}
+
+const json = (person: Person, path: string, body: unknown) =>
+  person.send(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'application/json' } })
+
+/** Until the room page, as `viewer` sees it, shows `login` online or offline. */
+async function waitForPresence(viewer: Person, slug: string, login: string, online: boolean) {
+  const mark = new RegExp(`<li class="${online ? 'online' : 'offline'}">(?:(?!</li>).)*@${login}<`, 's')
+  const deadline = Date.now() + 10_000
+  while (!mark.test(await (await viewer.send(`/rooms/${slug}`)).text())) {
+    if (Date.now() > deadline) throw new Error(`${login} never showed ${online ? 'online' : 'offline'}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const backends: [string, () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>][] = [
+  ['PostgreSQL', async () => {
+    const db = await createTestDatabase()
+    return { env: { DATABASE_URL: db.url }, cleanup: () => db.drop() }
+  }],
+  ['PGlite', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rtc-push-'))
+    return { env: { DATA_DIR: dir }, cleanup: () => rm(dir, { recursive: true, force: true }) }
+  }],
+]
+
+describe.each(backends)('Web Push on %s', (_name, backend) => {
+  const { vapid, env } = pushEnv()
+  let storage: Awaited<ReturnType<typeof backend>>
+  let server: Server
+  let push: PushService
+  let alice: Person, bob: Person
+  let slug: string
+  let bobsBrowser: Subscriber
+
+  beforeAll(async () => {
+    storage = await backend()
+    push = await startPushService()
+    server = await startChatServer({ ...env, ...storage.env })
+    alice = await signIn(server.url, 'alice')
+    bob = await signIn(server.url, 'bob')
+    slug = await alice.createRoom('Launch plans')
+    await bob.form(`/rooms/${slug}/join`, {})
+    bobsBrowser = push.subscriber('bob')
+    expect((await json(bob, '/push/subscriptions', bobsBrowser.json)).status).toBe(201)
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await push?.close()
+    await storage?.cleanup()
+  })
+
+  /** Alice posts; answers what bob's browser was sent for it, decrypted, once the instance is done. */
+  const mentionBob = async (body = 'hello @bob, the rocket is ready', room = slug) => {
+    const before = push.to(bobsBrowser).length
+    const { id, status } = await alice.post(room, body)
+    expect(status).toBe(200)
+    const done = await pushesDone(server, id)
+    return { id, done, pushes: push.to(bobsBrowser).slice(before) }
+  }
+
+  it('sends a mention to a member with no tab open as one push, encrypted for their browser and signed with VAPID', async () => {
+    expect((await json(bob, '/push/subscriptions', bobsBrowser.json)).status).toBe(200)
+    const { id, pushes } = await mentionBob()
+    expect(pushes).toHaveLength(1)
+    const [received] = pushes
+    expect(received!.headers['content-encoding']).toBe('aes128gcm')
+    expect(Number(received!.headers.ttl)).toBeGreaterThan(0)
+    expect(verifyVapid(received!.headers.authorization, vapid.publicKey, push.origin).sub).toBe('mailto:ops@example.org')
+    expect(JSON.parse(bobsBrowser.decrypt(received!.body))).toEqual({
+      title: 'alice in Launch plans', body: 'hello @bob, the rocket is ready', author: 'alice', room: slug,
+      url: `/rooms/${slug}#m-${id}`, tag: `rtc-${slug}`,
+    })
+    // Another browser's keys cannot read it.
+    expect(() => push.subscriber('eve').decrypt(received!.body)).toThrow()
+  })
+
+  it('notifies nobody of a mention of the author or of someone outside the room', async () => {
+    const carol = await signIn(server.url, 'carol')
+    const carolsBrowser = push.subscriber('carol')
+    expect((await json(carol, '/push/subscriptions', carolsBrowser.json)).status).toBe(201)
+    const { done, pushes } = await mentionBob('@alice and @carol, have a look')
+    expect(done.candidates).toBe(0)
+    expect(pushes).toHaveLength(0)
+    expect(push.to(carolsBrowser)).toHaveLength(0)
+  })
+
+  it('sends nothing from a room the member muted, and again after unmuting', async () => {
+    const muted = await bob.form(`/rooms/${slug}/mute`, { muted: 'on' }, true)
+    expect(muted.status).toBe(200)
+    expect(await muted.text()).toContain('value="off"')
+    expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('Muted · unmute')
+    expect(await (await bob.send('/settings', { headers: { accept: 'application/json' } })).json()).toEqual({ notifications: 'all', mutedRooms: [slug], devices: 1 })
+    expect((await mentionBob()).pushes).toHaveLength(0)
+    const unmuted = await bob.form(`/rooms/${slug}/mute`, { muted: 'off' })
+    expect(unmuted.status).toBe(303)
+    expect((await mentionBob()).pushes).toHaveLength(1)
+  })
+
+  it('sends nothing to someone who chose "nothing"', async () => {
+    const saved = await bob.form('/settings/notifications', { choice: 'nothing' }, true)
+    expect(saved.status).toBe(200)
+    expect(await saved.text()).toContain('Saved.')
+    expect(await (await bob.send('/settings', { headers: { accept: 'text/html' } })).text()).toMatch(/value="nothing" checked/)
+    expect((await mentionBob()).pushes).toHaveLength(0)
+    expect((await bob.form('/settings/notifications', { choice: 'all' })).status).toBe(303)
+  })
+
+  it('pushes a direct message by default, but under "mentions only" only when it mentions them', async () => {
+    const direct = (await alice.form('/direct-rooms', { login: 'bob' })).headers.get('location')!.replace('/rooms/', '')
+    const first = await mentionBob('are you there?', direct)
+    expect(first.pushes).toHaveLength(1)
+    expect(JSON.parse(bobsBrowser.decrypt(first.pushes[0]!.body))).toMatchObject({ title: 'alice', body: 'are you there?', room: direct })
+    expect((await bob.form('/settings/notifications', { choice: 'mentions' })).status).toBe(303)
+    expect((await mentionBob('still there?', direct)).pushes).toHaveLength(0)
+    expect((await mentionBob('@bob please answer', direct)).pushes).toHaveLength(1)
+    expect((await mentionBob()).pushes).toHaveLength(1)
+    expect((await bob.form('/settings/notifications', { choice: 'all' })).status).toBe(303)
+  })
+
+  it('sends nothing to someone with a tab open', async () => {
+    const socket = await bob.socket(slug)
+    await waitForPresence(alice, slug, 'bob', true)
+    const { done, pushes } = await mentionBob()
+    expect(done.online).toBe(1)
+    expect(pushes).toHaveLength(0)
+    await socket.close()
+    await waitForPresence(alice, slug, 'bob', false)
+    expect((await mentionBob()).pushes).toHaveLength(1)
+  })
+
+  it('forgets a subscription whose push service answers 410, and keeps the others', async () => {
+    const oldBrowser = push.subscriber('bob-old')
+    expect((await json(bob, '/push/subscriptions', oldBrowser.json)).status).toBe(201)
+    push.answer(oldBrowser, 410)
+    expect((await mentionBob()).pushes).toHaveLength(1)
+    expect(push.to(oldBrowser)).toHaveLength(1)
+    expect(server.logs.text()).toContain('push subscription gone; forgotten')
+    expect((await mentionBob()).pushes).toHaveLength(1)
+    expect(push.to(oldBrowser)).toHaveLength(1)
+    expect(await (await bob.send('/settings', { headers: { accept: 'text/html' } })).text()).toContain('reach 1 browser of yours')
+  })
+
+  it('keeps the newest 10 browsers of a user, and an endpoint moves to whoever subscribed last in it', async () => {
+    const dan = await signIn(server.url, 'dan')
+    const browsers = Array.from({ length: 11 }, (_, i) => push.subscriber(`dan-${i}`))
+    for (const b of browsers) expect((await json(dan, '/push/subscriptions', b.json)).status).toBe(201)
+    const devices = async (p: Person) => ((await (await p.send('/settings', { headers: { accept: 'application/json' } })).json()) as { devices: number }).devices
+    expect(await devices(dan)).toBe(10)
+    expect(await (await json(dan, '/push/subscriptions/delete', { endpoint: browsers[0]!.json.endpoint })).json()).toEqual({ deleted: false, devices: 10 })
+    const erin = await signIn(server.url, 'erin')
+    expect((await json(erin, '/push/subscriptions', browsers[10]!.json)).status).toBe(201)
+    expect([await devices(dan), await devices(erin)]).toEqual([9, 1])
+  })
+
+  it('refuses what is not a usable subscription with a clear 4xx, and deletes one on request', async () => {
+    const good = push.subscriber('bob-extra').json
+    const cases: [unknown, number, RegExp][] = [
+      ['{not json', 400, /JSON/],
+      [[good], 422, /object/],
+      [{ ...good, endpoint: 'http://push.example.org/x' }, 422, /https/],
+      [{ ...good, endpoint: 'https://10.1.2.3/x' }, 422, /private/],
+      [{ ...good, endpoint: 'https://user:pw@push.example.org/x' }, 422, /credentials/],
+      [{ ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(4) } }, 422, /p256dh/],
+      [{ ...good, keys: { ...good.keys, p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url') } }, 422, /P-256/],
+      [{ ...good, keys: { ...good.keys, auth: 'short' } }, 422, /auth/],
+      [{ ...good, padding: 'x'.repeat(5000) }, 413, /at most/],
+    ]
+    for (const [body, status, error] of cases) {
+      const res = await json(bob, '/push/subscriptions', body)
+      expect({ body, status: res.status }).toEqual({ body, status })
+      expect((await res.json() as { error: string }).error).toMatch(error)
+    }
+    expect((await json(bob, '/push/subscriptions', good)).status).toBe(201)
+    const deleted = await json(bob, '/push/subscriptions/delete', { endpoint: good.endpoint })
+    expect(await deleted.json()).toEqual({ deleted: true, devices: 1 })
+    expect((await json(bob, '/push/subscriptions/delete', { endpoint: 42 })).status).toBe(422)
+    // A direct room's mute is its members' only; an outsider finds no room at all.
+    const carol = await signIn(server.url, 'carol')
+    const direct = (await alice.form('/direct-rooms', { login: 'bob' })).headers.get('location')!
+    expect((await carol.form(`${direct}/mute`, { muted: 'on' })).status).toBe(404)
+    expect((await bob.form(`${direct}/mute`, { muted: 'maybe' })).status).toBe(422)
+  })
+})
+
+describe('Web Push across two instances sharing Redis', () => {
+  const { env } = pushEnv()
+  let database: TestDatabase
+  let redis: Awaited<ReturnType<typeof testRedisPrefix>>
+  let a: Server, b: Server
+  let push: PushService
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    redis = await testRedisPrefix()
+    push = await startPushService()
+    const shared = { ...env, DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix }
+    a = await startChatServer({ ...shared, INSTANCE_ID: '1' })
+    b = await startChatServer({ ...shared, INSTANCE_ID: '2' })
+  }, 60_000)
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+    await push?.close()
+    await redis?.cleanup()
+    await database?.drop()
+  })
+
+  it('sends no push to someone with a tab on the other instance, and one push, from the storing instance, once they leave', async () => {
+    const alice = await signIn(a.url, 'alice')
+    const bob = await signIn(b.url, 'bob')
+    const slug = await alice.createRoom('Two instances')
+    await bob.form(`/rooms/${slug}/join`, {})
+    const browser = push.subscriber('bob')
+    expect((await json(bob, '/push/subscriptions', browser.json)).status).toBe(201)
+
+    const socket = await bob.socket(slug)
+    await waitForPresence(alice, slug, 'bob', true)
+    const seen = await alice.post(slug, '@bob can you see this?')
+    expect((await pushesDone(a, seen.id)).online).toBe(1)
+    expect(push.to(browser)).toHaveLength(0)
+
+    await socket.close()
+    await waitForPresence(alice, slug, 'bob', false)
+    const away = await alice.post(slug, '@bob you left')
+    expect((await pushesDone(a, away.id)).pushed).toBe(1)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(push.to(browser)).toHaveLength(1)
+    expect(b.logs.text()).not.toContain('"msg":"pushes done"')
+  })
+})
