@@ -23,7 +23,13 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, MessageStore, ModerationStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import { loadAdmin } from './admin/admins.ts'
+import { bans as makeBans } from './admin/bans.ts'
+import { adminRoutes } from './admin/routes.tsx'
+import { botApiRoutes } from './bots/api.ts'
+import { webhooks as makeWebhooks, type WebhookOptions } from './bots/webhooks.ts'
+import { roomManageRoutes } from './rooms/manage.tsx'
 
 export interface AppDeps {
   config: Config
@@ -32,6 +38,10 @@ export interface AppDeps {
   sessions: SessionStore
   rooms: RoomStore
   messages: MessageStore
+  /** Bots, their tokens and webhooks. */
+  bots: BotStore
+  /** Bans, room settings and the audit list. */
+  moderation: ModerationStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -48,6 +58,8 @@ export interface AppDeps {
   now?: () => Date
   /** Counts sends and their latency; the entry serves it on its own address. */
   metrics?: Metrics
+  /** Timing of outgoing webhooks (tests shorten the backoff). */
+  webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs'>
 }
 
 /**
@@ -65,9 +77,18 @@ export function createApp(deps: AppDeps) {
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
+  const webhooks = makeWebhooks({
+    bots: deps.bots, log, allowHosts: config.webhookAllowHosts, ...deps.webhookTiming,
+    reply: async (bot, room, body, nonce) => {
+      await limits.take('send', String(bot.id))
+      await chat.send(bot, room, body, nonce)
+    },
+  })
   const chat = messageService({
     messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    onStored: webhooks.stored,
   })
+  const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
 
   const app = new Hono<AppEnv>()
   app.use(requestIds())
@@ -75,6 +96,8 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
   app.use(limitBody())
+  // Bearer tokens, no cookies: before the Origin check and the session.
+  app.route('/', botApiRoutes({ bots: deps.bots, rooms, chat, limits }))
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
   app.route('/', faviconRoutes())
@@ -85,14 +108,21 @@ export function createApp(deps: AppDeps) {
   // Timed after the limit's first look, so refusals do not count as sends.
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
+  app.use(loadAdmin(config.adminLogins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
     config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
+    isBanned: bans.isBanned,
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
+  app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, bus, now: deps.now }))
   app.route('/', messageRoutes({ rooms, chat, presence }))
+  app.route('/', adminRoutes({
+    users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, adminLogins: config.adminLogins,
+    webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,
+  }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({

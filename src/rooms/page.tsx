@@ -6,6 +6,7 @@ import type { Presence, RoomStore } from '../store/ports.ts'
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../chat/service.ts'
 import { isId } from '../chat/ids.ts'
+import { ownsRoom } from './manage.tsx'
 
 export interface RoomPageDeps {
   rooms: RoomStore
@@ -49,6 +50,7 @@ export async function renderRoomPage(
       newer={cursor === undefined ? undefined : after.length > PAGE_SIZE ? `/rooms/${room.slug}?before=${after[PAGE_SIZE]!.id}` : `/rooms/${room.slug}`}
       draft={extra.draft}
       nonce={nonceFrom(undefined)}
+      manage={{ owner: ownsRoom(c), admin: c.get('admin') }}
     />,
     extra.status ?? 200,
   )

@@ -18,6 +18,8 @@ import { memoryPresence } from '../store/memory/presence.ts'
 import type { HealthCheck } from '../store/ports.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
+import { postgresBots } from '../store/postgres/bots.ts'
+import { postgresModeration } from '../store/postgres/moderation.ts'
 import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
@@ -94,6 +96,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
+    bots: timed(postgresBots(db.sql), db.backend), moderation: timed(postgresModeration(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

@@ -3,6 +3,7 @@ import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
+import { RoomManage, RoomTopic } from './RoomManage.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -23,6 +24,8 @@ export interface RoomPageProps {
   /** A refused message stays in the composer for its author to fix. */
   draft?: string | undefined
   nonce: string
+  /** Who may change the room: its owner (creator of a private room) and administrators. */
+  manage?: { owner: boolean; admin: boolean }
 }
 
 export const roomTitle = (room: Room, members: readonly User[], me: User) =>
@@ -76,7 +79,7 @@ export function AddMemberForm({ room, error }: { room: Room; error?: string | un
   const action = `/rooms/${room.slug}/members`
   return (
     <form id="add-member" class="add-member" method="post" action={action} hx-post={action} hx-target="#members" hx-swap="outerHTML">
-      <label for="add-login">Add a member by GitHub login</label>
+      <label for="add-login">{room.visibility === 'public' ? 'Add a bot by its name' : 'Add a member by GitHub login'}</label>
       <div class="row">
         <input id="add-login" name="login" required maxlength={39} autocomplete="off" />
         <button type="submit">Add</button>
@@ -98,6 +101,7 @@ export function RoomPage(props: RoomPageProps) {
             {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
             <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
           </div>
+          <RoomTopic room={room} />
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last}></span>}
           {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">Live updates need JavaScript; reload to see new messages.</p>}
           {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
@@ -115,7 +119,8 @@ export function RoomPage(props: RoomPageProps) {
               </div>
             </div>
             {isMember && <TypingLine names={[]} />}
-            {isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} /> : (
+            {room.archivedAt ? <p class="composer archived muted">This room is archived: it can be read, not written to.</p>
+              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
                 <button type="submit" class="primary">Join to take part</button>
@@ -129,7 +134,8 @@ export function RoomPage(props: RoomPageProps) {
             <a class="close" href="#" aria-label="Close the member list">×</a>
           </div>
           <MemberList members={members} online={props.online} />
-          {isMember && room.visibility === 'private' && <AddMemberForm room={room} error={props.memberError} />}
+          {isMember && room.visibility !== 'direct' && !room.archivedAt && <AddMemberForm room={room} error={props.memberError} />}
+          <RoomManage room={room} me={user} members={members} isMember={isMember} owner={props.manage?.owner ?? false} admin={props.manage?.admin ?? false} />
           {isMember && room.visibility !== 'direct' && (
             <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm="Leave this room? You can join a public room again; a private one needs a member to add you.">
               <button type="submit" class="link danger">Leave this room</button>

@@ -4,6 +4,8 @@ import type { Logger } from '../../src/log.ts'
 import type { Database } from '../../src/store/postgres/connect.ts'
 import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
+import { postgresBots } from '../../src/store/postgres/bots.ts'
+import { postgresModeration } from '../../src/store/postgres/moderation.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
@@ -17,7 +19,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** The app over a migrated database, driven through `app.request()`. */
-export function appOn(db: Database, opts: { env?: Record<string, string>; log?: Logger; now?: () => Date } = {}) {
+export function appOn(db: Database, opts: { env?: Record<string, string>; log?: Logger; now?: () => Date; deps?: Partial<AppDeps> } = {}) {
   const captured = capturedLogger()
   const deps: AppDeps = {
     config: testConfig(opts.env),
@@ -26,9 +28,12 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     sessions: postgresSessions(db.sql),
     rooms: postgresRooms(db.sql),
     messages: postgresMessages(db.sql),
+    bots: postgresBots(db.sql),
+    moderation: postgresModeration(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,
+    ...opts.deps,
   }
   return { app: createApp(deps), logs: captured, config: deps.config }
 }
