@@ -256,7 +256,7 @@ export interface ModerationStore {
   isBanned(userId: number): Promise<boolean>
   /** People and bots, newest first. */
   listUsers(limit: number): Promise<UserListing[]>
-  /** Every room, most recent activity first. */
+  /** Public and private rooms (never direct ones: who talks to whom stays theirs), most recent activity first. */
   listRooms(limit: number): Promise<RoomListing[]>
   renameRoom(roomId: string, name: string): Promise<void>
   setTopic(roomId: string, topic: string | null): Promise<void>

@@ -56,7 +56,7 @@ export function AdminPage(p: AdminPageProps) {
           <ul class="admin-list">
             {p.users.map((u) => (
               <li class={u.bannedAt ? 'banned' : undefined}>
-                <span><bdi>{u.name ?? u.login}</bdi> <span class="muted">@{u.login}</span></span>
+                <span>{u.name && u.name !== u.login ? <><bdi>{u.name}</bdi> </> : null}<span class={u.name && u.name !== u.login ? 'muted' : undefined}>@{u.login}</span></span>
                 {u.kind === 'bot' && <span class="badge">bot</span>}
                 {p.admins.includes(u.login.toLowerCase()) && u.kind !== 'bot' && <span class="badge">admin</span>}
                 {u.bannedAt && <span class="badge danger">banned</span>}
@@ -99,7 +99,7 @@ export function AdminPage(p: AdminPageProps) {
           <ul class="admin-list">
             {p.rooms.map((r) => (
               <li>
-                <span><a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a> <span class="muted">{r.members} member{r.members === 1 ? '' : 's'}{r.createdByLogin ? `, by @${r.createdByLogin}` : ''}</span></span>
+                <span>{r.visibility === 'public' ? <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a> : <bdi>{r.name}</bdi>} <span class="muted">{r.members} member{r.members === 1 ? '' : 's'}{r.createdByLogin ? `, by @${r.createdByLogin}` : ''}</span></span>
                 <span class="badge">{r.visibility}</span>
                 {r.archivedAt && <span class="badge">archived</span>}
                 <form method="post" action={`/rooms/${r.slug}/${r.archivedAt ? 'unarchive' : 'archive'}`}>

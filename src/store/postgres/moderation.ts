@@ -26,7 +26,7 @@ export function postgresModeration(sql: Sql): ModerationStore {
     async listRooms(limit) {
       const rows = await sql<(RoomRow & { members: bigint; creator: string | null })[]>`
         SELECT ${sql.unsafe(ROOM_COLUMNS)}, (SELECT count(*) FROM room_members m WHERE m.room_id = r.id) AS members, u.login AS creator
-        FROM rooms r LEFT JOIN users u ON u.id = r.created_by
+        FROM rooms r LEFT JOIN users u ON u.id = r.created_by WHERE r.visibility <> 'direct'
         ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id DESC LIMIT ${limit}`
       return rows.map((r): RoomListing => ({ ...toRoom(r), members: Number(r.members), createdByLogin: r.creator }))
     },
