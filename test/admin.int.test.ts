@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyWebhook } from '../src/bots/signature.ts'
 import { appOn, browser, TEST_ORIGIN } from './support/app.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
+import { fakeGithub } from './support/github.ts'
+import { postgresBots } from '../src/store/postgres/bots.ts'
+import { postgresModeration } from '../src/store/postgres/moderation.ts'
+import { postgresUsers } from '../src/store/postgres/users.ts'
 
 const [, openPostgres] = databaseBackends[0]!
 let opened: OpenedDatabase
@@ -85,6 +89,38 @@ describe('administrators', () => {
     expect((await admin.post('/admin/users/mallory/unban')).status).toBe(303)
     expect((await browser(app).post('/auth/local', { login: 'mallory' })).status).toBe(303)
     expect(await (await admin.get('/admin')).text()).toMatch(/<td>unban<\/td><td>@mallory<\/td>/)
+  })
+})
+
+describe('GitHub sign-in and administration', () => {
+  it('refuses a banned GitHub account with the reason, and stores a person whose login a bot holds under login~id', async () => {
+    const github = fakeGithub('Iv1.admin', 'admin-test-secret')
+    github.install()
+    try {
+      const origin = 'https://chat.example.test'
+      const made = appOn(opened.db, { env: { ...ENV, PUBLIC_URL: origin, LOCAL_LOGIN: 'false', CLIENT_ID: 'Iv1.admin', CLIENT_SECRET: 'admin-test-secret' } })
+      const viaGithub = async (user: { id: number; login: string }) => {
+        github.setUser({ ...user, name: null, avatar_url: 'https://avatars.githubusercontent.com/u/1' })
+        const b = browser(made.app, origin)
+        const start = await b.get('/auth/github')
+        const authorize = start.headers.get('location')!
+        return b.get(`/auth/github/callback?code=${github.approve(authorize)}&state=${new URL(authorize).searchParams.get('state')}`)
+      }
+      expect((await viaGithub({ id: 7001, login: 'gh-spammer' })).status).toBe(303)
+      await postgresModeration(opened.db.sql).setBanned(7001, new Date())
+      const refused = await viaGithub({ id: 7001, login: 'gh-spammer' })
+      expect(refused.headers.get('location')).toBe('/login?error=banned')
+      expect(refused.headers.getSetCookie().join()).not.toMatch(/rtc_session=[^;]/)
+      expect(await (await browser(made.app, origin).get('/login?error=banned')).text()).toContain('suspended by an administrator')
+
+      await postgresBots(opened.db.sql).createBot({ login: 'release-bot', tokenHash: 'h'.repeat(64), webhookUrl: null, webhookSecret: null, createdBy: 7001 })
+      expect((await viaGithub({ id: 7002, login: 'Release-Bot' })).status).toBe(303)
+      const users = postgresUsers(opened.db.sql)
+      expect((await users.findUserById(7002))?.login).toBe('Release-Bot~7002')
+      expect(await users.findUserByLogin('release-bot')).toMatchObject({ kind: 'bot' })
+    } finally {
+      github.uninstall()
+    }
   })
 })
 
