@@ -17,6 +17,7 @@ export interface AdminPageProps {
   rooms: readonly RoomListing[]
   notice?: string | undefined
   error?: string | undefined
+  /** What was typed into a refused "new bot" form; the error then shows beside it. */
   botDraft?: { name: string; webhookUrl: string } | undefined
 }
 
@@ -27,7 +28,7 @@ export function AdminPage(p: AdminPageProps) {
       <div class="admin">
         <h1>Administration</h1>
         {p.notice && <p class="notice" role="status">{p.notice}</p>}
-        {p.error && <p class="error" role="alert">{p.error}</p>}
+        {p.error && !p.botDraft && <p class="error" role="alert">{p.error}</p>}
 
         <section id="audit" class="card">
           <h2>Audit list</h2>
@@ -87,9 +88,10 @@ export function AdminPage(p: AdminPageProps) {
           <form class="stack" method="post" action="/admin/bots">
             <h3>New bot</h3>
             <label for="bot-name">Name (how people @mention it)</label>
-            <input id="bot-name" name="name" required maxlength={39} autocomplete="off" value={p.botDraft?.name ?? ''} />
+            <input id="bot-name" name="name" required maxlength={39} autocomplete="off" value={p.botDraft?.name ?? ''} autofocus={p.botDraft !== undefined} />
             <label for="bot-webhook">Outgoing webhook URL (optional)</label>
             <input id="bot-webhook" name="webhook_url" type="url" maxlength={2000} autocomplete="off" placeholder="https://ci.example.org/rtc" value={p.botDraft?.webhookUrl ?? ''} />
+            {p.error && p.botDraft && <p class="error" role="alert">{p.error}</p>}
             <button type="submit" class="primary">Create bot</button>
           </form>
         </section>
