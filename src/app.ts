@@ -97,6 +97,7 @@ export function createApp(deps: AppDeps) {
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
   app.use(limitBody())
   // Bearer tokens, no cookies: before the Origin check and the session.
+  if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
   app.route('/', botApiRoutes({ bots: deps.bots, rooms, chat, limits }))
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
