@@ -52,12 +52,17 @@ describe('bans and removals across instances', () => {
     await expect(socketOnB(troll, slug)).rejects.toMatchObject({ status: 401 })
   })
 
-  it('a removed member\'s open socket closes at once, on the other instance too', async () => {
+  it('an administrator\'s deletion reaches a member live, and a removed member\'s open socket closes at once, on the other instance too', async () => {
     const owner = await signIn(a.url, 'owner-ann')
     const guest = await signIn(b.url, 'guest-gus')
     const slug = await owner.createRoom('Members only', 'private')
     await owner.form(`/rooms/${slug}/members`, { login: 'guest-gus' })
     const s = await socketOnB(guest, slug)
+    // An administrator who is not a member deletes the guest's message: it goes, live, on the other instance.
+    const { id } = await guest.post(slug, 'an unwelcome remark')
+    const boss = await signIn(a.url, 'boss')
+    expect((await boss.form(`/rooms/${slug}/messages/${id}/delete`, {})).status).toBe(303)
+    await s.waitFor(() => s.frames.some((f) => f.includes(`id="m-${id}"`) && f.includes('This message was deleted.')), 'the deletion, live')
     expect((await owner.form(`/rooms/${slug}/members/guest-gus/delete`, {})).status).toBe(303)
     expect((await s.closed).code).toBe(1008)
     await expect(socketOnB(guest, slug)).rejects.toMatchObject({ status: 404 })
