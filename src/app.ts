@@ -24,8 +24,14 @@ import type { Metrics } from './metrics/metrics.ts'
 import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 import { readRoutes } from './awareness/routes.ts'
+import type { BotStore, Bus, HealthCheck, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import { loadAdmin } from './admin/admins.ts'
+import { bans as makeBans } from './admin/bans.ts'
+import { adminRoutes } from './admin/routes.tsx'
+import { botApiRoutes } from './bots/api.ts'
+import { webhooks as makeWebhooks, type WebhookOptions } from './bots/webhooks.ts'
+import { roomManageRoutes } from './rooms/manage.tsx'
 
 export interface AppDeps {
   config: Config
@@ -38,6 +44,10 @@ export interface AppDeps {
   reads: ReadStateStore
   /** Notification choices, mutes and push subscriptions; without it there is no /settings and no push. */
   notifications?: NotificationStore
+  /** Bots, their tokens and webhooks. */
+  bots: BotStore
+  /** Bans, room settings and the audit list. */
+  moderation: ModerationStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -56,6 +66,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** Told of each new message once it is stored: who it mentions, and a direct room's recipient (notifications). */
   onStored?: readonly StoredListener[]
+  /** Timing of outgoing webhooks (tests shorten the backoff). */
+  webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs'>
 }
 
 /**
@@ -73,12 +85,21 @@ export function createApp(deps: AppDeps) {
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
+  const webhooks = makeWebhooks({
+    bots: deps.bots, log, allowHosts: config.webhookAllowHosts, ...deps.webhookTiming,
+    reply: async (bot, room, body, nonce) => {
+      await limits.take('send', String(bot.id))
+      await chat.send(bot, room, body, nonce)
+    },
+  })
+  const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
   const chat = messageService({
     messages: deps.messages, rooms, reads: deps.reads, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
+  chat.onStored(({ message, room, author }) => webhooks.stored(message, room, author))
   const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
 
   const app = new Hono<AppEnv>()
@@ -88,6 +109,9 @@ export function createApp(deps: AppDeps) {
   if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
   app.use(limitBody())
+  // Bearer tokens, no cookies: before the Origin check and the session.
+  if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
+  app.route('/', botApiRoutes({ bots: deps.bots, rooms, chat, limits }))
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
   app.route('/', faviconRoutes())
@@ -98,9 +122,11 @@ export function createApp(deps: AppDeps) {
   // Timed after the limit's first look, so refusals do not count as sends.
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
+  app.use(loadAdmin(config.adminLogins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
     config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
+    isBanned: bans.isBanned,
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
@@ -108,6 +134,11 @@ export function createApp(deps: AppDeps) {
   if (push) app.route('/', push.routes)
   app.route('/', messageRoutes({ rooms, chat, presence, ...awareness }))
   app.route('/', readRoutes({ chat }))
+  app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, bus, now: deps.now }))
+  app.route('/', adminRoutes({
+    users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, adminLogins: config.adminLogins,
+    webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,
+  }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({

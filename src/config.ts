@@ -43,6 +43,10 @@ export interface Config {
   readonly limits: Limits | undefined
   /** Peers whose X-Forwarded-For is believed: addresses or IPv4 CIDR ranges. */
   readonly trustedProxies: readonly string[]
+  /** Administrators' logins, lower-cased (`ADMIN_LOGINS`); GitHub and local sign-in logins alike. */
+  readonly adminLogins: readonly string[]
+  /** Hosts outgoing webhooks may reach even on private or loopback addresses (`WEBHOOK_ALLOW_HOSTS`), lower-cased. */
+  readonly webhookAllowHosts: readonly string[]
   /** Web Push: VAPID keys (unset: push is off) and the test-only allowance of loopback endpoints. */
   readonly push: PushConfig
 }
@@ -288,6 +292,7 @@ export function loadConfig(env: Env): Config {
     metrics: metricsConfig(env, port),
     limits: limits(env),
     trustedProxies: trustedProxies(env),
+    ...administration(env),
     push: pushConfig(env, publicUrl),
   })
 }
@@ -315,6 +320,20 @@ function pushConfig(env: Env, publicUrl: URL): PushConfig {
     }),
     allowLoopbackEndpoints: boolean(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS'),
   })
+}
+
+/** `ADMIN_LOGINS` and `WEBHOOK_ALLOW_HOSTS`: comma-separated, compared without case. */
+function administration(env: Env): Pick<Config, 'adminLogins' | 'webhookAllowHosts'> {
+  const list = (name: string, shape: RegExp, what: string) => {
+    const entries = (text(env, name) ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)
+    const bad = entries.find((e) => !shape.test(e))
+    if (bad !== undefined) throw new ConfigError(name, `must list ${what}, comma-separated (got "${bad}")`)
+    return Object.freeze(entries)
+  }
+  return {
+    adminLogins: list('ADMIN_LOGINS', /^[a-z0-9][a-z0-9-]{0,38}$/, 'logins'),
+    webhookAllowHosts: list('WEBHOOK_ALLOW_HOSTS', /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|[0-9a-f:]+)$/, 'host names or IP addresses'),
+  }
 }
 
 /** `METRICS_LISTEN` is `host:port`, `[v6]:port` or `:port` (all addresses); `METRICS_TOKEN` is a secret, never echoed. */

@@ -15,6 +15,8 @@ export interface AppVariables {
   room: Room
   /** Whether the signed-in user belongs to `room`. */
   member: boolean
+  /** Whether the signed-in user is an administrator (`ADMIN_LOGINS`). */
+  admin: boolean
 }
 
 export interface AppEnv {

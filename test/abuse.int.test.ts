@@ -7,6 +7,8 @@ import { capturedLogger } from './support/logs.ts'
 import { memoryBus } from '../src/store/memory/bus.ts'
 import { postgresReadState } from '../src/store/postgres/readState.ts'
 import { postgresMessages } from '../src/store/postgres/messages.ts'
+import { postgresBots } from '../src/store/postgres/bots.ts'
+import { postgresModeration } from '../src/store/postgres/moderation.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
@@ -189,6 +191,7 @@ describe('bad input is a client error', () => {
       config: testConfig(), log: captured.log, bus: memoryBus(),
       users: postgresUsers(opened.db.sql), sessions: postgresSessions(opened.db.sql), rooms: postgresRooms(opened.db.sql), messages: postgresMessages(opened.db.sql),
       reads: postgresReadState(opened.db.sql),
+      bots: postgresBots(opened.db.sql), moderation: postgresModeration(opened.db.sql),
       health: [
         { name: 'database', backend: 'postgres', check: async () => {} },
         { name: 'redis', backend: 'redis', check: async () => { throw new Error('connect ECONNREFUSED 10.1.2.3:6379 (internal-redis.lan)') } },

@@ -1,4 +1,7 @@
 import cassandra from 'cassandra-driver'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { verifyWebhook } from '../src/bots/signature.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
@@ -180,6 +183,56 @@ describe('Deno notifications', () => {
     } finally {
       await server.stop()
       await push.close()
+    }
+  })
+})
+
+
+describe('Deno bots', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('makes a bot whose token posts to its room (and nothing without it), and calls its signed webhook, whose answer is the reply', async () => {
+    const hooks: { body: string; signature: string }[] = []
+    const receiver = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => { body += c.toString() })
+      req.on('end', () => {
+        hooks.push({ body, signature: String(req.headers['x-rtc-signature']) })
+        res.writeHead(hooks.length === 1 ? 503 : 200, { 'content-type': 'text/plain' }).end('deno hears you')
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    const server = await startServerProcess(denoEnv(database.url, { ADMIN_LOGINS: 'deno-admin', WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }), 'deno')
+    try {
+      const admin = await signIn(server.url, 'deno-admin')
+      const made = await (await admin.form('/admin/bots', { name: 'deno-bot', webhook_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/` })).text()
+      const [token, secret] = ['bot-token', 'bot-secret'].map((id) => new RegExp(`id="${id}"[^>]*value="([^"]+)"`).exec(made)![1]!)
+      const slug = await admin.createRoom('Deno bots')
+      const post = (auth: string | undefined) => fetch(`${server.url}/api/rooms/${slug}/messages`, {
+        method: 'POST', body: JSON.stringify({ body: 'posted by a bot on deno' }),
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      })
+      expect((await post(token)).status).toBe(403)
+      await admin.form(`/rooms/${slug}/members`, { login: 'deno-bot' })
+      expect((await post(undefined)).status).toBe(401)
+      const posted = await post(token)
+      expect(posted.status).toBe(201)
+      expect(await posted.json()).toMatchObject({ id: expect.stringMatching(/^\d+$/), room: slug })
+
+      await admin.post(slug, 'hello @deno-bot')
+      const history = () => admin.send(`/rooms/${slug}/messages?after=0`, { headers: { 'hx-request': 'true' } }).then((r) => r.text())
+      const start = Date.now()
+      while (!(await history()).includes('deno hears you') && Date.now() - start < 15_000) await new Promise((r) => setTimeout(r, 100))
+      const page = await history()
+      expect(page).toContain('posted by a bot on deno')
+      expect(page).toContain('deno hears you')
+      expect(hooks).toHaveLength(2)
+      expect(verifyWebhook(secret!, hooks[1]!.body, hooks[1]!.signature)).toBe(true)
+    } finally {
+      await server.stop()
+      receiver.close()
     }
   })
 })

@@ -5,12 +5,15 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
 import type { UserStore } from '../store/ports.ts'
 import type { SessionCookies } from './session.ts'
+import { BANNED_NOTICE } from '../admin/bans.ts'
 
 export interface GithubRoutesOptions {
   clientId: string
   clientSecret: string
   users: UserStore
   session: SessionCookies
+  /** True for a banned user: no session is started. */
+  isBanned?: (userId: number) => Promise<boolean>
 }
 
 /** Why sign-in failed, as the login page words it; keys travel in `/login?error=`. */
@@ -18,6 +21,7 @@ export const SIGN_IN_ERRORS = {
   cancelled: 'Sign-in was cancelled on GitHub. You can try again.',
   state: 'That sign-in link expired or was already used. Please sign in again.',
   github: 'GitHub could not confirm who you are right now. Please try again in a moment.',
+  banned: BANNED_NOTICE,
 } as const
 
 /**
@@ -26,7 +30,7 @@ export const SIGN_IN_ERRORS = {
  * The only scope asked for is `user:email`: @hono/oauth-providers always reads
  * the user's e-mail list, which fails without it.
  */
-export function githubRoutes({ clientId, clientSecret, users, session }: GithubRoutesOptions) {
+export function githubRoutes({ clientId, clientSecret, users, session, isBanned }: GithubRoutesOptions) {
   const oauth = githubAuth({ client_id: clientId, client_secret: clientSecret, scope: ['user:email'], oauthApp: true })
   const failed = (c: Context<AppEnv>, reason: keyof typeof SIGN_IN_ERRORS) => {
     deleteCookie(c, 'state', { path: '/', secure: true })
@@ -56,6 +60,7 @@ export function githubRoutes({ clientId, clientSecret, users, session }: GithubR
       })
       // The state is single-use: a replayed callback URL finds no cookie to match.
       deleteCookie(c, 'state', { path: '/', secure: true })
+      if (await isBanned?.(user.id)) return failed(c, 'banned')
       await session.startSession(c, user.id)
       c.get('log').info({ userId: user.id }, 'signed in with github')
       return c.redirect('/', 303)

@@ -16,12 +16,14 @@ export interface AuthRoutesOptions {
   limits: RateLimits
   /** The client's address, behind trusted proxies the forwarded one: sign-in attempts are limited per address. */
   clientAddress: (c: Context<AppEnv>) => string
+  /** True for a banned user: sign-in is refused with a page that says so. */
+  isBanned?: (userId: number) => Promise<boolean>
 }
 
 /** Same shape as a GitHub login, so a local name could be a GitHub one. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 
-export function authRoutes({ config, users, session, limits, clientAddress }: AuthRoutesOptions) {
+export function authRoutes({ config, users, session, limits, clientAddress, isBanned }: AuthRoutesOptions) {
   const app = new Hono<AppEnv>()
   const loginPage = (error?: string) => (
     <LoginPage
@@ -51,7 +53,7 @@ export function authRoutes({ config, users, session, limits, clientAddress }: Au
   app.on('POST', '/auth/local', signInLimit).on('GET', ['/auth/github', '/auth/github/callback'], signInLimit)
 
   if (config.github) {
-    app.route('/', githubRoutes({ ...config.github, users, session }))
+    app.route('/', githubRoutes({ ...config.github, users, session, isBanned }))
   } else {
     app.get('/auth/github/*', (c) => c.redirect('/login', 303))
     app.get('/auth/github', (c) => c.redirect('/login', 303))
@@ -68,7 +70,8 @@ export function authRoutes({ config, users, session, limits, clientAddress }: Au
         if (err.code === 'LOGIN_TAKEN') return undefined
         throw err
       })
-      if (!user) return c.html(loginPage(`"${login}" belongs to a GitHub account; choose another name.`), 409)
+      if (!user) return c.html(loginPage(`"${login}" belongs to a GitHub account or a bot; choose another name.`), 409)
+      if (await isBanned?.(user.id)) return c.html(loginPage(SIGN_IN_ERRORS.banned), 403)
       await session.startSession(c, user.id)
       return c.redirect('/', 303)
     })

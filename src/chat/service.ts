@@ -4,7 +4,7 @@ import type { IdMaker } from './ids.ts'
 import { mentionedLogins } from './mentions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
 
-export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED'
+export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED' | 'ARCHIVED'
 
 /** A refused chat action; `status` is what HTTP answers. */
 export class ChatError extends Error {
@@ -21,8 +21,6 @@ export interface MessageServiceOptions {
   nextId: IdMaker
   log: Logger
   now?: () => Date
-  /** Told of each message this instance newly stored (not of a retried send), after it is durable; must not throw. */
-  onStored?: ((room: Room, message: StoredMessage) => void) | undefined
 }
 
 /**
@@ -82,10 +80,15 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
     return marker
   }
 
-  const ownMessage = async (user: User, room: Room, id: string) => {
+  const writable = (room: Room) => {
+    if (room.archivedAt) throw new ChatError('ARCHIVED', 'This room is archived: it can be read, not written to.', 403)
+  }
+
+  /** The user's own message; `moderator` (an administrator) may change anyone's. */
+  const ownMessage = async (user: User, room: Room, id: string, moderator = false) => {
     const message = await messages.findMessage(room.id, id)
     if (!message) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
-    if (message.authorId !== user.id) throw new ChatError('NOT_AUTHOR', 'Only its author can change a message.', 403)
+    if (message.authorId !== user.id && !moderator) throw new ChatError('NOT_AUTHOR', 'Only its author can change a message.', 403)
     if (message.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
     return message
   }
@@ -94,6 +97,7 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
     async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown) {
       const checked = checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
+      writable(room)
       const nonce = nonceFrom(rawNonce)
       const result = await messages.appendMessage({
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
@@ -134,6 +138,7 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
     async edit(user: User, room: Room, id: string, rawBody: unknown) {
       const checked = checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
+      writable(room)
       await ownMessage(user, room, id)
       const changed = await messages.changeMessage(room.id, id, { kind: 'edit', body: checked.body, rev: nextId(), at: now() })
       if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
@@ -141,8 +146,9 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
       return changed
     },
 
-    async remove(user: User, room: Room, id: string) {
-      await ownMessage(user, room, id)
+    async remove(user: User, room: Room, id: string, { moderator = false } = {}) {
+      if (!moderator) writable(room)
+      await ownMessage(user, room, id, moderator)
       const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
       if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
       await wake(changed)

@@ -9,6 +9,7 @@ import type { NotificationStore, Presence, ReadStateStore, RoomStore } from '../
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../chat/service.ts'
 import { isId } from '../chat/ids.ts'
+import { ownsRoom } from './manage.tsx'
 
 export interface RoomPageDeps {
   rooms: RoomStore
@@ -78,6 +79,7 @@ export async function renderRoomPage(
       mentionable={(login) => memberLogins.has(login.toLowerCase())}
       notMembers={unknown}
       muted={muted}
+      manage={{ owner: ownsRoom(c), admin: c.get('admin') }}
     />,
     extra.status ?? 200,
   )

@@ -13,6 +13,7 @@ import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
 import { slugify } from './slug.ts'
 import { MemberList } from '../views/Members.tsx'
+import { announceMembership } from './membership.ts'
 
 export interface RoomRoutesOptions {
   rooms: RoomStore
@@ -46,11 +47,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
   /** A refusal of the add-member form: a line beside it for htmx, the room page with the line there otherwise. */
   const memberRefusal = (c: Context<AppEnv>, status: 400 | 404 | 429, error: string) => isHtmx(c) ? c.text(error, status) : page(c, status, error, 'members')
   const toRoom = (c: Context<AppEnv>, slug: string) => c.redirect(`/rooms/${slug}`, 303)
-  /** Tells every instance: their sockets follow the change and their member lists are redrawn. */
-  const announce = (c: Context<AppEnv>, roomId: string, userId: number, member: boolean) =>
-    // Local sockets are closed even when the other instances cannot be told (the bus reaches this one first).
-    bus.publish({ type: 'membership', roomId, userId, member })
-      .catch((err: unknown) => c.get('log').error({ err, roomId }, 'membership change not published to other instances'))
+  const announce = (c: Context<AppEnv>, roomId: string, userId: number, member: boolean) => announceMembership(bus, c.get('log'), roomId, userId, member)
   /** Spends one action of the signed-in user, or answers the refusal with `refused` (a page with the reason beside the form). */
   const limited = async (c: Context<AppEnv>, limit: LimitName, refused: (message: string) => Response | Promise<Response>) => {
     try {
@@ -117,9 +114,11 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
 
   app.post('/rooms/:room/members', requireMember, async (c) => {
     const room = c.get('room')
-    if (room.visibility !== 'private') return memberRefusal(c, 400, room.visibility === 'direct' ? 'A direct room is for two people only.' : 'Anyone can join a public room.')
+    if (room.visibility === 'direct') return memberRefusal(c, 400, 'A direct room is for two people only.')
     const login = field(await readForm(c), 'login').replace(/^@/, '')
     const user = login ? await users.findUserByLogin(login) : undefined
+    // A bot cannot join by itself: in a public room too, a member adds it before it may post.
+    if (room.visibility === 'public' && user?.kind !== 'bot') return memberRefusal(c, 400, 'Anyone can join a public room; only bots are added to it.')
     if (!user) return memberRefusal(c, 404, login ? `No one called @${login} has signed in to rtc yet.` : 'Type the GitHub login of someone who has signed in.')
     const refused = await limited(c, 'members', (message) => memberRefusal(c, 429, message))
     if (refused) return refused

@@ -19,6 +19,8 @@ import type { HealthCheck } from '../store/ports.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
 import { postgresNotifications } from '../store/postgres/notifications.ts'
+import { postgresBots } from '../store/postgres/bots.ts'
+import { postgresModeration } from '../store/postgres/moderation.ts'
 import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
@@ -98,6 +100,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     }),
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads,
     notifications: timed(postgresNotifications(db.sql), db.backend),
+    bots: timed(postgresBots(db.sql), db.backend), moderation: timed(postgresModeration(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

@@ -9,6 +9,8 @@ export interface User {
   readonly login: string
   readonly name: string | null
   readonly avatarUrl: string | null
+  /** Set only for bots: accounts that post through the bot API and never sign in. */
+  readonly kind?: 'bot'
 }
 
 export interface GithubProfile {
@@ -75,6 +77,12 @@ export interface Room {
   readonly name: string
   readonly visibility: Visibility
   readonly lastMessageAt: Date | null
+  /** Shown under the room's name; set by its members. */
+  readonly topic?: string | null
+  /** An archived room can be read but not written to. */
+  readonly archivedAt?: Date | null
+  /** Who created it: the owner of a private room. */
+  readonly createdBy?: number
 }
 
 export interface RoomSummary extends Room {
@@ -286,4 +294,74 @@ export interface NotificationStore {
   /** The push service said the endpoint is gone (404, 410): forget it, whoever held it. */
   forgetEndpoint(endpoint: string): Promise<void>
   countSubscriptions(userId: number): Promise<number>
+}
+
+/** One line of the audit list: who did what to what, and when. */
+export interface AuditEntry {
+  readonly id: string
+  readonly at: Date
+  readonly actorId: number
+  readonly actorLogin: string
+  readonly action: string
+  readonly target: string
+  readonly detail: string | null
+}
+
+/** A user as the admin page lists them. */
+export interface UserListing extends User {
+  readonly bannedAt: Date | null
+  readonly createdAt: Date
+  readonly lastSeenAt: Date | null
+}
+
+/** A room as the admin page lists it. */
+export interface RoomListing extends Room {
+  readonly members: number
+  readonly createdByLogin: string | null
+}
+
+/** Bans, room settings (name, topic, archive, deletion) and the audit list. */
+export interface ModerationStore {
+  /** Bans the user (`at`) or lifts the ban (null). */
+  setBanned(userId: number, at: Date | null): Promise<void>
+  isBanned(userId: number): Promise<boolean>
+  /** People and bots, newest first. */
+  listUsers(limit: number): Promise<UserListing[]>
+  /** Public and private rooms (never direct ones: who talks to whom stays theirs), most recent activity first. */
+  listRooms(limit: number): Promise<RoomListing[]>
+  renameRoom(roomId: string, name: string): Promise<void>
+  setTopic(roomId: string, topic: string | null): Promise<void>
+  setArchived(roomId: string, at: Date | null): Promise<void>
+  /** Deletes the room, its members and (on PostgreSQL) its messages. */
+  deleteRoom(roomId: string): Promise<void>
+  record(entry: { actor: User; action: string; target: string; detail?: string | null }): Promise<void>
+  /** The audit list newest first, `limit` entries older than `before` (an entry id). */
+  auditPage(before: string | undefined, limit: number): Promise<AuditEntry[]>
+}
+
+/** A bot as the admin page lists it (its token and secret are never read back). */
+export interface BotInfo {
+  readonly user: User
+  readonly webhookUrl: string | null
+  readonly createdAt: Date
+}
+
+/** Where a message is sent for a bot, and the key it is signed with. */
+export interface BotHook {
+  readonly bot: User
+  readonly url: string
+  readonly secret: string
+}
+
+/** Bots are users of their own kind; their tokens are stored hashed. */
+export interface BotStore {
+  /** Throws an error with code `LOGIN_TAKEN` when a person or a bot has the name. */
+  createBot(input: { login: string; tokenHash: string; webhookUrl: string | null; webhookSecret: string | null; createdBy: number }): Promise<User>
+  botByTokenHash(tokenHash: string): Promise<User | undefined>
+  listBots(): Promise<BotInfo[]>
+  /**
+   * The webhooks of the room's bot members (not `authorId`) with a webhook
+   * URL whose login is among `logins`, or all of them when `everyBot`.
+   */
+  hooksFor(roomId: string, authorId: number, logins: readonly string[], everyBot: boolean): Promise<BotHook[]>
 }

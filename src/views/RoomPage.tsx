@@ -6,6 +6,7 @@ import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
 import type { IsMember } from '../awareness/MentionText.tsx'
 import { MuteControl } from './MuteControl.tsx'
+import { RoomManage, RoomTopic } from './RoomManage.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -36,6 +37,8 @@ export interface RoomPageProps {
   notMembers?: readonly string[]
   /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
   muted?: boolean | undefined
+  /** Who may change the room: its owner (creator of a private room) and administrators. */
+  manage?: { owner: boolean; admin: boolean }
 }
 
 /** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
@@ -97,7 +100,7 @@ export function AddMemberForm({ room, error }: { room: Room; error?: string | un
   const action = `/rooms/${room.slug}/members`
   return (
     <form id="add-member" class="add-member" method="post" action={action} hx-post={action} hx-target="#members" hx-swap="outerHTML">
-      <label for="add-login">Add a member by GitHub login</label>
+      <label for="add-login">{room.visibility === 'public' ? 'Add a bot by its name' : 'Add a member by GitHub login'}</label>
       <div class="row">
         <input id="add-login" name="login" required maxlength={39} autocomplete="off" />
         <button type="submit">Add</button>
@@ -118,10 +121,11 @@ export function RoomPage(props: RoomPageProps) {
           <div class="room-head">
             <a class="button rooms-toggle" href="#sidebar">{`Rooms${titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}`}</a>
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
-            {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
             {props.muted !== undefined && <MuteControl room={room} muted={props.muted} />}
+            {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
             <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
           </div>
+          <RoomTopic room={room} />
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}></span>}
           {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">Live updates need JavaScript; reload to see new messages.</p>}
           {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
@@ -140,7 +144,8 @@ export function RoomPage(props: RoomPageProps) {
             </div>
             <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
             {isMember && <TypingLine names={[]} />}
-            {isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} /> : (
+            {room.archivedAt ? <p class="composer archived muted">This room is archived: it can be read, not written to.</p>
+              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
                 <button type="submit" class="primary">Join to take part</button>
@@ -154,7 +159,8 @@ export function RoomPage(props: RoomPageProps) {
             <a class="close" href="#" aria-label="Close the member list">×</a>
           </div>
           <MemberList members={members} online={props.online} />
-          {isMember && room.visibility === 'private' && <AddMemberForm room={room} error={props.memberError} />}
+          {isMember && room.visibility !== 'direct' && !room.archivedAt && <AddMemberForm room={room} error={props.memberError} />}
+          <RoomManage room={room} me={user} members={members} isMember={isMember} owner={props.manage?.owner ?? false} admin={props.manage?.admin ?? false} />
           {isMember && room.visibility !== 'direct' && (
             <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm="Leave this room? You can join a public room again; a private one needs a member to add you.">
               <button type="submit" class="link danger">Leave this room</button>

@@ -5,6 +5,8 @@ import type { Database } from '../../src/store/postgres/connect.ts'
 import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
 import { postgresNotifications } from '../../src/store/postgres/notifications.ts'
+import { postgresBots } from '../../src/store/postgres/bots.ts'
+import { postgresModeration } from '../../src/store/postgres/moderation.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
@@ -19,7 +21,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** The app over a migrated database, driven through `app.request()`. */
-export function appOn(db: Database, opts: { env?: Record<string, string>; log?: Logger; now?: () => Date; onStored?: AppDeps['onStored'] } = {}) {
+export function appOn(db: Database, opts: { env?: Record<string, string>; log?: Logger; now?: () => Date; onStored?: AppDeps['onStored']; deps?: Partial<AppDeps> } = {}) {
   const captured = capturedLogger()
   const deps: AppDeps = {
     config: testConfig(opts.env),
@@ -30,10 +32,13 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     messages: postgresMessages(db.sql),
     reads: postgresReadState(db.sql),
     notifications: postgresNotifications(db.sql),
+    bots: postgresBots(db.sql),
+    moderation: postgresModeration(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,
     onStored: opts.onStored,
+    ...opts.deps,
   }
   return { app: createApp(deps), logs: captured, config: deps.config }
 }

@@ -134,4 +134,34 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at);
     `,
   },
+  {
+    version: 25,
+    name: 'administration: bans, bots, room topics and archives, the audit list',
+    sql: `
+      ALTER TABLE users ADD COLUMN kind text NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'bot'));
+      ALTER TABLE users ADD COLUMN banned_at timestamptz;
+      ALTER TABLE rooms ADD COLUMN topic text;
+      ALTER TABLE rooms ADD COLUMN archived_at timestamptz;
+
+      CREATE TABLE bots (
+        user_id        bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        token_hash     text NOT NULL UNIQUE,
+        webhook_url    text,
+        webhook_secret text,
+        created_by     bigint,
+        created_at     timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- No foreign keys: the record outlives what it names.
+      CREATE TABLE audit_log (
+        id          bigserial PRIMARY KEY,
+        at          timestamptz NOT NULL DEFAULT now(),
+        actor_id    bigint NOT NULL,
+        actor_login text NOT NULL,
+        action      text NOT NULL,
+        target      text NOT NULL,
+        detail      text
+      );
+    `,
+  },
 ]

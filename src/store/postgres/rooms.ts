@@ -1,12 +1,16 @@
 import type { Sql } from 'postgres'
 import type { Room, RoomStore, RoomSummary, User } from '../ports.ts'
 
-export interface RoomRow { id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null }
+export interface RoomRow {
+  id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null
+  topic: string | null; archived_at: Date | null; created_by: bigint
+}
 interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null }
 
-export const ROOM_COLUMNS = 'r.id, r.slug, r.name, r.visibility, r.last_message_at'
+export const ROOM_COLUMNS = 'r.id, r.slug, r.name, r.visibility, r.last_message_at, r.topic, r.archived_at, r.created_by'
 export const toRoom = (r: RoomRow): Room => ({
   id: String(r.id), slug: r.slug, name: r.name, visibility: r.visibility, lastMessageAt: r.last_message_at,
+  topic: r.topic, archivedAt: r.archived_at, createdBy: Number(r.created_by),
 })
 const toUser = (r: UserRow): User => ({ id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url })
 const MAX_SLUG_TRIES = 50

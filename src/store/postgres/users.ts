@@ -1,14 +1,16 @@
 import type { Sql } from 'postgres'
 import type { GithubProfile, User, UserStore } from '../ports.ts'
 
-interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null }
+interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null; kind?: string }
 
-const toUser = (r: UserRow): User => ({ id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url })
+export const toUser = (r: UserRow): User => ({
+  id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url, ...(r.kind === 'bot' ? { kind: 'bot' as const } : {}),
+})
 
 export class LoginTakenError extends Error {
   readonly code = 'LOGIN_TAKEN'
   constructor(login: string) {
-    super(`the name "${login}" belongs to a GitHub account`)
+    super(`the name "${login}" belongs to a GitHub account or a bot`)
   }
 }
 
@@ -19,9 +21,12 @@ export function postgresUsers(sql: Sql): UserStore {
         // GitHub logins can be renamed and then taken by someone else: the
         // stale holder of this login steps aside, keyed as it is by its id.
         await tx`UPDATE users SET login = login || '~' || id::text
-                 WHERE lower(login) = lower(${p.login}) AND id <> ${p.id}`
+                 WHERE lower(login) = lower(${p.login}) AND id <> ${p.id} AND kind <> 'bot'`
+        // A bot keeps its name: the person is known here by their login and id instead.
+        const [bot] = await tx`SELECT 1 FROM users WHERE lower(login) = lower(${p.login}) AND kind = 'bot'`
+        const login = bot ? `${p.login}~${p.id}` : p.login
         const [row] = await tx<UserRow[]>`
-          INSERT INTO users (id, login, name, avatar_url) VALUES (${p.id}, ${p.login}, ${p.name}, ${p.avatarUrl})
+          INSERT INTO users (id, login, name, avatar_url) VALUES (${p.id}, ${login}, ${p.name}, ${p.avatarUrl})
           ON CONFLICT (id) DO UPDATE SET login = excluded.login, name = excluded.name,
             avatar_url = excluded.avatar_url, updated_at = now()
           RETURNING id, login, name, avatar_url`
@@ -31,19 +36,20 @@ export function postgresUsers(sql: Sql): UserStore {
 
     async upsertLocalUser(login: string) {
       const [existing] = await sql<UserRow[]>`
-        SELECT id, login, name, avatar_url FROM users WHERE lower(login) = lower(${login})`
-      if (existing && existing.id > 0n) throw new LoginTakenError(login)
+        SELECT id, login, name, avatar_url, kind FROM users WHERE lower(login) = lower(${login})`
+      // A bot never signs in through a browser.
+      if (existing && (existing.id > 0n || existing.kind === 'bot')) throw new LoginTakenError(login)
       if (existing) return toUser(existing)
       const [row] = await sql<UserRow[]>`
         INSERT INTO users (id, login, name) VALUES (-nextval('local_user_ids'), ${login}, ${login})
         ON CONFLICT (lower(login)) DO UPDATE SET updated_at = now()
-        RETURNING id, login, name, avatar_url`
-      if (row!.id > 0n) throw new LoginTakenError(login)
+        RETURNING id, login, name, avatar_url, kind`
+      if (row!.id > 0n || row!.kind === 'bot') throw new LoginTakenError(login)
       return toUser(row!)
     },
 
     async findUserById(id: number) {
-      const [row] = await sql<UserRow[]>`SELECT id, login, name, avatar_url FROM users WHERE id = ${id}`
+      const [row] = await sql<UserRow[]>`SELECT id, login, name, avatar_url, kind FROM users WHERE id = ${id}`
       return row && toUser(row)
     },
 
@@ -54,7 +60,7 @@ export function postgresUsers(sql: Sql): UserStore {
 
     async findUserByLogin(login: string) {
       const [row] = await sql<UserRow[]>`
-        SELECT id, login, name, avatar_url FROM users WHERE lower(login) = lower(${login})`
+        SELECT id, login, name, avatar_url, kind FROM users WHERE lower(login) = lower(${login})`
       return row && toUser(row)
     },
   }
