@@ -132,9 +132,10 @@ export function createApp(deps: AppDeps) {
   app.post('/rooms/:room/messages', sends.afterSession)
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, ...awareness }))
   if (push) app.route('/', push.routes)
+  // Before the message routes: an administrator's delete of anyone's message is answered here.
+  app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, bus, now: deps.now }))
   app.route('/', messageRoutes({ rooms, chat, presence, ...awareness }))
   app.route('/', readRoutes({ chat }))
-  app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, bus, now: deps.now }))
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, adminLogins: config.adminLogins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,
