@@ -141,3 +141,20 @@ describe('loadConfig: Web Push', () => {
     expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'ops' })).toMatch(/^config: VAPID_SUBJECT must be a mailto:/)
   })
 })
+
+describe('administration', () => {
+  it('reads ADMIN_LOGINS and WEBHOOK_ALLOW_HOSTS as lower-cased lists, empty when unset', () => {
+    expect(loadConfig({}).adminLogins).toEqual([])
+    expect(loadConfig({}).webhookAllowHosts).toEqual([])
+    const config = loadConfig({ ADMIN_LOGINS: ' Alice , bob-2,', WEBHOOK_ALLOW_HOSTS: 'Hooks.Internal,10.0.0.5,[fd00::1]' })
+    expect(config.adminLogins).toEqual(['alice', 'bob-2'])
+    expect(config.webhookAllowHosts).toEqual(['hooks.internal', '10.0.0.5', '[fd00::1]'])
+  })
+
+  it.each([
+    [{ ADMIN_LOGINS: 'alice,bob smith' }, 'config: ADMIN_LOGINS must list logins, comma-separated (got "bob smith")'],
+    [{ WEBHOOK_ALLOW_HOSTS: 'http://hooks.internal/' }, 'config: WEBHOOK_ALLOW_HOSTS must list host names or IP addresses'],
+  ])('refuses %j with one line naming it', (env, message) => {
+    expect(problem(env).startsWith(message)).toBe(true)
+  })
+})

@@ -168,6 +168,7 @@ describe('bots', () => {
     }
 
     const room = await (await alice.get(`/rooms/${slug}`)).text()
+    expect(room).toContain('<span class="muted">@ci-bot</span> <span class="badge">bot</span>')
     expect(room.match(/Build 42 passed/g)).toHaveLength(1)
     expect(room).toContain('plain deploy note')
   })

@@ -94,10 +94,6 @@ export function webhooks({
         }
       }, (err: unknown) => log.warn({ roomId: room.id, messageId: message.id, reason: reason(err) }, 'webhooks not looked up'))
     },
-    /** Deliveries in flight and waiting (tests wait for zero). */
-    get busy() {
-      return limit.activeCount + limit.pendingCount
-    },
   }
 }
 

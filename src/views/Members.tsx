@@ -10,6 +10,7 @@ export function MemberList({ members, online, oob = false }: { members: readonly
         <li class={online.has(m.id) ? 'online' : 'offline'}>
           <span class="dot" aria-hidden="true"></span>
           <bdi>{m.name ?? m.login}</bdi> <span class="muted">@{m.login}</span>{' '}
+          {m.kind === 'bot' && <><span class="badge">bot</span>{' '}</>}
           {online.has(m.id) ? <span class="presence">online</span>
             : m.lastSeenAt ? <span class="presence">last seen <time class="ago" datetime={m.lastSeenAt.toISOString()}>{utc(m.lastSeenAt)}</time></span>
             : null}

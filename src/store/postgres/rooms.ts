@@ -5,14 +5,16 @@ export interface RoomRow {
   id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null
   topic: string | null; archived_at: Date | null; created_by: bigint
 }
-interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null }
+interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null; kind?: string }
 
 export const ROOM_COLUMNS = 'r.id, r.slug, r.name, r.visibility, r.last_message_at, r.topic, r.archived_at, r.created_by'
 export const toRoom = (r: RoomRow): Room => ({
   id: String(r.id), slug: r.slug, name: r.name, visibility: r.visibility, lastMessageAt: r.last_message_at,
   topic: r.topic, archivedAt: r.archived_at, createdBy: Number(r.created_by),
 })
-const toUser = (r: UserRow): User => ({ id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url })
+const toUser = (r: UserRow): User => ({
+  id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url, ...(r.kind === 'bot' ? { kind: 'bot' as const } : {}),
+})
 const MAX_SLUG_TRIES = 50
 
 export function postgresRooms(sql: Sql): RoomStore {
@@ -82,7 +84,7 @@ export function postgresRooms(sql: Sql): RoomStore {
 
     async listMembers(roomId) {
       const rows = await sql<(UserRow & { last_seen_at: Date | null })[]>`
-        SELECT u.id, u.login, u.name, u.avatar_url, u.last_seen_at FROM room_members m JOIN users u ON u.id = m.user_id
+        SELECT u.id, u.login, u.name, u.avatar_url, u.kind, u.last_seen_at FROM room_members m JOIN users u ON u.id = m.user_id
         WHERE m.room_id = ${roomId} ORDER BY lower(u.login)`
       return rows.map((r) => ({ ...toUser(r), lastSeenAt: r.last_seen_at }))
     },
