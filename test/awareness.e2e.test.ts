@@ -48,6 +48,8 @@ async function post(p: Person, path: string, body: string) {
 
 const badge = (page: Page, path: string) => page.locator(`#side-rooms a[href="${path}"] [data-unread]`)
 const mentions = (page: Page, path: string) => page.locator(`#side-rooms a[href="${path}"] [data-mentions]`)
+/** Sidebar changes reach a tab at most once a second: polls wait longer than expect.poll's default second. */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 8_000 })
 const live = (page: Page) => page.locator('#conn[data-state="connected"]').waitFor()
 
 describe('awareness across rooms', () => {
@@ -58,12 +60,12 @@ describe('awareness across rooms', () => {
     const reading = await bob.open(a)
     await live(reading)
     expect(await reading.title()).toBe('Room A · rtc')
-    await expect.poll(() => badge(reading, b).getAttribute('data-unread')).toBe('0')
+    await eventually(() => badge(reading, b).getAttribute('data-unread')).toBe('0')
 
     await post(alice, b, 'first in B')
     await post(alice, b, 'hello @bob, look')
-    await expect.poll(() => badge(reading, b).getAttribute('data-unread')).toBe('2')
-    await expect.poll(() => mentions(reading, b).getAttribute('data-mentions')).toBe('1')
+    await eventually(() => badge(reading, b).getAttribute('data-unread')).toBe('2')
+    await eventually(() => mentions(reading, b).getAttribute('data-mentions')).toBe('1')
     expect(await badge(reading, b).textContent()).toBe('2')
     expect(await reading.title()).toBe('(2) Room A · rtc')
     expect(await reading.locator(`#side-rooms a[href="${a}"]`).getAttribute('aria-current')).toBe('page')
@@ -73,16 +75,16 @@ describe('awareness across rooms', () => {
     const dmPath = dm.headers().location!
     await reading.locator(`#side-rooms a[href="${dmPath}"]`, { hasText: 'carl' }).waitFor()
     await post(carl, dmPath, 'psst')
-    await expect.poll(() => badge(reading, dmPath).getAttribute('data-unread')).toBe('1')
-    await expect.poll(() => reading.title()).toBe('(3) Room A · rtc')
+    await eventually(() => badge(reading, dmPath).getAttribute('data-unread')).toBe('1')
+    await eventually(() => reading.title()).toBe('(3) Room A · rtc')
 
     // Opening B from the sidebar (never the lobby): the mention is marked for bob, and reading it clears the counts.
     await reading.click(`#side-rooms a[href="${b}"]`)
     await reading.waitForURL(`${base}${b}`)
     await reading.locator('.mention.me[data-login="bob"]', { hasText: '@bob' }).waitFor()
     expect(await reading.locator('article.mentions-me').count()).toBe(1)
-    await expect.poll(() => badge(reading, b).getAttribute('data-unread')).toBe('0')
-    await expect.poll(() => reading.title()).toBe('(1) Room B · rtc')
+    await eventually(() => badge(reading, b).getAttribute('data-unread')).toBe('0')
+    await eventually(() => reading.title()).toBe('(1) Room B · rtc')
     expect(bob.errors).toEqual([])
     for (const p of [alice, bob, carl]) await p.context.close()
   })
@@ -94,11 +96,11 @@ describe('awareness across rooms', () => {
     const first = await eli.open(a)
     await live(first)
     await post(dora, b, 'unread on tab one')
-    await expect.poll(() => badge(first, b).getAttribute('data-unread')).toBe('1')
+    await eventually(() => badge(first, b).getAttribute('data-unread')).toBe('1')
     const second = await eli.open(b)
     await second.locator('#messages article', { hasText: 'unread on tab one' }).waitFor()
-    await expect.poll(() => badge(first, b).getAttribute('data-unread')).toBe('0')
-    await expect.poll(() => first.title()).toBe('Tabs A · rtc')
+    await eventually(() => badge(first, b).getAttribute('data-unread')).toBe('0')
+    await eventually(() => first.title()).toBe('Tabs A · rtc')
     expect(eli.errors).toEqual([])
     for (const p of [dora, eli]) await p.context.close()
   })
@@ -111,7 +113,7 @@ describe('awareness across rooms', () => {
     const tab = await fred.open(a)
     await live(tab)
     // The newest was on screen in a visible tab: the page reported it read.
-    await expect.poll(() => badge(tab, a).getAttribute('data-unread')).toBe('0')
+    await eventually(() => badge(tab, a).getAttribute('data-unread')).toBe('0')
     await tab.goto(`${base}${lobby}`)
     for (let i = 0; i < 30; i++) await post(gina, a, `unseen ${i}`)
     await tab.goto(`${base}${a}`)

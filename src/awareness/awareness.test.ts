@@ -40,7 +40,7 @@ describe('a user\'s sidebar counts', () => {
   it('starts from the markers and the store up to where the feed stands, then adds what the feed reads after it', async () => {
     const { awareness, frames, socket, counted } = world()
     awareness.follow(bob, socket)
-    await sleep(50)
+    await sleep(150)
     expect(counted).toEqual(['1>5<=8', '2>0<=8'])
     expect(frames).toHaveLength(1)
     expect(frames[0]).toContain('<div id="side-rooms" hx-swap-oob="true">')
@@ -65,7 +65,7 @@ describe('a user\'s sidebar counts', () => {
   it('sends nothing to a socket taken off, and stops following rooms when the user\'s last socket goes', async () => {
     const { awareness, frames, socket } = world()
     const off = awareness.follow(bob, socket)
-    await sleep(50)
+    await sleep(150)
     expect(awareness.follows('1')).toBe(true)
     off()
     expect(awareness.follows('1')).toBe(false)

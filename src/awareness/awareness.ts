@@ -10,7 +10,9 @@ import { SidebarItem, SidebarRooms, UNREAD_CAP, UnreadTotal, type SidebarEntry }
 export const SIDEBAR_FLUSH_MS = 1000
 
 interface Tally {
-  room: RoomSummary
+  readonly room: RoomSummary
+  /** When the room's newest message was sent (ms), for the order of the list. */
+  activity: number
   marker: bigint
   unread: number
   mentions: number
@@ -29,8 +31,9 @@ interface Follower {
   dirty: Set<string>
   /** Rooms came or went: the whole list is sent. */
   whole: boolean
-  timer?: ReturnType<typeof setTimeout>
   lastFlush: number
+  /** The newest marker heard of per room, so a read that arrives while the list is being (re)read is not lost. */
+  readonly heard: Map<string, bigint>
   loads: number
 }
 
@@ -44,6 +47,10 @@ export interface AwarenessOptions {
 }
 
 const capped = (n: number) => Math.min(n, UNREAD_CAP)
+/** How often due sidebars are looked at: a change waits at most this long beyond the once-per-`flushMs` rule. */
+const TICK_MS = 100
+const roomAt = (t: Tally): RoomSummary =>
+  t.activity === (t.room.lastMessageAt?.getTime() ?? 0) ? t.room : { ...t.room, lastMessageAt: new Date(t.activity) }
 /** Rendered sidebar links kept for reuse; past this the memory starts afresh. */
 const MAX_RENDERED = 20_000
 
@@ -62,6 +69,9 @@ export class Awareness {
   readonly #byRoom = new Map<string, Set<Follower>>()
   /** A room's link with the same counts is the same markup for every member who has them: rendered once. */
   readonly #rendered = new Map<string, string>()
+  /** Followers with something to send; one timer serves them all. */
+  readonly #due = new Set<Follower>()
+  #ticker: ReturnType<typeof setInterval> | undefined
 
   constructor(options: AwarenessOptions) {
     this.#o = options
@@ -90,7 +100,7 @@ export class Awareness {
   follow(user: User, socket: Subscriber): () => void {
     let follower = this.#followers.get(user.id)
     if (!follower) {
-      follower = { user, login: user.login.toLowerCase(), sockets: new Set(), rooms: new Map(), dirty: new Set(), whole: false, lastFlush: 0, loads: 0 }
+      follower = { user, login: user.login.toLowerCase(), sockets: new Set(), rooms: new Map(), dirty: new Set(), whole: false, lastFlush: 0, loads: 0, heard: new Map() }
       this.#followers.set(user.id, follower)
       void this.#load(follower)
     } else if (follower.loads === 0) {
@@ -104,7 +114,7 @@ export class Awareness {
       f.sockets.delete(socket)
       if (f.sockets.size > 0 || this.#followers.get(user.id) !== f) return
       this.#followers.delete(user.id)
-      clearTimeout(f.timer)
+      this.#due.delete(f)
       for (const roomId of f.rooms.keys()) this.#unlink(roomId, f)
     }
   }
@@ -118,7 +128,7 @@ export class Awareness {
     for (const f of followers) {
       const tally = f.rooms.get(message.roomId)
       if (!tally) continue
-      tally.room = { ...tally.room, lastMessageAt: message.createdAt }
+      tally.activity = message.createdAt.getTime()
       f.dirty.add(message.roomId)
       this.#schedule(f)
       // Before its base is known a recount will count it; below the base it was counted already.
@@ -136,9 +146,12 @@ export class Awareness {
   /** A marker moved (on any instance): the user's tabs here show the room's new count. */
   read(event: ReadEvent): void {
     const f = this.#followers.get(event.userId)
-    const tally = f?.rooms.get(event.roomId)
-    if (!f || !tally || BigInt(event.id) <= tally.marker) return
-    tally.marker = BigInt(event.id)
+    if (!f) return
+    const id = BigInt(event.id)
+    if (id > (f.heard.get(event.roomId) ?? 0n)) f.heard.set(event.roomId, id)
+    const tally = f.rooms.get(event.roomId)
+    if (!tally || id <= tally.marker) return
+    tally.marker = id
     this.#recount(f, event.roomId, tally)
   }
 
@@ -154,7 +167,7 @@ export class Awareness {
   }
 
   #entries(f: Follower): SidebarEntry[] {
-    return [...f.rooms.values()].map((t) => ({ room: t.room, unread: t.unread, mentions: t.mentions }))
+    return [...f.rooms.values()].map((t) => ({ room: roomAt(t), unread: t.unread, mentions: t.mentions }))
   }
 
   /** (Re)reads the user's rooms and markers, then counts each room up to where the feed stands. */
@@ -166,7 +179,9 @@ export class Awareness {
       if (this.#followers.get(f.user.id) !== f) return
       const next = new Map<string, Tally>()
       for (const room of summaries) {
-        next.set(room.id, { room, marker: BigInt(markers.get(room.id) ?? '0'), unread: 0, mentions: 0, base: undefined, recounts: Promise.resolve() })
+        const stored = BigInt(markers.get(room.id) ?? '0')
+        const heard = f.heard.get(room.id) ?? 0n
+        next.set(room.id, { room, activity: room.lastMessageAt?.getTime() ?? 0, marker: heard > stored ? heard : stored, unread: 0, mentions: 0, base: undefined, recounts: Promise.resolve() })
       }
       for (const roomId of f.rooms.keys()) if (!next.has(roomId)) this.#unlink(roomId, f)
       f.rooms = next
@@ -226,11 +241,11 @@ export class Awareness {
   }
 
   #item(t: Tally): string {
-    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.room.lastMessageAt?.getTime() ?? 0}:${t.room.peer?.id ?? ''}`
+    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.activity}:${t.room.peer?.id ?? ''}`
     let markup = this.#rendered.get(key)
     if (markup === undefined) {
       if (this.#rendered.size >= MAX_RENDERED) this.#rendered.clear()
-      markup = html(SidebarItem({ entry: { room: t.room, unread: t.unread, mentions: t.mentions }, oob: true }))
+      markup = html(SidebarItem({ entry: { room: roomAt(t), unread: t.unread, mentions: t.mentions }, oob: true }))
       this.#rendered.set(key, markup)
     }
     return markup
@@ -249,14 +264,26 @@ export class Awareness {
   }
 
   #schedule(f: Follower): void {
-    if (f.timer) return
-    const wait = Math.max(0, f.lastFlush + this.#flushMs - Date.now())
-    f.timer = setTimeout(() => this.#flush(f), wait)
-    ;(f.timer as { unref?: () => void }).unref?.()
+    this.#due.add(f)
+    if (this.#ticker) return
+    this.#ticker = setInterval(() => this.#tick(), Math.min(TICK_MS, this.#flushMs / 4))
+    ;(this.#ticker as { unref?: () => void }).unref?.()
+  }
+
+  /** Sends what is due: each follower at most once per `flushMs`. */
+  #tick(): void {
+    const now = Date.now()
+    for (const f of this.#due) {
+      if (now - f.lastFlush < this.#flushMs) continue
+      this.#due.delete(f)
+      this.#flush(f)
+    }
+    if (this.#due.size > 0) return
+    clearInterval(this.#ticker)
+    this.#ticker = undefined
   }
 
   #flush(f: Follower): void {
-    f.timer = undefined
     if (this.#followers.get(f.user.id) !== f || (f.loads > 0 && f.whole)) return
     f.lastFlush = Date.now()
     const entries = this.#entries(f)
