@@ -89,4 +89,14 @@ export const migrations: readonly Migration[] = [
     name: 'the author\'s avatar with each message',
     sql: `ALTER TABLE messages ADD COLUMN author_avatar_url text;`,
   },
+  {
+    version: 20,
+    name: 'full-text search of message bodies',
+    // 'simple' here; start-up rebuilds the column for another SEARCH_LANGUAGE (see search.ts).
+    sql: `
+      ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED;
+      CREATE INDEX messages_search ON messages USING gin (search);
+      CREATE INDEX messages_room_created ON messages (room_id, created_at);
+    `,
+  },
 ]

@@ -1,0 +1,69 @@
+import type { Sql } from 'postgres'
+import type { Logger } from '../../log.ts'
+import { MARK_START, MARK_STOP, partsFromMarkers } from '../../lib/snippets.ts'
+import type { MessageSearch, SearchTerms } from '../ports.ts'
+import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './messages.ts'
+
+/** ts_headline's window: whole words around the best match, the whole body when it is short. */
+const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, MaxWords=28, MinWords=12`
+
+/**
+ * The terms as `websearch_to_tsquery` text: each word and phrase quoted, so
+ * nothing typed is read as an operator (`or`, `-`, `<->`).
+ */
+export function websearchText(terms: SearchTerms): string {
+  const inPhrase = new Set(terms.phrases.flat())
+  return [
+    ...terms.words.filter((w) => !inPhrase.has(w)).map((w) => `"${w}"`),
+    ...terms.phrases.map((p) => `"${p.join(' ')}"`),
+    ...terms.excluded.map((w) => `-"${w}"`),
+  ].join(' ')
+}
+
+/**
+ * Makes the generated `search` column use `language` (a name in pg_ts_config),
+ * rebuilding it and its index when it was made with another. Runs at start-up,
+ * after the migrations; the rebuild rewrites the table once.
+ */
+export async function useSearchLanguage(sql: Sql, language: string, log: Logger): Promise<void> {
+  const [known] = await sql`SELECT 1 FROM pg_ts_config WHERE cfgname = ${language}`
+  if (!known) {
+    const names = (await sql<{ cfgname: string }[]>`SELECT cfgname FROM pg_ts_config ORDER BY cfgname`).map((r) => r.cfgname)
+    throw Object.assign(new Error(`SEARCH_LANGUAGE "${language}" is not a text search configuration of this database (it has: ${names.join(', ')})`), { code: 'CONFIG' })
+  }
+  const [column] = await sql<{ expr: string }[]>`
+    SELECT pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_attrdef d
+    JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+    WHERE d.adrelid = 'messages'::regclass AND a.attname = 'search'`
+  if (column?.expr.includes(`'${language}'::regconfig`)) return
+  log.warn({ language }, 'rebuilding the search column of messages for a new SEARCH_LANGUAGE')
+  await sql.begin(async (tx) => {
+    await tx`LOCK TABLE messages IN ACCESS EXCLUSIVE MODE`
+    await tx`ALTER TABLE messages DROP COLUMN IF EXISTS search`
+    await tx.unsafe(`ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('${language.replace(/'/g, "''")}'::regconfig, body)) STORED`)
+    await tx`CREATE INDEX messages_search ON messages USING gin (search)`
+  })
+}
+
+/** Full-text search over the generated `search` column (GIN index); snippets by ts_headline. */
+export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: string } = {}): MessageSearch {
+  const columns = sql.unsafe(MESSAGE_COLUMNS)
+  return {
+    async searchMessages({ terms, roomIds, authorId, before, limit }) {
+      if (roomIds.length === 0) return []
+      const rows = await sql<(MessageRow & { snippet: string })[]>`
+        WITH q AS (SELECT websearch_to_tsquery(${language}::regconfig, ${websearchText(terms)}) AS q),
+        hits AS (
+          SELECT ${columns} FROM messages, q
+          WHERE room_id = ANY(${`{${roomIds.filter((id) => /^\d{1,19}$/.test(id)).join(',')}}`}::bigint[]) AND search @@ q.q AND deleted_at IS NULL
+            ${authorId === undefined ? sql`` : sql`AND author_id = ${authorId}`}
+            ${before ? sql`AND (created_at, room_id, id) < (${before.createdAt}, ${before.roomId}::bigint, ${before.id}::bigint)` : sql``}
+          ORDER BY created_at DESC, room_id DESC, id DESC
+          LIMIT ${limit}
+        )
+        SELECT hits.*, ts_headline(${language}::regconfig, translate(body, ${MARK_START + MARK_STOP}, ''), q.q, ${HEADLINE}) AS snippet
+        FROM hits, q ORDER BY created_at DESC, room_id DESC, id DESC`
+      return rows.map((r) => ({ message: toMessage(r), snippet: partsFromMarkers(r.snippet) }))
+    },
+  }
+}
