@@ -1,7 +1,7 @@
 import type cassandra from 'cassandra-driver'
 import { wordsAt } from '../../lib/words.ts'
 import { matchesExactly, snippetOf } from '../../lib/snippets.ts'
-import type { MessageSearch, SearchCursor, SearchHit, SearchRequest } from '../ports.ts'
+import type { MessageSearch, SearchCursor, SearchHit, SearchRequest, StoredMessage } from '../ports.ts'
 import type { CassandraClient } from './connect.ts'
 import { BUCKET_POSITIONS, COLUMNS, long, positions, POSITION, roomLog, toMessage } from './roomLog.ts'
 
@@ -10,7 +10,11 @@ type Row = cassandra.types.Row
 export interface CassandraSearchOptions {
   /** Must be the message store's. */
   bucketPositions?: number
-  /** Positions one query covers, newest first; a common word then reads at most this many rows a query. */
+  /**
+   * Positions the first query of a room covers; each next one covers four
+   * times more (up to a bucket). A common word is then answered by a few
+   * rows of one small window, a rare one by a few widening queries.
+   */
   window?: number
   /** Rooms searched at once. */
   concurrency?: number
@@ -35,20 +39,21 @@ const cmp = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0)
 export function cassandraSearch(client: CassandraClient, options: CassandraSearchOptions = {}): MessageSearch {
   const at = positions(options.bucketPositions ?? BUCKET_POSITIONS)
   const log = roomLog(client, at)
-  const window = BigInt(options.window ?? 1024)
+  const firstWindow = BigInt(options.window ?? 64)
   const concurrency = options.concurrency ?? 16
 
   const query = (words: number) =>
     `SELECT ${COLUMNS} FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos > ? AND pos <= ?` +
     ' AND terms CONTAINS ?'.repeat(words)
 
-  async function searchRoom(roomId: string, { terms, authorId, before, limit }: SearchRequest): Promise<SearchHit[]> {
+  async function searchRoom(roomId: string, { terms, authorId, before, limit }: SearchRequest): Promise<StoredMessage[]> {
     let top = await log.head(roomId)
     if (before && before.roomId === roomId) top = top < BigInt(before.id) - 1n ? top : BigInt(before.id) - 1n
-    const wanted = new Set(terms.words)
     const statement = query(terms.words.length)
-    const out: SearchHit[] = []
-    while (top > 0n && out.length < limit) {
+    // The index matched the words; phrases and exclusions are checked on the body.
+    const exact = terms.phrases.length > 0 || terms.excluded.length > 0
+    const out: StoredMessage[] = []
+    for (let window = firstWindow; top > 0n && out.length < limit; window = window * 4n > BigInt(at.size) ? BigInt(at.size) : window * 4n) {
       const bucket = at.bucketOf(top)
       const floor = at.lastOf(bucket) - BigInt(at.size)
       const low = top - window > floor ? top - window : floor
@@ -58,9 +63,8 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
         if (row.op !== 'create' || row.deleted_at || (authorId !== undefined && Number(String(row.author_id)) !== authorId)) continue
         const message = toMessage(roomId, row)
         if (before && newestFirst(before, message) >= 0) continue
-        const words = wordsAt(message.body)
-        if (!terms.words.every((w) => words.some((x) => x.word === w)) || !matchesExactly(words, terms.phrases, terms.excluded)) continue
-        out.push({ message, snippet: snippetOf(message.body, words, wanted) })
+        if (exact && !matchesExactly(wordsAt(message.body), terms.phrases, terms.excluded)) continue
+        out.push(message)
         if (out.length >= limit) break
       }
       top = low
@@ -71,13 +75,15 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
   return {
     async searchMessages(request) {
       const rooms = [...new Set(request.roomIds)]
-      const found: SearchHit[] = []
+      const found: StoredMessage[] = []
       let next = 0
       const worker = async () => {
         while (next < rooms.length) found.push(...await searchRoom(rooms[next++]!, request))
       }
       await Promise.all(Array.from({ length: Math.min(concurrency, rooms.length) }, worker))
-      return found.sort((a, b) => newestFirst(a.message, b.message)).slice(0, request.limit)
+      const wanted = new Set(request.terms.words)
+      return found.sort(newestFirst).slice(0, request.limit)
+        .map((message): SearchHit => ({ message, snippet: snippetOf(message.body, wordsAt(message.body), wanted) }))
     },
   }
 }
