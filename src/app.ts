@@ -23,7 +23,9 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import { searchRoutes } from './search/routes.tsx'
+import { searchService } from './search/service.ts'
+import type { Bus, HealthCheck, MessageSearch, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 
 export interface AppDeps {
   config: Config
@@ -32,6 +34,8 @@ export interface AppDeps {
   sessions: SessionStore
   rooms: RoomStore
   messages: MessageStore
+  /** Message search over the same store as `messages`; without it there is no /search. */
+  search?: MessageSearch
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -94,6 +98,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
   app.route('/', messageRoutes({ rooms, chat, presence }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
+  if (deps.search) app.route('/', searchRoutes({ search: searchService({ search: deps.search, rooms, users: deps.users }), limits }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({
       upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, sockets: realtime.sockets, limits,

@@ -44,3 +44,36 @@ export function partsFromMarkers(text: string): SnippetPart[] {
   }
   return parts
 }
+
+/** Characters kept before the first match, and in all, when a marked body is cut to a snippet. */
+const LEAD_CHARS = 60
+const SNIPPET_CHARS = 240
+
+/**
+ * Cuts a marked body to a window around its first match, at spaces where it
+ * can. For highlights made over the whole body (PostgreSQL's ts_headline with
+ * HighlightAll, which keeps the text as typed; its own windows drop anything
+ * that looks like a tag).
+ */
+export function windowAround(parts: readonly SnippetPart[]): SnippetPart[] {
+  const text = parts.map((p) => p.text).join('')
+  let offset = 0
+  let first = 0
+  for (const p of parts) {
+    if (p.mark) { first = offset; break }
+    offset += p.text.length
+  }
+  let start = Math.max(0, first - LEAD_CHARS)
+  if (start > 0) start = text.indexOf(' ', start) + 1 || start
+  let end = Math.min(text.length, start + SNIPPET_CHARS)
+  if (end < text.length) end = text.lastIndexOf(' ', end) > first ? text.lastIndexOf(' ', end) : end
+  const out: SnippetPart[] = start > 0 ? [{ text: '… ', mark: false }] : []
+  offset = 0
+  for (const p of parts) {
+    const [from, to] = [Math.max(start, offset), Math.min(end, offset + p.text.length)]
+    if (from < to) out.push({ text: p.text.slice(from - offset, to - offset), mark: p.mark })
+    offset += p.text.length
+  }
+  if (end < text.length) out.push({ text: ' …', mark: false })
+  return out
+}

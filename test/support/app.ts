@@ -4,6 +4,7 @@ import type { Logger } from '../../src/log.ts'
 import type { Database } from '../../src/store/postgres/connect.ts'
 import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
+import { postgresSearch } from '../../src/store/postgres/search.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
@@ -26,6 +27,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     sessions: postgresSessions(db.sql),
     rooms: postgresRooms(db.sql),
     messages: postgresMessages(db.sql),
+    search: postgresSearch(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

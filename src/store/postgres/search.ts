@@ -1,11 +1,11 @@
 import type { Sql } from 'postgres'
 import type { Logger } from '../../log.ts'
-import { MARK_START, MARK_STOP, partsFromMarkers } from '../../lib/snippets.ts'
+import { MARK_START, MARK_STOP, partsFromMarkers, windowAround } from '../../lib/snippets.ts'
 import type { MessageSearch, SearchTerms } from '../ports.ts'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './messages.ts'
 
-/** ts_headline's window: whole words around the best match, the whole body when it is short. */
-const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, MaxWords=28, MinWords=12`
+/** Marks over the whole body, which keeps it as typed (ts_headline's own windows drop what looks like a tag); cut in code. */
+const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, HighlightAll=true`
 
 /**
  * The terms as `websearch_to_tsquery` text: each word and phrase quoted, so
@@ -63,7 +63,7 @@ export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: s
         )
         SELECT hits.*, ts_headline(${language}::regconfig, translate(body, ${MARK_START + MARK_STOP}, ''), q.q, ${HEADLINE}) AS snippet
         FROM hits, q ORDER BY created_at DESC, room_id DESC, id DESC`
-      return rows.map((r) => ({ message: toMessage(r), snippet: partsFromMarkers(r.snippet) }))
+      return rows.map((r) => ({ message: toMessage(r), snippet: windowAround(partsFromMarkers(r.snippet)) }))
     },
   }
 }
