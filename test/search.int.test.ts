@@ -40,9 +40,9 @@ describe('GET /search', () => {
     const hits = results(page)
     expect(hits).toHaveLength(3)
     expect(hits[0]).toContain('a secret <mark>walrus</mark>')
-    expect(hits[2]).toContain('&lt;b&gt;here&lt;/b&gt; &amp; fine')
+    expect(hits[2]).toContain('the <mark>walrus</mark> is &lt;b&gt;here&lt;/b&gt; &amp; fine')
     expect(page).not.toContain('<b>here</b>')
-    expect(hits[2]).toMatch(/href="\/rooms\/search-public\?around=\d+"/)
+    expect(hits[2]).toMatch(/href="\/rooms\/search-public\?around=(\d+)#m-\1"/)
     expect(page).toContain('name="q" value="WALRUS"')
   })
 

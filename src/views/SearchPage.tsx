@@ -28,7 +28,7 @@ export function SearchResults({ hits, rooms, form, next }: { hits: readonly Sear
         const room = rooms.get(m.roomId)
         return (
           <li class="hit">
-            <a class="hit-link" href={room ? `/rooms/${room.slug}?around=${m.id}` : '#'}>
+            <a class="hit-link" href={room ? `/rooms/${room.slug}?around=${m.id}#m-${m.id}` : '#'}>
               <span class="hit-head">
                 <bdi class="hit-room">{roomLabel(room)}</bdi>{' · '}
                 <bdi class="who">{m.authorName}</bdi> <span class="login">@{m.authorLogin}</span>{' · '}

@@ -43,6 +43,8 @@
     if (found) {
       found.classList.add('found')
       found.scrollIntoView({ block: 'center' })
+      // The browser scrolls to the link's #m-ID (for readers without JavaScript) after this: centre it again then.
+      window.addEventListener('load', () => found.scrollIntoView({ block: 'center' }), { once: true })
     }
     box.addEventListener('scroll', loadNewer, { passive: true })
     loadNewer()

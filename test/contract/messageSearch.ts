@@ -51,6 +51,15 @@ export function messageSearchContract(name: string, open: () => Promise<MessageS
       expect(await find(w, [other])).toHaveLength(1)
     })
 
+    it('finds a word written like a tag, and shows the text around it as typed', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const w = word('quokka')
+      await send(room, author, `the <${w}> & <b>friends</b>`)
+      const [hit] = await find(w, [room])
+      expect(hit!.snippet.map((p) => p.text).join('')).toBe(`the <${w}> & <b>friends</b>`)
+      expect(marked(hit!)).toEqual([w])
+    })
+
     it('needs every word, and leaves out messages with an excluded one', async () => {
       const [room, author] = [await f.newRoom(), await f.newAuthor()]
       const [x, y] = [word('apple'), word('pear')]

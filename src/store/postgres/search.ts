@@ -8,6 +8,18 @@ import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './messages.ts'
 const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, HighlightAll=true`
 
 /**
+ * The headline was made over the body with angle brackets as spaces (as the
+ * column indexes it) and the markers' characters dropped: put the body's own
+ * characters back, one for one, around the markers.
+ */
+function restoreBrackets(marked: string, body: string): string {
+  const original = [...body.replace(new RegExp(`[${MARK_START}${MARK_STOP}]`, 'g'), '')]
+  const headline = [...marked]
+  let i = 0
+  return headline.map((ch) => (ch === MARK_START || ch === MARK_STOP ? ch : original[i++] ?? ch)).join('')
+}
+
+/**
  * The terms as `websearch_to_tsquery` text: each word and phrase quoted, so
  * nothing typed is read as an operator (`or`, `-`, `<->`).
  */
@@ -40,7 +52,7 @@ export async function useSearchLanguage(sql: Sql, language: string, log: Logger)
   await sql.begin(async (tx) => {
     await tx`LOCK TABLE messages IN ACCESS EXCLUSIVE MODE`
     await tx`ALTER TABLE messages DROP COLUMN IF EXISTS search`
-    await tx.unsafe(`ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('${language.replace(/'/g, "''")}'::regconfig, body)) STORED`)
+    await tx.unsafe(`ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('${language.replace(/'/g, "''")}'::regconfig, translate(body, '<>', '  '))) STORED`)
     await tx`CREATE INDEX messages_search ON messages USING gin (search)`
   })
 }
@@ -61,9 +73,9 @@ export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: s
           ORDER BY created_at DESC, room_id DESC, id DESC
           LIMIT ${limit}
         )
-        SELECT hits.*, ts_headline(${language}::regconfig, translate(body, ${MARK_START + MARK_STOP}, ''), q.q, ${HEADLINE}) AS snippet
+        SELECT hits.*, ts_headline(${language}::regconfig, translate(body, ${'<>' + MARK_START + MARK_STOP}, '  '), q.q, ${HEADLINE}) AS snippet
         FROM hits, q ORDER BY created_at DESC, room_id DESC, id DESC`
-      return rows.map((r) => ({ message: toMessage(r), snippet: windowAround(partsFromMarkers(r.snippet)) }))
+      return rows.map((r) => ({ message: toMessage(r), snippet: windowAround(partsFromMarkers(restoreBrackets(r.snippet, r.body))) }))
     },
   }
 }
