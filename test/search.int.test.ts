@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appOn, browser } from './support/app.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
+import { createLogger } from '../src/log.ts'
+import { parseQuery } from '../src/search/query.ts'
+import { postgresMessages } from '../src/store/postgres/messages.ts'
+import { postgresRooms } from '../src/store/postgres/rooms.ts'
+import { postgresSearch, useSearchLanguage } from '../src/store/postgres/search.ts'
+import { postgresUsers } from '../src/store/postgres/users.ts'
 
 const [, openPostgres] = databaseBackends[0]!
 let opened: OpenedDatabase
@@ -121,5 +127,28 @@ describe('GET /rooms/:room?around=ID', () => {
     expect(gap).toContain(`id="gap-${ids[45]}" hx-swap-oob="delete"`)
     expect([...gap.matchAll(/<article id="m-(\d+)"/g)].map((m) => m[1])).toEqual(ids.slice(46))
     expect(gap).not.toContain(`id="gap-${ids.at(-1)}"`)
+  })
+})
+
+describe.each(databaseBackends)('SEARCH_LANGUAGE on %s', (_name, open) => {
+  it('is checked against the database\'s configurations, and another one rebuilds the search column', async () => {
+    const db = await open()
+    try {
+      const log = createLogger('silent')
+      await expect(useSearchLanguage(db.db.sql, 'klingon', log)).rejects.toThrow(/SEARCH_LANGUAGE "klingon".*simple/)
+      const user = await postgresUsers(db.db.sql).upsertLocalUser('polyglot')
+      const room = await postgresRooms(db.db.sql).createRoom({ name: 'Lang', slug: 'lang', visibility: 'public', createdBy: user.id })
+      await postgresMessages(db.db.sql).appendMessage({ id: '1', roomId: room.id, authorId: user.id, authorLogin: 'polyglot', authorName: 'P', nonce: 'lang-nonce-1', body: 'She was running home', createdAt: new Date() })
+      const parsed = parseQuery('runs')
+      if (!parsed.ok) throw new Error(parsed.error)
+      const { terms } = parsed
+      expect(await postgresSearch(db.db.sql).searchMessages({ terms, roomIds: [room.id], limit: 5 })).toEqual([])
+      await useSearchLanguage(db.db.sql, 'english', log)
+      const found = await postgresSearch(db.db.sql, { language: 'english' }).searchMessages({ terms, roomIds: [room.id], limit: 5 })
+      expect(found.map((h) => h.snippet.filter((p) => p.mark).map((p) => p.text))).toEqual([['running']])
+      await useSearchLanguage(db.db.sql, 'english', log)
+    } finally {
+      await db.cleanup()
+    }
   })
 })
