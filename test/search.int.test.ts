@@ -150,5 +150,5 @@ describe.each(databaseBackends)('SEARCH_LANGUAGE on %s', (_name, open) => {
     } finally {
       await db.cleanup()
     }
-  })
+  }, 120_000)
 })

@@ -57,24 +57,35 @@ export async function useSearchLanguage(sql: Sql, language: string, log: Logger)
   })
 }
 
-/** Full-text search over the generated `search` column (GIN index); snippets by ts_headline. */
+/**
+ * Full-text search over the generated `search` column. Each room gives its
+ * newest matches (a backward walk of its (room, time) index for a common word,
+ * the GIN index for a rare one: the planner sees the words, as the statement
+ * is planned with its values, never as a generic prepared plan), then the
+ * rooms' lists are merged newest first. Snippets by ts_headline.
+ */
 export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: string } = {}): MessageSearch {
-  const columns = sql.unsafe(MESSAGE_COLUMNS)
   return {
     async searchMessages({ terms, roomIds, authorId, before, limit }) {
-      if (roomIds.length === 0) return []
-      const rows = await sql<(MessageRow & { snippet: string })[]>`
-        WITH q AS (SELECT websearch_to_tsquery(${language}::regconfig, ${websearchText(terms)}) AS q),
-        hits AS (
-          SELECT ${columns} FROM messages, q
-          WHERE room_id = ANY(${`{${roomIds.filter((id) => /^\d{1,19}$/.test(id)).join(',')}}`}::bigint[]) AND search @@ q.q AND deleted_at IS NULL
-            ${authorId === undefined ? sql`` : sql`AND author_id = ${authorId}`}
-            ${before ? sql`AND (created_at, room_id, id) < (${before.createdAt}, ${before.roomId}::bigint, ${before.id}::bigint)` : sql``}
-          ORDER BY created_at DESC, room_id DESC, id DESC
-          LIMIT ${limit}
+      const rooms = roomIds.filter((id) => /^\d{1,19}$/.test(id))
+      if (rooms.length === 0) return []
+      const params: unknown[] = [language, websearchText(terms), `{${rooms.join(',')}}`, limit]
+      const param = (value: unknown) => `$${params.push(value)}`
+      const filters = [
+        authorId === undefined ? '' : `AND author_id = ${param(authorId)}`,
+        before ? `AND (created_at, room_id, id) < (${param(before.createdAt)}::timestamptz, ${param(before.roomId)}::bigint, ${param(before.id)}::bigint)` : '',
+      ].join(' ')
+      const rows = await sql.unsafe<(MessageRow & { snippet: string })[]>(`
+        WITH hits AS (
+          SELECT m.* FROM unnest($3::bigint[]) AS r(id) CROSS JOIN LATERAL (
+            SELECT ${MESSAGE_COLUMNS} FROM messages
+            WHERE room_id = r.id AND search @@ websearch_to_tsquery($1::regconfig, $2) AND deleted_at IS NULL ${filters}
+            ORDER BY created_at DESC, id DESC LIMIT $4
+          ) m
+          ORDER BY created_at DESC, room_id DESC, id DESC LIMIT $4
         )
-        SELECT hits.*, ts_headline(${language}::regconfig, translate(body, ${'<>' + MARK_START + MARK_STOP}, '  '), q.q, ${HEADLINE}) AS snippet
-        FROM hits, q ORDER BY created_at DESC, room_id DESC, id DESC`
+        SELECT hits.*, ts_headline($1::regconfig, translate(body, '<>${MARK_START}${MARK_STOP}', '  '), websearch_to_tsquery($1::regconfig, $2), '${HEADLINE}') AS snippet
+        FROM hits ORDER BY created_at DESC, room_id DESC, id DESC`, params as never[], { prepare: false })
       return rows.map((r) => ({ message: toMessage(r), snippet: windowAround(partsFromMarkers(restoreBrackets(r.snippet, r.body))) }))
     },
   }
