@@ -57,14 +57,31 @@ export async function useSearchLanguage(sql: Sql, language: string, log: Logger)
   })
 }
 
+/** Above this share of all messages a word is common: each room's index is walked instead of the word's whole GIN list. */
+const COMMON_SHARE = 0.05
+
 /**
- * Full-text search over the generated `search` column. Each room gives its
- * newest matches (a backward walk of its (room, time) index for a common word,
- * the GIN index for a rare one: the planner sees the words, as the statement
- * is planned with its values, never as a generic prepared plan), then the
- * rooms' lists are merged newest first. Snippets by ts_headline.
+ * Full-text search over the generated `search` column. Statements are planned
+ * with their values, never as generic prepared plans, so the planner sees the
+ * words. Over several rooms the plan follows how common the rarest word is (the
+ * column's statistics): a rare one is looked up once in the GIN index for all
+ * the rooms; a common one would bring a long list, so each room's newest
+ * matches are taken by walking its (room, time) index backwards until it has a
+ * page (a `LATERAL` subquery per room), then merged. Snippets by ts_headline.
  */
 export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: string } = {}): MessageSearch {
+  /** The share of messages holding the rarest of these words, by the column's statistics (0 for one they do not list). */
+  const rarestShare = async (words: readonly string[]) => {
+    const [row] = await sql.unsafe<{ share: number | null }[]>(`
+      SELECT min(coalesce(f.freq, 0)) AS share
+      FROM unnest(tsvector_to_array(to_tsvector($1::regconfig, $2))) AS l(lexeme)
+      LEFT JOIN (
+        SELECT unnest(most_common_elems::text::text[]) AS lexeme, unnest(most_common_elem_freqs) AS freq
+        FROM pg_stats WHERE tablename = 'messages' AND attname = 'search'
+      ) f USING (lexeme)`, [language, words.join(' ')], { prepare: false })
+    return row?.share ?? 0
+  }
+
   return {
     async searchMessages({ terms, roomIds, authorId, before, limit }) {
       const rooms = roomIds.filter((id) => /^\d{1,19}$/.test(id))
@@ -72,18 +89,19 @@ export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: s
       const params: unknown[] = [language, websearchText(terms), `{${rooms.join(',')}}`, limit]
       const param = (value: unknown) => `$${params.push(value)}`
       const filters = [
+        'search @@ websearch_to_tsquery($1::regconfig, $2) AND deleted_at IS NULL',
         authorId === undefined ? '' : `AND author_id = ${param(authorId)}`,
         before ? `AND (created_at, room_id, id) < (${param(before.createdAt)}::timestamptz, ${param(before.roomId)}::bigint, ${param(before.id)}::bigint)` : '',
       ].join(' ')
+      const perRoom = rooms.length === 1 || await rarestShare(terms.words) > COMMON_SHARE
+      const hits = perRoom
+        ? `SELECT m.* FROM unnest($3::bigint[]) AS r(id) CROSS JOIN LATERAL (
+             SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = r.id AND ${filters} ORDER BY created_at DESC, id DESC LIMIT $4
+           ) m ORDER BY created_at DESC, room_id DESC, id DESC LIMIT $4`
+        : `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = ANY($3::bigint[]) AND ${filters}
+           ORDER BY created_at DESC, room_id DESC, id DESC LIMIT $4`
       const rows = await sql.unsafe<(MessageRow & { snippet: string })[]>(`
-        WITH hits AS (
-          SELECT m.* FROM unnest($3::bigint[]) AS r(id) CROSS JOIN LATERAL (
-            SELECT ${MESSAGE_COLUMNS} FROM messages
-            WHERE room_id = r.id AND search @@ websearch_to_tsquery($1::regconfig, $2) AND deleted_at IS NULL ${filters}
-            ORDER BY created_at DESC, id DESC LIMIT $4
-          ) m
-          ORDER BY created_at DESC, room_id DESC, id DESC LIMIT $4
-        )
+        WITH hits AS (${hits})
         SELECT hits.*, ts_headline($1::regconfig, translate(body, '<>${MARK_START}${MARK_STOP}', '  '), websearch_to_tsquery($1::regconfig, $2), '${HEADLINE}') AS snippet
         FROM hits ORDER BY created_at DESC, room_id DESC, id DESC`, params as never[], { prepare: false })
       return rows.map((r) => ({ message: toMessage(r), snippet: windowAround(partsFromMarkers(restoreBrackets(r.snippet, r.body))) }))
