@@ -147,7 +147,7 @@ async function loadCassandra() {
   const rooms: number[] = []
   for (let room = 1; room <= ROOMS; room++) {
     const done = (await client.execute('SELECT last_pos FROM room_log WHERE room_id = ? AND bucket = 0 LIMIT 1', [long(room)], { prepare: true })).first()?.last_pos
-    if (done !== undefined && done !== null && Number(String(done)) === PER_ROOM) skipped++
+    if (done !== undefined && done !== null && Number(String(done)) >= PER_ROOM) skipped++
     else rooms.push(room)
   }
   let loaded = 0
