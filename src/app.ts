@@ -25,13 +25,15 @@ import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
 import { loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './admin/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
 import { botApiRoutes } from './bots/api.ts'
 import { webhooks as makeWebhooks, type WebhookOptions } from './bots/webhooks.ts'
 import { roomManageRoutes } from './rooms/manage.tsx'
+import { searchRoutes } from './search/routes.tsx'
+import { searchService } from './search/service.ts'
 
 export interface AppDeps {
   config: Config
@@ -48,6 +50,8 @@ export interface AppDeps {
   bots: BotStore
   /** Bans, room settings and the audit list. */
   moderation: ModerationStore
+  /** Message search over the same store as `messages`; without it there is no /search. */
+  search?: MessageSearch
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -141,6 +145,7 @@ export function createApp(deps: AppDeps) {
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,
   }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
+  if (deps.search) app.route('/', searchRoutes({ search: searchService({ search: deps.search, rooms, users: deps.users }), limits }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({
       upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, sockets: realtime.sockets, limits,

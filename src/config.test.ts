@@ -98,7 +98,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).limits).toEqual({
       send: { points: 10, seconds: 10 }, sendBurst: { points: 20, seconds: 300 }, rooms: { points: 10, seconds: 600 },
       directRooms: { points: 30, seconds: 600 }, members: { points: 30, seconds: 600 }, signIn: { points: 20, seconds: 600 },
-      sockets: { points: 60, seconds: 60 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
+      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
     })
     expect(loadConfig({}).trustedProxies).toEqual(['127.0.0.1', '::1'])
   })
@@ -120,6 +120,12 @@ describe('loadConfig', () => {
     [{ TRUSTED_PROXIES: '10.0.0.0/40' }, 'config: TRUSTED_PROXIES must list IP addresses'],
   ])('refuses the limit setting %j with one line naming it', (env, message) => {
     expect(problem(env).startsWith(message)).toBe(true)
+  })
+
+  it('reads SEARCH_LANGUAGE as a text search configuration name, simple by default', () => {
+    expect(loadConfig({}).searchLanguage).toBe('simple')
+    expect(loadConfig({ SEARCH_LANGUAGE: 'English' }).searchLanguage).toBe('english')
+    expect(problem({ SEARCH_LANGUAGE: "english'; drop" })).toMatch(/^config: SEARCH_LANGUAGE must be/)
   })
 })
 

@@ -43,6 +43,8 @@ export interface Config {
   readonly limits: Limits | undefined
   /** Peers whose X-Forwarded-For is believed: addresses or IPv4 CIDR ranges. */
   readonly trustedProxies: readonly string[]
+  /** PostgreSQL text search configuration for message search (`simple` suits every language); checked against pg_ts_config at start-up. */
+  readonly searchLanguage: string
   /** Administrators' logins, lower-cased (`ADMIN_LOGINS`); GitHub and local sign-in logins alike. */
   readonly adminLogins: readonly string[]
   /** Hosts outgoing webhooks may reach even on private or loopback addresses (`WEBHOOK_ALLOW_HOSTS`), lower-cased. */
@@ -77,6 +79,8 @@ export interface Limits {
   readonly signIn: Rate
   /** WebSocket opens per user. */
   readonly sockets: Rate
+  /** Searches per user. */
+  readonly search: Rate
   /** Open sockets per user on one instance; the oldest is closed beyond it. */
   readonly maxSocketsPerUser: number
   /** Live sessions per user; the oldest is ended beyond it. */
@@ -205,6 +209,7 @@ function limits(env: Env): Limits | undefined {
     members: rate(env, 'RATE_LIMIT_MEMBERS', '30/10m'),
     signIn: rate(env, 'RATE_LIMIT_SIGN_IN', '20/10m'),
     sockets: rate(env, 'RATE_LIMIT_SOCKETS', '60/1m'),
+    search: rate(env, 'RATE_LIMIT_SEARCH', '30/1m'),
     maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1, 10_000),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 10_000),
   })
@@ -292,6 +297,7 @@ export function loadConfig(env: Env): Config {
     metrics: metricsConfig(env, port),
     limits: limits(env),
     trustedProxies: trustedProxies(env),
+    searchLanguage: searchLanguage(env),
     ...administration(env),
     push: pushConfig(env, publicUrl),
   })
@@ -334,6 +340,13 @@ function administration(env: Env): Pick<Config, 'adminLogins' | 'webhookAllowHos
     adminLogins: list('ADMIN_LOGINS', /^[a-z0-9][a-z0-9-]{0,38}$/, 'logins'),
     webhookAllowHosts: list('WEBHOOK_ALLOW_HOSTS', /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|[0-9a-f:]+)$/, 'host names or IP addresses'),
   }
+}
+
+/** A text search configuration's name; whether the database has it is checked at start-up. */
+function searchLanguage(env: Env): string {
+  const name = (text(env, 'SEARCH_LANGUAGE') ?? 'simple').toLowerCase()
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new ConfigError('SEARCH_LANGUAGE', `must be a text search configuration name such as simple or english (got "${name}")`)
+  return name
 }
 
 /** `METRICS_LISTEN` is `host:port`, `[v6]:port` or `:port` (all addresses); `METRICS_TOKEN` is a secret, never echoed. */

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consistencyOf, replicationOf } from '../src/store/cassandra/connect.ts'
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'
 import type { NewMessage } from '../src/store/ports.ts'
+import { messageSearchContract } from './contract/messageSearch.ts'
 import { messageStoreContract } from './contract/messageStore.ts'
+import { cassandraSearch } from '../src/store/cassandra/search.ts'
 import { testKeyspace } from './support/cassandra.ts'
 
 messageStoreContract('cassandra', async () => {
@@ -23,6 +25,31 @@ messageStoreContract('cassandra, tiny buckets', async () => {
   let n = 0
   return {
     store: cassandraMessages(ks.client, { bucketPositions: 4 }),
+    newRoom: async () => String(1000 + ++n),
+    newAuthor: async () => 5000 + ++n,
+    cleanup: () => ks.drop(),
+  }
+})
+
+messageSearchContract('cassandra', async () => {
+  const ks = await testKeyspace()
+  let n = 0
+  return {
+    store: cassandraMessages(ks.client),
+    search: cassandraSearch(ks.client),
+    newRoom: async () => String(1000 + ++n),
+    newAuthor: async () => 5000 + ++n,
+    cleanup: () => ks.drop(),
+  }
+})
+
+// Tiny buckets and windows: a search walks many windows and buckets newest first.
+messageSearchContract('cassandra, tiny buckets', async () => {
+  const ks = await testKeyspace()
+  let n = 0
+  return {
+    store: cassandraMessages(ks.client, { bucketPositions: 4 }),
+    search: cassandraSearch(ks.client, { bucketPositions: 4, window: 3, concurrency: 2 }),
     newRoom: async () => String(1000 + ++n),
     newAuthor: async () => 5000 + ++n,
     cleanup: () => ks.drop(),

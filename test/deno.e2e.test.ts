@@ -84,6 +84,40 @@ describe('Deno with Cassandra and Redis', () => {
   })
 })
 
+describe('Deno search', () => {
+  let database: TestDatabase
+  const keyspace = `rtc_deno_search_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(async () => {
+    const client = new cassandra.Client({ contactPoints: CASSANDRA_CONTACT_POINTS, localDataCenter: 'datacenter1' })
+    await client.connect()
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+    await client.shutdown()
+    await database?.drop()
+  })
+
+  it.each(['postgres', 'cassandra'] as const)('answers GET /search and opens a result around its message on %s', async (store) => {
+    const server = await startServerProcess({
+      ...denoEnv(database.url),
+      ...(store === 'cassandra' ? { CASSANDRA_CONTACT_POINTS: CASSANDRA_CONTACT_POINTS.join(','), CASSANDRA_KEYSPACE: keyspace } : {}),
+    }, 'deno')
+    try {
+      const kim = await signIn(server.url, `kim${store}`)
+      const slug = await kim.createRoom(`Deno search ${store}`)
+      for (let i = 0; i < 5; i++) await kim.post(slug, i === 2 ? 'the <quokka> smiles' : `filler ${i}`)
+      const page = await (await kim.send('/search?q=QUOKKA')).text()
+      const link = new RegExp(`href="(/rooms/${slug}\\?around=(\\d+))#m-\\d+"`).exec(page)
+      expect(page).toContain('the &lt;<mark>quokka</mark>&gt; smiles')
+      expect(link).not.toBeNull()
+      const room = await (await kim.send(link![1]!)).text()
+      expect(room).toContain(`data-around="${link![2]}"`)
+      expect((await kim.send('/search?q=%22%22%20---')).status).toBe(400)
+    } finally {
+      await server.stop()
+    }
+  }, 90_000)
+})
+
 describe('Deno abuse controls', () => {
   let database: TestDatabase
   beforeAll(async () => { database = await createTestDatabase() })

@@ -8,7 +8,7 @@ import type { StoredMessage } from '../store/ports.ts'
 import { Layout } from '../views/Layout.tsx'
 import { MessageEditor } from '../views/MessageEditor.tsx'
 import { MessageItem } from '../views/Message.tsx'
-import { OlderEdge } from '../views/RoomPage.tsx'
+import { NewerGap, OlderEdge } from '../views/RoomPage.tsx'
 import { isId } from './ids.ts'
 import { ChatError, PAGE_SIZE } from './service.ts'
 import type { IsMember } from '../awareness/MentionText.tsx'
@@ -45,7 +45,15 @@ export function messageRoutes(deps: RoomPageDeps) {
     if (!isHtmx(c) && after === undefined) return c.redirect(`/rooms/${room.slug}${before ? `?before=${before}` : ''}`, 303)
     const limit = Math.min(Number(c.req.query('limit') ?? PAGE_SIZE) || PAGE_SIZE, PAGE_SIZE * 4)
     const page = await chat.page(room, { before, after }, limit + 1)
-    if (after !== undefined) return c.html(<>{await items(c, page.slice(0, limit))}</>)
+    if (after !== undefined) {
+      // Filling the gap of a room opened around a message: this edge goes, the next one comes while more remain.
+      const rest = page.slice(0, limit)
+      return c.html(<>
+        <p id={`gap-${after}`} hx-swap-oob="delete"></p>
+        {await items(c, rest)}
+        {page.length > limit && <NewerGap room={room} after={rest.at(-1)!.id} />}
+      </>)
+    }
     const hasOlder = page.length > limit
     const shown = hasOlder ? page.slice(1) : page
     return c.html(<>{await items(c, shown)}<OlderEdge room={room} before={shown[0]?.id} hasOlder={hasOlder} oob /></>)

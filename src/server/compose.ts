@@ -12,6 +12,7 @@ import { metricsApp } from '../metrics/routes.ts'
 import { cachedStores } from '../store/cached.ts'
 import { connectCassandra } from '../store/cassandra/connect.ts'
 import { cassandraMessages } from '../store/cassandra/messages.ts'
+import { cassandraSearch } from '../store/cassandra/search.ts'
 import { memoryBus } from '../store/memory/bus.ts'
 import { memoryCache } from '../store/memory/cache.ts'
 import { memoryPresence } from '../store/memory/presence.ts'
@@ -21,6 +22,7 @@ import { postgresMessages } from '../store/postgres/messages.ts'
 import { postgresNotifications } from '../store/postgres/notifications.ts'
 import { postgresBots } from '../store/postgres/bots.ts'
 import { postgresModeration } from '../store/postgres/moderation.ts'
+import { postgresSearch, useSearchLanguage } from '../store/postgres/search.ts'
 import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
@@ -54,6 +56,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   try {
     const applied = await migrate(db.sql)
     if (applied.length) log.info({ versions: applied }, 'database migrated')
+    if (!config.cassandra) await useSearchLanguage(db.sql, config.searchLanguage, log)
   } catch (err) {
     await db.close()
     throw err
@@ -74,6 +77,9 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     rooms: timed(postgresRooms(db.sql), db.backend),
     messages: cassandra ? timed(cassandraMessages(cassandra, { bucketPositions: config.cassandra!.bucketPositions }), 'cassandra') : timed(postgresMessages(db.sql), db.backend),
   }, log)
+  const search = cassandra
+    ? timed(cassandraSearch(cassandra, { bucketPositions: config.cassandra!.bucketPositions }), 'cassandra')
+    : timed(postgresSearch(db.sql, { language: config.searchLanguage }), db.backend)
   const health: HealthCheck[] = [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }]
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
   if (cassandra) health.push({ name: 'messages', backend: 'cassandra', check: async () => { await cassandra.execute('SELECT release_version FROM system.local') } })
@@ -98,7 +104,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }, {
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
-    users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads,
+    users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads, search,
     notifications: timed(postgresNotifications(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: timed(postgresModeration(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,

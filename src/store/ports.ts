@@ -365,3 +365,54 @@ export interface BotStore {
    */
   hooksFor(roomId: string, authorId: number, logins: readonly string[], everyBot: boolean): Promise<BotHook[]>
 }
+
+/** A piece of a search result's snippet; `mark` pieces are the words that matched. Plain text, escaped where shown. */
+export interface SnippetPart {
+  readonly text: string
+  readonly mark: boolean
+}
+
+/**
+ * A search as every store runs it: every word of `words` must occur (the
+ * words of each phrase in `phrases` also adjacent, in order), and none of
+ * `excluded`. Words are normalised as `lib/words.ts` does.
+ */
+export interface SearchTerms {
+  readonly words: readonly string[]
+  readonly phrases: readonly (readonly string[])[]
+  readonly excluded: readonly string[]
+  /** True when the query was cut to its first characters or words. */
+  readonly shortened: boolean
+}
+
+/** Where a page of search results ends: results are ordered newest first by (createdAt, roomId, id). */
+export interface SearchCursor {
+  readonly createdAt: Date
+  readonly roomId: string
+  readonly id: string
+}
+
+export interface SearchRequest {
+  /** What to find, as `search/query.ts` parsed it. */
+  readonly terms: SearchTerms
+  /** Only these rooms (the caller decided which the reader may read); never empty. */
+  readonly roomIds: readonly string[]
+  readonly authorId?: number | undefined
+  /** Only results older than this one. */
+  readonly before?: SearchCursor | undefined
+  readonly limit: number
+}
+
+export interface SearchHit {
+  readonly message: StoredMessage
+  readonly snippet: readonly SnippetPart[]
+}
+
+/**
+ * Finds messages by their current text: never a deleted one, an edited one
+ * by its new words only. Results are newest first by (createdAt, roomId, id),
+ * at most `limit`.
+ */
+export interface MessageSearch {
+  searchMessages(request: SearchRequest): Promise<SearchHit[]>
+}

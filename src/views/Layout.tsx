@@ -1,11 +1,14 @@
 import type { Child } from 'hono/jsx'
 import type { User } from '../store/ports.ts'
+import { SearchBox } from './SearchBox.tsx'
 
 export interface LayoutProps {
   title: string
   user?: User | undefined
   /** The page fills the window and scrolls inside (the room), instead of scrolling as a whole. */
   fill?: boolean
+  /** What the header's search box shows (the current search, on the results page). */
+  query?: string | undefined
   children?: Child
 }
 
@@ -13,7 +16,7 @@ export interface LayoutProps {
  * Every full page. htmx may load only the extensions named in its config,
  * and app.js registers one that forbids it from evaluating strings.
  */
-export function Layout({ title, user, fill = false, children }: LayoutProps) {
+export function Layout({ title, user, fill = false, query, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -27,6 +30,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
       <body data-me={user ? String(user.id) : undefined} data-me-login={user?.login} class={fill ? 'fill' : undefined}>
         <header class="top">
           <a class="brand" href="/">rtc</a>
+          {user && <SearchBox q={query} />}
           {user && (
             <form class="whoami" method="post" action="/logout">
               {user.avatarUrl && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
@@ -45,6 +49,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
         <script src="/static/app.js"></script>
         <script src="/static/js/refusals.js"></script>
         <script src="/static/js/history.js"></script>
+        <script src="/static/js/around.js"></script>
         <script src="/static/js/keyboard.js"></script>
         <script src="/static/js/look.js"></script>
         <script src="/static/js/forms.js"></script>

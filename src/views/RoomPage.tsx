@@ -39,6 +39,12 @@ export interface RoomPageProps {
   muted?: boolean | undefined
   /** Who may change the room: its owner (creator of a private room) and administrators. */
   manage?: { owner: boolean; admin: boolean }
+  /** Opened around this message (a search result): it is marked, and around.js scrolls to it. */
+  around?: string | undefined
+  /** Messages after this id are not on the page yet: a gap edge loads them as the reader scrolls down. */
+  gapAfter?: string | undefined
+  /** Where the live socket resumes, when not at the last message shown (the room's newest id). */
+  since?: string | undefined
 }
 
 /** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
@@ -66,6 +72,22 @@ export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room;
     <p id="older" class="history-edge" {...swap}>
       <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="rtc-top" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
         Older messages
+      </a>
+    </p>
+  )
+}
+
+/**
+ * Where messages not loaded yet begin, inside #messages: keyed just after
+ * `after`, so live messages sort below it and loaded ones fill in above.
+ * around.js fires `rtc-bottom` when the reader reaches it; the answer
+ * deletes it and brings the next one (see chat/routes.tsx).
+ */
+export function NewerGap({ room, after }: { room: Room; after: string }) {
+  return (
+    <p id={`gap-${after}`} data-key={`${after}.5`} class="history-edge gap">
+      <a href={`/rooms/${room.slug}?around=${after}`} hx-get={`/rooms/${room.slug}/messages?after=${after}`} hx-trigger="rtc-bottom" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
+        Newer messages
       </a>
     </p>
   )
@@ -112,7 +134,7 @@ export function AddMemberForm({ room, error }: { room: Room; error?: string | un
 
 export function RoomPage(props: RoomPageProps) {
   const { user, room, members, messages, isMember, hasOlder, browsingHistory = false } = props
-  const last = messages.at(-1)?.id ?? '0'
+  const last = props.since ?? messages.at(-1)?.id ?? '0'
   return (
     <Layout title={`${titleCount(props.sidebar)}${roomTitle(room, members, user)}`} user={user} fill>
       <div class="room">
@@ -136,8 +158,9 @@ export function RoomPage(props: RoomPageProps) {
             <div id="scroller" class="scroller">
               <div class="history">
                 <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
-                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" data-read-up-to={props.readUpTo}>
+                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" data-read-up-to={props.readUpTo} data-around={props.around}>
                   {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} />)}
+                  {props.gapAfter && <NewerGap room={room} after={props.gapAfter} />}
                 </div>
                 {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}
               </div>

@@ -7,6 +7,7 @@ import { postgresMessages } from '../../src/store/postgres/messages.ts'
 import { postgresNotifications } from '../../src/store/postgres/notifications.ts'
 import { postgresBots } from '../../src/store/postgres/bots.ts'
 import { postgresModeration } from '../../src/store/postgres/moderation.ts'
+import { postgresSearch } from '../../src/store/postgres/search.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
@@ -34,6 +35,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     notifications: postgresNotifications(db.sql),
     bots: postgresBots(db.sql),
     moderation: postgresModeration(db.sql),
+    search: postgresSearch(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

@@ -52,6 +52,9 @@ export const SCHEMA = [
   // knows which buckets' markers to look in. Kept as long as the markers.
   cql`CREATE TABLE IF NOT EXISTS room_nonces (room_id bigint, nonce_key text, bucket int,
     PRIMARY KEY (room_id, nonce_key, bucket)) WITH default_time_to_live = 2592000`,
+  // Search: the words of a message's current body (lib/words.ts), on message rows only, under a Storage-Attached Index.
+  cql`ALTER TABLE room_log ADD IF NOT EXISTS terms set<text>`,
+  cql`CREATE CUSTOM INDEX IF NOT EXISTS room_log_terms ON room_log (VALUES(terms)) USING 'StorageAttachedIndex'`,
 ]
 
 /**

@@ -1,4 +1,5 @@
 import type cassandra from 'cassandra-driver'
+import { termsOf } from '../../lib/words.ts'
 import type { MessageChange, MessageStore, StoredMessage } from '../ports.ts'
 import { roomClaims } from './claims.ts'
 import type { CassandraClient } from './connect.ts'
@@ -48,9 +49,9 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     const key = [long(roomId), at.bucketOf(BigInt(id)), long(id)]
     const where = `WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos = ? AND nonce_key = '' IF deleted_at = null AND rev < ?`
     const result = change.op === 'edit'
-      ? await client.execute(`UPDATE room_log SET body = ?, rev = ?, edited_at = ? ${where} AND body != ?`,
-        [change.body, long(rev), change.at, ...key, long(rev), change.body], { prepare: true })
-      : await client.execute(`UPDATE room_log SET body = ?, rev = ?, deleted_at = ? ${where}`,
+      ? await client.execute(`UPDATE room_log SET body = ?, terms = ?, rev = ?, edited_at = ? ${where} AND body != ?`,
+        [change.body, termsOf(change.body), long(rev), change.at, ...key, long(rev), change.body], { prepare: true })
+      : await client.execute(`UPDATE room_log SET body = ?, terms = null, rev = ?, deleted_at = ? ${where}`,
         [change.body, long(rev), change.at, ...key, long(rev)], { prepare: true })
     return result.wasApplied()
   }

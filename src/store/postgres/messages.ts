@@ -1,20 +1,20 @@
 import type { Sql, TransactionSql } from 'postgres'
 import type { MessageStore, StoredMessage } from '../ports.ts'
 
-interface MessageRow {
+export interface MessageRow {
   room_id: bigint; id: bigint; author_id: bigint; author_login: string; author_name: string; author_avatar_url: string | null; nonce: string
   body: string; created_at: Date; rev: bigint; edited_at: Date | null; deleted_at: Date | null
 }
 
-const COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at'
-const toMessage = (r: MessageRow): StoredMessage => ({
+export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at'
+export const toMessage = (r: MessageRow): StoredMessage => ({
   id: String(r.id), roomId: String(r.room_id), authorId: Number(r.author_id), authorLogin: r.author_login,
   authorName: r.author_name, ...(r.author_avatar_url ? { authorAvatarUrl: r.author_avatar_url } : {}), nonce: r.nonce, body: r.body, createdAt: r.created_at, rev: String(r.rev),
   editedAt: r.edited_at, deletedAt: r.deleted_at,
 })
 
 async function byNonce(sql: Sql | TransactionSql, authorId: number, nonce: string) {
-  const [row] = await sql<MessageRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM messages WHERE author_id = ${authorId} AND nonce = ${nonce}`
+  const [row] = await sql<MessageRow[]>`SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE author_id = ${authorId} AND nonce = ${nonce}`
   return row && toMessage(row)
 }
 
@@ -29,7 +29,7 @@ async function nextRoomId(tx: TransactionSql, roomId: string, offered: string): 
 
 /** Messages in PostgreSQL (a real server or the embedded PGlite). */
 export function postgresMessages(sql: Sql): MessageStore {
-  const columns = sql.unsafe(COLUMNS)
+  const columns = sql.unsafe(MESSAGE_COLUMNS)
   return {
     async appendMessage(m) {
       const existing = await byNonce(sql, m.authorId, m.nonce)

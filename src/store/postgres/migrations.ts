@@ -164,4 +164,15 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: 'full-text search of message bodies',
+    // 'simple' here; start-up rebuilds the column for another SEARCH_LANGUAGE (see search.ts). Angle brackets
+    // become spaces: the parser would take <word> for a tag and index nothing of it.
+    sql: `
+      ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, translate(body, '<>', '  '))) STORED;
+      CREATE INDEX messages_search ON messages USING gin (search);
+      CREATE INDEX messages_room_created ON messages (room_id, created_at);
+    `,
+  },
 ]
