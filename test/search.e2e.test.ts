@@ -72,6 +72,16 @@ describe('search in the browser', () => {
     expect(bodies).toEqual([...Array.from({ length: TOTAL }, (_, i) => (i === FOUND ? `message ${i} about the platypus` : `message ${i}`)), 'live after the search'])
     const keys = await ann.page.locator('#messages article').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.key!))
     expect(new Set(keys).size).toBe(keys.length)
+
+    // More results come in place of the link, the page staying where it is.
+    await ann.page.goto(`${world.base}/search?q=message`)
+    await expect(ann.page.locator('#search-results .hit').count()).resolves.toBe(20)
+    await ann.page.click('#search-results .more a')
+    await ann.page.locator('#search-results .hit').nth(39).waitFor()
+    expect(await ann.page.locator('#search-results .hit').count()).toBe(40)
+    expect(await ann.page.locator('#search-results .more').count()).toBe(1)
+    expect(await ann.page.locator('main').count()).toBe(1)
+    expect(new URL(ann.page.url()).searchParams.get('before')).toBeNull()
     expect(ann.errors).toEqual([])
   })
 
