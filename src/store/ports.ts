@@ -123,13 +123,24 @@ export interface StoredMessage {
   readonly rev: string
   readonly editedAt: Date | null
   readonly deletedAt: Date | null
+  /** Who reacted with what, ordered by emoji then user id; absent when nobody has. */
+  readonly reactions?: readonly Reaction[]
 }
 
-export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt'>
+/** One person's reaction to a message: one emoji grapheme. */
+export interface Reaction {
+  readonly emoji: string
+  readonly userId: number
+  readonly login: string
+}
+
+export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions'>
 
 export type MessageChange =
   | { readonly kind: 'edit'; readonly body: string; readonly rev: string; readonly at: Date }
   | { readonly kind: 'delete'; readonly rev: string; readonly at: Date }
+  /** Adds (`on`) or removes one person's reaction; like an edit, it gives the message a new rev. */
+  | { readonly kind: 'react'; readonly reaction: Reaction; readonly on: boolean; readonly rev: string; readonly at: Date }
 
 /**
  * The message store port. Shaped for Cassandra as well as Postgres: a room's

@@ -1,4 +1,4 @@
-import type { NewMessage } from '../ports.ts'
+import type { NewMessage, Reaction } from '../ports.ts'
 import type { CassandraClient } from './connect.ts'
 import { long, NONCE, nonceKey, POSITION, type Positions, type RoomLog } from './roomLog.ts'
 
@@ -21,6 +21,9 @@ class Contended extends Error {
 export type Entry =
   | { readonly op: 'create'; readonly message: NewMessage }
   | { readonly op: 'edit' | 'delete'; readonly target: bigint; readonly body: string; readonly at: Date }
+  /** A reaction added or removed: the emoji in `body`, its person in `author_id` and `author_login`. */
+  | { readonly op: 'react'; readonly target: bigint; readonly reaction: Reaction; readonly at: Date }
+  | { readonly op: 'unreact'; readonly target: bigint; readonly reaction: Reaction; readonly at: Date }
 
 /** The position an entry took, or for a create whose nonce was used before, the position it took then. */
 export type Claimed = { readonly pos: bigint; readonly created: boolean }
@@ -67,6 +70,12 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
         }, {
           query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, target) VALUES (?, ?, ${NONCE}, 0, ?, ?) IF NOT EXISTS USING TTL ${NONCE_TTL_S}`,
           params: [...key, nonceKey(m.authorId, m.nonce), pos],
+        })
+      } else if (entry.op === 'react' || entry.op === 'unreact') {
+        out.push({
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, body, author_id, author_login, edited_at)
+            VALUES (?, ?, ${POSITION}, ?, '', ?, ?, ?, ?, ?, ?)`,
+          params: [...key, pos, entry.op, long(entry.target), entry.reaction.emoji, long(entry.reaction.userId), entry.reaction.login, entry.at],
         })
       } else {
         // The change itself, so a reader that finds it unapplied can apply it (see messages.ts).

@@ -52,6 +52,10 @@ export const SCHEMA = [
   // knows which buckets' markers to look in. Kept as long as the markers.
   cql`CREATE TABLE IF NOT EXISTS room_nonces (room_id bigint, nonce_key text, bucket int,
     PRIMARY KEY (room_id, nonce_key, bucket)) WITH default_time_to_live = 2592000`,
+  // Reactions by room and message. Each write is stamped with the log position of its change
+  // (USING TIMESTAMP), so the latest change wins whatever order changes are applied in.
+  cql`CREATE TABLE IF NOT EXISTS message_reactions (room_id bigint, message_id bigint, emoji text, user_id bigint, login text,
+    PRIMARY KEY ((room_id, message_id), emoji, user_id))`,
 ]
 
 /**

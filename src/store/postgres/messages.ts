@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres'
 import type { MessageStore, StoredMessage } from '../ports.ts'
+import { mayHaveReactions, withReactions } from '../reactions.ts'
 
 interface MessageRow {
   room_id: bigint; id: bigint; author_id: bigint; author_login: string; author_name: string; author_avatar_url: string | null; nonce: string
@@ -27,6 +28,16 @@ async function nextRoomId(tx: TransactionSql, roomId: string, offered: string): 
   return String(row.last_message_id)
 }
 
+/** The messages with their reactions, read in one query for the (changed) messages that may have any. */
+async function reacted(sql: Sql | TransactionSql, rows: readonly MessageRow[]): Promise<StoredMessage[]> {
+  const messages = rows.map(toMessage)
+  const ids = messages.filter(mayHaveReactions).map((m) => m.id)
+  if (ids.length === 0) return messages
+  const found = await sql<{ message_id: bigint; emoji: string; user_id: bigint; login: string }[]>`
+    SELECT message_id, emoji, user_id, login FROM message_reactions WHERE room_id = ${messages[0]!.roomId} AND message_id = ANY(${ids}::bigint[])`
+  return withReactions(messages, found.map((r) => ({ messageId: String(r.message_id), reaction: { emoji: r.emoji, userId: Number(r.user_id), login: r.login } })))
+}
+
 /** Messages in PostgreSQL (a real server or the embedded PGlite). */
 export function postgresMessages(sql: Sql): MessageStore {
   const columns = sql.unsafe(COLUMNS)
@@ -50,7 +61,7 @@ export function postgresMessages(sql: Sql): MessageStore {
     async findMessage(roomId, id) {
       if (!/^\d{1,19}$/.test(id)) return undefined
       const [row] = await sql<MessageRow[]>`SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id = ${id}`
-      return row && toMessage(row)
+      return row && (await reacted(sql, [row]))[0]
     },
 
     async changeMessage(roomId, id, change) {
@@ -58,14 +69,26 @@ export function postgresMessages(sql: Sql): MessageStore {
         const [current] = await tx`SELECT 1 FROM messages WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL`
         if (!current) return undefined
         const rev = await nextRoomId(tx, roomId, change.rev)
-        const [row] = change.kind === 'edit'
+        if (change.kind === 'react') {
+          const { emoji, userId, login } = change.reaction
+          if (change.on) {
+            await tx`INSERT INTO message_reactions (room_id, message_id, emoji, user_id, login)
+              VALUES (${roomId}, ${id}, ${emoji}, ${userId}, ${login}) ON CONFLICT DO NOTHING`
+          } else {
+            await tx`DELETE FROM message_reactions WHERE room_id = ${roomId} AND message_id = ${id} AND emoji = ${emoji} AND user_id = ${userId}`
+          }
+        }
+        const [row] = change.kind === 'react'
+          ? await tx<MessageRow[]>`
+              UPDATE messages SET rev = ${rev} WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+          : change.kind === 'edit'
           ? await tx<MessageRow[]>`
               UPDATE messages SET body = ${change.body}, rev = ${rev}, edited_at = ${change.at}
               WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
           : await tx<MessageRow[]>`
               UPDATE messages SET body = '', rev = ${rev}, deleted_at = ${change.at}
               WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
-        return row && toMessage(row)
+        return row && (await reacted(tx, [row]))[0]
       })
       return changed ?? this.findMessage(roomId, id)
     },
@@ -75,13 +98,13 @@ export function postgresMessages(sql: Sql): MessageStore {
         ? await sql<MessageRow[]>`SELECT ${columns} FROM messages WHERE room_id = ${roomId} ORDER BY id DESC LIMIT ${limit}`
         : await sql<MessageRow[]>`
             SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id < ${before} ORDER BY id DESC LIMIT ${limit}`
-      return rows.map(toMessage).reverse()
+      return (await reacted(sql, rows)).reverse()
     },
 
     async pageAfter(roomId, after, limit) {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id > ${after} ORDER BY id LIMIT ${limit}`
-      return rows.map(toMessage)
+      return reacted(sql, rows)
     },
 
     async lastRev(roomId) {
@@ -92,7 +115,7 @@ export function postgresMessages(sql: Sql): MessageStore {
     async changesSince(roomId, since, limit) {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND rev > ${since} ORDER BY rev LIMIT ${limit}`
-      return rows.map(toMessage)
+      return reacted(sql, rows)
     },
   }
 }

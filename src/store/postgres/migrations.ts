@@ -89,4 +89,19 @@ export const migrations: readonly Migration[] = [
     name: 'the author\'s avatar with each message',
     sql: `ALTER TABLE messages ADD COLUMN author_avatar_url text;`,
   },
+  {
+    version: 15,
+    name: 'reactions to messages',
+    sql: `
+      CREATE TABLE message_reactions (
+        room_id     bigint NOT NULL,
+        message_id  bigint NOT NULL,
+        emoji       text NOT NULL,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        login       text NOT NULL,
+        PRIMARY KEY (room_id, message_id, emoji, user_id),
+        FOREIGN KEY (room_id, message_id) REFERENCES messages (room_id, id) ON DELETE CASCADE
+      );
+    `,
+  },
 ]
