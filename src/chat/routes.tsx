@@ -100,6 +100,21 @@ export function messageRoutes(deps: RoomPageDeps) {
     }
   })
 
+  app.post('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
+    const id = messageId(c)
+    const form = await readForm(c)
+    try {
+      const message = await chat.toggleReaction(signedInUser(c.get('user')), c.get('room'), id, form.emoji)
+      return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
+    } catch (err) {
+      if (!(err instanceof ChatError) || !isHtmx(c)) throw asHttp(err)
+      // The message stays as it is; the reason appears in its reaction form.
+      c.header('HX-Retarget', `#m-${id} .react-error`)
+      c.header('HX-Reswap', 'textContent')
+      return c.text(err.message, err.status)
+    }
+  })
+
   return app
 }
 

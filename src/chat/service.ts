@@ -1,9 +1,10 @@
 import type { Logger } from '../log.ts'
 import type { Bus, MessageStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
 import type { IdMaker } from './ids.ts'
+import { checkEmoji } from './reactions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
 
-export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED'
+export type ChatErrorCode = 'INVALID_BODY' | 'INVALID_EMOJI' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED'
 
 /** A refused chat action; `status` is what HTTP answers. */
 export class ChatError extends Error {
@@ -82,6 +83,22 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
       await ownMessage(user, room, id)
       const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
       if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+      await wake(changed)
+      return changed
+    },
+
+    /** Adds the reader's reaction with this emoji, or takes it back if they had it. */
+    async toggleReaction(user: User, room: Room, id: string, rawEmoji: unknown) {
+      const checked = checkEmoji(rawEmoji)
+      if (!checked.ok) throw new ChatError('INVALID_EMOJI', checked.error, 422)
+      const message = await messages.findMessage(room.id, id)
+      if (!message) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+      if (message.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
+      const had = message.reactions?.some((r) => r.emoji === checked.emoji && r.userId === user.id) ?? false
+      const changed = await messages.changeMessage(room.id, id, {
+        kind: 'react', reaction: { emoji: checked.emoji, userId: user.id, login: user.login }, on: !had, rev: nextId(), at: now(),
+      })
+      if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
       await wake(changed)
       return changed
     },

@@ -3,6 +3,8 @@ import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
+import { QUICK_EMOJIS } from '../chat/reactions.ts'
+import { QuickEmojis } from './Reactions.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -64,6 +66,7 @@ export function Composer({ room, nonce, draft, error }: { room: Room; nonce: str
       <button type="submit" class="primary">Send</button>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
       <p id="composer-count" class="count muted" aria-live="polite" hidden></p>
+      <QuickEmojis emojis={QUICK_EMOJIS} />
     </form>
   )
 }
