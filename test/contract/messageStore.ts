@@ -212,5 +212,26 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect(late!.rev).toBe(deleted!.rev)
       expect(await f.store.findMessage(room, id!)).not.toHaveProperty('reactions')
     })
+
+    it('keeps a message\'s attachment references with it, through changes, and drops them with a delete', async () => {
+      const [room, a] = [await f.newRoom(), await f.newAuthor()]
+      const attachments = [
+        { sha256: 'a'.repeat(64), name: 'photo.png', type: 'image/png', size: 1234, preview: true },
+        { sha256: 'b'.repeat(64), name: 'notes.bin', type: 'application/octet-stream', size: 9, preview: false },
+      ]
+      const { message } = await f.store.appendMessage(draft(room, a, { attachments }))
+      const plain = (await f.store.appendMessage(draft(room, a))).message
+      expect(message.attachments).toEqual(attachments)
+      expect((await f.store.findMessage(room, message.id))!.attachments).toEqual(attachments)
+      expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.attachments)).toEqual([attachments, undefined])
+      expect(await f.store.findMessage(room, plain.id)).not.toHaveProperty('attachments')
+      await react(room, message.id, a, '👍')
+      const edited = await f.store.changeMessage(room, message.id, { kind: 'edit', body: 'with files', rev: nextId(), at: new Date() })
+      expect(edited!.attachments).toEqual(attachments)
+      expect((await f.store.changesSince(room, plain.id, 10)).map((m) => m.attachments)).toEqual([attachments])
+      const deleted = await f.store.changeMessage(room, message.id, { kind: 'delete', rev: nextId(), at: new Date() })
+      expect(deleted).not.toHaveProperty('attachments')
+      expect(await f.store.findMessage(room, message.id)).not.toHaveProperty('attachments')
+    })
   })
 }

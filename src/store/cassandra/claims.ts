@@ -62,11 +62,14 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
       if (entry.op === 'create') {
         const m = entry.message
         // Only the columns a message has: a null would be written as a tombstone.
-        const avatar = m.authorAvatarUrl ? ['author_avatar'] : []
+        const optional = [
+          ...(m.authorAvatarUrl ? [['author_avatar', m.authorAvatarUrl]] : []),
+          ...(m.attachments?.length ? [['attachments', JSON.stringify(m.attachments)]] : []),
+        ]
         out.push({
-          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, author_id, author_login, author_name, ${[...avatar, ''].join(', ')}nonce, body, created_at, rev)
-            VALUES (?, ?, ${POSITION}, ?, '', 'create', ?, ?, ?, ?, ${avatar.map(() => '?, ').join('')}?, ?, ?, ?)`,
-          params: [...key, pos, pos, long(m.authorId), m.authorLogin, m.authorName, ...(m.authorAvatarUrl ? [m.authorAvatarUrl] : []), m.nonce, m.body, m.createdAt, pos],
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, author_id, author_login, author_name, ${optional.map(([c]) => `${c}, `).join('')}nonce, body, created_at, rev)
+            VALUES (?, ?, ${POSITION}, ?, '', 'create', ?, ?, ?, ?, ${optional.map(() => '?, ').join('')}?, ?, ?, ?)`,
+          params: [...key, pos, pos, long(m.authorId), m.authorLogin, m.authorName, ...optional.map(([, v]) => v), m.nonce, m.body, m.createdAt, pos],
         }, {
           query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, target) VALUES (?, ?, ${NONCE}, 0, ?, ?) IF NOT EXISTS USING TTL ${NONCE_TTL_S}`,
           params: [...key, nonceKey(m.authorId, m.nonce), pos],

@@ -104,4 +104,18 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 16,
+    name: 'attachments with messages, and who stored which files',
+    sql: `
+      ALTER TABLE messages ADD COLUMN attachments jsonb;
+      CREATE TABLE user_uploads (
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        sha256      text NOT NULL,
+        size        bigint NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, sha256)
+      );
+    `,
+  },
 ]
