@@ -23,7 +23,10 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
-import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { Bus, HealthCheck, MessageStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
+import { uploadFiles } from './uploads/files.ts'
+import { uploadRoutes } from './uploads/routes.ts'
+import { uploadService } from './uploads/service.ts'
 
 export interface AppDeps {
   config: Config
@@ -48,6 +51,8 @@ export interface AppDeps {
   now?: () => Date
   /** Counts sends and their latency; the entry serves it on its own address. */
   metrics?: Metrics
+  /** Who stored which files (the quota); without it messages take no files. */
+  uploadStore?: UploadStore
 }
 
 /**
@@ -69,12 +74,16 @@ export function createApp(deps: AppDeps) {
     messages: deps.messages, rooms, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
 
+  const uploads = deps.uploadStore && uploadService({
+    files: uploadFiles({ dir: `${config.dataDir}/uploads` }), store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
+  })
+
   const app = new Hono<AppEnv>()
   app.use(requestIds())
   app.use(requestLog(log))
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
-  app.use(limitBody())
+  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes }))
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
   app.route('/', faviconRoutes())
@@ -92,7 +101,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits }))
-  app.route('/', messageRoutes({ rooms, chat, presence }))
+  app.route('/', messageRoutes({ rooms, chat, presence, uploads }))
+  if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
-import { readForm } from '../http/forms.ts'
+import { readAllForm, readForm, type Form } from '../http/forms.ts'
 import { requireMember, requireReader } from '../rooms/access.ts'
 import { renderRoomPage, type RoomPageDeps } from '../rooms/page.tsx'
 import type { StoredMessage } from '../store/ports.ts'
@@ -11,6 +11,7 @@ import { MessageItem } from '../views/Message.tsx'
 import { OlderEdge } from '../views/RoomPage.tsx'
 import { isId } from './ids.ts'
 import { ChatError, PAGE_SIZE } from './service.ts'
+import { UploadError, type UploadService } from '../uploads/service.ts'
 
 const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
 
@@ -21,7 +22,11 @@ function messageId(c: Context<AppEnv>): string {
 }
 
 /** Messages of a room: history pages, send, edit, delete. Room access is loaded by the room routes. */
-export function messageRoutes(deps: RoomPageDeps) {
+const first = (value: Form[string] | undefined) => (Array.isArray(value) ? value[0] : value)
+/** The non-empty `file` parts of a send (a form with an empty file input sends one of size 0). */
+const filesIn = (form: Form): File[] => [form.file ?? []].flat().filter((f): f is File => typeof f !== 'string' && f.size > 0)
+
+export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | undefined }) {
   const { chat } = deps
   const app = new Hono<AppEnv>()
   const item = (c: Context<AppEnv>, m: StoredMessage) =>
@@ -44,13 +49,18 @@ export function messageRoutes(deps: RoomPageDeps) {
   })
 
   app.post('/rooms/:room/messages', requireMember, async (c) => {
-    const form = await readForm(c)
+    const form = await readAllForm(c)
+    const user = signedInUser(c.get('user'))
     try {
-      const { message } = await chat.send(signedInUser(c.get('user')), c.get('room'), form.body, form.nonce)
+      const files = filesIn(form)
+      if (files.length > 0 && !deps.uploads) throw new ChatError('INVALID_BODY', 'This server does not take files.', 422)
+      const attachments = files.length > 0 ? await deps.uploads!.storeAll(user.id, files) : []
+      const { message } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments)
       return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, message.id)
     } catch (err) {
-      if (!(err instanceof ChatError)) throw err
-      if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof form.body === 'string' ? form.body : '' })
+      if (!(err instanceof ChatError) && !(err instanceof UploadError)) throw err
+      const draft = first(form.body)
+      if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof draft === 'string' ? draft : '' })
       // The composer keeps its text; the reason appears beside it.
       c.header('HX-Retarget', '#composer-error')
       c.header('HX-Reswap', 'textContent')

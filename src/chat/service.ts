@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts'
-import type { Bus, MessageStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
+import type { Attachment, Bus, MessageStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
 import type { IdMaker } from './ids.ts'
 import { checkEmoji } from './reactions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
@@ -49,14 +49,16 @@ export function messageService({ messages, rooms, bus, nextId, log, now = () => 
   }
 
   return {
-    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown) {
-      const checked = checkBody(rawBody)
+    /** Sends a message; with `attachments` (stored already, see uploads/) the text may be empty. */
+    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown, attachments: readonly Attachment[] = []) {
+      const bodyless = attachments.length > 0 && (typeof rawBody !== 'string' || rawBody.trim() === '')
+      const checked = bodyless ? { ok: true as const, body: '' } : checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
       const nonce = nonceFrom(rawNonce)
       const result = await messages.appendMessage({
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
         ...(user.avatarUrl ? { authorAvatarUrl: user.avatarUrl } : {}),
-        nonce, body: checked.body, createdAt: now(),
+        nonce, body: checked.body, createdAt: now(), ...(attachments.length ? { attachments } : {}),
       })
       // A repeat wakes too: the first attempt may have been stored by an instance that died before waking anyone.
       await wake(result.message)

@@ -17,7 +17,7 @@ export interface RoomPageDeps {
 export async function renderRoomPage(
   c: Context<AppEnv>,
   { rooms, chat, presence }: RoomPageDeps,
-  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
+  extra: { status?: 200 | 400 | 403 | 404 | 409 | 413 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
 ) {
   const room = c.get('room')
   const before = c.req.query('before')

@@ -22,6 +22,7 @@ import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
+import { postgresUploads } from '../store/postgres/uploads.ts'
 import { redisBus } from '../store/redis/bus.ts'
 import { redisCache } from '../store/redis/cache.ts'
 import { connectRedis } from '../store/redis/connect.ts'
@@ -94,6 +95,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages,
+    uploadStore: postgresUploads(db.sql),
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

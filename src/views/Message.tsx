@@ -1,6 +1,7 @@
 import { raw } from 'hono/html'
 import { renderMessageBody } from '../chat/markdown.ts'
 import type { StoredMessage } from '../store/ports.ts'
+import { Attachments } from './Attachments.tsx'
 import { Reactions } from './Reactions.tsx'
 
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
@@ -50,6 +51,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false }:
         {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>
       {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m))}</div>}
+      {!deleted && <Attachments message={m} base={base} />}
       {!deleted && <Reactions message={m} base={base} />}
       {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML" aria-label="Edit this message">Edit</a>}
     </article>

@@ -6,6 +6,7 @@ import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
+import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { capturedLogger } from './logs.ts'
 
@@ -26,6 +27,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     sessions: postgresSessions(db.sql),
     rooms: postgresRooms(db.sql),
     messages: postgresMessages(db.sql),
+    uploadStore: postgresUploads(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,
