@@ -1,6 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFile } from 'node:fs/promises'
 import postgres from 'postgres'
+import sharp from 'sharp'
 import { postgresMessages } from '../src/store/postgres/messages.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
@@ -114,6 +116,51 @@ describe('formatted messages and reactions between two people', () => {
 
     expect([...ann.dialogs, ...ben.dialogs]).toEqual([])
     expect([...ann.errors, ...ben.errors]).toEqual([])
+    await Promise.all([ann.context.close(), ben.context.close()])
+  })
+
+  it('shows a pasted image\'s preview to the other, whose download is the original, and keeps a scripted SVG a plain download', async () => {
+    const ann = await person('ann')
+    const ben = await person('ben')
+    for (const p of [ann.page, ben.page]) {
+      await p.goto(`${world.base}/rooms/formatting`)
+      await p.locator('#conn[data-state="connected"]').waitFor()
+    }
+    const png = await sharp({ create: { width: 900, height: 300, channels: 3, background: '#2a6' } }).png().toBuffer()
+    await ann.page.locator('#composer textarea').fill('a screenshot')
+    await ann.page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))
+      const data = new DataTransfer()
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }))
+      document.querySelector('#composer textarea')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
+    }, png.toString('base64'))
+    expect(await ann.page.locator('#composer input[type="file"]').evaluate((i: HTMLInputElement) => i.files!.length)).toBe(1)
+    await ann.page.locator('#composer textarea').press('Enter')
+    const shot = ben.page.locator('#messages article', { hasText: 'a screenshot' })
+    const preview = shot.locator('.files img')
+    await preview.waitFor()
+    await ben.page.waitForFunction((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0, await preview.elementHandle())
+    expect(await preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800)
+    const download = ben.page.waitForEvent('download')
+    await shot.locator('a.file').click()
+    const saved = await (await download).path()
+    expect(new Uint8Array(await readFile(saved!))).toEqual(new Uint8Array(png))
+    // The composer is empty again, its progress bar hidden.
+    expect(await ann.page.locator('#composer input[type="file"]').evaluate((i: HTMLInputElement) => i.files!.length)).toBe(0)
+    expect(await ann.page.locator('#upload-progress').isHidden()).toBe(true)
+
+    await ann.page.locator('#composer input[type="file"]').setInputFiles({
+      name: 'draw.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'),
+    })
+    await ann.page.locator('#composer textarea').fill('a drawing')
+    await ann.page.locator('#composer textarea').press('Enter')
+    const drawing = ben.page.locator('#messages article', { hasText: 'a drawing' })
+    await drawing.locator('a.file', { hasText: 'draw.svg' }).waitFor()
+    expect(await drawing.locator('img').count()).toBe(0)
+    const svgDownload = ben.page.waitForEvent('download')
+    await drawing.locator('a.file').click()
+    expect((await svgDownload).suggestedFilename()).toBe('draw.svg')
+    expect([...ann.dialogs, ...ben.dialogs]).toEqual([])
     await Promise.all([ann.context.close(), ben.context.close()])
   })
 })
