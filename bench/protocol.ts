@@ -23,11 +23,20 @@ export const roomSlug = (room: number | string) => `r${String(room).padStart(6, 
 /** A message body carrying its intended send time and sequence number, fixed width. */
 export const stampBody = ({ t, seq }: Pick<Publish, 't' | 'seq'>) => `t=${t.padStart(20, '0')};s=${String(seq).padStart(10, '0')}`
 
+/**
+ * `BENCH_BODY=formatted` sends Markdown (emphasis, inline code, a link, a quote, a list, a code
+ * block) around the stamp instead of the bare stamp: the same scenario then measures what
+ * rendering formatted bodies costs the fan-out. Still fixed width.
+ */
+const FORMATTED = process.env.BENCH_BODY === 'formatted'
+const formatted = (stamp: string) =>
+  `**${stamp}** with \`inline code\` and a link https://example.com/docs?q=1\n\n> a quoted line\n\n- one\n- two\n\n\`\`\`\nconst x = 1 < 2\n\`\`\``
+
 export function benchMessage({ room, t, seq }: Publish): StoredMessage {
   const id = String(384_000_000_000_000_000n + BigInt(seq))
   return {
     id, roomId: String(room), authorId: 1, authorLogin: 'bench', authorName: 'Bench', nonce: 'n',
-    body: stampBody({ t, seq }), createdAt: CREATED_AT, rev: id, editedAt: null, deletedAt: null,
+    body: FORMATTED ? formatted(stampBody({ t, seq })) : stampBody({ t, seq }), createdAt: CREATED_AT, rev: id, editedAt: null, deletedAt: null,
   }
 }
 
