@@ -27,14 +27,14 @@ describe('a message body renders as safe Markdown', () => {
 
   it('keeps HTML, images and other link schemes as text', () => {
     expect(renderBody('<b>x</b> [j](javascript:alert(1)) ![i](https://e.example/i.png) [r](/logout)'))
-      .toBe('<p>&lt;b&gt;x&lt;/b&gt; [j](javascript:alert(1)) !<a href="https://e.example/i.png" rel="nofollow noopener noreferrer ugc" target="_blank">i</a> [r](/logout)</p>\n')
+      .toBe('<p>&lt;b&gt;x&lt;/b&gt; [j](javascript:alert(1)) !<a href="https://e.example/i.png" rel="nofollow noopener noreferrer ugc" target="_blank">i</a> [r](/logout)</p>')
   })
 
   it('marks the logins that count as mentions, never inside code, and none by default', () => {
     const isMention = (login: string) => login.toLowerCase() === 'bob'
     expect(renderBody('hi @bob and @eve `@bob`', { isMention }))
-      .toBe('<p>hi <span class="mention" data-login="bob">@bob</span> and @eve <code>@bob</code></p>\n')
-    expect(renderBody('hi @bob')).toBe('<p>hi @bob</p>\n')
+      .toBe('<p>hi <span class="mention" data-login="bob">@bob</span> and @eve <code>@bob</code></p>')
+    expect(renderBody('hi @bob')).toBe('<p>hi @bob</p>')
   })
 
   it('renders a message once per rev, and again for a new rev or a changed mention', () => {

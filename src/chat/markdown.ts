@@ -54,7 +54,8 @@ md.renderer.rules.text = (tokens, idx, _options, env?: Env) => {
 /** A message body (Markdown source) as HTML that carries only the elements and attributes made above. */
 export function renderBody(source: string, options: RenderOptions = {}): string {
   const env: Env = { isMention: options.isMention }
-  return md.render(source, env)
+  // Without the last block's newline, the body's text is exactly what was written.
+  return md.render(source, env).trimEnd()
 }
 
 /** Rendered bodies by room, id and rev: a push rendered for a big room parses its Markdown once. */
