@@ -73,9 +73,9 @@ describe('formatted messages and reactions between two people', () => {
 
     // Ben reacts to Ann's first message; Ann sees it at once, with who reacted.
     const bensCopy = ben.page.locator('#messages article', { hasText: 'quoted words' })
-    await bensCopy.locator('details.react summary').click()
-    await bensCopy.locator('details.react input[name="emoji"]').fill('🎉')
-    await bensCopy.locator('details.react button').click()
+    await bensCopy.locator('a.react-add').click()
+    await bensCopy.locator('.react-pop input[name="emoji"]').fill('🎉')
+    await bensCopy.locator('.react-pop button[type="submit"]').click()
     const annsCopy = ann.page.locator('#messages article', { hasText: 'quoted words' })
     await annsCopy.locator('.reaction', { hasText: '🎉 1' }).waitFor()
     expect(await annsCopy.locator('.reaction').getAttribute('title')).toBe('@ben')
@@ -86,9 +86,9 @@ describe('formatted messages and reactions between two people', () => {
     await annsCopy.locator('.reaction.mine', { hasText: '🎉 2' }).waitFor()
     expect(await bensCopy.locator('.reaction').getAttribute('title')).toBe('@ann, @ben')
     // A word is not an emoji: the form says so and the message stays.
-    await bensCopy.locator('details.react summary').click()
-    await bensCopy.locator('details.react input[name="emoji"]').fill('nope')
-    await bensCopy.locator('details.react button').click()
+    await bensCopy.locator('a.react-add').click()
+    await bensCopy.locator('.react-pop input[name="emoji"]').fill('nope')
+    await bensCopy.locator('.react-pop button[type="submit"]').click()
     await bensCopy.locator('.react-error', { hasText: 'one emoji' }).waitFor()
 
     // While the server is down Ann's reaction is taken back in the store itself, so Ben can learn it only by replay.

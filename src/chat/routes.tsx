@@ -8,6 +8,8 @@ import type { StoredMessage } from '../store/ports.ts'
 import { Layout } from '../views/Layout.tsx'
 import { MessageEditor } from '../views/MessageEditor.tsx'
 import { MessageItem } from '../views/Message.tsx'
+import { QuickEmojis, ReactionForm } from '../views/Reactions.tsx'
+import { QUICK_EMOJIS } from './reactions.ts'
 import { OlderEdge } from '../views/RoomPage.tsx'
 import { isId } from './ids.ts'
 import { ChatError, PAGE_SIZE } from './service.ts'
@@ -110,6 +112,24 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     }
   })
 
+  /** Adding a reaction without JavaScript: the message, and the form (again with the reason, if refused). */
+  const reactionPage = (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | 404 | 409 | 422 = 200) => c.html(
+    <Layout title="Add a reaction" user={c.get('user')}>
+      <section class="card react-page">
+        <h1>Add a reaction</h1>
+        <div class="messages">{item(c, message)}</div>
+        <ReactionForm action={`/rooms/${c.get('room').slug}/messages/${message.id}/reactions`} error={error} />
+        <QuickEmojis emojis={QUICK_EMOJIS} />
+        <p><a href={`/rooms/${c.get('room').slug}#m-${message.id}`}>Back to the room</a></p>
+      </section>
+    </Layout>, status)
+
+  app.get('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
+    const message = await chat.find(c.get('room'), messageId(c))
+    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+    return reactionPage(c, message)
+  })
+
   app.post('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
     const id = messageId(c)
     const form = await readForm(c)
@@ -117,11 +137,15 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
       const message = await chat.toggleReaction(signedInUser(c.get('user')), c.get('room'), id, form.emoji)
       return isHtmx(c) ? c.html(item(c, message)) : backToMessage(c, id)
     } catch (err) {
-      if (!(err instanceof ChatError) || !isHtmx(c)) throw asHttp(err)
-      // The message stays as it is; the reason appears in its reaction form.
-      c.header('HX-Retarget', `#m-${id} .react-error`)
-      c.header('HX-Reswap', 'textContent')
-      return c.text(err.message, err.status)
+      if (!(err instanceof ChatError)) throw err
+      if (isHtmx(c)) {
+        // A toggle's refusal leaves the message where it is (its state comes over the socket); the picker shows the reason.
+        c.header('HX-Reswap', 'none')
+        return c.text(err.message, err.status)
+      }
+      const message = err.code === 'INVALID_EMOJI' ? await chat.find(c.get('room'), id) : undefined
+      if (!message) throw asHttp(err)
+      return reactionPage(c, message, err.message, 422)
     }
   })
 

@@ -48,6 +48,7 @@ export function Layout({ title, user, fill = false, children }: LayoutProps) {
         <script src="/static/js/look.js"></script>
         <script src="/static/js/forms.js"></script>
         <script src="/static/js/uploads.js"></script>
+        <script src="/static/js/reactions.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

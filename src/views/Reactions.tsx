@@ -11,7 +11,7 @@ function byEmoji(reactions: readonly Reaction[]): [string, Reaction[]][] {
 /**
  * A message's reactions: a button per emoji that toggles the reader's own
  * (who reacted is its title, shown on hover and read out on focus), and a
- * small form to add any emoji. The emoji is a checked one (chat/reactions.ts);
+ * link to add any emoji. The emoji is a checked one (chat/reactions.ts);
  * `data-users` lets app.js mark the reader's own reactions, as the same
  * markup is pushed to everyone.
  */
@@ -31,15 +31,20 @@ export function Reactions({ message: m, base }: { message: StoredMessage; base: 
           </form>
         )
       })}
-      <details class="react">
-        <summary title="Add a reaction" aria-label="Add a reaction">+</summary>
-        <form {...form} class="react-form">
-          <input name="emoji" list="quick-emojis" maxlength={MAX_EMOJI_LENGTH} required placeholder="👍" aria-label="Emoji" size={3} autocomplete="off" />
-          <button type="submit">React</button>
-          <span class="error react-error" role="alert"></span>
-        </form>
-      </details>
+      {/* One link, not a form per message (every push carries this): app.js opens the page's one picker here; without it, a page. */}
+      <a class="react-add" href={action} title="Add a reaction" aria-label="Add a reaction">+</a>
     </div>
+  )
+}
+
+/** The form that adds a reaction: on its own page without JavaScript, moved beside a message by app.js with it. */
+export function ReactionForm({ action, error }: { action: string; error?: string | undefined }) {
+  return (
+    <form method="post" action={action} class="react-form" id="react-form">
+      <input name="emoji" list="quick-emojis" maxlength={MAX_EMOJI_LENGTH} required placeholder="👍" aria-label="Emoji" size={3} autocomplete="off" autofocus />
+      <button type="submit">React</button>
+      <span class="error react-error" role="alert">{error ?? ''}</span>
+    </form>
   )
 }
 
