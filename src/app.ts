@@ -25,7 +25,7 @@ import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
 import { loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './admin/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
@@ -34,6 +34,9 @@ import { webhooks as makeWebhooks, type WebhookOptions } from './bots/webhooks.t
 import { roomManageRoutes } from './rooms/manage.tsx'
 import { searchRoutes } from './search/routes.tsx'
 import { searchService } from './search/service.ts'
+import { uploadFiles } from './uploads/files.ts'
+import { uploadRoutes } from './uploads/routes.ts'
+import { uploadService } from './uploads/service.ts'
 
 export interface AppDeps {
   config: Config
@@ -72,6 +75,8 @@ export interface AppDeps {
   onStored?: readonly StoredListener[]
   /** Timing of outgoing webhooks (tests shorten the backoff). */
   webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs'>
+  /** Who stored which files (the quota); without it messages take no files. */
+  uploadStore?: UploadStore
 }
 
 /**
@@ -106,13 +111,17 @@ export function createApp(deps: AppDeps) {
   chat.onStored(({ message, room, author }) => webhooks.stored(message, room, author))
   const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
 
+  const uploads = deps.uploadStore && uploadService({
+    files: uploadFiles({ dir: `${config.dataDir}/uploads` }), store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
+  })
+
   const app = new Hono<AppEnv>()
   app.use(requestIds())
   app.use(requestLog(log))
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
-  app.use(limitBody())
+  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes }))
   // Bearer tokens, no cookies: before the Origin check and the session.
   if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
   app.route('/', botApiRoutes({ bots: deps.bots, rooms, chat, limits }))
@@ -138,7 +147,8 @@ export function createApp(deps: AppDeps) {
   if (push) app.route('/', push.routes)
   // Before the message routes: an administrator's delete of anyone's message is answered here.
   app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, bus, now: deps.now }))
-  app.route('/', messageRoutes({ rooms, chat, presence, ...awareness }))
+  app.route('/', messageRoutes({ rooms, chat, presence, uploads, ...awareness }))
+  if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, adminLogins: config.adminLogins,

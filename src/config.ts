@@ -43,6 +43,8 @@ export interface Config {
   readonly limits: Limits | undefined
   /** Peers whose X-Forwarded-For is believed: addresses or IPv4 CIDR ranges. */
   readonly trustedProxies: readonly string[]
+  /** Attachments: the largest upload (all files of one send) and each user's total storage, in bytes. */
+  readonly uploads: Readonly<{ maxBytes: number; quotaBytes: number }>
   /** PostgreSQL text search configuration for message search (`simple` suits every language); checked against pg_ts_config at start-up. */
   readonly searchLanguage: string
   /** Administrators' logins, lower-cased (`ADMIN_LOGINS`); GitHub and local sign-in logins alike. */
@@ -297,6 +299,10 @@ export function loadConfig(env: Env): Config {
     metrics: metricsConfig(env, port),
     limits: limits(env),
     trustedProxies: trustedProxies(env),
+    uploads: Object.freeze({
+      maxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      quotaBytes: integer(env, 'UPLOAD_QUOTA_BYTES', 200 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+    }),
     searchLanguage: searchLanguage(env),
     ...administration(env),
     push: pushConfig(env, publicUrl),

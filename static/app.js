@@ -76,6 +76,11 @@ function markOwn(root) {
   const id = me()
   if (!id) return
   for (const m of root.querySelectorAll(`.msg[data-author="${CSS.escape(id)}"]`)) m.classList.add('mine')
+  // The same reactions markup goes to everyone: the reader's own are marked here.
+  for (const b of root.querySelectorAll('.reaction[data-users]')) {
+    b.classList.toggle('mine', b.dataset.users.split(' ').includes(id))
+    b.setAttribute('aria-pressed', String(b.classList.contains('mine')))
+  }
 }
 
 // The scroller lays out bottom-up (app.css): scrollTop is 0 at the newest message and negative above it.

@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import cassandra from 'cassandra-driver'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verifyWebhook } from '../src/bots/signature.ts'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
@@ -267,6 +271,45 @@ describe('Deno bots', () => {
     } finally {
       await server.stop()
       receiver.close()
+    }
+  })
+})
+
+describe('Deno with formatting, reactions and attachments', () => {
+  let database: TestDatabase
+  let dataDir: string
+  beforeAll(async () => { database = await createTestDatabase(); dataDir = await mkdtemp(join(tmpdir(), 'rtc-deno-')) })
+  afterAll(async () => { await database?.drop(); await rm(dataDir, { recursive: true, force: true }) })
+
+  it('renders Markdown, streams a reaction, and stores an image with a sharp preview served inertly', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { DATA_DIR: dataDir }), 'deno')
+    try {
+      const jo = await signIn(server.url, 'jo')
+      const slug = await jo.createRoom('Deno files')
+      const sent = await jo.post(slug, '**bold** [x](javascript:alert(1)) <b>raw</b>')
+      expect(sent.html).toContain('<strong>bold</strong> [x](javascript:alert(1)) &lt;b&gt;raw&lt;/b&gt;')
+      const s = await jo.socket(slug, sent.id)
+      const reacted = await jo.form(`/rooms/${slug}/messages/${sent.id}/reactions`, { emoji: '👍' }, true)
+      expect(reacted.status).toBe(200)
+      await s.waitFor(() => s.frames.some((f) => f.includes('title="@jo"') && f.includes('👍 <span class="count">1</span>')), 'the reaction')
+      await s.close()
+
+      const png = await sharp({ create: { width: 1200, height: 600, channels: 3, background: '#48c' } }).png().toBuffer()
+      const form = new FormData()
+      form.set('body', 'a picture')
+      form.set('nonce', crypto.randomUUID())
+      form.append('file', new File([new Uint8Array(png)], 'pic.png', { type: 'image/png' }))
+      const res = await jo.send(`/rooms/${slug}/messages`, { method: 'POST', body: form, headers: { 'hx-request': 'true' } })
+      const html = await res.text()
+      const file = /href="(\/rooms\/[^"]+\/files\/[0-9a-f]{64})"/.exec(html)![1]
+      expect(html).toContain(`${file}/preview`)
+      const preview = await jo.send(`${file}/preview`)
+      expect(preview.headers.get('content-type')).toBe('image/webp')
+      expect(preview.headers.get('content-security-policy')).toBe('sandbox')
+      expect((await sharp(new Uint8Array(await preview.arrayBuffer())).metadata()).width).toBe(800)
+      expect(new Uint8Array(await (await jo.send(file!)).arrayBuffer())).toEqual(new Uint8Array(png))
+    } finally {
+      await server.stop()
     }
   })
 })

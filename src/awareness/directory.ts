@@ -1,6 +1,6 @@
 import { mentionedLogins } from '../chat/mentions.ts'
 import type { RoomStore } from '../store/ports.ts'
-import type { IsMember } from './MentionText.tsx'
+import type { IsMember } from './mentionable.ts'
 
 /** Rooms whose answers are remembered; past this the memory starts afresh. */
 const MAX_ROOMS = 10_000

@@ -1,4 +1,4 @@
-import type { IsMember } from '../awareness/MentionText.tsx'
+import type { IsMember } from '../awareness/mentionable.ts'
 import type { MentionDirectory } from '../awareness/directory.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'

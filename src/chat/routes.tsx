@@ -1,18 +1,21 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
-import { readForm } from '../http/forms.ts'
+import { readAllForm, readForm, type Form } from '../http/forms.ts'
 import { requireMember, requireReader } from '../rooms/access.ts'
 import { renderRoomPage, type RoomPageDeps } from '../rooms/page.tsx'
 import type { StoredMessage } from '../store/ports.ts'
 import { Layout } from '../views/Layout.tsx'
 import { MessageEditor } from '../views/MessageEditor.tsx'
 import { MessageItem } from '../views/Message.tsx'
+import { QuickEmojis, ReactionForm } from '../views/Reactions.tsx'
+import { QUICK_EMOJIS } from './reactions.ts'
 import { NewerGap, OlderEdge } from '../views/RoomPage.tsx'
 import { isId } from './ids.ts'
 import { ChatError, PAGE_SIZE } from './service.ts'
-import type { IsMember } from '../awareness/MentionText.tsx'
+import type { IsMember } from '../awareness/mentionable.ts'
 import { MentionNote } from '../views/RoomPage.tsx'
+import { UploadError, type UploadService } from '../uploads/service.ts'
 
 const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
 
@@ -23,7 +26,11 @@ function messageId(c: Context<AppEnv>): string {
 }
 
 /** Messages of a room: history pages, send, edit, delete. Room access is loaded by the room routes. */
-export function messageRoutes(deps: RoomPageDeps) {
+const first = (value: Form[string] | undefined) => (Array.isArray(value) ? value[0] : value)
+/** The non-empty `file` parts of a send (a form with an empty file input sends one of size 0). */
+const filesIn = (form: Form): File[] => [form.file ?? []].flat().filter((f): f is File => typeof f !== 'string' && f.size > 0)
+
+export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | undefined }) {
   const { chat, mentions } = deps
   const app = new Hono<AppEnv>()
   const item = (c: Context<AppEnv>, m: StoredMessage, isMember: IsMember) =>
@@ -60,14 +67,19 @@ export function messageRoutes(deps: RoomPageDeps) {
   })
 
   app.post('/rooms/:room/messages', requireMember, async (c) => {
-    const form = await readForm(c)
+    const form = await readAllForm(c)
+    const user = signedInUser(c.get('user'))
     try {
-      const { message, notMembers } = await chat.send(signedInUser(c.get('user')), c.get('room'), form.body, form.nonce)
+      const files = filesIn(form)
+      if (files.length > 0 && !deps.uploads) throw new ChatError('INVALID_BODY', 'This server does not take files.', 422)
+      const attachments = files.length > 0 ? await deps.uploads!.storeAll(user.id, files) : []
+      const { message, notMembers } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments)
       // The note beside the composer is always sent, so a send without one clears the last.
       return isHtmx(c) ? c.html(<>{await items(c, [message])}<MentionNote logins={notMembers} oob /></>) : backToMessage(c, message.id, notMembers)
     } catch (err) {
-      if (!(err instanceof ChatError)) throw err
-      if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof form.body === 'string' ? form.body : '' })
+      if (!(err instanceof ChatError) && !(err instanceof UploadError)) throw err
+      const draft = first(form.body)
+      if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof draft === 'string' ? draft : '' })
       // The composer keeps its text; the reason appears beside it.
       c.header('HX-Retarget', '#composer-error')
       c.header('HX-Reswap', 'textContent')
@@ -114,6 +126,43 @@ export function messageRoutes(deps: RoomPageDeps) {
       return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
     } catch (err) {
       throw asHttp(err)
+    }
+  })
+
+  /** Adding a reaction without JavaScript: the message, and the form (again with the reason, if refused). */
+  const reactionPage = async (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | 404 | 409 | 422 = 200) => c.html(
+    <Layout title="Add a reaction" user={c.get('user')}>
+      <section class="card react-page">
+        <h1>Add a reaction</h1>
+        <div class="messages">{await items(c, [message])}</div>
+        <ReactionForm action={`/rooms/${c.get('room').slug}/messages/${message.id}/reactions`} error={error} />
+        <QuickEmojis emojis={QUICK_EMOJIS} />
+        <p><a href={`/rooms/${c.get('room').slug}#m-${message.id}`}>Back to the room</a></p>
+      </section>
+    </Layout>, status)
+
+  app.get('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
+    const message = await chat.find(c.get('room'), messageId(c))
+    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+    return reactionPage(c, message)
+  })
+
+  app.post('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
+    const id = messageId(c)
+    const form = await readForm(c)
+    try {
+      const message = await chat.toggleReaction(signedInUser(c.get('user')), c.get('room'), id, form.emoji)
+      return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err
+      if (isHtmx(c)) {
+        // A toggle's refusal leaves the message where it is (its state comes over the socket); the picker shows the reason.
+        c.header('HX-Reswap', 'none')
+        return c.text(err.message, err.status)
+      }
+      const message = err.code === 'INVALID_EMOJI' ? await chat.find(c.get('room'), id) : undefined
+      if (!message) throw asHttp(err)
+      return reactionPage(c, message, err.message, 422)
     }
   })
 

@@ -1,10 +1,11 @@
 import type { Logger } from '../log.ts'
-import type { Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
+import type { Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
 import type { IdMaker } from './ids.ts'
 import { mentionedLogins } from './mentions.ts'
+import { checkEmoji } from './reactions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
 
-export type ChatErrorCode = 'INVALID_BODY' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED' | 'ARCHIVED'
+export type ChatErrorCode = 'INVALID_BODY' | 'INVALID_EMOJI' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED' | 'ARCHIVED'
 
 /** A refused chat action; `status` is what HTTP answers. */
 export class ChatError extends Error {
@@ -94,15 +95,17 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
   }
 
   return {
-    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown) {
-      const checked = checkBody(rawBody)
+    /** Sends a message; with `attachments` (stored already, see uploads/) the text may be empty. */
+    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown, attachments: readonly Attachment[] = []) {
+      const bodyless = attachments.length > 0 && (typeof rawBody !== 'string' || rawBody.trim() === '')
+      const checked = bodyless ? { ok: true as const, body: '' } : checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
       writable(room)
       const nonce = nonceFrom(rawNonce)
       const result = await messages.appendMessage({
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
         ...(user.avatarUrl ? { authorAvatarUrl: user.avatarUrl } : {}),
-        nonce, body: checked.body, createdAt: now(),
+        nonce, body: checked.body, createdAt: now(), ...(attachments.length ? { attachments } : {}),
       })
       const sameRoom = result.message.roomId === room.id
       // Mentions are written before the wake-up, so a count that a wake-up leads to finds them.
@@ -151,6 +154,23 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
       await ownMessage(user, room, id, moderator)
       const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
       if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+      await wake(changed)
+      return changed
+    },
+
+    /** Adds the reader's reaction with this emoji, or takes it back if they had it. */
+    async toggleReaction(user: User, room: Room, id: string, rawEmoji: unknown) {
+      const checked = checkEmoji(rawEmoji)
+      if (!checked.ok) throw new ChatError('INVALID_EMOJI', checked.error, 422)
+      writable(room)
+      const message = await messages.findMessage(room.id, id)
+      if (!message) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+      if (message.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
+      const had = message.reactions?.some((r) => r.emoji === checked.emoji && r.userId === user.id) ?? false
+      const changed = await messages.changeMessage(room.id, id, {
+        kind: 'react', reaction: { emoji: checked.emoji, userId: user.id, login: user.login }, on: !had, rev: nextId(), at: now(),
+      })
+      if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
       await wake(changed)
       return changed
     },

@@ -8,14 +8,17 @@ export type Form = Record<string, string | File | (string | File)[]>
  * multipart body, a boundary missing) is the client's mistake: 400 with a
  * short reason, never a 500 with a stack. Size refusals (413) pass through.
  */
-export async function readForm(c: Context): Promise<Form> {
+export async function readForm(c: Context, { all = false } = {}): Promise<Form> {
   try {
-    return await c.req.parseBody({ all: false })
+    return await c.req.parseBody({ all })
   } catch (err) {
     if (err instanceof HTTPException) throw err
     throw new HTTPException(400, { message: 'The form could not be read.', cause: { code: 'BAD_FORM' } })
   }
 }
+
+/** Every value of repeated fields (several `file` parts) as an array. */
+export const readAllForm = (c: Context) => readForm(c, { all: true })
 
 /** A text field, trimmed; anything else (missing, a file) is ''. */
 export const textField = (form: Form, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '')

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../context.ts'
+import { formatBytes } from '../uploads/service.ts'
 
 /** Request bodies are small forms; a message body is at most 4000 characters. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -28,14 +29,38 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     crossOriginEmbedderPolicy: false,
   })
   // The upgrade response's headers are immutable on some runtimes; it carries no page anyway.
-  return (c, next) => (c.req.path === '/ws' ? next() : headers(c, next))
+  return async (c, next) => {
+    if (c.req.path === '/ws') return next()
+    await headers(c, next)
+    // A sent file is no page of ours: whatever it holds, it runs nothing (see uploads/routes.ts).
+    if (SENT_FILE.test(c.req.path) && c.res.ok) c.res.headers.set('Content-Security-Policy', 'sandbox')
+  }
 }
 
-export function limitBody(): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+const SENT_FILE = /^\/rooms\/[^/]+\/messages\/\d+\/files\//
+
+/** Where files are sent: a message with `multipart/form-data`. */
+const UPLOAD_PATH = /^\/rooms\/[^/]+\/messages$/
+
+/**
+ * Caps every request body while it streams in (and at once by Content-Length):
+ * small forms everywhere, and `uploadMaxBytes` of files plus a form's worth
+ * for a multipart send, refused with the limit in the message.
+ */
+export function limitBody({ uploadMaxBytes }: { uploadMaxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
+  const small = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => { throw new HTTPException(413, { message: 'That request is too large.' }) },
   })
+  if (!uploadMaxBytes) return small
+  const upload = bodyLimit({
+    maxSize: uploadMaxBytes + MAX_BODY_BYTES,
+    onError: () => { throw new HTTPException(413, { message: `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.` }) },
+  })
+  return (c, next) =>
+    c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path) && (c.req.header('content-type') ?? '').startsWith('multipart/form-data')
+      ? upload(c, next)
+      : small(c, next)
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])

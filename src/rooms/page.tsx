@@ -52,7 +52,7 @@ async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads
 export async function renderRoomPage(
   c: Context<AppEnv>,
   deps: RoomPageDeps,
-  extra: { status?: 200 | 400 | 403 | 404 | 409 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
+  extra: { status?: 200 | 400 | 403 | 404 | 409 | 413 | 422 | 429; error?: string; draft?: string; errorAt?: 'composer' | 'members' } = {},
 ) {
   const around = c.req.query('around')
   if (isId(around) && c.req.query('before') === undefined) return renderAround(c, deps, around)

@@ -28,6 +28,7 @@ import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
+import { postgresUploads } from '../store/postgres/uploads.ts'
 import { redisBus } from '../store/redis/bus.ts'
 import { redisCache } from '../store/redis/cache.ts'
 import { connectRedis } from '../store/redis/connect.ts'
@@ -105,6 +106,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
     users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads, search,
+    uploadStore: postgresUploads(db.sql),
     notifications: timed(postgresNotifications(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: timed(postgresModeration(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,

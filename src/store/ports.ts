@@ -133,13 +133,46 @@ export interface StoredMessage {
   readonly rev: string
   readonly editedAt: Date | null
   readonly deletedAt: Date | null
+  /** Who reacted with what, ordered by emoji then user id; absent when nobody has. */
+  readonly reactions?: readonly Reaction[]
+  /** Files sent with the message, in the order sent; absent when none. */
+  readonly attachments?: readonly Attachment[]
 }
 
-export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt'>
+/** A file sent with a message, stored once by its content's hash (src/uploads/). */
+export interface Attachment {
+  /** Hex SHA-256 of the bytes: the file's name on disk. */
+  readonly sha256: string
+  /** The sender's file name, cleaned; shown and offered on download, never used as a path. */
+  readonly name: string
+  /** The type sniffed from the bytes when the name's extension agrees with it; otherwise application/octet-stream. */
+  readonly type: string
+  readonly size: number
+  /** True when a WebP preview was made (an image that could be decoded). */
+  readonly preview: boolean
+}
+
+/** Who stored which files, for the per-user quota. A file counts once per user however often they send it. */
+export interface UploadStore {
+  recordUpload(userId: number, sha256: string, size: number): Promise<void>
+  /** The bytes of the distinct files the user stored. */
+  bytesUsed(userId: number): Promise<number>
+}
+
+/** One person's reaction to a message: one emoji grapheme. */
+export interface Reaction {
+  readonly emoji: string
+  readonly userId: number
+  readonly login: string
+}
+
+export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions'>
 
 export type MessageChange =
   | { readonly kind: 'edit'; readonly body: string; readonly rev: string; readonly at: Date }
   | { readonly kind: 'delete'; readonly rev: string; readonly at: Date }
+  /** Adds (`on`) or removes one person's reaction; like an edit, it gives the message a new rev. */
+  | { readonly kind: 'react'; readonly reaction: Reaction; readonly on: boolean; readonly rev: string; readonly at: Date }
 
 /**
  * The message store port. Shaped for Cassandra as well as Postgres: a room's

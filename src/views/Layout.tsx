@@ -55,6 +55,8 @@ export function Layout({ title, user, fill = false, query, children }: LayoutPro
         <script src="/static/js/forms.js"></script>
         <script src="/static/js/awareness.js"></script>
         <script src="/static/js/notifications.js"></script>
+        <script src="/static/js/uploads.js"></script>
+        <script src="/static/js/reactions.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

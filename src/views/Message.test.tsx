@@ -1,15 +1,19 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { StoredMessage } from '../store/ports.ts'
+import { renderBody } from '../chat/markdown.ts'
+import { expectOnlyAllowedMarkup } from '../../test/support/markup.ts'
 import { CreatedFrame, html, MessageItem } from './Message.tsx'
 
 /** An escape written independently of hono's: the five characters that can end text or an attribute. */
 const escape = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
 
+let revs = 384917038985474048n
+/** Each a new rev: rendered bodies are cached by id and rev. */
 const message = (body: string, authorName: string, authorLogin: string): StoredMessage => ({
   id: '384917038985474048', roomId: '1', authorId: 7, authorLogin, authorName, nonce: 'n', body,
-  createdAt: new Date('2026-11-28T03:45:00Z'), rev: '384917038985474048', editedAt: null, deletedAt: null,
+  createdAt: new Date('2026-11-28T03:45:00Z'), rev: String(revs++), editedAt: null, deletedAt: null,
 })
 
 const PAYLOADS = [
@@ -26,16 +30,18 @@ const template = html(<MessageItem message={message(B, A, L)} roomSlug="general"
 /** A display name equal to the login needs no second mention of the login. */
 const templateSameName = html(<MessageItem message={message(B, L, L)} roomSlug="general" />)
 
+/** Names render as text; the body's own markup is the Markdown renderer's, checked in markdown.test.ts and below. */
 const rendersAsText = (body: string, name: string, login: string) => {
   const out = html(<MessageItem message={message(body, name, login)} roomSlug="general" />)
   const shape = name === login ? templateSameName : template.replace(A, () => escape(name))
-  expect(out).toBe(shape.replace(B, () => escape(body)).replaceAll(L, () => escape(login)))
+  expect(out).toBe(shape.replace(`<p>${B}</p>`, () => renderBody(body)).replaceAll(L, () => escape(login)))
+  expectOnlyAllowedMarkup(renderBody(body))
 }
 
 describe('a message renders user text as inert text', () => {
   it('places body and names only as isolated text, never as markup or attributes', () => {
     expect(template).toContain(`<bdi class="who" title="@${L}">${A}</bdi>`)
-    expect(template).toContain(`<p class="body" dir="auto">${B}</p>`)
+    expect(template).toContain(`<div class="body" dir="auto"><p>${B}</p></div>`)
     expect(template).toContain('id="m-384917038985474048"')
   })
 

@@ -1,5 +1,9 @@
+import { raw } from 'hono/html'
+import { renderMessageBody } from '../chat/markdown.ts'
 import type { StoredMessage } from '../store/ports.ts'
-import { MentionText, nobodyIsMember, type IsMember } from '../awareness/MentionText.tsx'
+import { nobodyIsMember, type IsMember } from '../awareness/mentionable.ts'
+import { Attachments } from './Attachments.tsx'
+import { Reactions } from './Reactions.tsx'
 
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
 export const UPSERT_MESSAGES = 'upsert key:data-key sort'
@@ -22,8 +26,10 @@ export interface MessageItemProps {
 
 /**
  * One message, the same markup on the page, in an HTTP answer and in a socket
- * push. User text only ever appears as text: the element id and key are the
- * server-made id, names and body sit in direction-isolated elements.
+ * push. Names appear only as text; the body is Markdown, inserted as the HTML
+ * that `renderMessageBody` makes (its only source of markup, see markdown.ts).
+ * The element id and key are the server-made id; names and body sit in
+ * direction-isolated elements.
  */
 export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember }: MessageItemProps) {
   const deleted = m.deletedAt !== null
@@ -47,7 +53,9 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
         <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
         {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>
-      {deleted ? <p class="body gone">This message was deleted.</p> : <p class="body" dir="auto"><MentionText text={m.body} isMember={isMember} /></p>}
+      {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
+      {!deleted && <Attachments message={m} base={base} />}
+      {!deleted && <Reactions message={m} base={base} />}
       {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML" aria-label="Edit this message">Edit</a>}
     </article>
   )

@@ -4,9 +4,11 @@ import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
-import type { IsMember } from '../awareness/MentionText.tsx'
+import type { IsMember } from '../awareness/mentionable.ts'
 import { MuteControl } from './MuteControl.tsx'
 import { RoomManage, RoomTopic } from './RoomManage.tsx'
+import { QUICK_EMOJIS } from '../chat/reactions.ts'
+import { QuickEmojis } from './Reactions.tsx'
 
 export interface RoomPageProps {
   user: User
@@ -101,15 +103,19 @@ export function ConnectionNotice({ text }: { text: string }) {
 export function Composer({ room, nonce, draft, error, notMembers = [] }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[] }) {
   const action = `/rooms/${room.slug}/messages`
   return (
-    <form id="composer" class="composer" method="post" action={action} hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
+    <form id="composer" class="composer" method="post" action={action} enctype="multipart/form-data" hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
       <input type="hidden" name="nonce" value={nonce} />
       <label class="sr-only" for="body">Message</label>
       {/* Without JavaScript Enter makes a new line; app.js makes Enter send and says so in data-hint. */}
       <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
       <button type="submit" class="primary">Send</button>
+      {/* Files: picked here, pasted or dropped (js/uploads.js sends those with a progress bar). */}
+      <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple /></label>
+      <progress id="upload-progress" max="100" value="0" hidden></progress>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
       <MentionNote logins={notMembers} />
       <p id="composer-count" class="count muted" aria-live="polite" hidden></p>
+      <QuickEmojis emojis={QUICK_EMOJIS} />
     </form>
   )
 }

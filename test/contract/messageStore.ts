@@ -179,5 +179,79 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       const room = await f.newRoom()
       expect(await f.store.changeMessage(room, nextId(), { kind: 'delete', rev: nextId(), at: new Date() })).toBeUndefined()
     })
+
+    const react = (room: string, id: string, userId: number, emoji: string, on = true) =>
+      f.store.changeMessage(room, id, { kind: 'react', reaction: { emoji, userId, login: `user${userId}` }, on, rev: nextId(), at: new Date() })
+
+    it('adds and removes reactions as changes with a rev of their own, replayed after a cursor like edits', async () => {
+      const [room, a, b] = [await f.newRoom(), await f.newAuthor(), await f.newAuthor()]
+      const [first, second] = await fill(room, a, 2)
+      const cursor = await f.store.lastRev(room)
+      const thumbs = await react(room, first!, b, '👍')
+      expect(BigInt(thumbs!.rev) > BigInt(cursor)).toBe(true)
+      expect(thumbs!.reactions).toEqual([{ emoji: '👍', userId: b, login: `user${b}` }])
+      await react(room, first!, a, '🎉')
+      await react(room, first!, a, '👍')
+      // By emoji (🎉 U+1F389 before 👍 U+1F44D), then by user id.
+      const expected = [{ emoji: '🎉', userId: a, login: `user${a}` }, { emoji: '👍', userId: Math.min(a, b), login: `user${Math.min(a, b)}` }, { emoji: '👍', userId: Math.max(a, b), login: `user${Math.max(a, b)}` }]
+      expect((await f.store.findMessage(room, first!))!.reactions).toEqual(expected)
+      const replayed = await f.store.changesSince(room, cursor, 10)
+      expect(replayed.map((m) => m.id)).toEqual([first])
+      expect(replayed[0]!.reactions).toEqual(expected)
+      expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.reactions)).toEqual([expected, undefined])
+      expect((await f.store.pageAfter(room, '0', 10)).map((m) => m.reactions)).toEqual([expected, undefined])
+      const edited = await f.store.changeMessage(room, first!, { kind: 'edit', body: 'kept', rev: nextId(), at: new Date() })
+      expect(edited!.reactions).toEqual(expected)
+
+      await react(room, first!, a, '🎉', false)
+      await react(room, first!, b, '👍', false)
+      const after = await react(room, first!, a, '👍', false)
+      expect(after).not.toHaveProperty('reactions')
+      expect(await f.store.findMessage(room, first!)).not.toHaveProperty('reactions')
+      expect((await f.store.changesSince(room, edited!.rev, 10)).map((m) => [m.id, m.rev])).toEqual([[first, after!.rev]])
+      expect(await f.store.findMessage(room, second!)).not.toHaveProperty('reactions')
+    })
+
+    it('keeps a reaction once however often it is added, and keeps other rooms\' messages apart', async () => {
+      const [room, other, a] = [await f.newRoom(), await f.newRoom(), await f.newAuthor()]
+      const [id] = await fill(room, a, 1)
+      const [otherId] = await fill(other, a, 1)
+      await Promise.all([react(room, id!, a, '❤️'), react(room, id!, a, '❤️')])
+      expect((await f.store.findMessage(room, id!))!.reactions).toEqual([{ emoji: '❤️', userId: a, login: `user${a}` }])
+      expect(await f.store.findMessage(other, otherId!)).not.toHaveProperty('reactions')
+    })
+
+    it('shows no reactions on a deleted message and takes none after', async () => {
+      const [room, a] = [await f.newRoom(), await f.newAuthor()]
+      const [id] = await fill(room, a, 1)
+      await react(room, id!, a, '👀')
+      const deleted = await f.store.changeMessage(room, id!, { kind: 'delete', rev: nextId(), at: new Date() })
+      expect(deleted).not.toHaveProperty('reactions')
+      const late = await react(room, id!, a, '👍')
+      expect(late!.deletedAt).toBeInstanceOf(Date)
+      expect(late!.rev).toBe(deleted!.rev)
+      expect(await f.store.findMessage(room, id!)).not.toHaveProperty('reactions')
+    })
+
+    it('keeps a message\'s attachment references with it, through changes, and drops them with a delete', async () => {
+      const [room, a] = [await f.newRoom(), await f.newAuthor()]
+      const attachments = [
+        { sha256: 'a'.repeat(64), name: 'photo.png', type: 'image/png', size: 1234, preview: true },
+        { sha256: 'b'.repeat(64), name: 'notes.bin', type: 'application/octet-stream', size: 9, preview: false },
+      ]
+      const { message } = await f.store.appendMessage(draft(room, a, { attachments }))
+      const plain = (await f.store.appendMessage(draft(room, a))).message
+      expect(message.attachments).toEqual(attachments)
+      expect((await f.store.findMessage(room, message.id))!.attachments).toEqual(attachments)
+      expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.attachments)).toEqual([attachments, undefined])
+      expect(await f.store.findMessage(room, plain.id)).not.toHaveProperty('attachments')
+      await react(room, message.id, a, '👍')
+      const edited = await f.store.changeMessage(room, message.id, { kind: 'edit', body: 'with files', rev: nextId(), at: new Date() })
+      expect(edited!.attachments).toEqual(attachments)
+      expect((await f.store.changesSince(room, plain.id, 10)).map((m) => m.attachments)).toEqual([attachments])
+      const deleted = await f.store.changeMessage(room, message.id, { kind: 'delete', rev: nextId(), at: new Date() })
+      expect(deleted).not.toHaveProperty('attachments')
+      expect(await f.store.findMessage(room, message.id)).not.toHaveProperty('attachments')
+    })
   })
 }

@@ -11,6 +11,7 @@ import { postgresSearch } from '../../src/store/postgres/search.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
+import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { capturedLogger } from './logs.ts'
 
@@ -36,6 +37,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     bots: postgresBots(db.sql),
     moderation: postgresModeration(db.sql),
     search: postgresSearch(db.sql),
+    uploadStore: postgresUploads(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { loadConfig } from '../../src/config.ts'
 import { startNode, type RunningServer } from '../../src/server/node.ts'
@@ -52,8 +55,9 @@ export async function browserWorld(env: Record<string, string> = {}): Promise<Br
   const chromium = await launchChromium()
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
+  const dataDir = await mkdtemp(join(tmpdir(), 'rtc-browser-'))
   const start = () => startNode(
-    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off', ...env }),
+    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off', DATA_DIR: dataDir, ...env }),
     capturedLogger().log,
   )
   const world: BrowserWorld = {
@@ -62,6 +66,7 @@ export async function browserWorld(env: Record<string, string> = {}): Promise<Br
       await chromium.close()
       await world.server.close()
       await database.drop()
+      await rm(dataDir, { recursive: true, force: true })
     },
   }
   return world

@@ -12,7 +12,7 @@ export interface ServerProcess {
 /** How each runtime starts the app from source. */
 export const ENTRIES = {
   node: [process.execPath, '--import', 'tsx', 'src/main.ts'],
-  deno: ['node_modules/.bin/deno', 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', 'src/deno.ts'],
+  deno: ['node_modules/.bin/deno', 'run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', '--allow-ffi', 'src/deno.ts'],
   /** The built app, as the Dockerfile's CMD runs it. */
   dist: [process.execPath, 'dist/main.js'],
 } as const

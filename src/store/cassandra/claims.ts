@@ -1,5 +1,5 @@
 import { termsOf } from '../../lib/words.ts'
-import type { NewMessage } from '../ports.ts'
+import type { NewMessage, Reaction } from '../ports.ts'
 import type { CassandraClient } from './connect.ts'
 import { long, NONCE, nonceKey, POSITION, type Positions, type RoomLog } from './roomLog.ts'
 
@@ -22,6 +22,9 @@ class Contended extends Error {
 export type Entry =
   | { readonly op: 'create'; readonly message: NewMessage }
   | { readonly op: 'edit' | 'delete'; readonly target: bigint; readonly body: string; readonly at: Date }
+  /** A reaction added or removed: the emoji in `body`, its person in `author_id` and `author_login`. */
+  | { readonly op: 'react'; readonly target: bigint; readonly reaction: Reaction; readonly at: Date }
+  | { readonly op: 'unreact'; readonly target: bigint; readonly reaction: Reaction; readonly at: Date }
 
 /** The position an entry took, or for a create whose nonce was used before, the position it took then. */
 export type Claimed = { readonly pos: bigint; readonly created: boolean }
@@ -61,14 +64,24 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
         const m = entry.message
         // Only the columns a message has: a null would be written as a tombstone.
         const terms = termsOf(m.body)
-        const optional = [...(m.authorAvatarUrl ? ['author_avatar'] : []), ...(terms.length ? ['terms'] : [])]
+        const optional: [column: string, value: unknown][] = []
+        if (m.authorAvatarUrl) optional.push(['author_avatar', m.authorAvatarUrl])
+        if (m.attachments?.length) optional.push(['attachments', JSON.stringify(m.attachments)])
+        // The words search finds it by (see lib/words.ts); edits rewrite them, deletes clear them.
+        if (terms.length) optional.push(['terms', terms])
         out.push({
-          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, author_id, author_login, author_name, ${[...optional, ''].join(', ')}nonce, body, created_at, rev)
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, author_id, author_login, author_name, ${optional.map(([c]) => `${c}, `).join('')}nonce, body, created_at, rev)
             VALUES (?, ?, ${POSITION}, ?, '', 'create', ?, ?, ?, ?, ${optional.map(() => '?, ').join('')}?, ?, ?, ?)`,
-          params: [...key, pos, pos, long(m.authorId), m.authorLogin, m.authorName, ...(m.authorAvatarUrl ? [m.authorAvatarUrl] : []), ...(terms.length ? [terms] : []), m.nonce, m.body, m.createdAt, pos],
+          params: [...key, pos, pos, long(m.authorId), m.authorLogin, m.authorName, ...optional.map(([, v]) => v), m.nonce, m.body, m.createdAt, pos],
         }, {
           query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, target) VALUES (?, ?, ${NONCE}, 0, ?, ?) IF NOT EXISTS USING TTL ${NONCE_TTL_S}`,
           params: [...key, nonceKey(m.authorId, m.nonce), pos],
+        })
+      } else if (entry.op === 'react' || entry.op === 'unreact') {
+        out.push({
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, body, author_id, author_login, edited_at)
+            VALUES (?, ?, ${POSITION}, ?, '', ?, ?, ?, ?, ?, ?)`,
+          params: [...key, pos, entry.op, long(entry.target), entry.reaction.emoji, long(entry.reaction.userId), entry.reaction.login, entry.at],
         })
       } else {
         // The change itself, so a reader that finds it unapplied can apply it (see messages.ts).

@@ -43,7 +43,7 @@ export const SCHEMA = [
     room_id bigint, bucket int, entry tinyint, pos bigint, nonce_key text,
     last_pos bigint static,
     op text, target bigint, author_id bigint, author_login text, author_name text, author_avatar text, nonce text, body text,
-    created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp,
+    created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp, attachments text,
     PRIMARY KEY ((room_id, bucket), entry, pos, nonce_key)
   )`,
   // Where a room's newest bucket is, so finding the head reads one or two partitions, never all.
@@ -55,6 +55,10 @@ export const SCHEMA = [
   // Search: the words of a message's current body (lib/words.ts), on message rows only, under a Storage-Attached Index.
   cql`ALTER TABLE room_log ADD IF NOT EXISTS terms set<text>`,
   cql`CREATE CUSTOM INDEX IF NOT EXISTS room_log_terms ON room_log (VALUES(terms)) USING 'StorageAttachedIndex'`,
+  // Reactions by room and message. Each write is stamped with the log position of its change
+  // (USING TIMESTAMP), so the latest change wins whatever order changes are applied in.
+  cql`CREATE TABLE IF NOT EXISTS message_reactions (room_id bigint, message_id bigint, emoji text, user_id bigint, login text,
+    PRIMARY KEY ((room_id, message_id), emoji, user_id))`,
 ]
 
 /**
@@ -89,9 +93,21 @@ export async function connectCassandra(options: CassandraOptions, log: Logger, {
   const client = make(options.keyspace)
   await client.connect()
   for (const statement of SCHEMA) await client.execute(statement)
+  await addMissingColumns(client, options.keyspace)
   return client
 }
 
 function toCqlMap(map: Record<string, string>): string {
   return `{${Object.entries(map).map(([k, v]) => `'${k}': ${/^\d+$/.test(v) ? v : `'${v}'`}`).join(', ')}}`
+}
+
+/** Columns added to tables after their first release: `CREATE TABLE IF NOT EXISTS` leaves an older table as it was. */
+const ADDED_COLUMNS = [['room_log', 'attachments', 'text']] as const
+
+async function addMissingColumns(client: CassandraClient, keyspace: string) {
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const found = await client.execute('SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ? AND column_name = ?',
+      [keyspace, table, column], { prepare: true })
+    if (found.rowLength === 0) await client.execute(`ALTER TABLE ${table} ADD ${column} ${type}`)
+  }
 }

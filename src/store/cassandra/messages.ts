@@ -1,11 +1,18 @@
 import type cassandra from 'cassandra-driver'
 import { termsOf } from '../../lib/words.ts'
-import type { MessageChange, MessageStore, StoredMessage } from '../ports.ts'
+import type { MessageChange, MessageStore, Reaction, StoredMessage } from '../ports.ts'
+import { mayHaveReactions, withReactions } from '../reactions.ts'
 import { roomClaims } from './claims.ts'
 import type { CassandraClient } from './connect.ts'
 import { BUCKET_POSITIONS, long, MAX_BUCKET, positions, POSITION, roomLog, toMessage, type Positions } from './roomLog.ts'
 
 type Row = cassandra.types.Row
+
+/** A change as the log carries it and `apply` applies it. */
+type Change =
+  | { readonly op: 'edit' | 'delete'; readonly body: string; readonly at: Date }
+  | { readonly op: 'react'; readonly reaction: Reaction; readonly at: Date }
+  | { readonly op: 'unreact'; readonly reaction: Reaction; readonly at: Date }
 
 /** A change that keeps losing to newer ones gives up after this many tries. */
 const CHANGE_ATTEMPTS = 5
@@ -35,19 +42,38 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
   const log = roomLog(client, at)
   const claims = roomClaims(client, log, at, { maxGroup: options.maxGroup })
 
+  /** The messages with their reactions, read in one query for those that may have any. */
+  const reacted = async (roomId: string, messages: StoredMessage[]): Promise<StoredMessage[]> => {
+    const ids = messages.filter(mayHaveReactions).map((m) => long(m.id))
+    if (ids.length === 0) return messages
+    const rows = (await log.run('SELECT message_id, emoji, user_id, login FROM message_reactions WHERE room_id = ? AND message_id IN ?', [long(roomId), ids])).rows
+    return withReactions(messages, rows.map((r) => ({
+      messageId: String(r.message_id), reaction: { emoji: r.emoji as string, userId: Number(String(r.user_id)), login: r.login as string },
+    })))
+  }
+
   const findMessage = async (roomId: string, id: string): Promise<StoredMessage | undefined> => {
     if (!/^\d{1,19}$/.test(id)) return undefined
     const row = await log.row(roomId, BigInt(id))
-    return row && row.op === 'create' ? toMessage(roomId, row) : undefined
+    return row && row.op === 'create' ? (await reacted(roomId, [toMessage(roomId, row)]))[0] : undefined
   }
 
   /**
    * Applies the change claimed at `rev` unless the message is deleted, has a newer rev, or already
-   * says what the edit says (a retry of it on another instance won); true if applied.
+   * says what the edit says (a retry of it on another instance won); true if applied. A reaction is
+   * written first, stamped with its position, and the rev moved after: whoever sees the new rev sees it.
    */
-  const apply = async (roomId: string, id: string, rev: bigint, change: { op: 'edit' | 'delete'; body: string; at: Date }) => {
+  const apply = async (roomId: string, id: string, rev: bigint, change: Change) => {
     const key = [long(roomId), at.bucketOf(BigInt(id)), long(id)]
     const where = `WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos = ? AND nonce_key = '' IF deleted_at = null AND rev < ?`
+    if (change.op === 'react' || change.op === 'unreact') {
+      const { emoji, userId, login } = change.reaction
+      const one = [long(roomId), long(id), emoji, long(userId)]
+      await (change.op === 'react'
+        ? log.run('INSERT INTO message_reactions (room_id, message_id, emoji, user_id, login) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?', [...one, login, long(rev)])
+        : log.run('DELETE FROM message_reactions USING TIMESTAMP ? WHERE room_id = ? AND message_id = ? AND emoji = ? AND user_id = ?', [long(rev), ...one]))
+      return (await client.execute(`UPDATE room_log SET rev = ? ${where}`, [long(rev), ...key, long(rev)], { prepare: true })).wasApplied()
+    }
     const result = change.op === 'edit'
       ? await client.execute(`UPDATE room_log SET body = ?, terms = ?, rev = ?, edited_at = ? ${where} AND body != ?`,
         [change.body, termsOf(change.body), long(rev), change.at, ...key, long(rev), change.body], { prepare: true })
@@ -57,7 +83,9 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
   }
 
   /** The change a log row carries, as `apply` takes it. */
-  const changeIn = (row: Row) => ({ op: row.op as 'edit' | 'delete', body: (row.body as string | null) ?? '', at: (row.edited_at ?? row.deleted_at) as Date })
+  const changeIn = (row: Row): Change => row.op === 'react' || row.op === 'unreact'
+    ? { op: row.op, reaction: { emoji: row.body as string, userId: Number(String(row.author_id)), login: row.author_login as string }, at: row.edited_at as Date }
+    : { op: row.op as 'edit' | 'delete', body: (row.body as string | null) ?? '', at: (row.edited_at ?? row.deleted_at) as Date }
 
   /**
    * The message once the change at `pos` (log row `row`) has had its turn: one claimed but not applied
@@ -100,11 +128,14 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       const body = change.kind === 'edit' ? change.body : ''
       // Nothing (more) to do to a deleted message, or to one that already says what the edit says (a retry of it won).
       const settled = (m: StoredMessage) => m.deletedAt !== null || (change.kind === 'edit' && m.body === body)
+      const entry: Change = change.kind === 'react'
+        ? { op: change.on ? 'react' : 'unreact', reaction: change.reaction, at: change.at }
+        : { op: change.kind, body, at: change.at }
       for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
         const current = await findMessage(roomId, id)
         if (!current || settled(current)) return current
-        const { pos } = await claims.claim(roomId, { op: change.kind, target: BigInt(id), body, at: change.at })
-        await apply(roomId, id, pos, { op: change.kind, body, at: change.at })
+        const { pos } = await claims.claim(roomId, { ...entry, target: BigInt(id) })
+        await apply(roomId, id, pos, entry)
         const now = (await findMessage(roomId, id))!
         // Applied here or by a reader, or settled: done. Overtaken by another change: again, in the present.
         if (now.rev === String(pos) || settled(now)) return now
@@ -149,7 +180,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
         const i = out.findIndex((m) => m.id === String(row.target))
         if (i >= 0) out[i] = (await caughtUp(roomId, out[i], pos, row))!
       }
-      return out.reverse()
+      return reacted(roomId, out.reverse())
     },
 
     async pageAfter(roomId, after, limit) {
@@ -158,7 +189,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
         if (row.op === 'create') out.push(toMessage(roomId, row))
         if (out.length >= limit) break
       }
-      return out
+      return reacted(roomId, out)
     },
 
     async changesSince(roomId, since, limit) {

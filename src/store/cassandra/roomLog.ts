@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver'
-import type { StoredMessage } from '../ports.ts'
+import type { Attachment, StoredMessage } from '../ports.ts'
 import type { CassandraClient } from './connect.ts'
 
 const { types } = cassandra
@@ -20,7 +20,7 @@ export const MAX_BUCKET = 2 ** 31 - 1
 
 export const POSITION = 0
 export const NONCE = 1
-export const COLUMNS = 'pos, op, target, author_id, author_login, author_name, author_avatar, nonce, body, created_at, rev, edited_at, deleted_at'
+export const COLUMNS = 'pos, op, target, author_id, author_login, author_name, author_avatar, nonce, body, created_at, rev, edited_at, deleted_at, attachments'
 
 export const long = (value: string | number | bigint) => types.Long.fromString(String(value))
 export const big = (value: unknown) => (value === null || value === undefined ? undefined : BigInt(String(value)))
@@ -43,6 +43,8 @@ export const toMessage = (roomId: string, r: Row): StoredMessage => ({
   id: String(r.pos), roomId, authorId: Number(String(r.author_id)), authorLogin: r.author_login, authorName: r.author_name,
   ...(r.author_avatar ? { authorAvatarUrl: r.author_avatar as string } : {}),
   nonce: r.nonce, body: r.body ?? '', createdAt: r.created_at, rev: String(r.rev), editedAt: r.edited_at ?? null, deletedAt: r.deleted_at ?? null,
+  // A deleted message's files are gone with it (and stop being served).
+  ...(r.attachments && !r.deleted_at ? { attachments: JSON.parse(r.attachments as string) as Attachment[] } : {}),
 })
 
 /** Reads of the log tables; every write that orders anything is in `claims.ts`. */

@@ -1,16 +1,17 @@
-import type { Sql, TransactionSql } from 'postgres'
-import type { MessageStore, StoredMessage } from '../ports.ts'
+import type { JSONValue, Sql, TransactionSql } from 'postgres'
+import type { Attachment, MessageStore, StoredMessage } from '../ports.ts'
+import { mayHaveReactions, withReactions } from '../reactions.ts'
 
 export interface MessageRow {
   room_id: bigint; id: bigint; author_id: bigint; author_login: string; author_name: string; author_avatar_url: string | null; nonce: string
-  body: string; created_at: Date; rev: bigint; edited_at: Date | null; deleted_at: Date | null
+  body: string; created_at: Date; rev: bigint; edited_at: Date | null; deleted_at: Date | null; attachments: Attachment[] | null
 }
 
-export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at'
+export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at, attachments'
 export const toMessage = (r: MessageRow): StoredMessage => ({
   id: String(r.id), roomId: String(r.room_id), authorId: Number(r.author_id), authorLogin: r.author_login,
   authorName: r.author_name, ...(r.author_avatar_url ? { authorAvatarUrl: r.author_avatar_url } : {}), nonce: r.nonce, body: r.body, createdAt: r.created_at, rev: String(r.rev),
-  editedAt: r.edited_at, deletedAt: r.deleted_at,
+  editedAt: r.edited_at, deletedAt: r.deleted_at, ...(r.attachments?.length && !r.deleted_at ? { attachments: r.attachments } : {}),
 })
 
 async function byNonce(sql: Sql | TransactionSql, authorId: number, nonce: string) {
@@ -27,6 +28,16 @@ async function nextRoomId(tx: TransactionSql, roomId: string, offered: string): 
   return String(row.last_message_id)
 }
 
+/** The messages with their reactions, read in one query for the (changed) messages that may have any. */
+async function reacted(sql: Sql | TransactionSql, rows: readonly MessageRow[]): Promise<StoredMessage[]> {
+  const messages = rows.map(toMessage)
+  const ids = messages.filter(mayHaveReactions).map((m) => m.id)
+  if (ids.length === 0) return messages
+  const found = await sql<{ message_id: bigint; emoji: string; user_id: bigint; login: string }[]>`
+    SELECT message_id, emoji, user_id, login FROM message_reactions WHERE room_id = ${messages[0]!.roomId} AND message_id = ANY(${ids}::bigint[])`
+  return withReactions(messages, found.map((r) => ({ messageId: String(r.message_id), reaction: { emoji: r.emoji, userId: Number(r.user_id), login: r.login } })))
+}
+
 /** Messages in PostgreSQL (a real server or the embedded PGlite). */
 export function postgresMessages(sql: Sql): MessageStore {
   const columns = sql.unsafe(MESSAGE_COLUMNS)
@@ -38,8 +49,9 @@ export function postgresMessages(sql: Sql): MessageStore {
         // Locks the room's row until commit: a room's ids are handed out in commit order.
         const id = await nextRoomId(tx, m.roomId, m.id)
         const [row] = await tx<MessageRow[]>`
-          INSERT INTO messages (room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev)
-          VALUES (${m.roomId}, ${id}, ${m.authorId}, ${m.authorLogin}, ${m.authorName}, ${m.authorAvatarUrl ?? null}, ${m.nonce}, ${m.body}, ${m.createdAt}, ${id})
+          INSERT INTO messages (room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, attachments)
+          VALUES (${m.roomId}, ${id}, ${m.authorId}, ${m.authorLogin}, ${m.authorName}, ${m.authorAvatarUrl ?? null}, ${m.nonce}, ${m.body}, ${m.createdAt}, ${id},
+            ${m.attachments?.length ? tx.json(m.attachments as unknown as JSONValue) : null})
           ON CONFLICT (author_id, nonce) DO NOTHING
           RETURNING ${columns}`
         if (row) return { message: toMessage(row), created: true }
@@ -50,7 +62,7 @@ export function postgresMessages(sql: Sql): MessageStore {
     async findMessage(roomId, id) {
       if (!/^\d{1,19}$/.test(id)) return undefined
       const [row] = await sql<MessageRow[]>`SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id = ${id}`
-      return row && toMessage(row)
+      return row && (await reacted(sql, [row]))[0]
     },
 
     async changeMessage(roomId, id, change) {
@@ -58,14 +70,26 @@ export function postgresMessages(sql: Sql): MessageStore {
         const [current] = await tx`SELECT 1 FROM messages WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL`
         if (!current) return undefined
         const rev = await nextRoomId(tx, roomId, change.rev)
-        const [row] = change.kind === 'edit'
+        if (change.kind === 'react') {
+          const { emoji, userId, login } = change.reaction
+          if (change.on) {
+            await tx`INSERT INTO message_reactions (room_id, message_id, emoji, user_id, login)
+              VALUES (${roomId}, ${id}, ${emoji}, ${userId}, ${login}) ON CONFLICT DO NOTHING`
+          } else {
+            await tx`DELETE FROM message_reactions WHERE room_id = ${roomId} AND message_id = ${id} AND emoji = ${emoji} AND user_id = ${userId}`
+          }
+        }
+        const [row] = change.kind === 'react'
+          ? await tx<MessageRow[]>`
+              UPDATE messages SET rev = ${rev} WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+          : change.kind === 'edit'
           ? await tx<MessageRow[]>`
               UPDATE messages SET body = ${change.body}, rev = ${rev}, edited_at = ${change.at}
               WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
           : await tx<MessageRow[]>`
               UPDATE messages SET body = '', rev = ${rev}, deleted_at = ${change.at}
               WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
-        return row && toMessage(row)
+        return row && (await reacted(tx, [row]))[0]
       })
       return changed ?? this.findMessage(roomId, id)
     },
@@ -75,13 +99,13 @@ export function postgresMessages(sql: Sql): MessageStore {
         ? await sql<MessageRow[]>`SELECT ${columns} FROM messages WHERE room_id = ${roomId} ORDER BY id DESC LIMIT ${limit}`
         : await sql<MessageRow[]>`
             SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id < ${before} ORDER BY id DESC LIMIT ${limit}`
-      return rows.map(toMessage).reverse()
+      return (await reacted(sql, rows)).reverse()
     },
 
     async pageAfter(roomId, after, limit) {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND id > ${after} ORDER BY id LIMIT ${limit}`
-      return rows.map(toMessage)
+      return reacted(sql, rows)
     },
 
     async lastRev(roomId) {
@@ -101,7 +125,7 @@ export function postgresMessages(sql: Sql): MessageStore {
     async changesSince(roomId, since, limit) {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND rev > ${since} ORDER BY rev LIMIT ${limit}`
-      return rows.map(toMessage)
+      return reacted(sql, rows)
     },
   }
 }

@@ -135,6 +135,46 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 15,
+    name: 'reactions to messages',
+    sql: `
+      CREATE TABLE message_reactions (
+        room_id     bigint NOT NULL,
+        message_id  bigint NOT NULL,
+        emoji       text NOT NULL,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        login       text NOT NULL,
+        PRIMARY KEY (room_id, message_id, emoji, user_id),
+        FOREIGN KEY (room_id, message_id) REFERENCES messages (room_id, id) ON DELETE CASCADE
+      );
+    `,
+  },
+  {
+    version: 16,
+    name: 'attachments with messages, and who stored which files',
+    sql: `
+      ALTER TABLE messages ADD COLUMN attachments jsonb;
+      CREATE TABLE user_uploads (
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        sha256      text NOT NULL,
+        size        bigint NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, sha256)
+      );
+    `,
+  },
+  {
+    version: 20,
+    name: 'full-text search of message bodies',
+    // 'simple' here; start-up rebuilds the column for another SEARCH_LANGUAGE (see search.ts). Angle brackets
+    // become spaces: the parser would take <word> for a tag and index nothing of it.
+    sql: `
+      ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, translate(body, '<>', '  '))) STORED;
+      CREATE INDEX messages_search ON messages USING gin (search);
+      CREATE INDEX messages_room_created ON messages (room_id, created_at);
+    `,
+  },
+  {
     version: 25,
     name: 'administration: bans, bots, room topics and archives, the audit list',
     sql: `
@@ -162,17 +202,6 @@ export const migrations: readonly Migration[] = [
         target      text NOT NULL,
         detail      text
       );
-    `,
-  },
-  {
-    version: 20,
-    name: 'full-text search of message bodies',
-    // 'simple' here; start-up rebuilds the column for another SEARCH_LANGUAGE (see search.ts). Angle brackets
-    // become spaces: the parser would take <word> for a tag and index nothing of it.
-    sql: `
-      ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, translate(body, '<>', '  '))) STORED;
-      CREATE INDEX messages_search ON messages USING gin (search);
-      CREATE INDEX messages_room_created ON messages (room_id, created_at);
     `,
   },
 ]

@@ -1,0 +1,49 @@
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { isId } from '../chat/ids.ts'
+import type { MessageService } from '../chat/service.ts'
+import type { AppEnv } from '../context.ts'
+import { requireReader } from '../rooms/access.ts'
+import { PREVIEWABLE } from './files.ts'
+import type { UploadService } from './service.ts'
+
+const SHA256 = /^[0-9a-f]{64}$/
+
+/** An RFC 6266 attachment header: an ASCII stand-in, and the real name UTF-8 encoded. */
+const disposition = (kind: 'inline' | 'attachment', name: string) =>
+  `${kind}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`
+
+/**
+ * A message's files, served only to readers of its room and only while the
+ * message stands. Nothing served here can run: `nosniff`, a sandboxing CSP,
+ * and anything but a previewable image is a download.
+ */
+export function uploadRoutes({ chat, uploads }: { chat: MessageService; uploads: UploadService }) {
+  const app = new Hono<AppEnv>()
+
+  const serve = (preview: boolean) => async (c: Context<AppEnv>) => {
+    const id = c.req.param('id') ?? ''
+    const sha256 = c.req.param('sha256') ?? ''
+    const gone = () => new HTTPException(404, { message: 'There is no such file in this room.' })
+    if (!isId(id) || !SHA256.test(sha256)) throw gone()
+    const message = await chat.find(c.get('room'), id)
+    const attachment = message?.deletedAt ? undefined : message?.attachments?.find((a) => a.sha256 === sha256)
+    if (!attachment || (preview && !attachment.preview)) throw gone()
+    const bytes = await uploads.read(sha256, preview)
+    if (!bytes) throw gone()
+    const type = preview ? 'image/webp' : attachment.type
+    const inline = preview || PREVIEWABLE.has(type)
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': type,
+      'Content-Disposition': disposition(inline ? 'inline' : 'attachment', preview ? `${attachment.name}.webp` : attachment.name),
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': 'sandbox',
+      'Cache-Control': 'private, max-age=300',
+    })
+  }
+
+  app.get('/rooms/:room/messages/:id/files/:sha256', requireReader, serve(false))
+  app.get('/rooms/:room/messages/:id/files/:sha256/preview', requireReader, serve(true))
+  return app
+}
+

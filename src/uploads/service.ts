@@ -1,0 +1,55 @@
+import type { Attachment, UploadStore } from '../store/ports.ts'
+import type { UploadFiles } from './files.ts'
+
+/** Files one send may carry. */
+export const MAX_FILES = 10
+
+/** A refused upload; `status` is what HTTP answers. */
+export class UploadError extends Error {
+  constructor(message: string, readonly status: 413 | 422) {
+    super(message)
+  }
+}
+
+/** Sizes as people read them: 10 MB, 512 KB, 20 bytes. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Number((n / 1024 / 1024).toFixed(1))} MB`
+  if (n >= 1024) return `${Number((n / 1024).toFixed(1))} KB`
+  return `${n} bytes`
+}
+
+export interface UploadServiceOptions {
+  files: UploadFiles
+  store: UploadStore
+  /** The most one send's files may weigh together. */
+  maxBytes: number
+  /** The most each user may have stored, counting each distinct file once. */
+  quotaBytes: number
+}
+
+/** Checks a send's files against the size limit and the sender's quota, then stores them all. */
+export function uploadService({ files, store, maxBytes, quotaBytes }: UploadServiceOptions) {
+  return {
+    maxBytes,
+    read: files.read,
+
+    async storeAll(userId: number, parts: readonly File[]): Promise<Attachment[]> {
+      if (parts.length > MAX_FILES) throw new UploadError(`A message can carry at most ${MAX_FILES} files; this one has ${parts.length}.`, 422)
+      const total = parts.reduce((sum, f) => sum + f.size, 0)
+      if (total > maxBytes) throw new UploadError(`That upload is too large: files can be at most ${formatBytes(maxBytes)} in all, these are ${formatBytes(total)}.`, 413)
+      const used = await store.bytesUsed(userId)
+      if (used + total > quotaBytes) {
+        throw new UploadError(`Your storage quota of ${formatBytes(quotaBytes)} is used up (${formatBytes(used)} stored); this upload needs ${formatBytes(total)}.`, 413)
+      }
+      const stored: Attachment[] = []
+      for (const file of parts) {
+        const attachment = await files.store(new Uint8Array(await file.arrayBuffer()), file.name)
+        await store.recordUpload(userId, attachment.sha256, attachment.size)
+        stored.push(attachment)
+      }
+      return stored
+    },
+  }
+}
+
+export type UploadService = ReturnType<typeof uploadService>
