@@ -141,7 +141,11 @@
     placeDivider()
     const sidebar = document.getElementById('sidebar')
     if (sidebar) {
-      new MutationObserver(() => { arrangeSidebar(); updateTitle(); notifyChanges() }).observe(sidebar, { childList: true, subtree: true })
+      // A pushed link may be swapped in place (attributes and text) or replaced whole: watch both, but not the
+      // attributes this script sets itself (aria-current, data-seen), which would call it again.
+      new MutationObserver(() => { arrangeSidebar(); updateTitle(); notifyChanges() }).observe(sidebar, {
+        childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-unread', 'data-mentions', 'data-activity', 'data-total'],
+      })
     }
     const l = list()
     const b = box()
