@@ -68,7 +68,7 @@ describe('awareness across rooms', () => {
     await eventually(() => mentions(reading, b).getAttribute('data-mentions')).toBe('1')
     expect(await badge(reading, b).textContent()).toBe('2')
     expect(await reading.title()).toBe('(2) Room A · rtc')
-    expect(await reading.locator(`#side-rooms a[href="${a}"]`).getAttribute('aria-current')).toBe('page')
+    await eventually(() => reading.locator(`#side-rooms a[href="${a}"]`).getAttribute('aria-current')).toBe('page')
 
     // A direct room started by someone new shows up at once.
     const dm = await carl.page.request.post(`${base}/direct-rooms`, { form: { login: 'bob' }, headers: { origin: base }, maxRedirects: 0 })

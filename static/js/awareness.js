@@ -24,8 +24,10 @@
   /** Newest activity first within each group; the open room marked (pushed items do not know which tab shows what). */
   function arrangeSidebar() {
     for (const a of document.querySelectorAll('#side-rooms a.side-room')) {
-      if (a.getAttribute('href') === location.pathname) a.setAttribute('aria-current', 'page')
-      else a.removeAttribute('aria-current')
+      // Only on change: the observer that calls this watches aria-current (a morphing swap can drop it).
+      const current = a.getAttribute('href') === location.pathname
+      if (current && a.getAttribute('aria-current') !== 'page') a.setAttribute('aria-current', 'page')
+      else if (!current && a.hasAttribute('aria-current')) a.removeAttribute('aria-current')
     }
     for (const group of document.querySelectorAll('#side-rooms .side-group')) {
       const items = [...group.querySelectorAll(':scope > a.side-room')]
@@ -86,10 +88,13 @@
     for (const a of list()?.querySelectorAll('article[data-key]') ?? []) if (id === null || BigInt(a.dataset.key) > BigInt(id)) id = a.dataset.key
     return id
   }
+  /** The newest id shown on screen in a visible tab, reported or not yet (a report waiting out the throttle). */
+  let seenUpTo = null
   function maybeRead() {
     const slug = roomSlug()
     if (!slug || document.visibilityState !== 'visible' || !atBottom()) return
     const id = newestId()
+    if (id !== null && (seenUpTo === null || BigInt(id) > BigInt(seenUpTo))) seenUpTo = id
     if (id === null || (reported !== null && BigInt(id) <= BigInt(reported))) return
     if (reportTimer !== null) return
     reportTimer = setTimeout(() => {
@@ -141,7 +146,10 @@
     placeDivider()
     const sidebar = document.getElementById('sidebar')
     if (sidebar) {
-      new MutationObserver(() => { arrangeSidebar(); updateTitle(); notifyChanges() }).observe(sidebar, { childList: true, subtree: true })
+      // A pushed link may be swapped in place (attributes and text) or replaced whole: watch both.
+      new MutationObserver(() => { arrangeSidebar(); updateTitle(); notifyChanges() }).observe(sidebar, {
+        childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-unread', 'data-mentions', 'data-activity', 'data-total', 'aria-current'],
+      })
     }
     const l = list()
     const b = box()
@@ -166,6 +174,13 @@
       document.getElementById('jump')?.addEventListener('click', () => { b.scrollTop = 0; unseen = 0; showJump(); maybeRead() })
     }
     document.addEventListener('visibilitychange', () => { maybeRead(); updateTitle() })
+    // Leaving the page while a report waits out the throttle: what was seen is still reported.
+    window.addEventListener('pagehide', () => {
+      const slug = roomSlug()
+      if (!slug || seenUpTo === null || (reported !== null && BigInt(seenUpTo) <= BigInt(reported))) return
+      reported = seenUpTo
+      navigator.sendBeacon(`/rooms/${encodeURIComponent(slug)}/read`, new URLSearchParams({ id: seenUpTo }))
+    })
     window.addEventListener('focus', maybeRead)
     maybeRead()
   })
