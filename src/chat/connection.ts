@@ -61,9 +61,17 @@ export class Connection implements Subscriber {
     return this.#closed
   }
 
-  /** Before the replay: the reader starts at this id instead of the one it asked for (it held nothing, or asked beyond the room). */
-  startFrom(since: bigint): void {
-    this.#since = this.#sentRev = since
+  /**
+   * Before the replay: the reader starts at this id instead of the one it asked for (it held nothing,
+   * or asked beyond the room). A message pushed to this socket while it waited came after it
+   * subscribed, so the reader gets it even when the start, read later, is past it: the start moves
+   * back to just before the first one held. Answers where the reader starts (the replay's cursor).
+   */
+  startFrom(since: bigint): bigint {
+    const first = this.#pending?.find((frame) => frame.rev !== 0n)
+    const start = first && first.rev <= since ? first.rev - 1n : since
+    this.#since = this.#sentRev = start
+    return start
   }
 
   /** Sends replayed history (already rendered), which brings the reader up to `rev`. */

@@ -153,6 +153,20 @@ describe('Connection', () => {
     expect(sink.sent).toEqual(['m4 edited', 'm12'])
   })
 
+  it('starts a reader that held nothing before a message pushed while it waited, even when told to start past it', () => {
+    const sink = fakeSink()
+    const connection = new Connection({ userId: 1, sink: sink.sink })
+    // The feed delivered 11 to the subscribed socket, then the socket read the feed's cursor, now 11.
+    connection.push(created(11n, 'm11'))
+    expect(connection.startFrom(11n)).toBe(10n)
+    connection.replay('replay of 11', 11n)
+    connection.goLive()
+    connection.push(created(12n, 'm12'))
+    expect(sink.sent).toEqual(['replay of 11', 'm12'])
+    // With nothing held, the start is what it is told.
+    expect(new Connection({ userId: 1, sink: fakeSink().sink }).startFrom(11n)).toBe(11n)
+  })
+
   it('closes with 1013 when too many pushes pile up during replay', () => {
     const sink = fakeSink()
     const connection = new Connection({ userId: 1, sink: sink.sink, since: 0n, maxPending: 3 })

@@ -134,8 +134,8 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
               const head = await chat.lastRev(room)
               if (BigInt(cursor) > BigInt(head)) cursor = head
             }
+            if (cursor !== sinceParam) cursor = String(live.startFrom(BigInt(cursor)))
             const since = BigInt(cursor)
-            if (cursor !== sinceParam) live.startFrom(since)
             for (;;) {
               const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
               if (batch.length === 0 || live.closed) break
