@@ -134,3 +134,30 @@ describe('awareness across rooms', () => {
     for (const p of [fred, gina]) await p.context.close()
   })
 })
+
+describe('a hidden tab', () => {
+  it('keeps its socket and raises a desktop notification for a mention in another room, once allowed', async () => {
+    const [alice, bob] = [await person('hana'), await person('ivo')]
+    const a = await room(alice, 'Quiet room', bob)
+    const b = await room(alice, 'Busy room', bob)
+    await bob.context.grantPermissions(['notifications'], { origin: base })
+    const reading = await bob.open(a)
+    await live(reading)
+    // Record notifications instead of showing them, then hide the tab as a browser does when it goes to the background.
+    await reading.evaluate(() => {
+      const shown: { title: string; body: string }[] = []
+      ;(window as unknown as { shown: typeof shown }).shown = shown
+      class Recorded { static permission = 'granted'; onclick: unknown = null; constructor(title: string, options: { body: string }) { shown.push({ title, body: options.body }) } }
+      Object.defineProperty(window, 'Notification', { value: Recorded, configurable: true })
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true })
+      Object.defineProperty(document, 'hidden', { value: true, configurable: true })
+      document.dispatchEvent(new Event('visibilitychange'))
+    })
+    await post(alice, b, 'are you there @ivo?')
+    await eventually(() => reading.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown.length)).toBe(1)
+    const [shown] = await reading.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown)
+    expect(shown).toEqual({ title: 'Busy room', body: '1 unread mention of you' })
+    expect(await reading.locator('#conn').getAttribute('data-state')).toBe('connected')
+    expect(bob.errors).toEqual([])
+  })
+})

@@ -22,7 +22,9 @@ export function Layout({ title, user, fill = false, query, children }: LayoutPro
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="htmx-config" content='extensions:"rtc-no-eval,ws,upsert"' />
+        {/* A tab in the background keeps its socket (hx-ws closes it by default): its counts and desktop
+            notifications stay live, and it counts as an open tab, so Web Push is only for people with none. */}
+        <meta name="htmx-config" content='extensions:"rtc-no-eval,ws,upsert" ws.pauseOnBackground:false' />
         <title>{title === 'rtc' ? 'rtc' : `${title} · rtc`}</title>
         <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
