@@ -73,4 +73,24 @@ describe('a user\'s sidebar counts', () => {
     await sleep(300)
     expect(frames).toHaveLength(1)
   })
+
+  it('spares a tab the arrivals in the room it has open, yet tells it when that room is read', async () => {
+    const { awareness, frames, socket, counted } = world()
+    const frames2: string[] = []
+    awareness.follow(bob, socket, '1')
+    awareness.follow(bob, { userId: bob.id, push: (f: Frame) => void frames2.push(f.html), close() {} }, '2')
+    await sleep(150)
+    expect([frames.length, frames2.length]).toEqual([1, 1])
+    // Busy room 1: the tab reading it gets nothing, the tab on room 2 gets room 1's count.
+    awareness.delivered(message('1', 9))
+    await sleep(300)
+    expect(frames).toHaveLength(1)
+    expect(unread(frames2.at(-1)!, '1')).toBe('4')
+    // A marker at the feed's cursor clears the room without asking the store, and both tabs hear of it.
+    const asked = counted.length
+    awareness.read({ type: 'read', userId: bob.id, roomId: '1', id: '9' })
+    await sleep(300)
+    expect(counted).toHaveLength(asked)
+    expect([unread(frames.at(-1)!, '1'), unread(frames2.at(-1)!, '1')]).toEqual(['0', '0'])
+  })
 })

@@ -26,9 +26,12 @@ interface Tally {
 interface Follower {
   readonly user: User
   readonly login: string
-  readonly sockets: Set<Subscriber>
+  /** Each tab's socket, with the room it has open. */
+  readonly sockets: Map<Subscriber, string | undefined>
   rooms: Map<string, Tally>
   dirty: Set<string>
+  /** Of those, the rooms whose counts were read again (a marker moved): sent even to the tab that has one open. */
+  recounted: Set<string>
   /** Rooms came or went: the whole list is sent. */
   whole: boolean
   lastFlush: number
@@ -96,11 +99,11 @@ export class Awareness {
     })))
   }
 
-  /** Adds a tab's socket to the user's stream; answers how to take it off. */
-  follow(user: User, socket: Subscriber): () => void {
+  /** Adds a tab's socket (showing `openRoomId`) to the user's stream; answers how to take it off. */
+  follow(user: User, socket: Subscriber, openRoomId?: string): () => void {
     let follower = this.#followers.get(user.id)
     if (!follower) {
-      follower = { user, login: user.login.toLowerCase(), sockets: new Set(), rooms: new Map(), dirty: new Set(), whole: false, lastFlush: 0, loads: 0, heard: new Map() }
+      follower = { user, login: user.login.toLowerCase(), sockets: new Map(), rooms: new Map(), dirty: new Set(), recounted: new Set(), whole: false, lastFlush: 0, loads: 0, heard: new Map() }
       this.#followers.set(user.id, follower)
       void this.#load(follower)
     } else if (follower.loads === 0) {
@@ -108,7 +111,7 @@ export class Awareness {
       follower.whole = true
       this.#schedule(follower)
     }
-    follower.sockets.add(socket)
+    follower.sockets.set(socket, openRoomId)
     const f = follower
     return () => {
       f.sockets.delete(socket)
@@ -222,6 +225,16 @@ export class Awareness {
       if (tally.base === undefined) return
       const base = this.#o.feed.cursor(roomId) ?? String(tally.base)
       tally.base = BigInt(base)
+      // A marker at or past everything this instance has read (an author's own send, reading to the
+      // bottom) leaves nothing to count: no query. What the feed reads later is counted as it comes.
+      if (tally.marker >= tally.base) {
+        tally.unread = 0
+        tally.mentions = 0
+        f.dirty.add(roomId)
+        f.recounted.add(roomId)
+        this.#schedule(f)
+        return
+      }
       const pending = (tally.pending = { unread: 0, mentions: 0 })
       try {
         const [unread, mentions] = await Promise.all([
@@ -236,6 +249,7 @@ export class Awareness {
         if (tally.pending === pending) tally.pending = undefined
       }
       f.dirty.add(roomId)
+      f.recounted.add(roomId)
       this.#schedule(f)
     })
   }
@@ -287,13 +301,28 @@ export class Awareness {
     if (this.#followers.get(f.user.id) !== f || (f.loads > 0 && f.whole)) return
     f.lastFlush = Date.now()
     const entries = this.#entries(f)
-    const body = f.whole
-      ? html(SidebarRooms({ entries, oob: true }))
-      : [...f.dirty].map((roomId) => f.rooms.get(roomId)).filter((t) => t !== undefined)
-        .map((t) => this.#item(t)).join('')
+    const total = html(UnreadTotal({ entries, oob: true }))
+    const whole = f.whole ? html(SidebarRooms({ entries, oob: true })) : undefined
+    const dirty = [...f.dirty]
+    const recounted = new Set(f.recounted)
     f.whole = false
     f.dirty.clear()
-    const frame = { id: 0n, rev: 0n, html: body + html(UnreadTotal({ entries, oob: true })) }
-    for (const socket of f.sockets) socket.push(frame)
+    f.recounted.clear()
+    // A tab is not sent new arrivals in the room it has open: it is reading that room live (its count there
+    // is shown as read), and a busy room would otherwise cost every reader a frame a second. A recount (the
+    // marker moved) still goes to it. Frames are made once per open room, not per socket.
+    const frames = new Map<string | undefined, { id: bigint; rev: bigint; html: string } | undefined>()
+    const frameFor = (open: string | undefined) => {
+      if (frames.has(open)) return frames.get(open)
+      const items = whole ?? dirty.filter((roomId) => roomId !== open || recounted.has(roomId)).map((roomId) => f.rooms.get(roomId))
+        .filter((t) => t !== undefined).map((t) => this.#item(t)).join('')
+      const frame = items === '' ? undefined : { id: 0n, rev: 0n, html: items + total }
+      frames.set(open, frame)
+      return frame
+    }
+    for (const [socket, open] of f.sockets) {
+      const frame = frameFor(open)
+      if (frame) socket.push(frame)
+    }
   }
 }

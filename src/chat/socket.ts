@@ -119,7 +119,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             close: (code, reason, notice) => live.close(code, reason, html(ConnectionNotice({ text: notice }))),
           }, expiresAt)
           if (live.closed) return
-          unfollow = awareness.follow(user, live)
+          unfollow = awareness.follow(user, live, room.id)
           counted = true
           tracker.connected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
           void (async () => {
