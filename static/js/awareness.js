@@ -154,13 +154,22 @@
     const l = list()
     const b = box()
     if (l && b) {
+      // New arrivals are messages newer than the newest one shown so far: several may come in one frame,
+      // while older history and edits (same key) never count.
+      const keyOf = (el) => (el && /^\d+$/.test(el.dataset.key ?? '') ? BigInt(el.dataset.key) : 0n)
+      let newest = keyOf([...l.querySelectorAll(':scope > article[data-key]')].at(-1))
       new MutationObserver((records) => {
         let arrived = 0
+        const before = newest
         for (const r of records) {
           for (const node of r.addedNodes) {
             if (node.nodeType !== 1) continue
             markMentions(node.parentNode ?? node)
-            if (node.matches?.('article[data-key]') && node === l.lastElementChild && node.dataset.author !== document.body.dataset.me) arrived++
+            if (!node.matches?.('article[data-key]')) continue
+            const key = keyOf(node)
+            if (key <= before) continue
+            if (key > newest) newest = key
+            if (node.dataset.author !== document.body.dataset.me) arrived++
           }
         }
         if (arrived && !atBottom()) { unseen += arrived; showJump() }
