@@ -7,9 +7,10 @@ export type Kind = 'product' | 'raw'
 const FILES: Record<Kind, string> = { product: 'bench/servers/product.ts', raw: 'bench/servers/raw.ts' }
 let nextPort = 9300
 
-export const startTransport = (kind: Kind) => {
+/** `env` reaches the server only: `BENCH_BODY` there picks the bodies it renders (the generator learns the frame size from its probes). */
+export const startTransport = (kind: Kind, env?: Record<string, string>) => {
   const port = nextPort++
-  return startPinned(FILES[kind], [String(port)], { core: 0, port })
+  return startPinned(FILES[kind], [String(port)], { core: 0, port, env })
 }
 
 export interface Room {

@@ -42,7 +42,7 @@ md.renderer.rules.code_block = md.renderer.rules.fence
 md.renderer.rules.text = (tokens, idx, _options, env?: Env) => {
   const content = tokens[idx]!.content
   const isMention = env?.isMention
-  if (!isMention) return md.utils.escapeHtml(content)
+  if (!isMention || !content.includes('@')) return md.utils.escapeHtml(content)
   return splitMentions(content).map((part) => {
     if (typeof part === 'string') return md.utils.escapeHtml(part)
     // A login is [A-Za-z0-9-] by the parser's rule, so it needs no escaping; escaped anyway for a reviewer's peace.
