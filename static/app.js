@@ -83,6 +83,15 @@ function markOwn(root) {
   }
 }
 
+// A message's Edit link opens its form in place of the message. Each message carries only the link (every
+// socket push does, so no request attributes): without this script it opens the form on a page of its own.
+document.addEventListener('click', (e) => {
+  const link = e.target.closest?.('article.msg > a.own')
+  if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return
+  e.preventDefault()
+  htmx.ajax('GET', link.getAttribute('href'), { source: link, target: link.closest('article'), swap: 'outerHTML' })
+})
+
 // The scroller lays out bottom-up (app.css): scrollTop is 0 at the newest message and negative above it.
 function nearBottom(el) {
   return -el.scrollTop < 120

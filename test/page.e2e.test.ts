@@ -330,6 +330,8 @@ describe('the keyboard', () => {
     await message.locator('a.own').click()
     const editor = lu.page.locator('.msg.editing textarea')
     await editor.waitFor()
+    // In place of the message: the link carries no request attributes, app.js opens it here.
+    expect(new URL(lu.page.url()).pathname).not.toMatch(/\/edit$/)
     expect(await lu.page.evaluate(() => document.activeElement?.closest('.msg.editing') !== null && document.activeElement?.tagName)).toBe('TEXTAREA')
     await lu.page.keyboard.press('Escape')
     await lu.page.locator('.msg.editing').waitFor({ state: 'detached' })

@@ -56,7 +56,8 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
       {!deleted && <Attachments message={m} base={base} />}
       {!deleted && <Reactions message={m} base={base} />}
-      {!deleted && <a class="own" href={`${base}/edit`} hx-get={`${base}/edit`} hx-target="closest article" hx-swap="outerHTML" aria-label="Edit this message">Edit</a>}
+      {/* Only the link: every push carries it, and app.js opens the form in place (without JavaScript, a page). */}
+      {!deleted && <a class="own" href={`${base}/edit`}>Edit</a>}
     </article>
   )
 }

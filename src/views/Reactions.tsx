@@ -32,7 +32,7 @@ export function Reactions({ message: m, base }: { message: StoredMessage; base: 
         )
       })}
       {/* One link, not a form per message (every push carries this): app.js opens the page's one picker here; without it, a page. */}
-      <a class="react-add" href={action} title="Add a reaction" aria-label="Add a reaction">+</a>
+      <a class="react-add" href={action} aria-label="Add a reaction">+</a>
     </div>
   )
 }
