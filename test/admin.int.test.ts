@@ -58,7 +58,10 @@ describe('administrators', () => {
       expect(res.status).toBe(404)
       expect(await res.text()).not.toMatch(/admin/i)
     }
+    expect(await (await eve.get('/')).text()).not.toContain('href="/admin"')
     const admin = await person('root-admin')
+    // The lobby, where an administrator lands, links the page.
+    expect(await (await admin.get('/')).text()).toContain('<a href="/admin">Administration</a>')
     const page = await admin.get('/admin')
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Audit list')

@@ -39,7 +39,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
-    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} />, status)
+    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} admin={c.get('admin')} />, status)
   }
   const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
     renderRoomPage(c, pageDeps, { status, error, errorAt })

@@ -11,14 +11,17 @@ export interface LobbyPageProps {
   error?: string | undefined
   /** Shows the error beside this form instead of at the top. */
   errorAt?: 'room' | 'direct' | undefined
+  /** The reader is an administrator (`ADMIN_LOGINS`): the lobby links the administration page. */
+  admin?: boolean
 }
 
 /** The signed-in user's rooms by newest activity, public rooms to join, and forms to start new ones. */
-export function LobbyPage({ user, rooms, publicRooms, error, errorAt }: LobbyPageProps) {
+export function LobbyPage({ user, rooms, publicRooms, error, errorAt, admin = false }: LobbyPageProps) {
   const errorBeside = (at: 'room' | 'direct') => errorAt === at && error && <p class="error" role="alert">{error}</p>
   return (
     <Layout title="rtc" user={user}>
       <h1>Hello, <bdi>{user.name ?? user.login}</bdi></h1>
+      {admin && <p class="admin-link"><a href="/admin">Administration</a>: rooms, members, bots and the audit log</p>}
       {error && !errorAt && <p class="error" role="alert">{error}</p>}
       <div class="lobby">
         <section class="card">
