@@ -110,6 +110,25 @@ describe('the Cassandra message store', () => {
     expect(await store.lastRev(roomId)).toBe('23')
   })
 
+  it('forgets a deleted room: every bucket\'s partition, its head, its nonces and each message\'s reactions', async () => {
+    const { store } = counted(undefined, { bucketPositions: 3 })
+    const roomId = room()
+    const ids: string[] = []
+    for (let i = 0; i < 10; i++) ids.push((await store.appendMessage(draft(roomId))).message.id)
+    for (const id of [ids[0]!, ids[9]!]) await store.changeMessage(roomId, id, { kind: 'react', reaction: { emoji: '👍', userId: 77, login: 'x' }, on: true, rev: '1', at: new Date() })
+    const rowsOf = async (query: string, params: unknown[]) => (await ks.client.execute(query, params, { prepare: true })).rowLength
+    const left = async () => {
+      let n = 0
+      for (let bucket = 0; bucket <= 5; bucket++) n += await rowsOf('SELECT pos FROM room_log WHERE room_id = ? AND bucket = ?', [roomId, bucket])
+      for (const id of ids) n += await rowsOf('SELECT emoji FROM message_reactions WHERE room_id = ? AND message_id = ?', [roomId, id])
+      return n + await rowsOf('SELECT bucket FROM room_heads WHERE room_id = ?', [roomId]) + await rowsOf('SELECT bucket FROM room_nonces WHERE room_id = ?', [roomId])
+    }
+    // Messages and nonce markers over four buckets, two reactions, the head and the nonces.
+    expect(await left()).toBeGreaterThan(20)
+    await store.forgetRoom(roomId)
+    expect(await left()).toBe(0)
+  })
+
   it('pages past edits without counting them as messages', async () => {
     const { store } = counted(undefined, { bucketPositions: 3 })
     const roomId = room()

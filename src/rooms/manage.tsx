@@ -5,7 +5,7 @@ import { isId } from '../chat/ids.ts'
 import { ChatError, type MessageService } from '../chat/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { readForm, textField as field } from '../http/forms.ts'
-import type { Bus, ModerationStore, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, MessageStore, ModerationStore, RoomStore, UserStore } from '../store/ports.ts'
 import { announceMembership } from './membership.ts'
 
 export interface RoomManageOptions {
@@ -13,6 +13,8 @@ export interface RoomManageOptions {
   users: UserStore
   moderation: ModerationStore
   chat: MessageService
+  /** Where the messages are: a deleted room's are forgotten there. */
+  messages: MessageStore
   bus: Bus
   now?: () => Date
 }
@@ -40,7 +42,7 @@ const requireManager: MiddlewareHandler<AppEnv> = async (c, next) => {
  * Each is a plain form post answered with a redirect; every action but a
  * member's topic is recorded in the audit list.
  */
-export function roomManageRoutes({ rooms, users, moderation, chat, bus, now = () => new Date() }: RoomManageOptions) {
+export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus, now = () => new Date() }: RoomManageOptions) {
   const app = new Hono<AppEnv>()
   const audit = (c: Context<AppEnv>, action: string, detail?: string) =>
     moderation.record({ actor: signedInUser(c.get('user')), action, target: `room ${c.get('room').slug}`, detail })
@@ -97,6 +99,13 @@ export function roomManageRoutes({ rooms, users, moderation, chat, bus, now = ()
     // Every member's socket on the room closes, on every instance.
     await Promise.all(members.map((m) => announceMembership(bus, c.get('log'), room.id, m.id, false)))
     await audit(c, 'delete room', `${room.name} (${members.length} members)`)
+    // Then its messages, wherever they are (nobody can reach them now: the room is gone). A failure leaves them
+    // unreachable, not shown; the log names the room so they can be removed by hand.
+    try {
+      await messages.forgetRoom(room.id)
+    } catch (err) {
+      c.get('log').error({ err: { message: (err as Error).message }, roomId: room.id }, 'a deleted room\'s messages were not all removed')
+    }
     return back(c, '/admin')
   })
 

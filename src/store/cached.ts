@@ -145,6 +145,10 @@ export function cachedStores(
       await bumpPage(roomId)
       return changed
     },
+    async forgetRoom(roomId) {
+      await messages.forgetRoom(roomId)
+      await bumpPage(roomId)
+    },
     async pageBefore(roomId, before, limit) {
       if (before !== undefined) return messages.pageBefore(roomId, before, limit)
       const version = await safely(() => cache.get(pageVersion(roomId)))

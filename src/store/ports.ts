@@ -207,6 +207,8 @@ export interface MessageStore {
    * read markers, never from a write per member per message.
    */
   countAfter(roomId: string, after: string, options: { cap: number; until?: string; reader?: number }): Promise<number>
+  /** Forgets every message of the room with its reactions (the room is being deleted); safe to run again. */
+  forgetRoom(roomId: string): Promise<void>
 }
 
 /**
@@ -365,7 +367,7 @@ export interface ModerationStore {
   renameRoom(roomId: string, name: string): Promise<void>
   setTopic(roomId: string, topic: string | null): Promise<void>
   setArchived(roomId: string, at: Date | null): Promise<void>
-  /** Deletes the room, its members and (on PostgreSQL) its messages. */
+  /** Deletes the room and its members (its messages go with `MessageStore.forgetRoom`). */
   deleteRoom(roomId: string): Promise<void>
   record(entry: { actor: User; action: string; target: string; detail?: string | null }): Promise<void>
   /** The audit list newest first, `limit` entries older than `before` (an entry id). */

@@ -233,6 +233,24 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect(await f.store.findMessage(room, id!)).not.toHaveProperty('reactions')
     })
 
+    it('forgets a room\'s messages with their changes and reactions, leaves other rooms alone, and can run again', async () => {
+      const [room, other, a] = [await f.newRoom(), await f.newRoom(), await f.newAuthor()]
+      const ids = await fill(room, a, 5)
+      await react(room, ids[0]!, a, '👍')
+      await f.store.changeMessage(room, ids[1]!, { kind: 'edit', body: 'edited', rev: nextId(), at: new Date() })
+      const [kept] = await fill(other, a, 1)
+      await react(other, kept!, a, '🎉')
+      await f.store.forgetRoom(room)
+      for (const id of ids) expect(await f.store.findMessage(room, id)).toBeUndefined()
+      expect(await f.store.pageBefore(room, undefined, 10)).toEqual([])
+      expect(await f.store.pageAfter(room, '0', 10)).toEqual([])
+      expect(await f.store.changesSince(room, '0', 10)).toEqual([])
+      expect(await f.store.countAfter(room, '0', { cap: 10 })).toBe(0)
+      expect((await f.store.findMessage(other, kept!))!.reactions).toEqual([{ emoji: '🎉', userId: a, login: `user${a}` }])
+      await f.store.forgetRoom(room)
+      await f.store.forgetRoom(await f.newRoom())
+    })
+
     it('keeps a message\'s attachment references with it, through changes, and drops them with a delete', async () => {
       const [room, a] = [await f.newRoom(), await f.newAuthor()]
       const attachments = [

@@ -122,6 +122,11 @@ export function postgresMessages(sql: Sql): MessageStore {
       return row!.n
     },
 
+    async forgetRoom(roomId) {
+      // Reactions and search terms go with their rows; deleting the room itself would cascade the same way.
+      await sql`DELETE FROM messages WHERE room_id = ${roomId}`
+    },
+
     async changesSince(roomId, since, limit) {
       const rows = await sql<MessageRow[]>`
         SELECT ${columns} FROM messages WHERE room_id = ${roomId} AND rev > ${since} ORDER BY rev LIMIT ${limit}`
