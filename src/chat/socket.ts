@@ -93,6 +93,10 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           },
         }
       }
+      // Without a cursor the reader starts from now: the room's newest as of before the 101. A message stored after
+      // the client saw its socket open is then replayed or pushed, never skipped (this instance's feed may learn of
+      // it, and move its cursor past it, before the socket below is subscribed).
+      const startRev = sinceParam ?? (await chat.lastRev(room))
       let connection: Connection | undefined
       let unsubscribe = () => {}
       let unregister = () => {}
@@ -124,10 +128,8 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           tracker.connected(user.id).catch((err: unknown) => report('warn', err, 'presence not updated'))
           void (async () => {
             await feed.track(room.id)
-            // Without a cursor the reader starts where this instance's feed is: the feed delivers everything
-            // after it to this (already subscribed) socket, so nothing falls in between.
             const known = feed.cursor(room.id) ?? (await chat.lastRev(room))
-            let cursor = sinceParam ?? known
+            let cursor = startRev
             // A cursor beyond the room's newest (a tab from before a store change, or a forged one) would mute
             // the socket: such a reader starts from now.
             if (BigInt(cursor) > BigInt(known)) {
