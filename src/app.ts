@@ -19,6 +19,7 @@ import { requestLog } from './http/requestLog.ts'
 import { clientAddress, runtimeRemoteAddress, type RemoteAddress } from './http/clientAddress.ts'
 import { rateLimits, type RateLimits } from './http/rateLimits.ts'
 import { checkOrigin, limitBody, requestIds, securityHeaders } from './http/security.ts'
+import { refuseNulInUrl } from './http/forms.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { serviceWorkerScope, webPush } from './notify/webPush.ts'
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps) {
   if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
   app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes }))
+  app.use(refuseNulInUrl)
   // Bearer tokens, no cookies: before the Origin check and the session.
   if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
   app.route('/', botApiRoutes({ bots: deps.bots, rooms, chat, limits }))

@@ -4,6 +4,7 @@ import { appOn, browser, TEST_ORIGIN, testConfig } from './support/app.ts'
 import { startChatServer } from './support/chat.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 import { capturedLogger } from './support/logs.ts'
+import { pushEnv } from './support/pushService.ts'
 import { memoryBus } from '../src/store/memory/bus.ts'
 import { postgresReadState } from '../src/store/postgres/readState.ts'
 import { postgresMessages } from '../src/store/postgres/messages.ts'
@@ -156,6 +157,45 @@ describe('bad input is a client error', () => {
     expect(bad.length).toBeGreaterThanOrEqual(6)
     expect(logs.lines.filter((l) => l.includes('"level":50'))).toEqual([])
     expect(logs.text()).not.toContain('"stack"')
+  })
+
+  it('refuses text holding U+0000 with 400 and says why, in forms, multipart bodies, file names, addresses and push JSON; stores nothing', async () => {
+    const { app, logs } = appOn(opened.db, { env: { ADMIN_LOGINS: 'nul-admin', ...pushEnv().env } })
+    const ida = await signedIn(app, 'nul-ida')
+    const admin = await signedIn(app, 'nul-admin')
+    await ida.post('/rooms', { name: 'Nul', visibility: 'public' })
+    const htmx = { headers: { 'hx-request': 'true' } }
+    const sent = await ida.post('/rooms/nul/messages', { body: 'kept', nonce: 'nonce-nul-kept' }, htmx)
+    const id = /data-key="(\d+)"/.exec(await sent.text())![1]!
+    const multipart = (fields: [string, string | Blob, string?][]) => {
+      const form = new FormData()
+      for (const [name, value, file] of fields) file === undefined ? form.append(name, value) : form.append(name, value, file)
+      return form
+    }
+    const refused = [
+      await ida.post('/rooms/nul/messages', { body: 'a\u0000b', nonce: 'nonce-nul-1' }, htmx),
+      await ida.post('/rooms/nul/messages', {}, { body: multipart([['body', 'm\u0000p'], ['nonce', 'nonce-nul-2']]), ...htmx }),
+      await ida.post('/rooms/nul/messages', {}, { body: multipart([['nonce', 'nonce-nul-3'], ['file', new Blob(['hello']), 'a\u0000b.txt']]), ...htmx }),
+      await ida.post(`/rooms/nul/messages/${id}`, { body: 'e\u0000' }, htmx),
+      await ida.post('/rooms/nul/topic', { topic: 't\u0000' }),
+      await ida.post('/rooms', { name: 'r\u0000', visibility: 'public' }),
+      await ida.post('/direct-rooms', { login: 'x\u0000' }),
+      await ida.post('/rooms/nul/members', { login: 'x\u0000' }),
+      await admin.post('/rooms/nul/name', { name: 'n\u0000' }),
+      await admin.post('/admin/users/a%00/ban'),
+      await ida.get('/rooms/a%00'),
+      await ida.get('/search?q=x&author=a%00'),
+      await ida.post('/push/subscriptions', {}, { body: JSON.stringify({ endpoint: 'https://push.example/x\u0000', keys: { p256dh: 'a', auth: 'b' } }), headers: { 'content-type': 'application/json' } }),
+      await browser(app).post('/auth/local', { login: 'x\u0000' }),
+    ]
+    for (const [i, res] of refused.entries()) {
+      expect(res.status, `request ${i}`).toBe(400)
+      expect(await res.text(), `request ${i}`).toContain('Text cannot contain the NUL character (U+0000).')
+    }
+    const page = await (await ida.get('/rooms/nul')).text()
+    expect(page).toContain('kept')
+    expect(page).not.toMatch(/m\u0000p|a\u0000b/)
+    expect(logs.lines.filter((l) => l.includes('"level":50'))).toEqual([])
   })
 
   it('refuses an unsafe request from another origin whatever its content type, and one with no origin at all', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkBody, MAX_BODY_CHARS, nonceFrom } from './validate.ts'
+import { checkBody, MAX_BODY_CHARS, nonceFrom, NUL_REFUSAL } from './validate.ts'
 
 describe('checkBody', () => {
   it('trims and keeps inner newlines', () => {
@@ -8,6 +8,10 @@ describe('checkBody', () => {
 
   it.each([undefined, '', '   \n\t ', 42])('refuses an empty body %j', (raw) => {
     expect(checkBody(raw)).toEqual({ ok: false, error: 'Write something before sending.' })
+  })
+
+  it('refuses a body holding U+0000, which no store keeps, wherever it comes from (forms, the bot API, webhook replies)', () => {
+    expect(checkBody('a\u0000b')).toEqual({ ok: false, error: NUL_REFUSAL })
   })
 
   it('counts characters, not UTF-16 units, up to the limit', () => {

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
-import { readForm, textField } from '../http/forms.ts'
+import { holdsNul, readForm, textField } from '../http/forms.ts'
+import { NUL_REFUSAL } from '../chat/validate.ts'
 import { loadRoom, requireMember } from '../rooms/access.ts'
 import type { NotificationStore, RoomStore } from '../store/ports.ts'
 import { MuteControl } from '../views/MuteControl.tsx'
@@ -25,7 +26,8 @@ async function readJson(c: Context<AppEnv>): Promise<{ json: unknown } | Refusal
   const text = await c.req.text()
   if (text.length > MAX_SUBSCRIPTION_BYTES) return { status: 413, error: `A subscription is at most ${MAX_SUBSCRIPTION_BYTES} bytes.` }
   try {
-    return { json: JSON.parse(text) }
+    const json: unknown = JSON.parse(text)
+    return holdsNul(json) ? { status: 400, error: NUL_REFUSAL } : { json }
   } catch {
     return { status: 400, error: 'The body must be a push subscription in JSON (PushSubscription.toJSON()).' }
   }
