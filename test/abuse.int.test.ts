@@ -169,7 +169,10 @@ describe('bad input is a client error', () => {
     const id = /data-key="(\d+)"/.exec(await sent.text())![1]!
     const multipart = (fields: [string, string | Blob, string?][]) => {
       const form = new FormData()
-      for (const [name, value, file] of fields) file === undefined ? form.append(name, value) : form.append(name, value, file)
+      for (const [name, value, file] of fields) {
+        if (typeof value === 'string') form.append(name, value)
+        else form.append(name, value, file)
+      }
       return form
     }
     const refused = [

@@ -30,6 +30,23 @@ describe('rooms with JavaScript off: plain forms and full page loads', () => {
     expect(again.headers.get('location')).toBe(sent.headers.get('location'))
   })
 
+  it('makes a room public by default, private when asked in any case, and refuses any other visibility', async () => {
+    const { app } = appOn(opened.db)
+    const vic = await signedIn(app, 'vis-vic')
+    const outsider = await signedIn(app, 'vis-out')
+    for (const [name, visibility] of [['Vis Default', undefined], ['Vis Upper', 'Private'], ['Vis Bad', 'secret'], ['Vis Empty', '']] as const) {
+      const res = await vic.post('/rooms', { name, ...(visibility === undefined ? {} : { visibility }) })
+      if (name === 'Vis Bad') {
+        expect(res.status).toBe(400)
+        expect(await res.text()).toContain('A room is public or private.')
+      } else expect(res.status, name).toBe(303)
+    }
+    expect((await outsider.get('/rooms/vis-default')).status).toBe(200)
+    expect((await outsider.get('/rooms/vis-empty')).status).toBe(200)
+    expect((await outsider.get('/rooms/vis-upper')).status).toBe(404)
+    expect((await outsider.get('/rooms/vis-bad')).status).toBe(404)
+  })
+
   it('lists my rooms and the public rooms I can join in the lobby, and joining moves a room across', async () => {
     const { app } = appOn(opened.db)
     const ben = await signedIn(app, 'ben')

@@ -64,8 +64,10 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
   app.post('/rooms', async (c) => {
     const form = await readForm(c)
     const name = field(form, 'name')
-    const visibility = form.visibility === 'private' ? 'private' : 'public'
+    // Public unless asked otherwise; a value that is neither is refused, never read as public.
+    const visibility = (field(form, 'visibility') || 'public').toLowerCase()
     if (name === '' || [...name].length > MAX_ROOM_NAME) return lobby(c, `A room name is 1 to ${MAX_ROOM_NAME} characters.`, 400, 'room')
+    if (visibility !== 'public' && visibility !== 'private') return lobby(c, 'A room is public or private.', 400, 'room')
     const refused = await limited(c, 'rooms', (message) => lobby(c, message, 429, 'room'))
     if (refused) return refused
     const room = await rooms.createRoom({ name, slug: slugify(name), visibility, createdBy: signedInUser(c.get('user')).id })
