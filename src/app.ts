@@ -115,6 +115,8 @@ export function createApp(deps: AppDeps) {
   const uploads = deps.uploadStore && uploadService({
     files: uploadFiles({ dir: `${config.dataDir}/uploads` }), store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
   })
+  // A deleted message's files stop counting against its author's quota.
+  if (uploads) chat.onRemoved((message) => (message.attachments?.length ? uploads.release(message.authorId, message.attachments) : undefined))
 
   const app = new Hono<AppEnv>()
   app.use(requestIds())

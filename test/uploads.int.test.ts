@@ -144,6 +144,22 @@ describe('attachments', () => {
     expect((await sendFiles(ben, slug, [{ name: 'd.bin', bytes: chunk(4) }])).status).toBe(403)
   })
 
+  it('keeps uploads sent at once within the quota together, and frees a deleted message\'s files from it', async () => {
+    const cy = await person('cy4')
+    const slug = await roomOf(cy)
+    const chunk = (seed: number) => new Uint8Array(160 * 1024).fill(seed)
+    // Six files of 160 KB at once against 600 KB: three fit, whatever order they are recorded in.
+    const answers = await Promise.all([11, 12, 13, 14, 15, 16].map((seed) => sendFiles(cy, slug, [{ name: `${seed}.bin`, bytes: chunk(seed) }])))
+    const accepted = answers.filter((r) => r.status === 200)
+    expect(accepted.length).toBe(3)
+    expect(answers.filter((r) => r.status === 413).length).toBe(3)
+    const refused = await sendFiles(cy, slug, [{ name: 'more.bin', bytes: chunk(17) }])
+    expect(await refused.text()).toMatch(/\(480 KB stored\)/)
+    const id = /data-key="(\d+)"/.exec(await accepted[0]!.text())![1]
+    expect((await cy.post(`/rooms/${slug}/messages/${id}/delete`)).status).toBe(303)
+    expect((await sendFiles(cy, slug, [{ name: 'more.bin', bytes: chunk(17) }])).status).toBe(200)
+  })
+
   it('serves a private room\'s files to its members only, and stops serving a deleted message\'s files', async () => {
     const ann = await person('ann5')
     const eve = await person('eve5')

@@ -39,6 +39,8 @@ export interface StoredEvent {
   readonly recipient?: number
 }
 export type StoredListener = (event: StoredEvent) => void | Promise<void>
+/** Told of a message just deleted, as it was before (with its attachments). */
+export type RemovedListener = (message: StoredMessage) => void | Promise<void>
 
 export const PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 200
@@ -50,6 +52,7 @@ export const MAX_PAGE_SIZE = 200
  */
 export function messageService({ messages, rooms, reads, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
   const storedListeners: StoredListener[] = []
+  const removedListeners: RemovedListener[] = []
   const tellStored = async (event: Omit<StoredEvent, 'recipient'>) => {
     if (storedListeners.length === 0) return
     const recipient = event.room.visibility === 'direct'
@@ -137,6 +140,10 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
     onStored(listener: StoredListener) {
       storedListeners.push(listener)
     },
+    /** Registers a listener told of every message deleted here (see `RemovedListener`). */
+    onRemoved(listener: RemovedListener) {
+      removedListeners.push(listener)
+    },
 
     async edit(user: User, room: Room, id: string, rawBody: unknown) {
       const checked = checkBody(rawBody)
@@ -151,10 +158,17 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
 
     async remove(user: User, room: Room, id: string, { moderator = false } = {}) {
       if (!moderator) writable(room)
-      await ownMessage(user, room, id, moderator)
+      const before = await ownMessage(user, room, id, moderator)
       const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
       if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
       await wake(changed)
+      for (const listener of removedListeners) {
+        try {
+          await listener(before)
+        } catch (err) {
+          log.error({ err, roomId: room.id, messageId: id }, 'a removed-message listener failed')
+        }
+      }
       return changed
     },
 

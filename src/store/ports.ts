@@ -154,9 +154,16 @@ export interface Attachment {
 
 /** Who stored which files, for the per-user quota. A file counts once per user however often they send it. */
 export interface UploadStore {
-  recordUpload(userId: number, sha256: string, size: number): Promise<void>
+  /**
+   * Records the files as the user's unless that takes their distinct files past `quotaBytes`: then records
+   * nothing and answers the bytes they have stored. One user's records are made one at a time, so
+   * uploads sent at once cannot together pass the quota.
+   */
+  recordUploads(userId: number, files: readonly { sha256: string; size: number }[], quotaBytes: number): Promise<{ ok: true } | { ok: false; used: number }>
   /** The bytes of the distinct files the user stored. */
   bytesUsed(userId: number): Promise<number>
+  /** The user's files no longer count against their quota (the message carrying them was deleted). */
+  releaseUploads(userId: number, sha256s: readonly string[]): Promise<void>
 }
 
 /** One person's reaction to a message: one emoji grapheme. */

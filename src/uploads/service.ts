@@ -37,18 +37,22 @@ export function uploadService({ files, store, maxBytes, quotaBytes }: UploadServ
       if (parts.length > MAX_FILES) throw new UploadError(`A message can carry at most ${MAX_FILES} files; this one has ${parts.length}.`, 422)
       const total = parts.reduce((sum, f) => sum + f.size, 0)
       if (total > maxBytes) throw new UploadError(`That upload is too large: files can be at most ${formatBytes(maxBytes)} in all, these are ${formatBytes(total)}.`, 413)
+      const quotaRefusal = (used: number) =>
+        new UploadError(`Your storage quota of ${formatBytes(quotaBytes)} is used up (${formatBytes(used)} stored); this upload needs ${formatBytes(total)}.`, 413)
+      // Refused early, before the files are written, when the quota is plainly used up.
       const used = await store.bytesUsed(userId)
-      if (used + total > quotaBytes) {
-        throw new UploadError(`Your storage quota of ${formatBytes(quotaBytes)} is used up (${formatBytes(used)} stored); this upload needs ${formatBytes(total)}.`, 413)
-      }
+      if (used + total > quotaBytes) throw quotaRefusal(used)
       const stored: Attachment[] = []
-      for (const file of parts) {
-        const attachment = await files.store(new Uint8Array(await file.arrayBuffer()), file.name)
-        await store.recordUpload(userId, attachment.sha256, attachment.size)
-        stored.push(attachment)
-      }
+      for (const file of parts) stored.push(await files.store(new Uint8Array(await file.arrayBuffer()), file.name))
+      // Checked again, atomically, with the files' hashes: uploads sent at once may not pass the quota together.
+      // (A file refused here stays on disk, content-addressed, unreferenced.)
+      const recorded = await store.recordUploads(userId, stored, quotaBytes)
+      if (!recorded.ok) throw quotaRefusal(recorded.used)
       return stored
     },
+
+    /** A deleted message's files no longer count against its author's quota. */
+    release: (userId: number, attachments: readonly Attachment[]) => store.releaseUploads(userId, attachments.map((a) => a.sha256)),
   }
 }
 
