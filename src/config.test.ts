@@ -145,6 +145,9 @@ describe('loadConfig: Web Push', () => {
     expect(problem({ VAPID_PUBLIC_KEY: privateKey, VAPID_PRIVATE_KEY: privateKey })).toMatch(/^config: VAPID_PUBLIC_KEY must be 65 bytes/)
     expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: 'not+base64url' })).toMatch(/^config: VAPID_PRIVATE_KEY must be 32 bytes/)
     expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'ops' })).toMatch(/^config: VAPID_SUBJECT must be a mailto:/)
+    // An http: PUBLIC_URL (a laptop, the demo) is no subject: the operator is told to set one, instead of every push failing.
+    expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, PUBLIC_URL: 'http://localhost:8080' })).toMatch(/^config: VAPID_SUBJECT must be .* \(got "http:\/\/localhost:8080" from PUBLIC_URL; set VAPID_SUBJECT=mailto:you@example.org\)/)
+    expect(problem({ VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'http://ops.example' })).toMatch(/^config: VAPID_SUBJECT must be/)
   })
 })
 

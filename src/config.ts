@@ -320,16 +320,15 @@ function base64urlKey(name: string, value: string, bytes: number): string {
 /** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY both or neither; the subject (a mailto: or https: contact) defaults to PUBLIC_URL. */
 function pushConfig(env: Env, publicUrl: URL): PushConfig {
   const keys = pair(env, 'VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY')
-  const subject = text(env, 'VAPID_SUBJECT') ?? publicUrl.origin
-  if (keys && !/^(mailto:\S+@\S+|https?:\/\/\S+)$/.test(subject)) {
-    throw new ConfigError('VAPID_SUBJECT', `must be a mailto: address or an https: URL where the push service can reach you (got "${subject}")`)
+  const given = text(env, 'VAPID_SUBJECT')
+  const subject = given ?? publicUrl.origin
+  const vapid = keys && { publicKey: base64urlKey('VAPID_PUBLIC_KEY', keys[0], 65), privateKey: base64urlKey('VAPID_PRIVATE_KEY', keys[1], 32), subject }
+  // Push services (and the web-push library) take only these: an http: subject would fail every push, later and quietly.
+  if (vapid && !/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('VAPID_SUBJECT', `must be a mailto: address or an https: URL where the push service can reach you (got "${subject}"${given ? '' : ' from PUBLIC_URL; set VAPID_SUBJECT=mailto:you@example.org'})`)
   }
   return Object.freeze({
-    vapid: keys && Object.freeze({
-      publicKey: base64urlKey('VAPID_PUBLIC_KEY', keys[0], 65),
-      privateKey: base64urlKey('VAPID_PRIVATE_KEY', keys[1], 32),
-      subject,
-    }),
+    vapid: vapid && Object.freeze(vapid),
     allowLoopbackEndpoints: boolean(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS'),
   })
 }

@@ -65,7 +65,7 @@ export function createNotifier(o: NotifierOptions) {
       const outcome = await o.sendPush(s, payload)
       if (outcome === 'gone') {
         await o.notifications.forgetEndpoint(s.endpoint)
-        o.log.info({ userId: r.userId, service: new URL(s.endpoint).host }, 'push subscription gone; forgotten')
+        o.log.info({ userId: r.userId, pushService: new URL(s.endpoint).host }, 'push subscription gone; forgotten')
       }
       return outcome
     }))))

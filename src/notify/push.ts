@@ -108,7 +108,7 @@ export function pushSender({ vapid, policy, log, timeoutMs = 10_000, ttlSeconds 
     } catch (err) {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       // The error may quote the URL; only the host is logged.
-      log.warn({ service, reason: reason.split(subscription.endpoint).join(service) }, 'push not sent')
+      log.warn({ pushService: service, reason: reason.split(subscription.endpoint).join(service) }, 'push not sent')
       return 'failed'
     }
   }
