@@ -127,6 +127,10 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect(await (await bob.send('/settings', { headers: { accept: 'text/html' } })).text()).toMatch(/value="nothing" checked/)
     expect((await mentionBob()).pushes).toHaveLength(0)
     expect((await bob.form('/settings/notifications', { choice: 'all' })).status).toBe(303)
+    // A client not asking for HTML gets the refusal as JSON, with its status.
+    const bogus = await bob.send('/settings/notifications', { method: 'POST', body: new URLSearchParams({ choice: 'bogus' }), headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(bogus.status).toBe(422)
+    expect(await bogus.json()).toMatchObject({ notifications: 'all', error: 'Choose direct messages and mentions, mentions only, or nothing.' })
   })
 
   it('pushes a direct message by default, but under "mentions only" only when it mentions them', async () => {
@@ -139,6 +143,10 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect((await mentionBob('@bob please answer', direct)).pushes).toHaveLength(1)
     expect((await mentionBob()).pushes).toHaveLength(1)
     expect((await bob.form('/settings/notifications', { choice: 'all' })).status).toBe(303)
+    // A client not asking for HTML gets the refusal as JSON, with its status.
+    const bogus = await bob.send('/settings/notifications', { method: 'POST', body: new URLSearchParams({ choice: 'bogus' }), headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(bogus.status).toBe(422)
+    expect(await bogus.json()).toMatchObject({ notifications: 'all', error: 'Choose direct messages and mentions, mentions only, or nothing.' })
   })
 
   it('sends nothing to someone with a tab open', async () => {

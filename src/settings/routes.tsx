@@ -20,7 +20,7 @@ export function settingsRoutes({ notifications, vapidPublicKey }: SettingsRoutes
     const [choice, mutedRooms, devices] = await Promise.all([
       notifications.choiceOf(user.id), notifications.mutedRooms(user.id), notifications.countSubscriptions(user.id),
     ])
-    if (!wantsHtml(c)) return c.json({ notifications: choice, mutedRooms: mutedRooms.map((r) => r.slug), devices })
+    if (!wantsHtml(c)) return c.json({ notifications: choice, mutedRooms: mutedRooms.map((r) => r.slug), devices, ...(error ? { error } : {}) }, status)
     return c.html(<SettingsPage user={user} choice={choice} mutedRooms={mutedRooms} devices={devices} vapidPublicKey={vapidPublicKey} error={error} />, status)
   }
   const htmx = (c: Context) => c.req.header('hx-request') === 'true'
