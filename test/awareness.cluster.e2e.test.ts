@@ -78,6 +78,25 @@ describe('awareness across two instances, messages in Cassandra', () => {
     await socket.close()
   })
 
+  it('takes a message deleted on A out of the unread and mention counts on B, live', async () => {
+    const fran = await signIn(a.url, 'fran')
+    const erin = await signIn(b.url, 'erin')
+    const open = await fran.createRoom('Open here')
+    const noisy = await fran.createRoom('Noisy')
+    await erin.form(`/rooms/${open}/join`, {})
+    await erin.form(`/rooms/${noisy}/join`, {})
+    const page = await (await erin.send(`/rooms/${open}`)).text()
+    const noisyId = new RegExp(`<a id="side-(\\d+)" class="side-room" href="/rooms/${noisy}"`).exec(page)![1]!
+    const socket = await erin.socket(open)
+    await fran.post(noisy, 'kept')
+    const oops = await fran.post(noisy, 'wrong room, @erin')
+    await socket.waitFor(() => lastCount(socket, noisyId, 'data-unread') === 2 && lastCount(socket, noisyId, 'data-mentions') === 1, 'two unread, one mention')
+    const deleted = await fetch(`${a.url}/rooms/${noisy}/messages/${oops.id}/delete`, { method: 'POST', redirect: 'manual', headers: { cookie: fran.cookie, origin: ORIGIN } })
+    expect(deleted.status).toBe(303)
+    await socket.waitFor(() => lastCount(socket, noisyId, 'data-unread') === 1 && lastCount(socket, noisyId, 'data-mentions') === 0, 'the deleted one uncounted on B')
+    await socket.close()
+  })
+
   it('shows a new direct room on B when it is started on A, and takes a room away when the user leaves it elsewhere', async () => {
     const carl = await signIn(a.url, 'carl')
     const dana = await signIn(b.url, 'dana')

@@ -73,6 +73,21 @@ for (const [backend, open] of databaseBackends) {
       expect(sidebarCounts(await (await bob.get(`/rooms/${lounge}`)).text(), desk)).toEqual({ unread: 0, mentions: 0 })
     })
 
+    it('drops a deleted message from the unread and mention counts', async () => {
+      const fay = await signedIn(app, `fay-${backend}`)
+      const gil = await signedIn(app, `gil-${backend}`, true)
+      await fay.post('/rooms', { name: `Oops ${backend}` })
+      await fay.post('/rooms', { name: `Elsewhere ${backend}` })
+      const [oops, elsewhere] = [`oops-${backend}`, `elsewhere-${backend}`]
+      await gil.post(`/rooms/${oops}/join`)
+      await gil.post(`/rooms/${elsewhere}/join`)
+      await send(fay, oops, 'kept')
+      const id = await send(fay, oops, `wrong room, @gil-${backend}`)
+      expect(sidebarCounts(await (await gil.get(`/rooms/${elsewhere}`)).text(), oops)).toEqual({ unread: 2, mentions: 1 })
+      expect((await fay.post(`/rooms/${oops}/messages/${id}/delete`)).status).toBe(303)
+      expect(sidebarCounts(await (await gil.get(`/rooms/${elsewhere}`)).text(), oops)).toEqual({ unread: 1, mentions: 0 })
+    })
+
     it('advances a marker by POST /rooms/:room/read, never backwards, and only for members', async () => {
       const dan = await signedIn(app, `dan-${backend}`, true)
       const eve = await signedIn(app, `eve-${backend}`, true)

@@ -125,8 +125,17 @@ export class Awareness {
   /** A message the feed read (new or changed) in a room someone here follows. */
   delivered(message: StoredMessage): void {
     const followers = this.#byRoom.get(message.roomId)
-    if (!followers || message.rev !== message.id) return
+    if (!followers) return
     const id = BigInt(message.id)
+    if (message.rev !== message.id) {
+      // A deleted message counts no more: whoever may have counted it counts the room again (deletes are rare).
+      if (!message.deletedAt) return
+      for (const f of followers) {
+        const tally = f.rooms.get(message.roomId)
+        if (tally?.base !== undefined && id > tally.marker && message.authorId !== f.user.id) this.#recount(f, message.roomId, tally)
+      }
+      return
+    }
     const logins = message.body.includes('@') ? mentionedLogins(message.body) : []
     for (const f of followers) {
       const tally = f.rooms.get(message.roomId)

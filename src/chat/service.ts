@@ -161,6 +161,8 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
       const before = await ownMessage(user, room, id, moderator)
       const changed = await messages.changeMessage(room.id, id, { kind: 'delete', rev: nextId(), at: now() })
       if (!changed) throw new ChatError('NOT_FOUND', 'There is no such message in this room.', 404)
+      // Before the wake-up, so the counts it brings leave the deleted message's mentions out.
+      await reads.forgetMentions(room.id, id)
       await wake(changed)
       for (const listener of removedListeners) {
         try {

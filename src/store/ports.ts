@@ -230,6 +230,8 @@ export interface ReadStateStore {
   markers(userId: number): Promise<Map<string, string>>
   marker(userId: number, roomId: string): Promise<string>
   recordMentions(roomId: string, messageId: string, userIds: readonly number[]): Promise<void>
+  /** The message's mentions count no more (it was deleted). */
+  forgetMentions(roomId: string, messageId: string): Promise<void>
   /** Unread mentions of the user (above their marker), by room id, each at most `cap`; `upTo`: only these rooms, each up to its id. */
   unreadMentions(userId: number, cap: number, upTo?: ReadonlyMap<string, string>): Promise<Map<string, number>>
 }

@@ -29,6 +29,10 @@ export function postgresReadState(sql: Sql): ReadStateStore {
       await sql`INSERT INTO mentions ${sql(userIds.map((userId) => ({ user_id: userId, room_id: roomId, message_id: messageId })))} ON CONFLICT DO NOTHING`
     },
 
+    async forgetMentions(roomId, messageId) {
+      await sql`DELETE FROM mentions WHERE room_id = ${roomId} AND message_id = ${messageId}`
+    },
+
     async unreadMentions(userId, cap, upTo) {
       if (upTo?.size === 0) return new Map()
       const bounds = upTo && sql`JOIN unnest(${[...upTo.keys()]}::bigint[], ${[...upTo.values()]}::bigint[]) AS b(room_id, up_to)
