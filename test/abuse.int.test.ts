@@ -153,6 +153,13 @@ describe('bad input is a client error', () => {
       expect(res.status, path).toBe(400)
       expect(await res.text()).toContain('The form could not be read.')
     }
+    // A body that is not a form at all (plain text, JSON) is no form either; no body is an empty one.
+    for (const type of ['text/plain', 'application/json']) {
+      const res = await fay.post('/rooms/forms/messages', {}, { body: 'body=hello', headers: { 'content-type': type } })
+      expect(res.status, type).toBe(400)
+      expect(await res.text()).toContain('The form could not be read.')
+    }
+    expect((await fay.post('/rooms', {}, { body: null })).status).toBe(400)
     const bad = warnLines(logs, 'bad request')
     expect(bad.length).toBeGreaterThanOrEqual(6)
     expect(logs.lines.filter((l) => l.includes('"level":50'))).toEqual([])

@@ -22,6 +22,11 @@ export function holdsNul(value: unknown): boolean {
  * no store keeps. Size refusals (413) pass through.
  */
 export async function readForm(c: Context, { all = false } = {}): Promise<Form> {
+  // No body at all is an empty form; a body of another kind (JSON, plain text) is not a form.
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== '' && type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
+    throw new HTTPException(400, { message: 'The form could not be read.', cause: { code: 'BAD_FORM' } })
+  }
   let form: Form
   try {
     form = await c.req.parseBody({ all })
