@@ -36,7 +36,13 @@ export function uploadService({ files, store, maxBytes, quotaBytes }: UploadServ
     async storeAll(userId: number, parts: readonly File[]): Promise<Attachment[]> {
       if (parts.length > MAX_FILES) throw new UploadError(`A message can carry at most ${MAX_FILES} files; this one has ${parts.length}.`, 422)
       const total = parts.reduce((sum, f) => sum + f.size, 0)
-      if (total > maxBytes) throw new UploadError(`That upload is too large: files can be at most ${formatBytes(maxBytes)} in all, these are ${formatBytes(total)}.`, 413)
+      if (total > maxBytes) {
+        // Rounded, the two can read the same ("1 MB" and "1 MB"): then the bytes tell them apart.
+        const [limit, size] = formatBytes(maxBytes) === formatBytes(total)
+          ? [`${formatBytes(maxBytes)} (${maxBytes} bytes)`, `${total} bytes`]
+          : [formatBytes(maxBytes), formatBytes(total)]
+        throw new UploadError(`That upload is too large: files can be at most ${limit} in all, these are ${size}.`, 413)
+      }
       const quotaRefusal = (used: number) =>
         new UploadError(`Your storage quota of ${formatBytes(quotaBytes)} is used up (${formatBytes(used)} stored); this upload needs ${formatBytes(total)}.`, 413)
       // Refused early, before the files are written, when the quota is plainly used up.
