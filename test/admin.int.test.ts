@@ -170,6 +170,15 @@ describe('bots', () => {
       expect(await refused.json()).toHaveProperty('error')
     }
 
+    // The scheme in any case; a banned bot is told so.
+    const lower = await app.request(`${TEST_ORIGIN}/api/rooms/${slug}/messages`, { method: 'POST', headers: { authorization: `bearer ${token}`, 'content-type': 'text/plain' }, body: 'lower-case scheme' })
+    expect(lower.status).toBe(201)
+    expect((await admin.post('/admin/users/ci-bot/ban')).status).toBe(303)
+    const banned = await api(app, slug, { token })
+    expect(banned.status).toBe(403)
+    expect(await banned.json()).toMatchObject({ code: 'BANNED' })
+    expect((await admin.post('/admin/users/ci-bot/unban')).status).toBe(303)
+
     const room = await (await alice.get(`/rooms/${slug}`)).text()
     expect(room).toContain('<span class="muted">@ci-bot</span> <span class="badge">bot</span>')
     expect(room.match(/Build 42 passed/g)).toHaveLength(1)

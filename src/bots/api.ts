@@ -13,7 +13,8 @@ export interface BotApiOptions {
   limits: RateLimits
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/
+// The scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer +([A-Za-z0-9_-]{43})$/i
 /** The same shape as the page's nonce, which the key becomes. */
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/
 
@@ -29,11 +30,13 @@ const refuse = (c: Context, status: 401 | 403 | 404 | 422 | 429, error: string, 
 export function botApiRoutes({ bots, rooms, chat, limits }: BotApiOptions) {
   return new Hono<AppEnv>().post('/api/rooms/:room/messages', async (c) => {
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
-    const bot = token && (await bots.botByTokenHash(await hashSessionToken(token)))
-    if (!bot) {
+    const found = token ? await bots.botByTokenHash(await hashSessionToken(token)) : undefined
+    if (!found) {
       c.header('WWW-Authenticate', 'Bearer realm="rtc"')
       return refuse(c, 401, 'A bot token is needed: Authorization: Bearer <token>.', 'UNAUTHORIZED')
     }
+    if (found.banned) return refuse(c, 403, 'This bot is banned: an administrator can lift the ban on /admin.', 'BANNED')
+    const { bot } = found
     const slug = c.req.param('room')
     const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
     // A private room the bot is not in is as missing to it as to anyone.

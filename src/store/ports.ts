@@ -401,7 +401,8 @@ export interface BotHook {
 export interface BotStore {
   /** Throws an error with code `LOGIN_TAKEN` when a person or a bot has the name. */
   createBot(input: { login: string; tokenHash: string; webhookUrl: string | null; webhookSecret: string | null; createdBy: number }): Promise<User>
-  botByTokenHash(tokenHash: string): Promise<User | undefined>
+  /** The bot holding the token, and whether an administrator banned it. */
+  botByTokenHash(tokenHash: string): Promise<{ bot: User; banned: boolean } | undefined>
   listBots(): Promise<BotInfo[]>
   /**
    * The webhooks of the room's bot members (not `authorId`) with a webhook

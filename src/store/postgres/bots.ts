@@ -20,10 +20,10 @@ export function postgresBots(sql: Sql): BotStore {
     },
 
     async botByTokenHash(tokenHash) {
-      const [row] = await sql<BotUserRow[]>`
-        SELECT u.id, u.login, u.name, u.avatar_url, u.kind FROM bots b JOIN users u ON u.id = b.user_id
-        WHERE b.token_hash = ${tokenHash} AND u.banned_at IS NULL`
-      return row && toUser(row)
+      const [row] = await sql<(BotUserRow & { banned: boolean })[]>`
+        SELECT u.id, u.login, u.name, u.avatar_url, u.kind, u.banned_at IS NOT NULL AS banned FROM bots b JOIN users u ON u.id = b.user_id
+        WHERE b.token_hash = ${tokenHash}`
+      return row && { bot: toUser(row), banned: row.banned }
     },
 
     async listBots() {
