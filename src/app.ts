@@ -147,6 +147,8 @@ export function createApp(deps: AppDeps) {
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
+  app.post('/rooms/:room/messages/:id', sends.change)
+  app.post('/rooms/:room/messages/:id/reactions', sends.change)
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, ...awareness }))
   if (push) app.route('/', push.routes)
   // Before the message routes: an administrator's delete of anyone's message is answered here.

@@ -103,6 +103,24 @@ describe('the send limit', () => {
     expect(page).toContain('six, after the window')
     expect(page).not.toContain('four')
   })
+
+  it('counts edits and reaction toggles against the same budget: each is pushed to every reader', async () => {
+    const { app } = appOn(opened.db, { env: { RATE_LIMITS: 'on', RATE_LIMIT_SEND: '2/1m', RATE_LIMIT_SEND_BURST: '1/1m' } })
+    const ivy = await signedIn(app, 'lim-ivy')
+    await ivy.post('/rooms', { name: 'Fidget' })
+    const htmx = { headers: { 'hx-request': 'true' } }
+    const sent = await ivy.post('/rooms/fidget/messages', { body: 'steady', nonce: crypto.randomUUID() }, htmx)
+    const id = /data-key="(\d+)"/.exec(await sent.text())![1]!
+    expect((await ivy.post(`/rooms/fidget/messages/${id}/reactions`, { emoji: '👍' }, htmx)).status).toBe(200)
+    expect((await ivy.post(`/rooms/fidget/messages/${id}`, { body: 'steadier' }, htmx)).status).toBe(200)
+    for (const refused of [await ivy.post(`/rooms/fidget/messages/${id}/reactions`, { emoji: '🎉' }, htmx), await ivy.post(`/rooms/fidget/messages/${id}`, { body: 'again' }, htmx)]) {
+      expect(refused.status).toBe(429)
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    }
+    const page = await (await ivy.get('/rooms/fidget')).text()
+    expect(page).toContain('steadier')
+    expect(page).not.toContain('aria-label="🎉')
+  })
 })
 
 describe('sign-in attempts per client address', () => {

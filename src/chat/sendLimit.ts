@@ -55,5 +55,14 @@ export function sendLimit(limits: RateLimits, sessionHashOf: (c: Context) => Pro
     refused.set(hash, { until, key })
   }
 
-  return { beforeSession, afterSession }
+  /**
+   * Edits and reaction toggles take from the same budget as sends: each is a change pushed to every
+   * reader of the room. A refusal is the usual 429 with Retry-After (the editor or the picker shows it).
+   */
+  const change: MiddlewareHandler<AppEnv> = async (c, next) => {
+    await limits.take('send', String(signedInUser(c.get('user')).id))
+    await next()
+  }
+
+  return { beforeSession, afterSession, change }
 }
