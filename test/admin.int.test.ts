@@ -323,6 +323,7 @@ describe('room owners and moderation', () => {
     const refused = await owner.post(`/rooms/${slug}/messages`, { body: 'still here?', nonce: 'archived-nonce-1' }, { headers: { 'hx-request': 'true' } })
     expect(refused.status).toBe(403)
     expect(await refused.text()).toContain('archived')
+    expect((await owner.post(`/rooms/${slug}/typing`)).status).toBe(403)
     expect(await (await owner.get(`/rooms/${slug}`)).text()).toContain('This room is archived')
 
     expect((await admin.post(`/rooms/${slug}/delete`, { from: 'admin' })).headers.get('location')).toBe('/admin')

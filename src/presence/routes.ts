@@ -8,6 +8,8 @@ import type { Bus } from '../store/ports.ts'
 export function typingRoutes({ bus, limiter }: { bus: Bus; limiter: RateLimiterAbstract }) {
   return new Hono<AppEnv>().post('/rooms/:room/typing', requireMember, async (c) => {
     const user = signedInUser(c.get('user'))
+    // Nobody writes in an archived room, so nobody is typing there.
+    if (c.get('room').archivedAt) return c.text('This room is archived: it can be read, not written to.', 403)
     const allowed = await limiter.consume(String(user.id)).then(() => true, () => false)
     if (!allowed) return c.body(null, 429)
     // A notice is best effort: with Redis away it still reaches this instance's readers.
