@@ -171,6 +171,11 @@ export class Hub {
     this.#slowClosed++
   }
 
+  /** Messages a socket was sent from history on (re)connecting: deliveries too. */
+  noteReplayed(count: number): void {
+    this.#delivered += count
+  }
+
   /** Rooms served live, their subscribers, and what was delivered and closed since start. */
   get stats() {
     return {

@@ -143,6 +143,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
               if (batch.length === 0 || live.closed) break
               const isMember = await mentions.load(room.id, batch.map((m) => m.body))
               live.replay(renderReplay(batch, room.slug, since, isMember), BigInt(batch.at(-1)!.rev))
+              hub.noteReplayed(batch.length)
               cursor = batch.at(-1)!.rev
               if (batch.length < REPLAY_BATCH) break
             }

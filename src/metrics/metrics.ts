@@ -39,7 +39,7 @@ export function createMetrics() {
   })
   new client.Gauge({ name: 'rtc_open_sockets', help: 'Open WebSocket subscriptions on this instance.', registers, collect() { this.set(live().subscribers) } })
   new client.Gauge({ name: 'rtc_live_rooms', help: 'Rooms with at least one socket on this instance.', registers, collect() { this.set(live().rooms) } })
-  mirrored('rtc_deliveries_total', 'Messages handed to sockets (one per reader).', () => live().delivered)
+  mirrored('rtc_deliveries_total', 'Messages handed to sockets (one per reader), live or replayed on connecting.', () => live().delivered)
   mirrored('rtc_slow_consumer_closes_total', 'Sockets closed with 1013 for falling too far behind.', () => live().slowClosed)
   mirrored('rtc_cache_hits_total', 'Cache lookups answered by the cache.', () => cache().hits)
   mirrored('rtc_cache_misses_total', 'Cache lookups answered by the store.', () => cache().misses)
