@@ -222,18 +222,21 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     },
 
     async forgetRoom(roomId) {
-      // Every bucket up to the head's, and one past it (opened while this ran); each message's reactions first, then the partitions.
+      // Every bucket up to the head's, and one past it (opened while this ran). Reactions live in a table of their
+      // own, by message: the log's react rows name the messages that ever had one, so only those are deleted.
       const head = await log.head(roomId)
       const last = head === 0n ? 0 : at.bucketOf(head) + 1
+      const reacted = new Set<string>()
       for (let bucket = 0; bucket <= last; bucket++) {
         // A bucket holds at most `at.size` positions: one page.
-        const rows = await client.execute(`SELECT pos, op FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION}`, [long(roomId), bucket], { prepare: true, fetchSize: at.size + 1 })
-        const ids = rows.rows.filter((row) => row.op === 'create').map((row) => String(row.pos))
-        for (let i = 0; i < ids.length; i += 50) {
-          await Promise.all(ids.slice(i, i + 50).map((id) => log.run('DELETE FROM message_reactions WHERE room_id = ? AND message_id = ?', [long(roomId), long(id)])))
-        }
-        await log.run('DELETE FROM room_log WHERE room_id = ? AND bucket = ?', [long(roomId), bucket])
+        const rows = await client.execute(`SELECT op, target FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION}`, [long(roomId), bucket], { prepare: true, fetchSize: at.size + 1 })
+        for (const row of rows.rows) if (row.op === 'react') reacted.add(String(row.target))
       }
+      const ids = [...reacted]
+      for (let i = 0; i < ids.length; i += 50) {
+        await Promise.all(ids.slice(i, i + 50).map((id) => log.run('DELETE FROM message_reactions WHERE room_id = ? AND message_id = ?', [long(roomId), long(id)])))
+      }
+      for (let bucket = 0; bucket <= last; bucket++) await log.run('DELETE FROM room_log WHERE room_id = ? AND bucket = ?', [long(roomId), bucket])
       await Promise.all([
         log.run('DELETE FROM room_heads WHERE room_id = ?', [long(roomId)]),
         log.run('DELETE FROM room_nonces WHERE room_id = ?', [long(roomId)]),
