@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
-import { ORIGIN, signIn, startChatServer, type TestSocket } from './support/chat.ts'
+import { lastCount, ORIGIN, sidebarId, signIn, startChatServer } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
 
@@ -34,17 +34,6 @@ afterAll(async () => {
   await client.shutdown()
 })
 
-/** The newest count a socket was told for a room's sidebar link (undefined: never told). */
-function lastCount(socket: TestSocket, roomId: string, attr: 'data-unread' | 'data-mentions'): number | undefined {
-  let found: number | undefined
-  for (const frame of socket.frames) {
-    const link = new RegExp(`<a id="side-${roomId}"[^>]*>(.*?)</a>`).exec(frame)?.[1]
-    const n = link && new RegExp(`${attr}="(\\d+)"`).exec(link)?.[1]
-    if (n) found = Number(n)
-  }
-  return found
-}
-
 describe('awareness across two instances, messages in Cassandra', () => {
   it('counts a room\'s messages on a socket on B that reads another room, and a marker advanced on A clears it', async () => {
     const alice = await signIn(a.url, 'alice')
@@ -54,7 +43,7 @@ describe('awareness across two instances, messages in Cassandra', () => {
     await bobOnB.form(`/rooms/${reading}/join`, {})
     await bobOnB.form(`/rooms/${busy}/join`, {})
     const page = await (await bobOnB.send(`/rooms/${reading}`)).text()
-    const busyId = new RegExp(`<a id="side-(\\d+)" class="side-room" href="/rooms/${busy}"`).exec(page)![1]!
+    const busyId = sidebarId(page, busy)
 
     const socket = await bobOnB.socket(reading)
     const ids: string[] = []
@@ -86,7 +75,7 @@ describe('awareness across two instances, messages in Cassandra', () => {
     await erin.form(`/rooms/${open}/join`, {})
     await erin.form(`/rooms/${noisy}/join`, {})
     const page = await (await erin.send(`/rooms/${open}`)).text()
-    const noisyId = new RegExp(`<a id="side-(\\d+)" class="side-room" href="/rooms/${noisy}"`).exec(page)![1]!
+    const noisyId = sidebarId(page, noisy)
     const socket = await erin.socket(open)
     await fran.post(noisy, 'kept')
     const oops = await fran.post(noisy, 'wrong room, @erin')

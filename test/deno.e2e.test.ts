@@ -9,7 +9,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
-import { ORIGIN, signIn } from './support/chat.ts'
+import { lastCount, ORIGIN, sidebarId, signIn } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess } from './support/process.ts'
 import { pushEnv, startPushService, verifyVapid } from './support/pushService.ts'
@@ -166,15 +166,14 @@ describe('Deno awareness (issue 13)', () => {
       await jon.form(`/rooms/${open}/join`, {})
       await jon.form(`/rooms/${busy}/join`, {})
       const page = await (await jon.send(`/rooms/${open}`)).text()
-      const busyId = new RegExp(`<a id="side-(\\d+)" class="side-room" href="/rooms/${busy}"`).exec(page)![1]!
+      const busyId = sidebarId(page, busy)
       const socket = await jon.socket(open)
-      const unread = () => socket.frames.map((f) => new RegExp(`<a id="side-${busyId}"[^>]*>.*?data-unread="(\\d+)"`).exec(f)?.[1]).filter(Boolean).at(-1)
       const sent = await ida.post(busy, 'hello @jon')
       expect(sent.html).toContain('<span class="mention" data-login="jon">@jon</span>')
-      await socket.waitFor(() => unread() === '1', 'one unread in the busy room')
-      expect(socket.frames.some((f) => new RegExp(`<a id="side-${busyId}"[^>]*>.*?data-mentions="1"`).test(f))).toBe(true)
+      await socket.waitFor(() => lastCount(socket, busyId, 'data-unread') === 1, 'one unread in the busy room')
+      expect(lastCount(socket, busyId, 'data-mentions')).toBe(1)
       await jon.form(`/rooms/${busy}/read`, { id: sent.id! })
-      await socket.waitFor(() => unread() === '0', 'the count cleared')
+      await socket.waitFor(() => lastCount(socket, busyId, 'data-unread') === 0, 'the count cleared')
       await socket.close()
     } finally {
       await server.stop()

@@ -42,6 +42,15 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
   }
   const backToMessage = (c: Context<AppEnv>, id: string, unknown: readonly string[] = []) =>
     c.redirect(`/rooms/${c.get('room').slug}${unknown.length ? `?unknown=${unknown.join(',')}` : ''}#m-${id}`, 303)
+  /** One message as it now is: htmx swaps it in place, a plain request goes to it in the room. */
+  const messageAnswer = async (c: Context<AppEnv>, message: StoredMessage) =>
+    isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, message.id)
+  /** The path's message in the room, unless it is missing or deleted (404). */
+  const liveMessage = async (c: Context<AppEnv>) => {
+    const message = await chat.find(c.get('room'), messageId(c))
+    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+    return message
+  }
 
   app.get('/rooms/:room/messages', requireReader, async (c) => {
     const room = c.get('room')
@@ -91,7 +100,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     const id = messageId(c)
     const message = await chat.find(c.get('room'), id)
     if (!message) throw new HTTPException(404, { message: 'There is no such message in this room.' })
-    return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
+    return messageAnswer(c, message)
   })
 
   const editor = (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | ChatError['status'] = 200) => {
@@ -100,8 +109,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
   }
 
   app.get('/rooms/:room/messages/:id/edit', requireMember, async (c) => {
-    const message = await chat.find(c.get('room'), messageId(c))
-    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
+    const message = await liveMessage(c)
     if (message.authorId !== signedInUser(c.get('user')).id) throw new HTTPException(403, { message: 'Only its author can change a message.' })
     return editor(c, message)
   })
@@ -111,7 +119,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     const form = await readForm(c)
     try {
       const message = await chat.edit(signedInUser(c.get('user')), c.get('room'), id, form.body)
-      return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
+      return messageAnswer(c, message)
     } catch (err) {
       if (!(err instanceof ChatError) || err.code !== 'INVALID_BODY') throw asHttp(err)
       const current = await chat.find(c.get('room'), id)
@@ -123,7 +131,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     const id = messageId(c)
     try {
       const message = await chat.remove(signedInUser(c.get('user')), c.get('room'), id)
-      return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
+      return messageAnswer(c, message)
     } catch (err) {
       throw asHttp(err)
     }
@@ -141,18 +149,14 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
       </section>
     </Layout>, status)
 
-  app.get('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
-    const message = await chat.find(c.get('room'), messageId(c))
-    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
-    return reactionPage(c, message)
-  })
+  app.get('/rooms/:room/messages/:id/reactions', requireMember, async (c) => reactionPage(c, await liveMessage(c)))
 
   app.post('/rooms/:room/messages/:id/reactions', requireMember, async (c) => {
     const id = messageId(c)
     const form = await readForm(c)
     try {
       const message = await chat.toggleReaction(signedInUser(c.get('user')), c.get('room'), id, form.emoji)
-      return isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, id)
+      return messageAnswer(c, message)
     } catch (err) {
       if (!(err instanceof ChatError)) throw err
       if (isHtmx(c)) {

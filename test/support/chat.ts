@@ -66,6 +66,24 @@ export function createdIdsIn(frame: string): string[] {
   return [...frame.matchAll(/<article id="m-(\d+)"/g)].map((m) => m[1]!)
 }
 
+/** The id a page's sidebar gives a room (its link is `side-<id>`). */
+export function sidebarId(page: string, slug: string): string {
+  const id = new RegExp(`<a id="side-(\\d+)" class="side-room" href="/rooms/${slug}"`).exec(page)?.[1]
+  if (id === undefined) throw new Error(`no sidebar link to /rooms/${slug} on the page`)
+  return id
+}
+
+/** The newest count a socket was told for a room's sidebar link (undefined: never told). */
+export function lastCount(socket: TestSocket, roomId: string, attr: 'data-unread' | 'data-mentions'): number | undefined {
+  let found: number | undefined
+  for (const frame of socket.frames) {
+    const link = new RegExp(`<a id="side-${roomId}"[^>]*>(.*?)</a>`).exec(frame)?.[1]
+    const n = link && new RegExp(`${attr}="(\\d+)"`).exec(link)?.[1]
+    if (n) found = Number(n)
+  }
+  return found
+}
+
 export function openSocket(base: string, slug: string, since: string | undefined, headers: Record<string, string>): Promise<TestSocket> {
   const url = `${base.replace('http', 'ws')}/ws?room=${slug}${since ? `&since=${since}` : ''}`
   const ws = new WebSocket(url, { headers })
