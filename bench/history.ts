@@ -5,7 +5,7 @@
  * A benchmark, not a test: it needs PostgreSQL and a Cassandra node running
  * (tools/cassandra/cassandra.sh start) and prints a table.
  */
-import { idMaker } from '../src/chat/ids.ts'
+import { idMaker } from '../src/messages/ids.ts'
 import { createLogger } from '../src/log.ts'
 import { connectCassandra } from '../src/store/cassandra/connect.ts'
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'

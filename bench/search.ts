@@ -12,7 +12,7 @@
  * Needs PostgreSQL and the Cassandra node; prints a table. Not a test.
  */
 import postgres from 'postgres'
-import { idMaker } from '../src/chat/ids.ts'
+import { idMaker } from '../src/messages/ids.ts'
 import { termsOf } from '../src/lib/words.ts'
 import { createLogger } from '../src/log.ts'
 import { connectCassandra } from '../src/store/cassandra/connect.ts'

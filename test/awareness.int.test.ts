@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StoredEvent } from '../src/chat/service.ts'
+import type { StoredEvent } from '../src/messages/service.ts'
 import { appOn, browser } from './support/app.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 

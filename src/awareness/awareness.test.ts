@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RoomFeed } from '../chat/feed.ts'
-import type { Frame, Subscriber } from '../chat/hub.ts'
+import type { RoomFeed } from '../realtime/feed.ts'
+import type { Frame, Subscriber } from '../realtime/hub.ts'
 import { capturedLogger } from '../../test/support/logs.ts'
 import type { MessageStore, ReadStateStore, RoomStore, RoomSummary, StoredMessage, User } from '../store/ports.ts'
 import { Awareness } from './awareness.ts'

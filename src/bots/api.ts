@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { hashSessionToken } from '../auth/session.ts'
-import { ChatError, type MessageService } from '../chat/service.ts'
+import { ChatError, type MessageService } from '../messages/service.ts'
 import type { AppEnv } from '../context.ts'
 import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
 import { SLUG_PATTERN } from '../rooms/slug.ts'

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 import pRetry, { AbortError } from 'p-retry'
-import { mentionedLogins } from '../chat/mentions.ts'
+import { mentionedLogins } from '../messages/mentions.ts'
 import type { Logger } from '../log.ts'
 import type { BotHook, BotStore, Room, StoredMessage, User } from '../store/ports.ts'
 import { postTo, type PostAnswer } from './post.ts'

@@ -5,11 +5,11 @@ import { TypingBoard } from '../presence/typing.ts'
 import { memoryPresence } from '../store/memory/presence.ts'
 import type { Bus, MessageStore, Presence, ReadStateStore, RoomStore, SessionStore, UserStore } from '../store/ports.ts'
 import { Awareness } from '../awareness/awareness.ts'
-import { MentionDirectory } from '../awareness/directory.ts'
+import { MentionDirectory } from '../messages/mentionDirectory.ts'
 import { SESSION_ENDED } from '../auth/session.ts'
-import { RoomFeed } from './feed.ts'
+import { RoomFeed } from '../realtime/feed.ts'
 import { createHub } from './render.ts'
-import { SocketRegistry } from './sockets.ts'
+import { SocketRegistry } from '../realtime/sockets.ts'
 
 export interface RealtimeDeps {
   messages: MessageStore

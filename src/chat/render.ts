@@ -1,8 +1,8 @@
-import type { IsMember } from '../awareness/mentionable.ts'
-import type { MentionDirectory } from '../awareness/directory.ts'
+import type { IsMember } from '../messages/mentionable.ts'
+import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
-import { Hub } from './hub.ts'
+import { Hub } from '../realtime/hub.ts'
 
 /** The live hub, rendering each pushed message with the one message component; the feed has loaded its mentions into `directory`. */
 export function createHub(directory?: MentionDirectory): Hub {

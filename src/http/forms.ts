@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { NUL_REFUSAL } from '../chat/validate.ts'
+import { NUL_REFUSAL } from '../messages/validate.ts'
 
 export type Form = Record<string, string | File | (string | File)[]>
 

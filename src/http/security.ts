@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../context.ts'
-import { formatBytes } from '../uploads/service.ts'
+import { formatBytes } from '../lib/bytes.ts'
 
 /** Request bodies are small forms; a message body is at most 4000 characters. */
 export const MAX_BODY_BYTES = 64 * 1024

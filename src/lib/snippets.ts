@@ -1,4 +1,4 @@
-import type { WordAt } from '../lib/words.ts'
+import type { WordAt } from './words.ts'
 import type { SnippetPart } from '../store/ports.ts'
 
 /** Words shown around the first match, about what PostgreSQL's ts_headline shows by default. */

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit'
-import { mentionedLogins } from '../chat/mentions.ts'
+import { mentionedLogins } from '../messages/mentions.ts'
 import type { Logger } from '../log.ts'
 import type { NotificationStore, Presence, PushRecipient, Room, StoredMessage } from '../store/ports.ts'
 import type { SendPush } from './push.ts'

@@ -1,4 +1,4 @@
-import type { Hub } from '../chat/hub.ts'
+import type { Hub } from '../realtime/hub.ts'
 import type { Logger } from '../log.ts'
 import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
 import { MemberList } from '../views/Members.tsx'

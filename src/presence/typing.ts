@@ -1,4 +1,4 @@
-import type { Hub } from '../chat/hub.ts'
+import type { Hub } from '../realtime/hub.ts'
 import type { TypingEvent } from '../store/ports.ts'
 import { TypingLine } from '../views/Members.tsx'
 import { html } from '../views/Message.tsx'

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { defineWebSocketHelper, WSContext, type WSEvents } from 'hono/ws'
 import type { WebSocket, WebSocketServer } from 'ws'
-import { SEND_TEXT_BYTES, type TextBytesSender } from '../chat/connection.ts'
+import { SEND_TEXT_BYTES, type TextBytesSender } from '../realtime/connection.ts'
 
 /**
  * Hono's `upgradeWebSocket` for Node, lean on memory. `@hono/node-server`'s

@@ -1,4 +1,5 @@
 import type { Attachment, UploadStore } from '../store/ports.ts'
+import { formatBytes } from '../lib/bytes.ts'
 import type { UploadFiles } from './files.ts'
 
 /** Files one send may carry. */
@@ -9,13 +10,6 @@ export class UploadError extends Error {
   constructor(message: string, readonly status: 413 | 422) {
     super(message)
   }
-}
-
-/** Sizes as people read them: 10 MB, 512 KB, 20 bytes. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Number((n / 1024 / 1024).toFixed(1))} MB`
-  if (n >= 1024) return `${Number((n / 1024).toFixed(1))} KB`
-  return `${n} bytes`
 }
 
 export interface UploadServiceOptions {

@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../store/ports.ts'
-import { formatBytes } from '../uploads/service.ts'
+import { formatBytes } from '../lib/bytes.ts'
 
 /**
  * A message's files: an image with a preview shows it (a link to the

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { StoredMessage } from '../store/ports.ts'
-import { renderBody } from '../chat/markdown.ts'
+import { renderBody } from '../messages/markdown.ts'
 import { expectOnlyAllowedMarkup } from '../../test/support/markup.ts'
 import { CreatedFrame, html, MessageItem } from './Message.tsx'
 

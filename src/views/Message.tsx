@@ -1,7 +1,7 @@
 import { raw } from 'hono/html'
-import { renderMessageBody } from '../chat/markdown.ts'
+import { renderMessageBody } from '../messages/markdown.ts'
 import type { StoredMessage } from '../store/ports.ts'
-import { nobodyIsMember, type IsMember } from '../awareness/mentionable.ts'
+import { nobodyIsMember, type IsMember } from '../messages/mentionable.ts'
 import { Attachments } from './Attachments.tsx'
 import { Reactions } from './Reactions.tsx'
 

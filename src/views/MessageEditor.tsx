@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../store/ports.ts'
-import { MAX_BODY_CHARS } from '../chat/validate.ts'
+import { MAX_BODY_CHARS } from '../messages/validate.ts'
 
 /** The author's inline editor; it stands where the message stood until saved or cancelled. */
 export function MessageEditor({ message: m, roomSlug, error }: { message: StoredMessage; roomSlug: string; error?: string }) {

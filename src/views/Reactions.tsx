@@ -1,4 +1,4 @@
-import { MAX_EMOJI_LENGTH } from '../chat/reactions.ts'
+import { MAX_EMOJI_LENGTH } from '../messages/reactions.ts'
 import type { Reaction, StoredMessage } from '../store/ports.ts'
 
 /** The message's reactions grouped by emoji, in the store's order. */
@@ -11,7 +11,7 @@ function byEmoji(reactions: readonly Reaction[]): [string, Reaction[]][] {
 /**
  * A message's reactions: a button per emoji that toggles the reader's own
  * (who reacted is its title, shown on hover and read out on focus), and a
- * link to add any emoji. The emoji is a checked one (chat/reactions.ts);
+ * link to add any emoji. The emoji is a checked one (messages/reactions.ts);
  * `data-users` lets app.js mark the reader's own reactions, as the same
  * markup is pushed to everyone.
  */

@@ -1,13 +1,13 @@
-import { MAX_BODY_CHARS } from '../chat/validate.ts'
+import { MAX_BODY_CHARS } from '../messages/validate.ts'
 import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
-import type { IsMember } from '../awareness/mentionable.ts'
+import type { IsMember } from '../messages/mentionable.ts'
 import { MuteControl } from './MuteControl.tsx'
 import { RoomManage, RoomTopic } from './RoomManage.tsx'
-import { QUICK_EMOJIS } from '../chat/reactions.ts'
+import { QUICK_EMOJIS } from '../messages/reactions.ts'
 import { QuickEmojis } from './Reactions.tsx'
 
 export interface RoomPageProps {

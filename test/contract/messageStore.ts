@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { idMaker } from '../../src/chat/ids.ts'
+import { idMaker } from '../../src/messages/ids.ts'
 import type { MessageStore, NewMessage } from '../../src/store/ports.ts'
 
 export interface MessageStoreFixture {

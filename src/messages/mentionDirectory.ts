@@ -1,4 +1,4 @@
-import { mentionedLogins } from '../chat/mentions.ts'
+import { mentionedLogins } from './mentions.ts'
 import type { RoomStore } from '../store/ports.ts'
 import type { IsMember } from './mentionable.ts'
 
