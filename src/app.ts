@@ -38,6 +38,7 @@ import { searchService } from './search/service.ts'
 import { uploadFiles } from './uploads/files.ts'
 import { uploadRoutes } from './uploads/routes.ts'
 import { uploadService } from './uploads/service.ts'
+import { deferredActivity, type DeferredActivity } from './store/activity.ts'
 
 export interface AppDeps {
   config: Config
@@ -78,6 +79,8 @@ export interface AppDeps {
   webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs'>
   /** Who stored which files (the quota); without it messages take no files. */
   uploadStore?: UploadStore
+  /** Batches a send's room activity and read marker; the entry makes it over `rooms` and `reads` to flush it on shutdown. */
+  activity?: DeferredActivity
 }
 
 /**
@@ -85,7 +88,10 @@ export interface AppDeps {
  * The feed and hub listen to the bus here, so every stored message reaches
  * this instance's sockets.
  */
-export function createApp(deps: AppDeps) {
+export function createApp(given: AppDeps) {
+  // A send's room activity and read marker are written a batch at a time; everything here reads through stores that wait for them.
+  const activity = given.activity ?? deferredActivity({ rooms: given.rooms, reads: given.reads, log: given.log })
+  const deps = { ...given, rooms: activity.rooms, reads: activity.reads }
   const { config, log, rooms, bus } = deps
   const session = sessionCookies({
     sessions: deps.sessions, secureCookies: config.secureCookies, bus, log, maxSessionsPerUser: config.limits?.maxSessionsPerUser, now: deps.now,
@@ -105,7 +111,7 @@ export function createApp(deps: AppDeps) {
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
   const chat = messageService({
-    messages: deps.messages, rooms, reads: deps.reads, bus, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))

@@ -114,8 +114,9 @@ describe.each(databaseBackends)('Postgres repositories on %s', (_name, open) => 
     const busy = await rooms.createRoom({ name: 'Busy', slug: 'busy', visibility: 'public', createdBy: me.id })
     const theirs = await rooms.createRoom({ name: 'Theirs', slug: 'theirs', visibility: 'public', createdBy: other.id })
     const hidden = await rooms.createRoom({ name: 'Hidden', slug: 'hidden', visibility: 'private', createdBy: other.id })
-    await rooms.touchRoom(quiet.id, new Date(Date.now() + 1000))
-    await rooms.touchRoom(busy.id, new Date(Date.now() + 5000))
+    await rooms.touchRooms([{ roomId: busy.id, at: new Date(Date.now() + 5000) }, { roomId: quiet.id, at: new Date(Date.now() + 1000) }])
+    // Activity never moves back: a late, older touch leaves the busy room first.
+    await rooms.touchRooms([{ roomId: busy.id, at: new Date() }])
     expect((await rooms.roomsOf(me.id)).map((r) => r.slug).slice(0, 2)).toEqual(['busy', 'quiet'])
     const joinable = (await rooms.publicRoomsToJoin(me.id, 50)).map((r) => r.id)
     expect(joinable).toContain(theirs.id)

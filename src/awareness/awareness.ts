@@ -136,6 +136,8 @@ export class Awareness {
       }
       return
     }
+    // Its author has read the room up to it: their tabs here show that room as read (the store learns it shortly).
+    this.read({ type: 'read', userId: message.authorId, roomId: message.roomId, id: message.id })
     const logins = message.body.includes('@') ? mentionedLogins(message.body) : []
     for (const f of followers) {
       const tally = f.rooms.get(message.roomId)

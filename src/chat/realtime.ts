@@ -55,7 +55,7 @@ export function createRealtime(deps: RealtimeDeps) {
   const unsubscribe = deps.bus.subscribe((event) => {
     switch (event.type) {
       case 'sessions-ended': return void sockets.endSessions(event.sessions, event.reason)
-      case 'wake': return feed.wake(event.roomId)
+      case 'wake': return feed.wake(event.roomId, event.message && event.after !== undefined ? { message: event.message, after: event.after } : undefined)
       case 'resync':
         void sockets.recheck().catch((err: unknown) => deps.log.warn({ err }, 'sessions not rechecked after resync'))
         awareness.resync()

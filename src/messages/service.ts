@@ -1,5 +1,6 @@
 import type { Logger } from '../log.ts'
-import type { Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
+import type { DeferredActivity } from '../store/activity.ts'
+import type { Appended, Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
 import type { IdMaker } from './ids.ts'
 import { mentionedLogins } from './mentions.ts'
 import { checkEmoji } from './reactions.ts'
@@ -19,6 +20,8 @@ export interface MessageServiceOptions {
   rooms: RoomStore
   reads: ReadStateStore
   bus: Bus
+  /** Where a send's room activity and its author's read marker are written, a batch at a time. */
+  activity: DeferredActivity
   nextId: IdMaker
   log: Logger
   now?: () => Date
@@ -50,7 +53,7 @@ export const MAX_PAGE_SIZE = 200
  * the caller. The store orders a room's ids by commit, so a send needs no
  * lock here: it is durable first, then the room is woken.
  */
-export function messageService({ messages, rooms, reads, bus, nextId, log, now = () => new Date() }: MessageServiceOptions) {
+export function messageService({ messages, rooms, reads, bus, activity, nextId, log, now = () => new Date() }: MessageServiceOptions) {
   const storedListeners: StoredListener[] = []
   const removedListeners: RemovedListener[] = []
   const tellStored = async (event: Omit<StoredEvent, 'recipient'>) => {
@@ -67,10 +70,15 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
     }
   }
 
-  /** A failed wake-up never fails the write: readers catch up from the store. */
-  const wake = async (message: StoredMessage) => {
+  /**
+   * A failed wake-up never fails the write: readers catch up from the store. A new message rides on its
+   * wake-up, so readers whose cursor stands right before it need not read the store.
+   */
+  const wake = async (message: StoredMessage, appended?: Appended) => {
     try {
-      await bus.publish({ type: 'wake', roomId: message.roomId })
+      await bus.publish(appended?.created && appended.after !== undefined
+        ? { type: 'wake', roomId: message.roomId, message, after: appended.after }
+        : { type: 'wake', roomId: message.roomId })
     } catch (err) {
       log.error({ err, roomId: message.roomId, messageId: message.id }, 'wake-up not published; other instances catch up on reconnect')
     }
@@ -117,7 +125,7 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
       const mentioned = found.filter((u) => u.id !== user.id).map((u) => u.id)
       if (mentioned.length) await reads.recordMentions(room.id, result.message.id, mentioned)
       // A repeat wakes too: the first attempt may have been stored by an instance that died before waking anyone.
-      await wake(result.message)
+      await wake(result.message, result)
       if (!sameRoom) {
         throw new ChatError('NONCE_REUSED', 'This send was already used for another room; please send again.', 409)
       }
@@ -125,9 +133,8 @@ export function messageService({ messages, rooms, reads, bus, nextId, log, now =
       /** Mentioned logins of people who are not members: nobody was notified, and the author is told. */
       const notMembers = logins.filter((l) => !memberLogins.has(l))
       if (result.created) {
-        rooms.touchRoom(room.id, result.message.createdAt).catch((err: unknown) => log.warn({ err }, 'room activity not updated'))
-        // Whoever writes has read the room up to their message.
-        await markRead(user, room, result.message.id)
+        // Whoever writes has read the room up to their message: live sidebars learn it from the wake-up, the store soon after.
+        activity.sent(result.message)
         void tellStored({ message: result.message, room, author: user, mentioned })
       }
       return { ...result, notMembers }

@@ -9,7 +9,9 @@ import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import { createMetrics } from '../metrics/metrics.ts'
 import { metricsApp } from '../metrics/routes.ts'
+import { deferredActivity } from '../store/activity.ts'
 import { cachedStores } from '../store/cached.ts'
+import { localStores } from '../store/local.ts'
 import { connectCassandra } from '../store/cassandra/connect.ts'
 import { cassandraMessages } from '../store/cassandra/messages.ts'
 import { cassandraSearch } from '../store/cassandra/search.ts'
@@ -78,6 +80,8 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     rooms: timed(postgresRooms(db.sql), db.backend),
     messages: cassandra ? timed(cassandraMessages(cassandra, { bucketPositions: config.cassandra!.bucketPositions }), 'cassandra') : timed(postgresMessages(db.sql), db.backend),
   }, log)
+  // In front of the shared cache: each request's session, user, room and membership from this process's memory.
+  const local = localStores({ ...stores, moderation: timed(postgresModeration(db.sql), db.backend) }, bus, log)
   const search = cassandra
     ? timed(cassandraSearch(cassandra, { bucketPositions: config.cassandra!.bucketPositions }), 'cassandra')
     : timed(postgresSearch(db.sql, { language: config.searchLanguage }), db.backend)
@@ -85,9 +89,10 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   if (redis) health.push({ name: 'redis', backend: 'redis', check: async () => { await redis.commands.ping() } })
   if (cassandra) health.push({ name: 'messages', backend: 'cassandra', check: async () => { await cassandra.execute('SELECT release_version FROM system.local') } })
 
-  const reads = timed(postgresReadState(db.sql), db.backend)
+  const activity = deferredActivity({ rooms: local.rooms, reads: timed(postgresReadState(db.sql), db.backend), log })
+  const { rooms, reads } = activity
   const realtime = createRealtime({
-    messages: stores.messages, rooms: stores.rooms, users: stores.users, sessions: stores.sessions, reads, bus, log,
+    messages: stores.messages, rooms, users: local.users, sessions: local.sessions, reads, bus, log,
     maxSocketsPerUser: config.limits?.maxSocketsPerUser,
     presence: redis ? timed(redisPresence(redis), 'redis') : memoryPresence(),
     typingLimiter: redis
@@ -105,16 +110,16 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }, {
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
-    users: stores.users, sessions: stores.sessions, rooms: stores.rooms, messages: stores.messages, reads, search,
+    users: local.users, sessions: local.sessions, rooms, messages: stores.messages, reads, activity, search,
     uploadStore: postgresUploads(db.sql),
     notifications: timed(postgresNotifications(db.sql), db.backend),
-    bots: timed(postgresBots(db.sql), db.backend), moderation: timed(postgresModeration(db.sql), db.backend),
+    bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })
 
   const timers = [
-    setInterval(() => log.info({ cache: cache.backend, ...stores.stats.take() }, 'cache stats'), runtime.cacheReportMs ?? CACHE_REPORT_MS),
+    setInterval(() => log.info({ cache: cache.backend, local: local.stats.take(), ...stores.stats.take() }, 'cache stats'), runtime.cacheReportMs ?? CACHE_REPORT_MS),
     setInterval(() => log.info(metrics.takeStats(), 'stats'), runtime.statsMs ?? STATS_MS),
     setInterval(() => {
       stores.sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
@@ -139,6 +144,8 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     },
     async close() {
       for (const timer of timers) clearInterval(timer)
+      await activity.flush()
+      local.close()
       bus.close?.()
       await redis?.close()
       await cassandra?.shutdown()

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.ts'
+import { revivedMessage } from './json.ts'
 import type { Cache, MessageStore, RoomStore, SessionStore, StoredMessage, User, UserStore } from './ports.ts'
 
 /** Lifetimes, in seconds: short enough that a missed invalidation heals quickly. */
@@ -61,9 +62,7 @@ export function cachedStores(
   const put = (kind: Kind, key: string, value: unknown) => safely(() => cache.put(key, JSON.stringify(value ?? null), TTL[kind]))
 
   const { users, sessions, rooms, messages } = stores
-  const reviveMessages = (page: StoredMessage[]) => page.map((m) => ({
-    ...m, createdAt: new Date(m.createdAt), editedAt: m.editedAt && new Date(m.editedAt), deletedAt: m.deletedAt && new Date(m.deletedAt),
-  }))
+  const reviveMessages = (page: StoredMessage[]) => page.map(revivedMessage)
   const pageVersion = (roomId: string) => `pagever:${roomId}`
   const bumpPage = (roomId: string) => safely(() => cache.bump(pageVersion(roomId)))
 

@@ -106,7 +106,8 @@ export interface RoomStore {
   roomsOf(userId: number): Promise<RoomSummary[]>
   /** Public rooms the user has not joined, most recent activity first. */
   publicRoomsToJoin(userId: number, limit: number): Promise<Room[]>
-  touchRoom(roomId: string, at: Date): Promise<void>
+  /** Records the rooms' newest activity (never moving back): one statement for them all. */
+  touchRooms(activity: readonly { roomId: string; at: Date }[]): Promise<void>
   /** Which of these logins (any case) belong to members of the room: one query, for mentions. */
   membersByLogin(roomId: string, logins: readonly string[]): Promise<User[]>
 }
@@ -175,6 +176,17 @@ export interface Reaction {
 
 export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions'>
 
+/** What an append answers: the stored message, whether this call created it, and for a new one the rev just before it. */
+export interface Appended {
+  readonly message: StoredMessage
+  readonly created: boolean
+  /**
+   * Set when created: the room's newest rev right before this message, so a reader whose cursor stands
+   * there can take the message from a wake-up instead of the store (nothing can lie between the two).
+   */
+  readonly after?: string
+}
+
 export type MessageChange =
   | { readonly kind: 'edit'; readonly body: string; readonly rev: string; readonly at: Date }
   | { readonly kind: 'delete'; readonly rev: string; readonly at: Date }
@@ -196,7 +208,7 @@ export interface MessageStore {
    * answers the stored message, and whether this call created it. The id is
    * an offer: the store may raise it (PostgreSQL) or assign its own (Cassandra).
    */
-  appendMessage(message: NewMessage): Promise<{ message: StoredMessage; created: boolean }>
+  appendMessage(message: NewMessage): Promise<Appended>
   findMessage(roomId: string, id: string): Promise<StoredMessage | undefined>
   /** Applies the change unless the message is deleted (a delete is final); answers the message as it now is. */
   changeMessage(roomId: string, id: string, change: MessageChange): Promise<StoredMessage | undefined>
@@ -216,6 +228,8 @@ export interface MessageStore {
   countAfter(roomId: string, after: string, options: { cap: number; until?: string; reader?: number }): Promise<number>
   /** Forgets every message of the room with its reactions (the room is being deleted); safe to run again. */
   forgetRoom(roomId: string): Promise<void>
+  /** A wake-up told this instance that the room's log reached `rev` (a store that appends at its head may start there next time). */
+  heard?(roomId: string, rev: string): void
 }
 
 /**
@@ -226,6 +240,8 @@ export interface MessageStore {
 export interface ReadStateStore {
   /** Moves the marker up to `id`; answers the marker as it now is, and whether it moved. */
   advance(userId: number, roomId: string, id: string): Promise<{ marker: string; moved: boolean }>
+  /** Moves several markers up (never back) in one statement; answers nothing (writers that coalesce use it). */
+  advanceAll(markers: readonly { userId: number; roomId: string; id: string }[]): Promise<void>
   /** The user's markers by room id ('0' where they never read). */
   markers(userId: number): Promise<Map<string, string>>
   marker(userId: number, roomId: string): Promise<string>
@@ -236,8 +252,12 @@ export interface ReadStateStore {
   unreadMentions(userId: number, cap: number, upTo?: ReadonlyMap<string, string>): Promise<Map<string, number>>
 }
 
-/** Something changed in a room: readers there should fetch what is new from the store. */
-export type WakeEvent = { readonly type: 'wake'; readonly roomId: string }
+/**
+ * Something changed in a room: readers there fetch what is new from the store. A wake-up for a new
+ * message carries it with the rev just before it (`after`): a reader whose cursor stands at `after`
+ * delivers it as it is, and only a reader with a gap reads the store.
+ */
+export type WakeEvent = { readonly type: 'wake'; readonly roomId: string; readonly message?: StoredMessage; readonly after?: string }
 export type MembershipEvent = { readonly type: 'membership'; readonly roomId: string; readonly userId: number; readonly member: boolean }
 /** Someone came online or went offline: member lists that show them are redrawn. */
 export type PresenceEvent = { readonly type: 'presence'; readonly userId: number }
@@ -249,7 +269,9 @@ export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly ses
 export type ResyncEvent = { readonly type: 'resync' }
 /** A user's read marker in a room moved up to `id`: every tab of theirs, on every instance, redraws that room's count. */
 export type ReadEvent = { readonly type: 'read'; readonly userId: number; readonly roomId: string; readonly id: string }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent
+/** A room's name, topic or archive state changed, or it was deleted: what instances remember of it is read again. */
+export type RoomEvent = { readonly type: 'room'; readonly roomId: string }
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**

@@ -93,6 +93,22 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect((await f.store.pageBefore(room, undefined, 20)).map((m) => m.id)).toEqual([...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)))
     })
 
+    it('answers a new message with the rev right before it, changes included, also for sends at once', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const first = await f.store.appendMessage(draft(room, author))
+      expect(first.after).toBe(await f.store.lastRev(await f.newRoom()))
+      const edited = await f.store.changeMessage(room, first.message.id, { kind: 'edit', body: 'x', rev: nextId(), at: new Date() })
+      const next = await f.store.appendMessage(draft(room, author))
+      expect(next.after).toBe(edited!.rev)
+      const together = await Promise.all(Array.from({ length: 6 }, () => f.store.appendMessage(draft(room, author))))
+      // Each one's `after` is the rev of the one before it in the log: together they chain without a gap.
+      const revs = [next.message.rev, ...together.map((r) => r.message.rev)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      const byRev = new Map(together.map((r) => [r.message.rev, r.after]))
+      for (let i = 1; i < revs.length; i++) expect(byRev.get(revs[i]!)).toBe(revs[i - 1])
+      const repeat = await f.store.appendMessage({ ...draft(room, author), nonce: next.message.nonce })
+      expect(repeat.after).toBeUndefined()
+    })
+
     it('lets two authors use the same nonce', async () => {
       const room = await f.newRoom()
       const [a, b] = [await f.newAuthor(), await f.newAuthor()]

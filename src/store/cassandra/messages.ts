@@ -118,7 +118,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
   return {
     async appendMessage(m) {
       const { pos, created } = await claims.claim(m.roomId, { op: 'create', message: m })
-      if (created) return { message: { ...m, id: String(pos), rev: String(pos), editedAt: null, deletedAt: null }, created }
+      if (created) return { message: { ...m, id: String(pos), rev: String(pos), editedAt: null, deletedAt: null }, created, after: String(pos - 1n) }
       return { message: (await findMessage(m.roomId, String(pos)))!, created }
     },
 
@@ -220,6 +220,8 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       }
       return n
     },
+
+    heard: (roomId, rev) => claims.saw(roomId, BigInt(rev)),
 
     async forgetRoom(roomId) {
       // Every bucket up to the head's, and one past it (opened while this ran). Reactions live in a table of their

@@ -19,13 +19,18 @@ async function byNonce(sql: Sql | TransactionSql, authorId: number, nonce: strin
   return row && toMessage(row)
 }
 
-/** The room's next id: the offered one, or one past the room's last when the offer is not above it. */
-async function nextRoomId(tx: TransactionSql, roomId: string, offered: string): Promise<string> {
-  const [row] = await tx<{ last_message_id: bigint }[]>`
-    UPDATE rooms SET last_message_id = greatest(${offered}::bigint, last_message_id + 1) WHERE id = ${roomId}
-    RETURNING last_message_id`
+/**
+ * The room's next id: the offered one, or one past the room's last when the offer is not above it; and the
+ * last one before it. The row stays locked until commit, so nothing can land between the two.
+ */
+async function nextRoomId(tx: TransactionSql, roomId: string, offered: string): Promise<{ id: string; after: string }> {
+  const [row] = await tx<{ last_message_id: bigint; before: bigint }[]>`
+    UPDATE rooms r SET last_message_id = greatest(${offered}::bigint, r.last_message_id + 1)
+    FROM (SELECT id, last_message_id AS before FROM rooms WHERE id = ${roomId} FOR UPDATE) old
+    WHERE r.id = old.id
+    RETURNING r.last_message_id, old.before`
   if (!row) throw Object.assign(new Error(`room ${roomId} does not exist`), { code: 'ROOM_NOT_FOUND' })
-  return String(row.last_message_id)
+  return { id: String(row.last_message_id), after: String(row.before) }
 }
 
 /** The messages with their reactions, read in one query for the (changed) messages that may have any. */
@@ -47,14 +52,14 @@ export function postgresMessages(sql: Sql): MessageStore {
       if (existing) return { message: existing, created: false }
       return sql.begin(async (tx) => {
         // Locks the room's row until commit: a room's ids are handed out in commit order.
-        const id = await nextRoomId(tx, m.roomId, m.id)
+        const { id, after } = await nextRoomId(tx, m.roomId, m.id)
         const [row] = await tx<MessageRow[]>`
           INSERT INTO messages (room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, attachments)
           VALUES (${m.roomId}, ${id}, ${m.authorId}, ${m.authorLogin}, ${m.authorName}, ${m.authorAvatarUrl ?? null}, ${m.nonce}, ${m.body}, ${m.createdAt}, ${id},
             ${m.attachments?.length ? tx.json(m.attachments as unknown as JSONValue) : null})
           ON CONFLICT (author_id, nonce) DO NOTHING
           RETURNING ${columns}`
-        if (row) return { message: toMessage(row), created: true }
+        if (row) return { message: toMessage(row), created: true, after }
         return { message: (await byNonce(tx, m.authorId, m.nonce))!, created: false }
       })
     },
@@ -69,7 +74,7 @@ export function postgresMessages(sql: Sql): MessageStore {
       const changed = await sql.begin(async (tx) => {
         const [current] = await tx`SELECT 1 FROM messages WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL`
         if (!current) return undefined
-        const rev = await nextRoomId(tx, roomId, change.rev)
+        const { id: rev } = await nextRoomId(tx, roomId, change.rev)
         if (change.kind === 'react') {
           const { emoji, userId, login } = change.reaction
           if (change.on) {

@@ -14,6 +14,15 @@ export function postgresReadState(sql: Sql): ReadStateStore {
       return { marker: String(row!.message_id), moved: row!.moved }
     },
 
+    async advanceAll(markers) {
+      if (markers.length === 0) return
+      const sorted = [...markers].sort((a, b) => a.userId - b.userId || (BigInt(a.roomId) < BigInt(b.roomId) ? -1 : 1))
+      await sql`
+        INSERT INTO read_markers AS r (user_id, room_id, message_id)
+        SELECT * FROM unnest(${sorted.map((m) => m.userId)}::bigint[], ${sorted.map((m) => m.roomId)}::bigint[], ${sorted.map((m) => m.id)}::bigint[])
+        ON CONFLICT (user_id, room_id) DO UPDATE SET message_id = greatest(r.message_id, excluded.message_id)`
+    },
+
     async markers(userId) {
       const rows = await sql<{ room_id: bigint; message_id: bigint }[]>`SELECT room_id, message_id FROM read_markers WHERE user_id = ${userId}`
       return new Map(rows.map((r) => [String(r.room_id), String(r.message_id)]))

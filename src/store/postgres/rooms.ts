@@ -114,8 +114,14 @@ export function postgresRooms(sql: Sql): RoomStore {
       return rows.map(toRoom)
     },
 
-    async touchRoom(roomId, at) {
-      await sql`UPDATE rooms SET last_message_at = greatest(last_message_at, ${at}) WHERE id = ${roomId}`
+    async touchRooms(activity) {
+      if (activity.length === 0) return
+      // In id order, so two writers touching the same rooms lock them in the same order.
+      const sorted = [...activity].sort((a, b) => (BigInt(a.roomId) < BigInt(b.roomId) ? -1 : 1))
+      await sql`
+        UPDATE rooms r SET last_message_at = greatest(r.last_message_at, t.at)
+        FROM unnest(${sorted.map((a) => a.roomId)}::bigint[], ${sorted.map((a) => a.at.toISOString())}::timestamptz[]) AS t(room_id, at)
+        WHERE r.id = t.room_id`
     },
 
     async membersByLogin(roomId, logins) {

@@ -1,5 +1,6 @@
 import type { Logger } from '../../log.ts'
 import type { Bus, ChatEvent, PublishedEvent } from '../ports.ts'
+import { revivedMessage } from '../json.ts'
 import type { RedisClients } from './connect.ts'
 
 /** How often the bus sends itself a heartbeat through Redis, and how many may go missing before it reconnects. */
@@ -43,15 +44,19 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
     publishUnsent()
   })
   let lastBeat = Date.now()
+  // Every payload starts with its origin: this instance's own (which its subscribers heard already) are known unparsed.
+  const own = JSON.stringify({ o: origin }).slice(0, -1)
+  const ownBeat = JSON.stringify({ o: origin, beat: true })
   subscriber.on('message', (from: string, payload: string) => {
     if (from !== channel) return
+    if (payload.startsWith(own)) {
+      if (payload === ownBeat) lastBeat = Date.now()
+      return
+    }
     try {
-      const { o, e, beat } = JSON.parse(payload) as { o: string; e?: ChatEvent; beat?: true }
-      if (beat) {
-        if (o === origin) lastBeat = Date.now()
-        return
-      }
-      if (o !== origin && e) emit(e)
+      const { e } = JSON.parse(payload) as { o: string; e?: ChatEvent; beat?: true }
+      if (e?.type === 'wake' && e.message) emit({ ...e, message: revivedMessage(e.message) })
+      else if (e) emit(e)
     } catch (err) {
       log.warn({ err }, 'unreadable bus message ignored')
     }
@@ -87,7 +92,7 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
       subscriber.disconnect(true)
       return
     }
-    commands.publish(channel, JSON.stringify({ o: origin, beat: true })).then(() => { lastBeatSent = Date.now() }, () => {})
+    commands.publish(channel, ownBeat).then(() => { lastBeatSent = Date.now() }, () => {})
   }, beatMs)
   ;(beat as { unref?: () => void }).unref?.()
 

@@ -1,0 +1,143 @@
+import { LRUCache } from 'lru-cache'
+import type { Logger } from '../log.ts'
+import type { Bus, ModerationStore, Room, RoomStore, SessionRecord, SessionStore, User, UserStore } from './ports.ts'
+
+/** How long an answer is served from this process's memory when no event dropped it sooner. */
+export const LOCAL_TTL_MS = 30_000
+const MAX_ENTRIES = 50_000
+
+type Entry = SessionRecord | User | Room | boolean
+
+/**
+ * The lookups every request makes (its session and user, the room by slug,
+ * membership), answered from this process's memory. Each entry is dropped by
+ * the write that changes it, here through these stores and on the other
+ * instances by the bus event the write already sends: `sessions-ended` (sign
+ * out, bans), `membership` (join, leave, removal) and `room` (renamed,
+ * archived, deleted; published here). A `resync` (the bus lost events)
+ * drops everything, and every entry lives at most `ttlMs`, so an event that
+ * never arrives costs at most that long. Only what exists is remembered: a
+ * room or session that is missing is asked for again.
+ */
+export function localStores(
+  stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; moderation: ModerationStore },
+  bus: Bus, log: Logger, { ttlMs = LOCAL_TTL_MS } = {},
+) {
+  const memory = new LRUCache<string, Entry>({ max: MAX_ENTRIES, ttl: ttlMs })
+  const stats = {
+    hits: 0, misses: 0,
+    /** Hits and misses since the last call, then counts afresh (the periodic cache line). */
+    take() {
+      const total = stats.hits + stats.misses
+      const taken = { hits: stats.hits, misses: stats.misses, hitRate: total ? Math.round((stats.hits / total) * 1000) / 1000 : null }
+      stats.hits = stats.misses = 0
+      return taken
+    },
+  }
+  // Counts what was forgotten: a load that began before a change it did not see is not remembered
+  // (a member removed while their request read the store must not stay a member for a whole TTL).
+  let forgotten = 0
+  const forget = (key: string) => {
+    forgotten++
+    memory.delete(key)
+  }
+  const remembered = async <T extends Entry>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> => {
+    const known = memory.get(key) as T | undefined
+    if (known !== undefined) {
+      stats.hits++
+      return known
+    }
+    stats.misses++
+    const before = forgotten
+    const value = await load()
+    if (value !== undefined && forgotten === before) memory.set(key, value)
+    return value
+  }
+  const forgetRoom = (roomId: string) => {
+    forget(`room:${roomId}`)
+    // Its slug entry, whatever the slug (a rename may have changed what the room is called).
+    for (const [key, value] of memory.entries()) if (key.startsWith('slug:') && (value as Room).id === roomId) memory.delete(key)
+  }
+  const roomChanged = async (roomId: string) => {
+    forgetRoom(roomId)
+    await bus.publish({ type: 'room', roomId }).catch((err: unknown) => log.warn({ err, roomId }, 'room change not published to other instances'))
+  }
+
+  const unsubscribe = bus.subscribe((event) => {
+    switch (event.type) {
+      case 'sessions-ended': return void event.sessions.forEach((hash) => forget(`session:${hash}`))
+      case 'membership': return forget(`member:${event.roomId}:${event.userId}`)
+      case 'room': return forgetRoom(event.roomId)
+      case 'resync':
+        forgotten++
+        return memory.clear()
+    }
+  })
+
+  const { users, sessions, rooms, moderation } = stores
+  const rememberUser = (user: User) => {
+    memory.set(`user:${user.id}`, user)
+    return user
+  }
+  return {
+    stats,
+    close: unsubscribe,
+    users: {
+      ...users,
+      upsertGithubUser: async (profile) => rememberUser(await users.upsertGithubUser(profile)),
+      upsertLocalUser: async (login) => rememberUser(await users.upsertLocalUser(login)),
+      findUserById: (id) => remembered(`user:${id}`, () => users.findUserById(id)),
+    } satisfies UserStore,
+    sessions: {
+      ...sessions,
+      async findSession(hash, now) {
+        const found = await remembered(`session:${hash}`, () => sessions.findSession(hash, now))
+        if (found && found.expiresAt <= now) return void forget(`session:${hash}`)
+        return found
+      },
+      async renewSession(hash, expiresAt) {
+        await sessions.renewSession(hash, expiresAt)
+        const known = memory.get(`session:${hash}`) as SessionRecord | undefined
+        if (known) memory.set(`session:${hash}`, { ...known, expiresAt })
+      },
+      async deleteSession(hash) {
+        forget(`session:${hash}`)
+        await sessions.deleteSession(hash)
+        forget(`session:${hash}`)
+      },
+      async deleteUserSessions(userId, except) {
+        const ended = await sessions.deleteUserSessions(userId, except)
+        for (const hash of ended) forget(`session:${hash}`)
+        return ended
+      },
+      async trimSessions(userId, keep) {
+        const ended = await sessions.trimSessions(userId, keep)
+        for (const hash of ended) forget(`session:${hash}`)
+        return ended
+      },
+    } satisfies SessionStore,
+    rooms: {
+      ...rooms,
+      findRoomBySlug: (slug) => remembered(`slug:${slug}`, () => rooms.findRoomBySlug(slug)),
+      findRoomById: (id) => remembered(`room:${id}`, () => rooms.findRoomById(id)),
+      isMember: async (roomId, userId) => (await remembered(`member:${roomId}:${userId}`, () => rooms.isMember(roomId, userId))) === true,
+      async addMember(roomId, userId) {
+        const added = await rooms.addMember(roomId, userId)
+        memory.set(`member:${roomId}:${userId}`, true)
+        return added
+      },
+      async removeMember(roomId, userId) {
+        forget(`member:${roomId}:${userId}`)
+        await rooms.removeMember(roomId, userId)
+        forget(`member:${roomId}:${userId}`)
+      },
+    } satisfies RoomStore,
+    moderation: {
+      ...moderation,
+      renameRoom: async (roomId, name) => { await moderation.renameRoom(roomId, name); await roomChanged(roomId) },
+      setTopic: async (roomId, topic) => { await moderation.setTopic(roomId, topic); await roomChanged(roomId) },
+      setArchived: async (roomId, at) => { await moderation.setArchived(roomId, at); await roomChanged(roomId) },
+      deleteRoom: async (roomId) => { await moderation.deleteRoom(roomId); await roomChanged(roomId) },
+    } satisfies ModerationStore,
+  }
+}
