@@ -13,12 +13,16 @@ const REDACT = [
   'headers.cookie', 'headers.authorization', 'req.headers.cookie', 'req.headers.authorization',
 ]
 
-/** JSON lines on stdout (or `destination`, which tests use to read the lines). */
+/**
+ * JSON lines on stdout (or `destination`, which tests use to read the lines). Stdout is written
+ * asynchronously: a busy instance's lines go out together while a write is under way instead of
+ * one blocking write each; pino flushes what is left when the process exits.
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service: 'rtc' },
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  }, destination)
+  }, destination ?? pino.destination({ dest: 1, sync: false }))
 }

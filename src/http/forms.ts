@@ -29,12 +29,25 @@ export async function readForm(c: Context, { all = false } = {}): Promise<Form> 
   }
   let form: Form
   try {
-    form = await c.req.parseBody({ all })
+    // A url-encoded body (every form without files) is parsed from its text: the web FormData path costs far more.
+    form = type === 'application/x-www-form-urlencoded' ? fieldsOf(await c.req.text(), all) : await c.req.parseBody({ all })
   } catch (err) {
     if (err instanceof HTTPException) throw err
     throw new HTTPException(400, { message: 'The form could not be read.', cause: { code: 'BAD_FORM' } })
   }
   if (holdsNul(form)) throw refuseNul()
+  return form
+}
+
+/** The fields of a url-encoded body, as `parseBody` gives them: repeated names (or a `[]` suffix) as arrays with `all`, else the last. */
+function fieldsOf(text: string, all: boolean): Form {
+  const form: Form = Object.create(null) as Form
+  for (const [name, value] of new URLSearchParams(text)) {
+    const known = form[name]
+    if (!all && !name.endsWith('[]')) form[name] = value
+    else if (known === undefined) form[name] = name.endsWith('[]') ? [value] : value
+    else form[name] = [known, value].flat()
+  }
   return form
 }
 

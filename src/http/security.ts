@@ -48,19 +48,29 @@ const UPLOAD_PATH = /^\/rooms\/[^/]+\/messages$/
  * for a multipart send, refused with the limit in the message.
  */
 export function limitBody({ uploadMaxBytes }: { uploadMaxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
-  const small = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => { throw new HTTPException(413, { message: 'That request is too large.' }) },
-  })
+  const small = capped(MAX_BODY_BYTES, 'That request is too large.')
   if (!uploadMaxBytes) return small
-  const upload = bodyLimit({
-    maxSize: uploadMaxBytes + MAX_BODY_BYTES,
-    onError: () => { throw new HTTPException(413, { message: `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.` }) },
-  })
+  const upload = capped(uploadMaxBytes + MAX_BODY_BYTES, `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.`)
   return (c, next) =>
     c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path) && (c.req.header('content-type') ?? '').startsWith('multipart/form-data')
       ? upload(c, next)
       : small(c, next)
+}
+
+/**
+ * Refuses a body over `maxSize` with 413. A body with a Content-Length is judged by it (the HTTP parser
+ * reads exactly that many bytes), without touching the body: looking at it would make the runtime build
+ * a web Request and stream for every request. Only a body of unknown length is counted as it streams in.
+ */
+function capped(maxSize: number, message: string): MiddlewareHandler<AppEnv> {
+  const onError = (): never => { throw new HTTPException(413, { message }) }
+  const streamed = bodyLimit({ maxSize, onError })
+  return (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const length = c.req.header('content-length')
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next)
+    return Number(length) > maxSize ? onError() : next()
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
