@@ -1,6 +1,7 @@
 /** Starting the servers under test on their own core, and reading their CPU time and memory from /proc. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import WebSocket from 'ws'
 
 const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
@@ -48,6 +49,21 @@ export async function startPinned(file: string, args: string[], opts: { core?: n
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
     }),
   }
+}
+
+/**
+ * A port nothing listens on now, from the kernel's ephemeral range: fixed ports (9300, 9500, …) collide when two
+ * runs share the box, and a run could then measure the other run's server.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }
 
 /** CPU seconds (user + system) the process has used. */

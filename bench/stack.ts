@@ -9,10 +9,9 @@ import cassandra from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { deleteKeysWithPrefix } from '../test/support/redis.ts'
-import { cpuSeconds, rssBytes, startPinned, type ServerProcess } from './procs.ts'
+import { cpuSeconds, freePort, rssBytes, startPinned, type ServerProcess } from './procs.ts'
 
 export const ORIGIN = 'http://localhost:8080'
-let nextPort = 9500
 
 const cassandraAnswers = () => new Promise<boolean>((resolve) => {
   const s = connect(9042, '127.0.0.1')
@@ -54,7 +53,7 @@ export async function openStack(): Promise<Stack> {
       const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, ...withoutCassandra } = env
       try {
         for (let i = 0; i < count; i++) {
-          const port = nextPort++
+          const port = await freePort()
           procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/ }))
         }
       } catch (err) {
