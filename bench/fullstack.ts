@@ -4,11 +4,14 @@
  * stack's message store, woken through Redis and pushed by every instance
  * that has a reader of the room. It reports the send acknowledged (the
  * POST's answer) and send-to-delivery, both against the intended send time,
- * and fails on any delivery missing or repeated.
+ * fails on any delivery missing or repeated, and gives the CPU per
+ * acknowledged send of each process on the path (both instances, the
+ * Cassandra JVM, PostgreSQL, Redis) from /proc over the measured window.
  * The setup (users, rooms, sockets, instances) is done once and can carry
  * several steps at rising rates (g's capacity).
  */
 import { openMany, percentiles, Probe, publishOpenLoop } from './load.ts'
+import { cpuWindow } from './procs.ts'
 import { stampBody, type Publish } from './protocol.ts'
 import { createRoom, inParallel, joinRoom, ORIGIN, sendMessage, signIn, type Stack } from './stack.ts'
 
@@ -33,6 +36,9 @@ export interface FullStackStep {
 }
 
 export type FullStackPlan = FullStackSetup & FullStackStep
+
+/** CPU ms per acknowledged send of each process: the instances, both together (app), and the services found (a missing one is left out). */
+export interface CpuMsPerSend { appA: number; appB: number; app: number; cassandra?: number; postgres?: number; redis?: number }
 
 const SETUP_PARALLEL = 16
 
@@ -62,6 +68,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
   const { name, rooms, members, spread } = setup
   const apps = await stack.instances(2)
   const [a, b] = apps.bases as [string, string]
+  const [pidA, pidB] = apps.pids as [number, number]
   const probes: Probe[] = []
   let memberCookies: string[][]
   let slugs: string[]
@@ -107,6 +114,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
     const warm = await publishOpenLoop(send, { rate, durationMs: warmMs, rooms: order, firstSeq })
     // The measured window: from the first measured send until its last delivery arrived (or the drain gave up).
     const cpuBefore = apps.cpu()
+    const endCpu = cpuWindow({ appA: () => [pidA], appB: () => [pidB], ...stack.services() })
     const started = performance.now()
     const measured = await publishOpenLoop(send, { rate, durationMs: measureMs, rooms: order, firstSeq: firstSeq + warm.sent })
     nextSeq = firstSeq + warm.sent + measured.sent
@@ -117,17 +125,27 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
     while (delivered() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     const elapsed = (performance.now() - started) / 1000
     const cpu = apps.cpu() - cpuBefore
+    const cpuBy = endCpu()
     const repeated = probes.reduce((n, p) => n + p.repeated, 0) - repeatedBefore
     const failures = Object.values(failed).reduce((n, k) => n + k, 0)
     const latencies = probes.flatMap((p) => p.latencies)
+    // Milliseconds of each process's CPU per measured send acknowledged; app is A and B together.
+    const perSend = (seconds: number) => (seconds * 1000) / Math.max(1, acks.length)
+    const { appA = 0, appB = 0, ...services } = cpuBy
+    const cpuMsPerSend: CpuMsPerSend = {
+      appA: perSend(appA), appB: perSend(appB), app: perSend(appA + appB),
+      ...Object.fromEntries(Object.entries(services).map(([process, seconds]) => [process, perSend(seconds)])),
+    }
     const row = {
       scenario: `${name}: ${rooms}×${members} at ${rate}/s${spread ? ', A+B' : ''}`, kind: 'full stack' as const,
       note: `HTTP→${stack.store}→Redis→${spread ? 'A+B' : 'B'}`, rate, expected, delivered: delivered(), repeated, failedSends: failures, failedBy: failed,
       lost: expected - delivered(), deliveredPerSecond: Math.round(latencies.length / elapsed),
       latencyMs: percentiles(latencies), ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, latencies.length),
+      sendsAcknowledged: acks.length, cpuMsPerSend,
     }
     process.stderr.write(`full stack ${name} at ${rate}/s: delivery p50 ${row.latencyMs.p50.toFixed(1)} p99 ${row.latencyMs.p99.toFixed(1)} ms, ` +
-      `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${row.lost}, repeated ${repeated}, failed sends ${failures} ${JSON.stringify(failed)}\n`)
+      `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${row.lost}, repeated ${repeated}, failed sends ${failures} ${JSON.stringify(failed)}; ` +
+      `CPU ms/send ${Object.entries(cpuMsPerSend).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}\n`)
     return row
   }
 

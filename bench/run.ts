@@ -7,10 +7,16 @@
  * the idle connections and their ramp, d). BENCH_NODE_ARGS adds Node flags
  * to the servers under test (`--cpu-prof --cpu-prof-dir=prof`, say). Prints a
  * table and writes JSON to bench/results/.
+ *
+ * The full-stack scenarios (e, f, g) also give each process's CPU per
+ * acknowledged send over the measured window, from /proc: instances A and B,
+ * the Cassandra JVM, PostgreSQL (every process named `postgres`: backends and
+ * background workers, anyone else's on the box too) and redis-server; a
+ * process not found is left out.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { fullStack } from './fullstack.ts'
+import { fullStack, type CpuMsPerSend } from './fullstack.ts'
 import { awarenessScenario } from './awareness.ts'
 import { openStack } from './stack.ts'
 import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
@@ -221,6 +227,12 @@ function report() {
     lines.push(`  ${r.scenario} (${r.note}): send acknowledged p50 ${f(ack.p50)} ms, p99 ${f(ack.p99)} ms; ` +
       `send to delivery p50 ${f(r.latencyMs?.p50)} ms, p99 ${f(r.latencyMs?.p99)} ms; ${r.delivered} of ${r.expected} delivered, ${r.repeated} repeated, ${r.failedSends} sends failed` +
       (r.failedSends ? ` ${JSON.stringify(r.failedBy)}` : ''))
+    const cpu = r.cpuMsPerSend as CpuMsPerSend | undefined
+    if (cpu) {
+      lines.push(`    CPU ms per send acknowledged: app ${f(cpu.app, 2)} (A ${f(cpu.appA, 2)}, B ${f(cpu.appB, 2)})` +
+        (cpu.cassandra !== undefined ? `, Cassandra ${f(cpu.cassandra, 2)}` : '') + (cpu.postgres !== undefined ? `, PostgreSQL ${f(cpu.postgres, 2)} (every postgres process)` : '') +
+        (cpu.redis !== undefined ? `, Redis ${f(cpu.redis, 2)}` : ''))
+    }
   }
   if (quick) lines.push('', 'goals are judged by the full run (npm run bench); a quick run is too small for them')
   else lines.push('', ...goals().map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.measured}`))
