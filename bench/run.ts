@@ -12,13 +12,17 @@
  * acknowledged send over the measured window, from /proc: instances A and B,
  * the Cassandra JVM, PostgreSQL (every process named `postgres`: backends and
  * background workers, anyone else's on the box too) and redis-server; a
- * process not found is left out.
+ * process not found is left out. g also states its capacity: the seed's
+ * scale set up once more ("gcap" rows), stepped at rising rates until one
+ * misses (a send not acknowledged with 200, ack p99 over 100 ms, a delivery
+ * lost or repeated); the highest rate before it is the capacity. A miss
+ * there ends the search and does not fail the run; the goals judge it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { fullStack, type CpuMsPerSend } from './fullstack.ts'
+import { fullStack, openFullStack, type CpuMsPerSend } from './fullstack.ts'
 import { awarenessScenario } from './awareness.ts'
-import { openStack } from './stack.ts'
+import { openStack, type Stack } from './stack.ts'
 import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
 
 const quick = process.argv.includes('--quick')
@@ -28,12 +32,15 @@ const SCENARIOS = ['a', 'b', 'c', 'e', 'f', 'g', 'h', 'r']
 if (only?.some((s) => !SCENARIOS.includes(s))) throw new Error(`--only takes some of ${SCENARIOS.join(',')}`)
 const runs = (scenario: string) => !only || only.includes(scenario)
 const P99_BOUND_MS = 25
+/** g's capacity: the highest rate at which every send is acknowledged within this at p99, none failed, nothing lost or repeated. */
+const CAPACITY_ACK_P99_MS = 100
 
 const plan = quick
   ? {
     roomsA: 20, membersA: 100, ratesA: [100, 250], ratesR: [100, 250], roundsR: 1, warmMs: 500, measureMs: 1500, bigRooms: [1000], bigRate: 10, idle: 2000,
     oneRoom: { rooms: 1, members: 20, rate: 20, warmMs: 500, measureMs: 2000 },
     seedScale: { rooms: 20, members: 10, rate: 50, warmMs: 500, measureMs: 2000 },
+    capacity: { rooms: 20, members: 10, rates: [50, 100], warmMs: 500, measureMs: 2000 },
     awareness: { users: 100, perUser: 5, members: 50, rate: 20, warmMs: 1000, measureMs: 3000 },
   }
   : {
@@ -42,6 +49,8 @@ const plan = quick
     ratesR: [250, 300, 350], roundsR: 3, measureMs: 5000, bigRooms: [1000, 10000], bigRate: 0, idle: 15000,
     oneRoom: { rooms: 1, members: 100, rate: 50, warmMs: 1000, measureMs: 5000 },
     seedScale: { rooms: 100, members: 10, rate: 200, warmMs: 1000, measureMs: 10_000 },
+    // Each rate warms for 2 s so the previous one's queue is gone before its window.
+    capacity: { rooms: 100, members: 10, rates: [100, 150, 200, 250, 300, 400], warmMs: 2000, measureMs: 10_000 },
     // BENCH_H_RATE runs h at another rate (on a box shared with other work, 200/s can exceed the instance's share of core 0).
     awareness: { users: 1000, perUser: 20, members: 100, rate: Number(process.env.BENCH_H_RATE ?? 200), warmMs: 2000, measureMs: 10_000 },
   }
@@ -106,7 +115,7 @@ async function main() {
 
 /**
  * (e) one room, every send to instance A and every reader on B, beside the transport alone at the same size and rate;
- * (f) the same room with sends and readers spread over both; (g) the seed's scale, spread over both.
+ * (f) the same room with sends and readers spread over both; (g) the seed's scale, spread over both, then its capacity.
  */
 async function wholeProduct() {
   const stack = await openStack()
@@ -124,11 +133,44 @@ async function wholeProduct() {
       }
     }
     if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }))
-    if (runs('g')) rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }))
+    if (runs('g')) {
+      rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }))
+      await capacity(stack)
+    }
     if (runs('h')) rows.push(await awarenessScenario(stack, plan.awareness))
   } finally {
     await stack.close()
   }
+}
+
+/** A capacity step misses when a send failed, a delivery was lost or repeated, or the ack p99 passed the bound. */
+const misses = (r: Row) => Number(r.failedSends) > 0 || (r.lost ?? 0) > 0 || Number(r.repeated) > 0 || !((r.ackMs as { p99: number }).p99 <= CAPACITY_ACK_P99_MS)
+
+/** g's capacity: the seed's scale set up once (instances, users, rooms, sockets), then rising rates on it until one misses. */
+async function capacity(stack: Stack) {
+  const { rates, warmMs, measureMs, ...size } = plan.capacity
+  const setup = await openFullStack(stack, { name: 'gcap', ...size, spread: true })
+  try {
+    for (const rate of rates) {
+      const r = await setup.step({ rate, warmMs, measureMs })
+      rows.push({ ...r, capacityStep: true })
+      if (misses(r)) break
+    }
+  } finally {
+    await setup.close()
+  }
+}
+
+/** The highest rate of the capacity steps before the first that missed, and what the figure says. */
+function capacityFigure() {
+  const steps = rows.filter((r) => r.capacityStep)
+  if (!steps.length) return undefined
+  const at = steps.findIndex(misses)
+  const missed = steps[at]
+  const rate = (at < 0 ? steps.at(-1)!.rate : steps[at - 1]?.rate) ?? 0
+  const why = missed && `${missed.rate}/s missed: ack p99 ${(missed.ackMs as { p99: number }).p99.toFixed(1)} ms, ${missed.failedSends} sends failed, ${missed.lost} lost, ${missed.repeated} repeated`
+  const text = missed ? `${rate ? `${rate}/s` : `below ${missed.rate}/s`} (${why})` : `>= ${rate}/s (every rate stepped met it)`
+  return { rate, text: `${text} at ${steps[0]!.scenario.replace(/ at .*/, '').replace('gcap: ', '')}, ${steps[0]!.note}` }
 }
 
 /**
@@ -234,6 +276,8 @@ function report() {
         (cpu.redis !== undefined ? `, Redis ${f(cpu.redis, 2)}` : ''))
     }
   }
+  const capacity = capacityFigure()
+  if (capacity) lines.push(`  g's capacity (ack p99 <= ${CAPACITY_ACK_P99_MS} ms, no send failed, nothing lost or repeated): ${capacity.text}`)
   if (quick) lines.push('', 'goals are judged by the full run (npm run bench); a quick run is too small for them')
   else lines.push('', ...goals().map((g) => `${g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.measured}`))
   console.log(lines.join('\n'))
@@ -241,7 +285,8 @@ function report() {
   const file = `bench/results/${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
   writeFileSync(file, JSON.stringify({ quick, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version }, rows, goals: quick ? undefined : goals() }, null, 2))
   console.log(`\nwritten to ${file}`)
-  const failures = rows.filter((r) => (r.lost ?? 0) > 0 || Number(r.repeated ?? 0) > 0 || Number(r.failedSends ?? 0) > 0)
+  // A capacity step's miss ends its search; it is not a failure of the run.
+  const failures = rows.filter((r) => !r.capacityStep).filter((r) => (r.lost ?? 0) > 0 || Number(r.repeated ?? 0) > 0 || Number(r.failedSends ?? 0) > 0)
   if (failures.length) {
     console.log(`\nFAILED: deliveries lost or repeated, or sends failed, in ${failures.map((r) => `${r.scenario} ${r.kind} @${r.rate}`).join(', ')}`)
     process.exitCode = 1
