@@ -221,6 +221,7 @@ function goals() {
   const ms = (n: number | undefined) => `${n?.toFixed(1)} ms`
   const ack = (r: Row) => r.ackMs as { p50: number; p99: number }
   const onCassandra = (r: Row) => String(r.note).includes('Cassandra')
+  const cpuOf = (r: Row | undefined) => r?.cpuMsPerSend as CpuMsPerSend | undefined
   const [idleRow, big1k, big10k, e, f, g, h] = [product('c/d'), product('b: 1×1000 '), product('b: 1×10000 '), stacked('e:'), stacked('f:'), stacked('g:'), stacked('h:')]
   const [kneeProduct, kneeRaw] = [knee('product'), knee('raw')]
   const out: { goal: string; met: boolean; measured: string }[] = []
@@ -228,9 +229,30 @@ function goals() {
   if (kneeRaw) out.push({ goal: '100-member rooms: >= 35,000 deliveries/s with p99 <= 25 ms, >= 0.8 of raw', met: kneeProduct >= 35_000 && kneeProduct >= 0.8 * kneeRaw, measured: `${kneeProduct}/s vs raw ${kneeRaw}/s (${(kneeProduct / kneeRaw).toFixed(2)})` })
   if (big1k) out.push({ goal: '1,000-member room p99 <= 30 ms', met: (big1k.bigRoomP99Ms as number) <= 30, measured: ms(big1k.bigRoomP99Ms as number) })
   if (big10k) out.push({ goal: '10,000-member room p99 <= 150 ms, event-loop lag <= 50 ms', met: (big10k.bigRoomP99Ms as number) <= 150 && (big10k.lagMaxMs ?? Infinity) <= 50, measured: `${ms(big10k.bigRoomP99Ms as number)}, lag ${ms(big10k.lagMaxMs)}` })
-  if (e) out.push({ goal: 'e: send acknowledged within 10 ms p99 with Cassandra', met: onCassandra(e) && ack(e).p99 <= 10, measured: `${ms(ack(e).p99)} (${e.note})` })
+  if (e) out.push({ goal: 'e: send acknowledged p99 <= 20 ms with Cassandra', met: onCassandra(e) && ack(e).p99 <= 20, measured: `${ms(ack(e).p99)} (${e.note})` })
   if (f) out.push({ goal: 'f: sends over two instances in one room acknowledged p50 <= 15 ms, p99 <= 40 ms with Cassandra', met: onCassandra(f) && ack(f).p50 <= 15 && ack(f).p99 <= 40, measured: `p50 ${ms(ack(f).p50)}, p99 ${ms(ack(f).p99)} (${f.note})` })
-  if (g) out.push({ goal: 'g: at the seed\'s scale every delivery arrives, once', met: g.lost === 0 && g.repeated === 0 && g.failedSends === 0, measured: `${g.delivered} of ${g.expected}, ${g.repeated} repeated, ${g.failedSends} sends failed` })
+  if (g) {
+    out.push({
+      goal: 'g at 200 sends/s: 0 failed sends, nothing lost or repeated, ack p99 <= 100 ms, delivery p99 <= 150 ms',
+      met: g.rate === 200 && g.failedSends === 0 && g.lost === 0 && g.repeated === 0 && ack(g).p99 <= 100 && (g.latencyMs?.p99 ?? Infinity) <= 150,
+      measured: `at ${g.rate}/s: ${g.failedSends} sends failed, ${g.delivered} of ${g.expected} delivered, ${g.repeated} repeated; ack p99 ${ms(ack(g).p99)}, delivery p99 ${ms(g.latencyMs?.p99)} (${g.note})`,
+    })
+    // e and f shown beside g: the same path at other shapes.
+    const perSend = (pick: (c: CpuMsPerSend) => string | undefined) =>
+      ([['g', g], ['e', e], ['f', f]] as const).flatMap(([n, r]) => {
+        const c = cpuOf(r)
+        const v = c && pick(c)
+        return v ? [`${n} ${v}`] : []
+      }).join('; ')
+    const gCpu = cpuOf(g)
+    out.push({ goal: 'app CPU per send (instances A and B together) <= 2 ms in g', met: (gCpu?.app ?? Infinity) <= 2, measured: perSend((c) => `${c.app.toFixed(2)} ms (A ${c.appA.toFixed(2)}, B ${c.appB.toFixed(2)})`) })
+    out.push({
+      goal: 'Cassandra CPU per send <= 3 ms in g', met: (gCpu?.cassandra ?? Infinity) <= 3,
+      measured: gCpu?.cassandra === undefined ? `no Cassandra JVM measured (${g.note})` : perSend((c) => (c.cassandra === undefined ? undefined : `${c.cassandra.toFixed(2)} ms`)),
+    })
+  }
+  const capacity = capacityFigure()
+  if (capacity) out.push({ goal: `g's capacity (the highest rate with every send acknowledged within ${CAPACITY_ACK_P99_MS} ms at p99, none failed, nothing lost or repeated) >= 200/s`, met: capacity.rate >= 200, measured: capacity.text })
   const r = bodyFigures()
   if (r) {
     const throughput = r.long.cpu / r.formatted.cpu
