@@ -11,6 +11,7 @@
  * several steps at rising rates (g's capacity).
  */
 import { openMany, percentiles, Probe, publishOpenLoop } from './load.ts'
+import type { Profiler } from './profile.ts'
 import { cpuWindow } from './procs.ts'
 import { stampBody, type Publish } from './protocol.ts'
 import { createRoom, inParallel, joinRoom, ORIGIN, sendMessage, signIn, type Stack } from './stack.ts'
@@ -49,11 +50,11 @@ function roomOrder(rooms: number): number[] {
   return Array.from({ length: 10_007 }, () => (x = (x * 1103515245 + 12345) % 2 ** 31) % rooms)
 }
 
-/** One setup, one step: scenarios e, f and g. */
-export async function fullStack(stack: Stack, plan: FullStackPlan) {
-  const setup = await openFullStack(stack, plan)
+/** One setup, one step: scenarios e, f and g. `profiler` records the instances over the measured window. */
+export async function fullStack(stack: Stack, plan: FullStackPlan, profiler?: Profiler) {
+  const setup = await openFullStack(stack, plan, profiler)
   try {
-    return await setup.step(plan)
+    return await setup.step(plan, { profile: profiler !== undefined })
   } finally {
     await setup.close()
   }
@@ -64,9 +65,9 @@ export async function fullStack(stack: Stack, plan: FullStackPlan) {
  * runs one rate (warm-up, measured window, drain) and answers its row. Steps number their messages on from the last,
  * so a late delivery of one is never taken for another's.
  */
-export async function openFullStack(stack: Stack, setup: FullStackSetup) {
+export async function openFullStack(stack: Stack, setup: FullStackSetup, profiler?: Profiler) {
   const { name, rooms, members, spread } = setup
-  const apps = await stack.instances(2)
+  const apps = await stack.instances(2, { nodeArgs: profiler?.nodeArgs(name) })
   const [a, b] = apps.bases as [string, string]
   const [pidA, pidB] = apps.pids as [number, number]
   const probes: Probe[] = []
@@ -90,7 +91,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
   const order = roomOrder(rooms)
   let nextSeq = 0
 
-  async function step({ rate, warmMs, measureMs }: FullStackStep) {
+  async function step({ rate, warmMs, measureMs }: FullStackStep, { profile = false } = {}) {
     const firstSeq = nextSeq
     const warmCount = Math.floor((rate * warmMs) / 1000)
     const stampedBefore = probes.reduce((n, p) => n + p.stamped, 0)
@@ -113,6 +114,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
     const send = (batch: Publish[]) => batch.forEach(post)
     const warm = await publishOpenLoop(send, { rate, durationMs: warmMs, rooms: order, firstSeq })
     // The measured window: from the first measured send until its last delivery arrived (or the drain gave up).
+    const stopProfiles = profile && profiler ? await profiler.start(name, { A: pidA, B: pidB }) : undefined
     const cpuBefore = apps.cpu()
     const endCpu = cpuWindow({ appA: () => [pidA], appB: () => [pidB], ...stack.services() })
     const started = performance.now()
@@ -126,6 +128,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
     const elapsed = (performance.now() - started) / 1000
     const cpu = apps.cpu() - cpuBefore
     const cpuBy = endCpu()
+    const profiles = await stopProfiles?.()
     const repeated = probes.reduce((n, p) => n + p.repeated, 0) - repeatedBefore
     const failures = Object.values(failed).reduce((n, k) => n + k, 0)
     const latencies = probes.flatMap((p) => p.latencies)
@@ -141,7 +144,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup) {
       note: `HTTP→${stack.store}→Redis→${spread ? 'A+B' : 'B'}`, rate, expected, delivered: delivered(), repeated, failedSends: failures, failedBy: failed,
       lost: expected - delivered(), deliveredPerSecond: Math.round(latencies.length / elapsed),
       latencyMs: percentiles(latencies), ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, latencies.length),
-      sendsAcknowledged: acks.length, cpuMsPerSend,
+      sendsAcknowledged: acks.length, cpuMsPerSend, ...(profiles ? { profiles } : {}),
     }
     process.stderr.write(`full stack ${name} at ${rate}/s: delivery p50 ${row.latencyMs.p50.toFixed(1)} p99 ${row.latencyMs.p99.toFixed(1)} ms, ` +
       `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${row.lost}, repeated ${repeated}, failed sends ${failures} ${JSON.stringify(failed)}; ` +

@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
 import { homedir } from 'node:os'
 import WebSocket from 'ws'
 
-const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
+export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
 const TICKS_PER_SECOND = 100
 
 export interface ServerProcess {
@@ -17,10 +17,10 @@ export interface ServerProcess {
 
 /**
  * Spawns `node --import tsx <file> [args]` pinned to `core` where taskset exists, and waits for its "listening" line.
- * BENCH_NODE_ARGS (space-separated) go to node first, for profiling the servers under test.
+ * BENCH_NODE_ARGS (space-separated), then `nodeArgs`, go to node first, for profiling the servers under test.
  */
-export async function startPinned(file: string, args: string[], opts: { core?: number; env?: Record<string, string>; ready?: RegExp; port: number }): Promise<ServerProcess> {
-  const node = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', file, ...args]
+export async function startPinned(file: string, args: string[], opts: { core?: number; env?: Record<string, string>; ready?: RegExp; port: number; nodeArgs?: string[] }): Promise<ServerProcess> {
+  const node = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(opts.nodeArgs ?? []), '--import', 'tsx', file, ...args]
   const command = HAS_TASKSET && opts.core !== undefined ? ['taskset', '-c', String(opts.core), ...node] : node
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

@@ -17,11 +17,16 @@
  * misses (a send not acknowledged with 200, ack p99 over 100 ms, a delivery
  * lost or repeated); the highest rate before it is the capacity. A miss
  * there ends the search and does not fail the run; the goals judge it.
+ * `--profile` profiles each app instance over e's, f's and g's measured
+ * windows (not the capacity steps): perf where it records, else V8's
+ * --cpu-prof (bench/profile.ts says which, and where the files go); a
+ * profiled run's figures carry perf's cost.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fullStack, openFullStack, type CpuMsPerSend } from './fullstack.ts'
 import { awarenessScenario } from './awareness.ts'
+import { openProfiler, type Profiler } from './profile.ts'
 import { openStack, type Stack } from './stack.ts'
 import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
 
@@ -34,6 +39,7 @@ const runs = (scenario: string) => !only || only.includes(scenario)
 const P99_BOUND_MS = 25
 /** g's capacity: the highest rate at which every send is acknowledged within this at p99, none failed, nothing lost or repeated. */
 const CAPACITY_ACK_P99_MS = 100
+const profiler: Profiler | undefined = process.argv.includes('--profile') ? openProfiler() : undefined
 
 const plan = quick
   ? {
@@ -99,6 +105,7 @@ async function bigRoom(kind: Kind, members: number) {
 
 async function main() {
   log(`rtc bench (${quick ? 'quick' : 'full'}) on ${cpus().length} cores: ${cpus()[0]?.model ?? ''}${only ? `, only ${only.join(',')}` : ''}`)
+  if (profiler) log(`profiling the app instances with ${profiler.method}`)
   if (runs('a')) for (const kind of ['raw', 'product'] as const) await rising(kind)
   if (runs('b')) for (const members of plan.bigRooms) for (const kind of ['raw', 'product'] as const) await bigRoom(kind, members)
   if (runs('c')) {
@@ -108,7 +115,13 @@ async function main() {
       log(`${kind} idle: ${r.rssPerConnectionBytes} B/conn, ${r.connectionsPerSecond} conn/s`)
     }
   }
-  if (runs('e') || runs('f') || runs('g') || runs('h')) await wholeProduct()
+  if (runs('e') || runs('f') || runs('g') || runs('h')) {
+    try {
+      await wholeProduct()
+    } finally {
+      profiler?.finish()
+    }
+  }
   if (runs('r')) await bodies()
   report()
 }
@@ -121,7 +134,7 @@ async function wholeProduct() {
   const stack = await openStack()
   try {
     if (runs('e')) {
-      rows.push(await fullStack(stack, { name: 'e', ...plan.oneRoom, spread: false }))
+      rows.push(await fullStack(stack, { name: 'e', ...plan.oneRoom, spread: false }, profiler))
       const transport = await startTransport('product')
       const rooms = await openRooms(transport, 1, plan.oneRoom.members)
       try {
@@ -132,9 +145,9 @@ async function wholeProduct() {
         await transport.stop()
       }
     }
-    if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }))
+    if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }, profiler))
     if (runs('g')) {
-      rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }))
+      rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }, profiler))
       await capacity(stack)
     }
     if (runs('h')) rows.push(await awarenessScenario(stack, plan.awareness))
@@ -297,6 +310,7 @@ function report() {
         (cpu.cassandra !== undefined ? `, Cassandra ${f(cpu.cassandra, 2)}` : '') + (cpu.postgres !== undefined ? `, PostgreSQL ${f(cpu.postgres, 2)} (every postgres process)` : '') +
         (cpu.redis !== undefined ? `, Redis ${f(cpu.redis, 2)}` : ''))
     }
+    if (Array.isArray(r.profiles)) lines.push(`    profiles (${profiler?.method}): ${r.profiles.join(', ')}`)
   }
   const capacity = capacityFigure()
   if (capacity) lines.push(`  g's capacity (ack p99 <= ${CAPACITY_ACK_P99_MS} ms, no send failed, nothing lost or repeated): ${capacity.text}`)
