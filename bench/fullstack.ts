@@ -132,8 +132,8 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
     const repeated = probes.reduce((n, p) => n + p.repeated, 0) - repeatedBefore
     const failures = Object.values(failed).reduce((n, k) => n + k, 0)
     const latencies = probes.flatMap((p) => p.latencies)
-    // Milliseconds of each process's CPU per measured send acknowledged; app is A and B together.
-    const perSend = (seconds: number) => (seconds * 1000) / Math.max(1, acks.length)
+    // Milliseconds of each process's CPU per measured send acknowledged, to the µs (/proc counts 10 ms ticks); app is A and B together.
+    const perSend = (seconds: number) => Math.round((seconds * 1e6) / Math.max(1, acks.length)) / 1000
     const { appA = 0, appB = 0, ...services } = cpuBy
     const cpuMsPerSend: CpuMsPerSend = {
       appA: perSend(appA), appB: perSend(appB), app: perSend(appA + appB),
