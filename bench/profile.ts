@@ -6,8 +6,8 @@
  * `perf report --stdio --no-children` (top 40 symbols by self time) goes to
  * bench/results/profile-<scenario>-<instance>-<time>.txt. Whether perf can attach is tried at start-up on a busy
  * process on the servers' core: on this box (a Firecracker VM, no hardware counters, so perf samples the cpu-clock)
- * `perf stat -p` reads "<not counted>" and `perf record -p` has at times come back with no samples. If it does at
- * start-up, the window is recorded CPU-wide on the instances' core (`-C 0`) and each instance's summary is read out
+ * `perf stat -p` reads "<not counted>" and `perf record -p` has at times come back with no samples. If it comes back
+ * empty at start-up, the window is recorded CPU-wide on the instances' core (`-C 0`) and each instance's summary is read out
  * of that by pid; a summary whose recording still got nothing says so. The perf.data and the JIT maps are removed
  * once summarised (record by hand for call graphs). perf runs beside the load generator on core 1 and costs it some CPU.
  *
@@ -30,7 +30,7 @@ const run = promisify(execFile)
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-')
 
 export interface Profiler {
-  /** What records: 'perf -p', 'perf -C 0' or 'V8 --cpu-prof'. */
+  /** How it records, for the report. */
   readonly method: string
   /** Node flags for the instances of scenario `label`. */
   nodeArgs(label: string): string[]
