@@ -1,9 +1,11 @@
 /** Starting the servers under test on their own core, and reading their CPU time and memory from /proc. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { homedir } from 'node:os'
 import WebSocket from 'ws'
 
-const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
+export const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
 const TICKS_PER_SECOND = 100
 
 export interface ServerProcess {
@@ -15,10 +17,10 @@ export interface ServerProcess {
 
 /**
  * Spawns `node --import tsx <file> [args]` pinned to `core` where taskset exists, and waits for its "listening" line.
- * BENCH_NODE_ARGS (space-separated) go to node first, for profiling the servers under test.
+ * BENCH_NODE_ARGS (space-separated), then `nodeArgs`, go to node first, for profiling the servers under test.
  */
-export async function startPinned(file: string, args: string[], opts: { core?: number; env?: Record<string, string>; ready?: RegExp; port: number }): Promise<ServerProcess> {
-  const node = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', file, ...args]
+export async function startPinned(file: string, args: string[], opts: { core?: number; env?: Record<string, string>; ready?: RegExp; port: number; nodeArgs?: string[] }): Promise<ServerProcess> {
+  const node = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(opts.nodeArgs ?? []), '--import', 'tsx', file, ...args]
   const command = HAS_TASKSET && opts.core !== undefined ? ['taskset', '-c', String(opts.core), ...node] : node
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -50,10 +52,80 @@ export async function startPinned(file: string, args: string[], opts: { core?: n
   }
 }
 
+/**
+ * A port nothing listens on now, from the kernel's ephemeral range: fixed ports (9300, 9500, …) collide when two
+ * runs share the box, and a run could then measure the other run's server.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
 /** CPU seconds (user + system) the process has used. */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+}
+
+/** The same, or undefined when the process is gone (a PostgreSQL backend can end between listing and reading). */
+const cpuSecondsIfAlive = (pid: number) => {
+  try {
+    return cpuSeconds(pid)
+  } catch {
+    return undefined
+  }
+}
+
+/** Every process whose /proc/<pid>/comm is `comm` (PostgreSQL's postmaster, backends and background workers are all `postgres`). */
+export function pidsNamed(comm: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm ? [Number(d)] : []
+    } catch {
+      return []
+    }
+  })
+}
+
+/** The Cassandra node's JVM: the test node's pid file (tools start it so), else a process running CassandraDaemon. */
+export function cassandraPids(): number[] {
+  try {
+    const pid = Number(readFileSync(`${homedir()}/.cache/rtc-cassandra/cassandra.pid`, 'utf8').trim())
+    if (pid > 0 && existsSync(`/proc/${pid}/stat`)) return [pid]
+  } catch { /* no test node: look for another */ }
+  return pidsNamed('java').filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('org.apache.cassandra.service.CassandraDaemon')
+    } catch {
+      return false
+    }
+  })
+}
+
+/**
+ * Starts a window over groups of processes (each group's pids looked up now and again at its end); the answer ends it
+ * and gives each group's CPU seconds within it. A process found only at the end started within the window and counts
+ * whole; one gone by then is missed for its last moments (a PostgreSQL backend closed by an idle pool, say). A group
+ * with no process at either end is left out, not counted as zero.
+ */
+export function cpuWindow(groups: Record<string, () => number[]>): () => Record<string, number> {
+  const start = new Map(Object.entries(groups).map(([name, find]) => [name, new Map(find().flatMap((pid) => {
+    const cpu = cpuSecondsIfAlive(pid)
+    return cpu === undefined ? [] : [[pid, cpu] as const]
+  }))]))
+  return () => Object.fromEntries(Object.entries(groups).flatMap(([name, find]) => {
+    const before = start.get(name)!
+    const now = find()
+    if (before.size === 0 && now.length === 0) return []
+    const used = now.reduce((n, pid) => n + (cpuSecondsIfAlive(pid) ?? before.get(pid) ?? 0) - (before.get(pid) ?? 0), 0)
+    return [[name, used]]
+  }))
 }
 
 /** Resident memory in bytes. */

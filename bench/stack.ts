@@ -9,10 +9,9 @@ import cassandra from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { deleteKeysWithPrefix } from '../test/support/redis.ts'
-import { cpuSeconds, rssBytes, startPinned, type ServerProcess } from './procs.ts'
+import { cassandraPids, cpuSeconds, freePort, pidsNamed, rssBytes, startPinned, type ServerProcess } from './procs.ts'
 
 export const ORIGIN = 'http://localhost:8080'
-let nextPort = 9500
 
 const cassandraAnswers = () => new Promise<boolean>((resolve) => {
   const s = connect(9042, '127.0.0.1')
@@ -22,6 +21,8 @@ const cassandraAnswers = () => new Promise<boolean>((resolve) => {
 
 export interface Instances {
   readonly bases: string[]
+  /** Their process ids, in the order of `bases`. */
+  readonly pids: number[]
   /** CPU seconds the instances have used, together. */
   cpu(): number
   /** Resident memory of the instances, together, in bytes. */
@@ -32,8 +33,16 @@ export interface Instances {
 export interface Stack {
   /** Where messages are stored: 'Cassandra' or 'PostgreSQL'. */
   readonly store: string
-  /** Starts `count` app instances on core 0, one after the other (the first creates the schema); `postgresMessages`: messages in PostgreSQL even when Cassandra answers. */
-  instances(count: number, options?: { postgresMessages?: boolean }): Promise<Instances>
+  /**
+   * Starts `count` app instances on core 0, one after the other (the first creates the schema); `postgresMessages`: messages in PostgreSQL even when Cassandra answers;
+   * `nodeArgs`: Node flags for the instances (profiling).
+   */
+  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[] }): Promise<Instances>
+  /**
+   * The processes behind the app, by name, for their CPU: the Cassandra JVM (only when messages go there), every process named `postgres`
+   * (the server's backends and background workers, this run's and anyone else's on the box) and redis-server.
+   */
+  services(): Record<string, () => number[]>
   close(): Promise<void>
 }
 
@@ -49,13 +58,13 @@ export async function openStack(): Promise<Stack> {
   }
   return {
     store: useCassandra ? 'Cassandra' : 'PostgreSQL',
-    async instances(count, { postgresMessages = false } = {}) {
+    async instances(count, { postgresMessages = false, nodeArgs } = {}) {
       const procs: ServerProcess[] = []
       const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, ...withoutCassandra } = env
       try {
         for (let i = 0; i < count; i++) {
-          const port = nextPort++
-          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/ }))
+          const port = await freePort()
+          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/, nodeArgs }))
         }
       } catch (err) {
         await Promise.all(procs.map((p) => p.stop()))
@@ -63,11 +72,17 @@ export async function openStack(): Promise<Stack> {
       }
       return {
         bases: procs.map((p) => `http://127.0.0.1:${p.port}`),
+        pids: procs.map((p) => p.pid),
         cpu: () => procs.reduce((n, p) => n + cpuSeconds(p.pid), 0),
         rss: () => procs.reduce((n, p) => n + rssBytes(p.pid), 0),
         stop: async () => void (await Promise.all(procs.map((p) => p.stop()))),
       }
     },
+    services: () => ({
+      ...(useCassandra ? { cassandra: cassandraPids } : {}),
+      postgres: () => pidsNamed('postgres'),
+      redis: () => pidsNamed('redis-server'),
+    }),
     async close() {
       await database.drop()
       const redis = new Redis('redis://127.0.0.1:6379')

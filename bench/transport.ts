@@ -1,15 +1,14 @@
 /** Fan-out scenarios against a transport server (the product's, or the raw baseline). */
 import { openMany, percentiles, Probe, publishOpenLoop, Sink } from './load.ts'
-import { control, cpuSeconds, rssBytes, startPinned, type ServerProcess } from './procs.ts'
+import { control, cpuSeconds, freePort, rssBytes, startPinned, type ServerProcess } from './procs.ts'
 import { wireBytes } from './protocol.ts'
 
 export type Kind = 'product' | 'raw'
 const FILES: Record<Kind, string> = { product: 'bench/servers/product.ts', raw: 'bench/servers/raw.ts' }
-let nextPort = 9300
 
 /** `env` reaches the server only: `BENCH_BODY` there picks the bodies it renders (the generator learns the frame size from its probes). */
-export const startTransport = (kind: Kind, env?: Record<string, string>) => {
-  const port = nextPort++
+export const startTransport = async (kind: Kind, env?: Record<string, string>) => {
+  const port = await freePort()
   return startPinned(FILES[kind], [String(port)], { core: 0, port, env })
 }
 
