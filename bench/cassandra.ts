@@ -4,7 +4,8 @@
  * the product's append (the nonce note, then the conditional batch that claims the position),
  * the conditional batch alone, and the same rows as a plain (unconditional) batch. Run it alone
  * on the box with a node on 127.0.0.1:9042 (tools/cassandra/cassandra.sh start).
- * BENCH_RATES (comma-separated sends a second) and BENCH_SECONDS change the plan.
+ * BENCH_RATES (comma-separated sends a second) and BENCH_SECONDS change the plan; TEST_CASSANDRA_CONTACT_POINTS
+ * (host:port) and BENCH_CASSANDRA_PID measure another node.
  */
 import { readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
@@ -18,6 +19,7 @@ const ROOMS = 100
 
 /** The JVM that serves CQL here: the one tools/cassandra started, else any CassandraDaemon. */
 function cassandraPid(): number {
+  if (process.env.BENCH_CASSANDRA_PID) return Number(process.env.BENCH_CASSANDRA_PID)
   const out = execFileSync('pgrep', ['-f', 'org.apache.cassandra.service.CassandraDaemon'], { encoding: 'utf8' }).trim().split('\n')[0]
   if (!out) throw new Error('no Cassandra JVM found (tools/cassandra/cassandra.sh start)')
   return Number(out)

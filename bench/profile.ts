@@ -102,8 +102,12 @@ function perfProfiler(cpuWide: string[] | undefined): Profiler {
             const lines = stdout.split('\n')
             const head = lines.filter((l) => l.startsWith('#') && l.trim() !== '#' && !/Tip:|To display the perf.data header/.test(l))
             const top = lines.filter((l) => l.trim() !== '' && !l.startsWith('#')).slice(0, TOP_SYMBOLS)
+            // The same samples with callers credited: which of our functions (and the libraries') the time is spent under.
+            const inclusive = await run('perf', ['report', '-i', r.data, '--stdio', '--children', '-g', 'none', '--sort', 'sym', '--pid', String(pid), '--percentage', 'relative'],
+              { maxBuffer: 1 << 28 }).then(({ stdout: out }) => out.split('\n').filter((l) => /JS:/.test(l)).slice(0, TOP_SYMBOLS), () => [])
             const file = `${base(who)}.txt`
-            writeFileSync(file, [`# scenario ${label}, instance ${who} (pid ${pid}), the measured window: perf record -F 499 -g ${r.args.join(' ')}; top ${TOP_SYMBOLS} by self time`, ...head, ...top, ''].join('\n'))
+            writeFileSync(file, [`# scenario ${label}, instance ${who} (pid ${pid}), the measured window: perf record -F 499 -g ${r.args.join(' ')}; top ${TOP_SYMBOLS} by self time`, ...head, ...top, '',
+              `# JavaScript functions by time spent in them and what they call (children), top ${TOP_SYMBOLS}`, ...inclusive, ''].join('\n'))
             written.push(file)
           }
           rmSync(r.data, { force: true })
