@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/store/postgres/connect.ts'
 import { migrate } from '../src/store/postgres/migrate.ts'
 import { migrations } from '../src/store/postgres/migrations.ts'
+import { postgresReadState } from '../src/store/postgres/readState.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
 import { postgresSessions } from '../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
@@ -127,5 +128,16 @@ describe.each(databaseBackends)('Postgres repositories on %s', (_name, open) => 
     expect((await rooms.publicRoomsToJoin(me.id, 50)).map((r) => r.id)).not.toContain(theirs.id)
     await rooms.removeMember(theirs.id, me.id)
     expect(await rooms.isMember(theirs.id, me.id)).toBe(false)
+  })
+  it('moves many read markers up in one statement, never back', async () => {
+    const rooms = postgresRooms(opened.db.sql)
+    const reads = postgresReadState(opened.db.sql)
+    const [me, other] = [await users.upsertLocalUser('marker1'), await users.upsertLocalUser('marker2')]
+    const [r1, r2] = [await rooms.createRoom({ name: 'M1', slug: 'm1', visibility: 'public', createdBy: me.id }), await rooms.createRoom({ name: 'M2', slug: 'm2', visibility: 'public', createdBy: me.id })]
+    await reads.advance(me.id, r1.id, '50')
+    await reads.advanceAll([{ userId: me.id, roomId: r1.id, id: '40' }, { userId: me.id, roomId: r2.id, id: '7' }, { userId: other.id, roomId: r1.id, id: '60' }])
+    expect(Object.fromEntries(await reads.markers(me.id))).toEqual({ [r1.id]: '50', [r2.id]: '7' })
+    expect(await reads.marker(other.id, r1.id)).toBe('60')
+    await reads.advanceAll([])
   })
 })

@@ -34,8 +34,8 @@ export function deferredActivity({ rooms, reads, log, flushMs = ACTIVITY_FLUSH_M
     markers = new Map()
     flushing = flushing.then(async () => {
       const results = await Promise.allSettled([
-        rooms.touchRooms([...touched].map(([roomId, at]) => ({ roomId, at }))),
-        reads.advanceAll([...moved.values()]),
+        touched.size > 0 && rooms.touchRooms([...touched].map(([roomId, at]) => ({ roomId, at }))),
+        moved.size > 0 && reads.advanceAll([...moved.values()]),
       ])
       const failed = results.find((r) => r.status === 'rejected')
       if (!failed) return
