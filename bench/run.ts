@@ -53,10 +53,10 @@ const plan = quick
     roomsA: 100, membersA: 100, ratesA: [100, 200, 300, 350, 400, 500, 600, 800], warmMs: 2000,
     // Up to the product's knee on this box (30,000–40,000 deliveries/s); every rate runs even past the p99 bound.
     ratesR: [250, 300, 350], roundsR: 3, measureMs: 5000, bigRooms: [1000, 10000], bigRate: 0, idle: 15000,
-    // Fresh instances warm for 10 s before the window: the goals are an instance's steady state, and V8 is
-    // still compiling the hot paths for the first few hundred sends.
-    oneRoom: { rooms: 1, members: 100, rate: 50, warmMs: 10_000, measureMs: 10_000 },
-    seedScale: { rooms: 100, members: 10, rate: 200, warmMs: 10_000, measureMs: 10_000 },
+    // Fresh instances warm for 20 s (e, f) or 30 s (g) before the window: the goals are an instance's steady
+    // state, and V8 is still compiling the hot paths for the first thousand sends or so.
+    oneRoom: { rooms: 1, members: 100, rate: 50, warmMs: 20_000, measureMs: 10_000 },
+    seedScale: { rooms: 100, members: 10, rate: 200, warmMs: 30_000, measureMs: 10_000 },
     // Each rate warms for 5 s (so the previous one's queue is gone, and the first step's instances are warm) before its window.
     capacity: { rooms: 100, members: 10, rates: [100, 150, 200, 250, 300, 400], warmMs: 5000, measureMs: 10_000 },
     // BENCH_H_RATE runs h at another rate (on a box shared with other work, 200/s can exceed the instance's share of core 0).
@@ -260,7 +260,17 @@ function goals() {
         return v ? [`${n} ${v}`] : []
       }).join('; ')
     const gCpu = cpuOf(g)
-    out.push({ goal: 'app CPU per send (instances A and B together) <= 2 ms in g', met: (gCpu?.app ?? Infinity) <= 2, measured: perSend((c) => `${c.app.toFixed(2)} ms (A ${c.appA.toFixed(2)}, B ${c.appB.toFixed(2)})`) })
+    // The issue's measure: app CPU per message beyond its fan-out, the fan-out priced at what the transport alone
+    // spends per delivery in this run (e's 'transport only' row) times the room's readers.
+    const transport = rows.find((r) => r.kind === 'product' && r.note === 'transport only')?.cpuUsPerDelivery
+    const beyond = (c: CpuMsPerSend, readers: number) => (transport === undefined ? undefined : c.app - (readers * transport) / 1000)
+    const gBeyond = gCpu && beyond(gCpu, plan.seedScale.members)
+    out.push({
+      goal: 'app CPU per message beyond fan-out (instances A and B together) <= 2 ms in g',
+      met: (gBeyond ?? Infinity) <= 2,
+      measured: `${gBeyond === undefined ? 'fan-out not priced (run e too)' : `g ${gBeyond.toFixed(2)} ms beyond ${plan.seedScale.members} deliveries at ${transport!.toFixed(1)} µs`}; ` +
+        `all of it: ${perSend((c) => `${c.app.toFixed(2)} ms (A ${c.appA.toFixed(2)}, B ${c.appB.toFixed(2)})`)}`,
+    })
     out.push({
       goal: 'Cassandra CPU per send <= 3 ms in g', met: (gCpu?.cassandra ?? Infinity) <= 3,
       measured: gCpu?.cassandra === undefined ? `no Cassandra JVM measured (${g.note})` : perSend((c) => (c.cassandra === undefined ? undefined : `${c.cassandra.toFixed(2)} ms`)),
