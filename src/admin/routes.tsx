@@ -7,7 +7,7 @@ import { readForm, textField as field } from '../http/forms.ts'
 import type { BotStore, ModerationStore, UserStore } from '../store/ports.ts'
 import { AdminPage, BotCreatedPage } from '../views/AdminPage.tsx'
 import { isAdmin, requireAdmin } from './admins.ts'
-import type { Bans } from './bans.ts'
+import type { Bans } from '../auth/bans.ts'
 
 export interface AdminRoutesOptions {
   users: UserStore

@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
 import type { UserStore } from '../store/ports.ts'
 import type { SessionCookies } from './session.ts'
-import { BANNED_NOTICE } from '../admin/bans.ts'
+import { BANNED_NOTICE } from './bans.ts'
 
 export interface GithubRoutesOptions {
   clientId: string

@@ -312,7 +312,9 @@ export class Awareness {
     if (this.#followers.get(f.user.id) !== f || (f.loads > 0 && f.whole)) return
     f.lastFlush = Date.now()
     const entries = this.#entries(f)
-    const total = html(UnreadTotal({ entries, oob: true }))
+    // Made only when some tab gets a frame: a busy room's readers mostly have it open and get none.
+    let total: string | undefined
+    const totalOnce = () => (total ??= html(UnreadTotal({ entries, oob: true })))
     const whole = f.whole ? html(SidebarRooms({ entries, oob: true })) : undefined
     const dirty = [...f.dirty]
     const recounted = new Set(f.recounted)
@@ -327,7 +329,7 @@ export class Awareness {
       if (frames.has(open)) return frames.get(open)
       const items = whole ?? dirty.filter((roomId) => roomId !== open || recounted.has(roomId)).map((roomId) => f.rooms.get(roomId))
         .filter((t) => t !== undefined).map((t) => this.#item(t)).join('')
-      const frame = items === '' ? undefined : { id: 0n, rev: 0n, html: items + total }
+      const frame = items === '' ? undefined : { id: 0n, rev: 0n, html: items + totalOnce() }
       frames.set(open, frame)
       return frame
     }
