@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import { createApp } from '../app.ts'
+import { renderWithoutAsyncContext } from '../views/renderContext.ts'
 import { rateLimits } from '../http/rateLimits.ts'
 import { CLOSE } from '../realtime/hub.ts'
 import { createRealtime } from '../chat/realtime.ts'
@@ -55,6 +56,7 @@ export interface RuntimeParts {
  * then the app. The runtime entry serves `app.fetch` and calls `close()` last.
  */
 export async function composeApp(config: Config, log: Logger, runtime: RuntimeParts) {
+  renderWithoutAsyncContext()
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   try {
     const applied = await migrate(db.sql)
