@@ -20,7 +20,8 @@ try {
   console.error(err.message)
   Deno.exit(1)
 }
-const log = createLogger(config.logLevel)
+// Written synchronously: Deno.exit() does not run the exit hook that flushes an asynchronous stdout.
+const log = createLogger(config.logLevel, undefined, { sync: true })
 
 const composed = await composeApp(config, log, { upgradeWebSocket, serveStatic: serveStatic({ root: './' }) }).catch((err: unknown) => {
   log.fatal({ err }, 'start-up failed')

@@ -18,11 +18,11 @@ const REDACT = [
  * asynchronously: a busy instance's lines go out together while a write is under way instead of
  * one blocking write each; pino flushes what is left when the process exits.
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(level: LogLevel, destination?: DestinationStream, { sync = false } = {}): Logger {
   return pino({
     level,
     base: { service: 'rtc' },
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  }, destination ?? pino.destination({ dest: 1, sync: false }))
+  }, destination ?? pino.destination({ dest: 1, sync }))
 }

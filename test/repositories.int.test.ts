@@ -140,4 +140,48 @@ describe.each(databaseBackends)('Postgres repositories on %s', (_name, open) => 
     expect(await reads.marker(other.id, r1.id)).toBe('60')
     await reads.advanceAll([])
   })
+  it('tells which rooms have any of some users as members, in one query', async () => {
+    const rooms = postgresRooms(opened.db.sql)
+    const [a, b, c] = [await users.upsertLocalUser('anyof1'), await users.upsertLocalUser('anyof2'), await users.upsertLocalUser('anyof3')]
+    const [r1, r2, r3] = [
+      await rooms.createRoom({ name: 'Any 1', slug: 'any1', visibility: 'public', createdBy: a.id }),
+      await rooms.createRoom({ name: 'Any 2', slug: 'any2', visibility: 'public', createdBy: b.id }),
+      await rooms.createRoom({ name: 'Any 3', slug: 'any3', visibility: 'public', createdBy: c.id }),
+    ]
+    expect(await rooms.roomsWithAnyOf([r1.id, r2.id, r3.id], [a.id, b.id])).toEqual(new Set([r1.id, r2.id]))
+    expect(await rooms.roomsWithAnyOf([r3.id], [a.id])).toEqual(new Set())
+    expect(await rooms.roomsWithAnyOf([], [a.id])).toEqual(new Set())
+  })
+
+  it('leaves a room whose row a send holds for the next batch of activity, instead of waiting for it', async () => {
+    const rooms = postgresRooms(opened.db.sql)
+    const me = await users.upsertLocalUser('toucher')
+    const [held, free] = [
+      await rooms.createRoom({ name: 'Held', slug: 'held', visibility: 'public', createdBy: me.id }),
+      await rooms.createRoom({ name: 'Free', slug: 'free', visibility: 'public', createdBy: me.id }),
+    ]
+    const at = new Date(Date.now() + 60_000)
+    if (!opened.url) {
+      // Embedded PGlite has one connection, so no send can hold a row while a batch runs: every room is touched.
+      expect(await rooms.touchRooms([{ roomId: held.id, at }, { roomId: free.id, at }])).toEqual([])
+      return
+    }
+    let release!: () => void
+    const released = new Promise<void>((r) => { release = r })
+    let locked!: () => void
+    const isLocked = new Promise<void>((r) => { locked = r })
+    const holder = opened.db.sql.begin(async (tx) => {
+      await tx`SELECT 1 FROM rooms WHERE id = ${held.id} FOR UPDATE`
+      locked()
+      await released
+    })
+    await isLocked
+    expect(await rooms.touchRooms([{ roomId: held.id, at }, { roomId: free.id, at }, { roomId: '999999999', at }])).toEqual([held.id])
+    release()
+    await holder
+    expect(await rooms.touchRooms([{ roomId: held.id, at }])).toEqual([])
+    const order = (await rooms.roomsOf(me.id)).map((r) => [r.slug, r.lastMessageAt?.getTime()])
+    expect(order).toContainEqual(['held', at.getTime()])
+    expect(order).toContainEqual(['free', at.getTime()])
+  })
 })

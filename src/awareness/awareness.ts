@@ -127,6 +127,9 @@ export class Awareness {
     const followers = this.#byRoom.get(message.roomId)
     if (!followers) return
     const id = BigInt(message.id)
+    // Its author has read the room up to it: their tabs here show that room as read (the store learns it
+    // shortly). Also when this feed first sees it already changed: its author wrote it all the same.
+    if (!message.deletedAt) this.read({ type: 'read', userId: message.authorId, roomId: message.roomId, id: message.id })
     if (message.rev !== message.id) {
       // A deleted message counts no more: whoever may have counted it counts the room again (deletes are rare).
       if (!message.deletedAt) return
@@ -136,8 +139,6 @@ export class Awareness {
       }
       return
     }
-    // Its author has read the room up to it: their tabs here show that room as read (the store learns it shortly).
-    this.read({ type: 'read', userId: message.authorId, roomId: message.roomId, id: message.id })
     const logins = message.body.includes('@') ? mentionedLogins(message.body) : []
     for (const f of followers) {
       const tally = f.rooms.get(message.roomId)

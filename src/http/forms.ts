@@ -46,7 +46,8 @@ function fieldsOf(text: string, all: boolean): Form {
     const known = form[name]
     if (!all && !name.endsWith('[]')) form[name] = value
     else if (known === undefined) form[name] = name.endsWith('[]') ? [value] : value
-    else form[name] = [known, value].flat()
+    else if (Array.isArray(known)) known.push(value)
+    else form[name] = [known, value]
   }
   return form
 }

@@ -1,6 +1,6 @@
 import type { Hub } from '../realtime/hub.ts'
 import type { Logger } from '../log.ts'
-import type { Bus, Member, Presence, RoomStore, UserStore } from '../store/ports.ts'
+import type { Bus, Presence, RoomStore, UserStore } from '../store/ports.ts'
 import { MemberList } from '../views/Members.tsx'
 import { html } from '../views/Message.tsx'
 
@@ -97,18 +97,14 @@ export class PresenceTracker {
     // A room no one here follows is not redrawn, so what was last drawn there goes stale: forget it,
     // or the next reader's first redraw could be skipped as "unchanged" (the reader seeing themselves offline).
     for (const roomId of this.#drawn.keys()) if (!live.includes(roomId)) this.#drawn.delete(roomId)
-    // One member list per live room, whatever the number of changes: after many sockets (re)connect at
-    // once, asking room by user would be rooms × users lookups.
-    const changed = new Set(users)
-    for (const roomId of live) {
-      const members = await this.#o.rooms.listMembers(roomId)
-      if (members.some((m) => changed.has(m.id))) await this.redraw(roomId, members)
-    }
+    // One query for which live rooms the changed users belong to, whatever the number of changes: after
+    // many sockets (re)connect at once, asking room by user would be rooms × users lookups.
+    for (const roomId of await this.#o.rooms.roomsWithAnyOf(live, users)) await this.redraw(roomId)
   }
 
   /** Pushes the room's member list when it differs from the one last pushed. */
-  async redraw(roomId: string, known?: readonly Member[]): Promise<void> {
-    const members = known ?? await this.#o.rooms.listMembers(roomId)
+  async redraw(roomId: string): Promise<void> {
+    const members = await this.#o.rooms.listMembers(roomId)
     const online = await this.#o.presence.online(members.map((m) => m.id))
     const list = html(MemberList({ members, online, oob: true }))
     if (this.#drawn.get(roomId) === list) return

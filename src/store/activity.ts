@@ -37,6 +37,8 @@ export function deferredActivity({ rooms, reads, log, flushMs = ACTIVITY_FLUSH_M
         touched.size > 0 && rooms.touchRooms([...touched].map(([roomId, at]) => ({ roomId, at }))),
         moved.size > 0 && reads.advanceAll([...moved.values()]),
       ])
+      // Rooms whose rows were busy go in the next batch.
+      if (results[0].status === 'fulfilled' && results[0].value) for (const roomId of results[0].value) noteActivity(roomId, touched.get(roomId)!)
       const failed = results.find((r) => r.status === 'rejected')
       if (!failed) return
       log.warn({ err: (failed as PromiseRejectedResult).reason }, 'room activity and read markers not written; trying again')

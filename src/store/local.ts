@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts'
 import type { Bus, ModerationStore, Room, RoomStore, SessionRecord, SessionStore, User, UserStore } from './ports.ts'
 
 /** How long an answer is served from this process's memory when no event dropped it sooner. */
-export const LOCAL_TTL_MS = 30_000
+export const LOCAL_TTL_MS = 10_000
 const MAX_ENTRIES = 50_000
 
 type Entry = SessionRecord | User | Room | boolean
@@ -120,7 +120,9 @@ export function localStores(
       ...rooms,
       findRoomBySlug: (slug) => remembered(`slug:${slug}`, () => rooms.findRoomBySlug(slug)),
       findRoomById: (id) => remembered(`room:${id}`, () => rooms.findRoomById(id)),
-      isMember: async (roomId, userId) => (await remembered(`member:${roomId}:${userId}`, () => rooms.isMember(roomId, userId))) === true,
+      // Only membership is remembered, never its absence: someone who joins on another instance is a member here at once.
+      isMember: async (roomId, userId) =>
+        (await remembered(`member:${roomId}:${userId}`, async () => ((await rooms.isMember(roomId, userId)) ? true : undefined))) === true,
       async addMember(roomId, userId) {
         const added = await rooms.addMember(roomId, userId)
         memory.set(`member:${roomId}:${userId}`, true)

@@ -102,12 +102,17 @@ export interface RoomStore {
   addMember(roomId: string, userId: number): Promise<boolean>
   removeMember(roomId: string, userId: number): Promise<void>
   listMembers(roomId: string): Promise<Member[]>
+  /** Which of these rooms have any of these users as a member: one query, for presence redraws. */
+  roomsWithAnyOf(roomIds: readonly string[], userIds: readonly number[]): Promise<Set<string>>
   /** The user's rooms, most recent activity first. */
   roomsOf(userId: number): Promise<RoomSummary[]>
   /** Public rooms the user has not joined, most recent activity first. */
   publicRoomsToJoin(userId: number, limit: number): Promise<Room[]>
-  /** Records the rooms' newest activity (never moving back): one statement for them all. */
-  touchRooms(activity: readonly { roomId: string; at: Date }[]): Promise<void>
+  /**
+   * Records the rooms' newest activity (never moving back), one statement for them all; answers the
+   * rooms it left for later because their rows were busy (a send holding one).
+   */
+  touchRooms(activity: readonly { roomId: string; at: Date }[]): Promise<string[]>
   /** Which of these logins (any case) belong to members of the room: one query, for mentions. */
   membersByLogin(roomId: string, logins: readonly string[]): Promise<User[]>
 }
@@ -276,7 +281,8 @@ export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**
  * Carries wake-ups between instances. It is a signal, never the source of
- * truth: a reader that wakes reads what is new from the message store. An
+ * truth: a reader that wakes takes a carried message only when it is the next
+ * one after its cursor, and otherwise reads what is new from the store. An
  * event published here reaches this instance's own subscribers even when the
  * other instances cannot be reached.
  */

@@ -17,9 +17,12 @@ export function postgresReadState(sql: Sql): ReadStateStore {
     async advanceAll(markers) {
       if (markers.length === 0) return
       const sorted = [...markers].sort((a, b) => a.userId - b.userId || (BigInt(a.roomId) < BigInt(b.roomId) ? -1 : 1))
+      // Only for rooms that still exist: one deleted since the send must not fail everyone's markers.
       await sql`
         INSERT INTO read_markers AS r (user_id, room_id, message_id)
-        SELECT * FROM unnest(${sorted.map((m) => m.userId)}::bigint[], ${sorted.map((m) => m.roomId)}::bigint[], ${sorted.map((m) => m.id)}::bigint[])
+        SELECT t.user_id, t.room_id, t.message_id
+        FROM unnest(${sorted.map((m) => m.userId)}::bigint[], ${sorted.map((m) => m.roomId)}::bigint[], ${sorted.map((m) => m.id)}::bigint[]) AS t(user_id, room_id, message_id)
+        JOIN rooms ON rooms.id = t.room_id JOIN users ON users.id = t.user_id
         ON CONFLICT (user_id, room_id) DO UPDATE SET message_id = greatest(r.message_id, excluded.message_id)`
     },
 

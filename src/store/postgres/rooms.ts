@@ -115,13 +115,25 @@ export function postgresRooms(sql: Sql): RoomStore {
     },
 
     async touchRooms(activity) {
-      if (activity.length === 0) return
-      // In id order, so two writers touching the same rooms lock them in the same order.
-      const sorted = [...activity].sort((a, b) => (BigInt(a.roomId) < BigInt(b.roomId) ? -1 : 1))
-      await sql`
-        UPDATE rooms r SET last_message_at = greatest(r.last_message_at, t.at)
-        FROM unnest(${sorted.map((a) => a.roomId)}::bigint[], ${sorted.map((a) => a.at.toISOString())}::timestamptz[]) AS t(room_id, at)
-        WHERE r.id = t.room_id`
+      if (activity.length === 0) return []
+      // A room whose row someone holds right now (a send appending to it) is not waited for, so a batch
+      // never holds one room's row while it waits for another's: it is answered, to be touched next time.
+      const busy = await sql<{ room_id: bigint }[]>`
+        WITH t AS (SELECT * FROM unnest(${activity.map((a) => a.roomId)}::bigint[], ${activity.map((a) => a.at.toISOString())}::timestamptz[]) AS t(room_id, at)),
+        free AS (SELECT id FROM rooms WHERE id IN (SELECT room_id FROM t) ORDER BY id FOR UPDATE SKIP LOCKED),
+        touched AS (
+          UPDATE rooms r SET last_message_at = greatest(r.last_message_at, t.at)
+          FROM t JOIN free ON free.id = t.room_id
+          WHERE r.id = t.room_id RETURNING r.id)
+        SELECT t.room_id FROM t WHERE t.room_id NOT IN (SELECT id FROM free) AND EXISTS (SELECT 1 FROM rooms WHERE rooms.id = t.room_id)`
+      return busy.map((r) => String(r.room_id))
+    },
+
+    async roomsWithAnyOf(roomIds, userIds) {
+      if (roomIds.length === 0 || userIds.length === 0) return new Set()
+      const rows = await sql<{ room_id: bigint }[]>`
+        SELECT DISTINCT room_id FROM room_members WHERE room_id = ANY(${roomIds}::bigint[]) AND user_id = ANY(${userIds}::bigint[])`
+      return new Set(rows.map((r) => String(r.room_id)))
     },
 
     async membersByLogin(roomId, logins) {

@@ -72,9 +72,12 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
     try {
       await commands.publish(channel, payload)
     } catch (err) {
-      // A repeated wake-up for a room is one wake-up: keyed by content.
-      unsent.delete(payload)
-      unsent.set(payload, event)
+      // Published again later as a plain wake-up (the message it carried may no longer be the next one
+      // anywhere), so the wake-ups of a room are one entry, keyed by content, however many messages it had.
+      const later: PublishedEvent = event.type === 'wake' ? { type: 'wake', roomId: event.roomId } : event
+      const key = later === event ? payload : JSON.stringify(later)
+      unsent.delete(key)
+      unsent.set(key, later)
       if (unsent.size > MAX_UNSENT) unsent.delete(unsent.keys().next().value!)
       throw err
     }
