@@ -121,8 +121,12 @@ document.addEventListener('DOMContentLoaded', () => {
   const list = messages()
   if (list && box) {
     let stick = true
-    box.addEventListener('scroll', () => { stick = nearBottom(box) }, { passive: true })
+    let lastTop = box.scrollTop
+    box.addEventListener('scroll', () => { stick = nearBottom(box); lastTop = box.scrollTop }, { passive: true })
     new MutationObserver((records) => {
+      // Scrolled since the last scroll event (those come a frame later): judge by where the reader is now,
+      // or a message arriving in that frame would pull them back down.
+      if (box.scrollTop !== lastTop) stick = nearBottom(box)
       let appended = false
       for (const r of records) {
         for (const node of r.addedNodes) {
