@@ -21,7 +21,7 @@ export interface MessageServiceOptions {
   reads: ReadStateStore
   bus: Bus
   /** Where a send's room activity and its author's read marker are written, a batch at a time. */
-  activity: DeferredActivity
+  activity: Pick<DeferredActivity, 'sent'>
   nextId: IdMaker
   log: Logger
   now?: () => Date
@@ -132,11 +132,10 @@ export function messageService({ messages, rooms, reads, bus, activity, nextId, 
       const memberLogins = new Set(found.map((u) => u.login.toLowerCase()))
       /** Mentioned logins of people who are not members: nobody was notified, and the author is told. */
       const notMembers = logins.filter((l) => !memberLogins.has(l))
-      if (result.created) {
-        // Whoever writes has read the room up to their message: live sidebars learn it from the wake-up, the store soon after.
-        activity.sent(result.message)
-        void tellStored({ message: result.message, room, author: user, mentioned })
-      }
+      // Whoever writes has read the room up to their message: live sidebars learn it from the wake-up, the store
+      // soon after. A repeat notes it too: the first attempt's instance may have died before writing it.
+      activity.sent(result.message)
+      if (result.created) void tellStored({ message: result.message, room, author: user, mentioned })
       return { ...result, notMembers }
     },
 
