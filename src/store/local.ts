@@ -17,7 +17,7 @@ type Entry = SessionRecord | User | Room | boolean
  * archived, deleted; published here). A `resync` (the bus lost events)
  * drops everything, and every entry lives at most `ttlMs`, so an event that
  * never arrives costs at most that long. Only what exists is remembered: a
- * room or session that is missing is asked for again.
+ * room, session or membership that is missing is asked for again.
  */
 export function localStores(
   stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; moderation: ModerationStore },
