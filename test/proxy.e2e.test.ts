@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -46,6 +46,9 @@ const until = async (check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
+/** Where Debian keeps the certificates an administrator added to what the machine trusts. */
+const TRUST_STORE = '/usr/local/share/ca-certificates'
+
 describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
   let caddy: ChildProcess
   let caddyHome: string
@@ -53,6 +56,9 @@ describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
   let ca: string
   let apps: Server[] = []
   const caddyLog: string[] = []
+  /** What the machine trusts, before Caddy started: the tests must leave it as they found it. */
+  const trusted = () => (existsSync(TRUST_STORE) ? readdirSync(TRUST_STORE).sort() : [])
+  const trustedBefore = trusted()
 
   beforeAll(async () => {
     if (!existsSync('/usr/bin/caddy')) throw new Error('Caddy is needed for the proxy tests and is missing: apt-get install caddy (npm test installs it)')
@@ -89,6 +95,11 @@ describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
     caddy?.kill('SIGTERM')
     await Promise.all(apps.map((a) => a.close()))
     if (caddyHome) await rm(caddyHome, { recursive: true, force: true })
+  })
+
+  it('never adds its local CA to what the machine trusts', () => {
+    expect(existsSync(join(caddyHome, 'caddy', 'pki', 'authorities', 'local', 'root.crt'))).toBe(true)
+    expect(trusted()).toEqual(trustedBefore)
   })
 
   it('serves the page over HTTPS with its security headers, and a Secure __Host- session', async () => {
