@@ -253,6 +253,15 @@ describe('bad input is a client error', () => {
     }
   })
 
+  it('logs a health check that succeeds at debug and every other request at info', async () => {
+    const { app, logs } = appOn(opened.db)
+    await app.request(`${TEST_ORIGIN}/healthz`)
+    await app.request(`${TEST_ORIGIN}/login`)
+    const lines = logs.lines.map((l) => JSON.parse(l) as { msg: string; path?: string; level: number }).filter((l) => l.msg === 'request')
+    expect(lines.find((l) => l.path === '/healthz')?.level).toBe(20)
+    expect(lines.find((l) => l.path === '/login')?.level).toBe(30)
+  })
+
   it('answers /readyz with each backend up or down and nothing of the driver\'s error, which goes to the log', async () => {
     const captured = capturedLogger()
     const app = createApp({

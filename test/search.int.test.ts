@@ -128,6 +128,22 @@ describe('GET /rooms/:room?around=ID', () => {
     expect([...gap.matchAll(/<article id="m-(\d+)"/g)].map((m) => m[1])).toEqual(ids.slice(46))
     expect(gap).not.toContain(`id="gap-${ids.at(-1)}"`)
   })
+
+  it('answers the edges of the id range and odd limits without a server error', async () => {
+    const { app } = appOn(opened.db)
+    const eve = await signedIn(app, 'seve')
+    await eve.post('/rooms', { name: 'Edges', visibility: 'public' })
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) ids.push(await send(eve, 'edges', `edge ${i}`))
+    const last = await eve.get('/rooms/edges?around=9223372036854775807')
+    expect(last.status).toBe(200)
+    expect([...(await last.text()).matchAll(/<article id="m-(\d+)"/g)].map((m) => m[1])).toEqual(ids)
+    for (const limit of ['-5', '0', 'x', '1e9']) {
+      const page = await eve.get(`/rooms/edges/messages?after=0&limit=${limit}`, { headers: { 'hx-request': 'true' } })
+      expect(page.status).toBe(200)
+      expect((await page.text()).match(/<article id="m-/g)?.length ?? 0).toBeGreaterThan(0)
+    }
+  })
 })
 
 describe.each(databaseBackends)('SEARCH_LANGUAGE on %s', (_name, open) => {

@@ -59,7 +59,8 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     if (before !== undefined && !isId(before)) throw new HTTPException(400, { message: 'before must be a message id.' })
     if (after !== undefined && !isId(after)) throw new HTTPException(400, { message: 'after must be a message id.' })
     if (!isHtmx(c) && after === undefined) return c.redirect(`/rooms/${room.slug}${before ? `?before=${before}` : ''}`, 303)
-    const limit = Math.min(Number(c.req.query('limit') ?? PAGE_SIZE) || PAGE_SIZE, PAGE_SIZE * 4)
+    const asked = Math.trunc(Number(c.req.query('limit') ?? PAGE_SIZE))
+    const limit = Math.min(Math.max(1, asked || PAGE_SIZE), PAGE_SIZE * 4)
     const page = await chat.page(room, { before, after }, limit + 1)
     if (after !== undefined) {
       // Filling the gap of a room opened around a message: this edge goes, the next one comes while more remain.

@@ -2,9 +2,14 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../context.ts'
 import type { Logger } from '../log.ts'
 
+/** Probes a container runtime or load balancer makes every few seconds. */
+const PROBES = new Set(['/healthz', '/readyz'])
+
 /**
  * One line per request, written when it ends. The path is logged without its
  * query string (OAuth codes and states travel there) and no header is logged.
+ * A probe that succeeds is logged at debug: at info, an operator's log would be
+ * mostly health checks; one that fails stays at info.
  */
 export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -15,7 +20,8 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
       await next()
     } finally {
       const user = c.get('user')
-      log.info({
+      const quiet = PROBES.has(c.req.path) && c.res.status < 400
+      log[quiet ? 'debug' : 'info']({
         requestId,
         method: c.req.method,
         path: c.req.path,

@@ -111,7 +111,8 @@ async function renderAround(c: Context<AppEnv>, deps: RoomPageDeps, around: stri
   const head = await chat.lastRev(room)
   const [frame, older, newer] = await Promise.all([
     roomFrame(c, deps, c.get('member')),
-    chat.page(room, { before: String(BigInt(around) + 1n) }, AROUND + 1),
+    // Up to and with `around`: the cursor one past it, or the newest when it is the last id there can be.
+    chat.page(room, { before: BigInt(around) + 1n < 1n << 63n ? String(BigInt(around) + 1n) : undefined }, AROUND + 1),
     chat.page(room, { after: around }, AROUND + 1),
   ])
   const hasOlder = older.length > AROUND
