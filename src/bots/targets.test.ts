@@ -17,6 +17,10 @@ describe('webhook targets', () => {
     ['http://[::]/', 'unspecified'],
     ['http://[::ffff:10.0.0.1]/', 'private'],
     ['http://[::ffff:127.0.0.1]/', 'loopback'],
+    // IPv4-compatible IPv6 (::/96): a URL writes [::127.0.0.1] as [::7f00:1], which ipaddr.js alone calls unicast.
+    ['http://[::127.0.0.1]/', 'loopback'],
+    ['http://[::10.0.0.1]/', 'private'],
+    ['http://[::169.254.169.254]/', 'linkLocal'],
     ['http://localhost:9/', 'loopback'],
   ])('refuses %s (%s)', async (url, range) => {
     await expect(checkWebhookTarget(url, [])).rejects.toThrow(new RegExp(`is a ${range} address`))

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises'
 import ipaddr from 'ipaddr.js'
+import { addressRange } from '../lib/addressRange.ts'
 
 /** A webhook URL refused: not http(s), or a host that is (or resolves to) an address we never call. */
 export class WebhookTargetRefused extends Error {
@@ -53,7 +54,7 @@ export async function checkWebhookTarget(raw: string | URL, allowHosts: readonly
   if (addresses.length === 0) throw new WebhookTargetRefused(`The webhook host ${host} has no address.`)
   if (!allowed) {
     for (const { address } of addresses) {
-      const range = ipaddr.process(address).range()
+      const range = addressRange(address)
       if (range !== 'unicast') {
         throw new WebhookTargetRefused(
           `The webhook host ${host} is a ${range} address; webhooks go only to public addresses unless the host is listed in WEBHOOK_ALLOW_HOSTS.`)

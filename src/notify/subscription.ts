@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer'
 import { createECDH } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
+import { addressRange } from '../lib/addressRange.ts'
 import type { PushSubscriptionKeys } from '../store/ports.ts'
 
 /** A browser's subscription JSON is a few hundred bytes; anything near this is not one. */
@@ -18,7 +19,7 @@ export interface EndpointPolicy {
 /** Is this address one a push service may have: public unicast, or loopback where allowed? */
 export function reachableAddress(address: string, policy: EndpointPolicy): boolean {
   if (!ipaddr.isValid(address)) return false
-  const range = ipaddr.process(address).range()
+  const range = addressRange(address)
   return range === 'unicast' || (policy.allowLoopback && range === 'loopback')
 }
 
@@ -42,7 +43,7 @@ export function checkEndpoint(raw: string, policy: EndpointPolicy): string | und
   }
   if (url.username || url.password) return 'The endpoint must not carry credentials.'
   const literal = literalAddress(url.hostname)
-  const loopback = url.hostname === 'localhost' || (literal !== undefined && ipaddr.process(literal).range() === 'loopback')
+  const loopback = url.hostname === 'localhost' || (literal !== undefined && addressRange(literal) === 'loopback')
   if (loopback) return policy.allowLoopback ? undefined : 'The endpoint must be a push service on the internet, not this machine.'
   if (url.protocol !== 'https:') return 'The endpoint must be an https URL.'
   if (literal !== undefined && !reachableAddress(literal, policy)) return 'The endpoint must be a push service on the internet, not a private address.'
