@@ -104,6 +104,9 @@ export function createApp(given: AppDeps) {
   const webhooks = makeWebhooks({
     bots: deps.bots, log, allowHosts: config.webhookAllowHosts, ...deps.webhookTiming,
     reply: async (bot, room, body, nonce) => {
+      // The answer comes seconds after the message: the bot may have been removed from the room or banned since.
+      if (!(await rooms.isMember(room.id, bot.id))) throw new Error('the bot is no longer a member of the room')
+      if (await deps.moderation.isBanned(bot.id)) throw new Error('the bot is banned')
       await limits.take('send', String(bot.id))
       await chat.send(bot, room, body, nonce)
     },

@@ -205,7 +205,7 @@ describe('outgoing webhooks', () => {
   let url: string
   const received: { body: string; signature: string | undefined; path: string }[] = []
   /** What the receiver answers, per path, in order; the last one repeats. */
-  const answers = new Map<string, { status: number; type?: string; body?: string }[]>()
+  const answers = new Map<string, { status: number; type?: string; body?: string; first?: () => Promise<unknown> }[]>()
   beforeAll(async () => {
     receiver = createServer((req: IncomingMessage, res) => {
       let body = ''
@@ -214,8 +214,10 @@ describe('outgoing webhooks', () => {
         received.push({ body, signature: req.headers['x-rtc-signature'] as string | undefined, path: req.url! })
         const queue = answers.get(req.url!) ?? [{ status: 204 }]
         const answer = queue.length > 1 ? queue.shift()! : queue[0]!
-        res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {})
-        res.end(answer.body ?? '')
+        void (answer.first?.() ?? Promise.resolve()).then(() => {
+          res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {})
+          res.end(answer.body ?? '')
+        })
       })
     })
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
@@ -270,6 +272,24 @@ describe('outgoing webhooks', () => {
     // The reply is the bot's, and it calls no webhook itself.
     expect(await messages()).toMatch(/title="@echo-bot">echo-bot<\/bdi>[\s\S]*pong from the hook/)
     expect(received.filter((r) => r.path === '/echo')).toHaveLength(2)
+  })
+
+  it('posts no reply for a bot removed from the room while its receiver was answering', async () => {
+    const { person, logs } = setup()
+    const admin = await person('root-admin')
+    await createBot(admin, 'late-bot', `${url}/late`)
+    const dora = await person('dora-owner')
+    const slug = slugOf(await dora.post('/rooms', { name: 'Late replies', visibility: 'private' }))
+    await dora.post(`/rooms/${slug}/members`, { login: 'late-bot' })
+    answers.set('/late', [{
+      status: 200, type: 'application/json', body: '{"body":"too late"}',
+      first: () => dora.post(`/rooms/${slug}/members/late-bot/delete`, {}),
+    }])
+    await dora.post(`/rooms/${slug}/messages`, { body: 'still there @late-bot?', nonce: 'late-question-1' })
+    await until('the refusal in the log', () => logs.text().includes('webhook reply not posted'))
+    const page = await (await dora.get(`/rooms/${slug}/messages?after=0`, { headers: { 'hx-request': 'true' } })).text()
+    expect(page).toContain('still there')
+    expect(page).not.toContain('too late')
   })
 
   it('writes to the bot of a direct room without a mention, and never retries a 4xx', async () => {
