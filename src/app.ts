@@ -104,11 +104,14 @@ export function createApp(given: AppDeps) {
   const webhooks = makeWebhooks({
     bots: deps.bots, log, allowHosts: config.webhookAllowHosts, ...deps.webhookTiming,
     reply: async (bot, room, body, nonce) => {
-      // The answer comes seconds after the message: the bot may have been removed from the room or banned since.
-      if (!(await rooms.isMember(room.id, bot.id))) throw new Error('the bot is no longer a member of the room')
+      // The answer comes seconds after the message: the room may have been archived or deleted since (the
+      // send checks the room as it is now), the bot removed from it or banned.
+      const now = await rooms.findRoomById(room.id)
+      if (!now) throw new Error('the room is gone')
+      if (!(await rooms.isMember(now.id, bot.id))) throw new Error('the bot is no longer a member of the room')
       if (await deps.moderation.isBanned(bot.id)) throw new Error('the bot is banned')
       await limits.take('send', String(bot.id))
-      await chat.send(bot, room, body, nonce)
+      await chat.send(bot, now, body, nonce)
     },
   })
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })

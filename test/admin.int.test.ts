@@ -292,6 +292,24 @@ describe('outgoing webhooks', () => {
     expect(page).not.toContain('too late')
   })
 
+  it('posts no reply in a room archived while the receiver was answering', async () => {
+    const { person, logs } = setup()
+    const admin = await person('root-admin')
+    await createBot(admin, 'archived-bot', `${url}/archived`)
+    const slug = slugOf(await admin.post('/rooms', { name: 'Closing soon' }))
+    await admin.post(`/rooms/${slug}/members`, { login: 'archived-bot' })
+    answers.set('/archived', [{
+      status: 200, type: 'application/json', body: '{"body":"after the archive"}',
+      first: () => admin.post(`/rooms/${slug}/archive`, {}),
+    }])
+    await admin.post(`/rooms/${slug}/messages`, { body: 'last call @archived-bot', nonce: 'archive-question-1' })
+    await until('the refusal in the log', () => logs.text().includes('webhook reply not posted'))
+    expect(logs.text()).toContain('archived')
+    const page = await (await admin.get(`/rooms/${slug}/messages?after=0`, { headers: { 'hx-request': 'true' } })).text()
+    expect(page).toContain('last call')
+    expect(page).not.toContain('after the archive')
+  })
+
   it('writes to the bot of a direct room without a mention, and never retries a 4xx', async () => {
     const { person, logs } = setup()
     const admin = await person('root-admin')
