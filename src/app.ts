@@ -164,7 +164,7 @@ export function createApp(given: AppDeps) {
   app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, ...awareness }))
   if (push) app.route('/', push.routes)
   // Before the message routes: an administrator's delete of anyone's message is answered here.
-  app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, messages: deps.messages, bus, now: deps.now }))
+  app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, messages: deps.messages, bus, limits, now: deps.now }))
   app.route('/', messageRoutes({ rooms, chat, presence, uploads, ...awareness }))
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))

@@ -328,6 +328,20 @@ describe('outgoing webhooks', () => {
 })
 
 describe('room owners and moderation', () => {
+  it('limits how often one person changes rooms: renames, topics and removals, a 429 with Retry-After past it', async () => {
+    const { person } = setup({ RATE_LIMITS: 'on', RATE_LIMIT_MANAGE: '3/10m' })
+    const owner = await person('rita-renames')
+    const slug = slugOf(await owner.post('/rooms', { name: 'Renamed often', visibility: 'private' }))
+    expect((await owner.post(`/rooms/${slug}/name`, { name: 'Once' })).status).toBe(303)
+    expect((await owner.post(`/rooms/${slug}/topic`, { topic: 'Twice' })).status).toBe(303)
+    expect((await owner.post(`/rooms/${slug}/name`, { name: 'Thrice' })).status).toBe(303)
+    const refused = await owner.post(`/rooms/${slug}/name`, { name: 'Too often' })
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(await refused.text()).toContain('You have changed rooms many times lately')
+    expect(await (await owner.get(`/rooms/${slug}`)).text()).toContain('Thrice')
+  })
+
   it('lets the creator of a private room rename it and remove members, members set the topic, and admins archive, delete messages and delete rooms; all of it in the audit list', async () => {
     const { person, app } = setup()
     const admin = await person('root-admin')

@@ -3,7 +3,7 @@ import {
 } from 'rate-limiter-flexible'
 import type { Limits, Rate } from '../config.ts'
 
-export type LimitName = 'send' | 'rooms' | 'directRooms' | 'members' | 'signIn' | 'sockets' | 'search'
+export type LimitName = 'send' | 'rooms' | 'directRooms' | 'members' | 'signIn' | 'sockets' | 'search' | 'manage'
 
 /** What each refusal tells the person, beside the control they used; `{wait}` becomes "12 s" or "4 min". */
 const REASONS: Record<LimitName, string> = {
@@ -14,6 +14,7 @@ const REASONS: Record<LimitName, string> = {
   signIn: 'Too many sign-in attempts from your address. Try again in {wait}.',
   sockets: 'Too many connections opened lately. Reload the page in {wait}.',
   search: 'You are searching too fast. Try again in {wait}.',
+  manage: 'You have changed rooms many times lately. Try again in {wait}.',
 }
 
 /** A refusal by a rate limit: HTTP 429 with Retry-After, or a socket closed with 4429. */
@@ -76,6 +77,7 @@ export function rateLimits(
     signIn: make('sign-in', limits.signIn),
     sockets: make('sockets', limits.sockets),
     search: make('search', limits.search),
+    manage: make('manage', limits.manage),
   }
   /** When each refused key's window ends, to report only its first refusal per window. */
   const reported = new Map<string, number>()

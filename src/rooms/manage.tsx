@@ -5,6 +5,7 @@ import { isId } from '../messages/ids.ts'
 import { ChatError, type MessageService } from '../messages/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { readForm, textField as field } from '../http/forms.ts'
+import type { RateLimits } from '../http/rateLimits.ts'
 import type { Bus, MessageStore, ModerationStore, RoomStore, UserStore } from '../store/ports.ts'
 import { announceMembership } from './membership.ts'
 
@@ -16,6 +17,8 @@ export interface RoomManageOptions {
   /** Where the messages are: a deleted room's are forgotten there. */
   messages: MessageStore
   bus: Bus
+  /** Renames, topics and removals count against the `manage` limit (each is a change others see, most an audit entry). */
+  limits: RateLimits
   now?: () => Date
 }
 
@@ -42,8 +45,9 @@ const requireManager: MiddlewareHandler<AppEnv> = async (c, next) => {
  * Each is a plain form post answered with a redirect; every action but a
  * member's topic is recorded in the audit list.
  */
-export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus, now = () => new Date() }: RoomManageOptions) {
+export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus, limits, now = () => new Date() }: RoomManageOptions) {
   const app = new Hono<AppEnv>()
+  const spend = (c: Context<AppEnv>) => limits.take('manage', String(signedInUser(c.get('user')).id))
   const audit = (c: Context<AppEnv>, action: string, detail?: string) =>
     moderation.record({ actor: signedInUser(c.get('user')), action, target: `room ${c.get('room').slug}`, detail })
   /** Back to the admin page when the form came from there, else to the room. */
@@ -58,6 +62,7 @@ export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus
     if (c.get('room').archivedAt) throw new HTTPException(403, { message: 'This room is archived: it can be read, not changed.' })
     const topic = field(await readForm(c), 'topic')
     if ([...topic].length > MAX_TOPIC) throw new HTTPException(400, { message: `A topic is at most ${MAX_TOPIC} characters.` })
+    await spend(c)
     await moderation.setTopic(c.get('room').id, topic || null)
     if (c.get('admin') && !c.get('member')) await audit(c, 'set topic', topic)
     return back(c)
@@ -67,6 +72,7 @@ export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus
     const name = field(await readForm(c), 'name')
     if (name === '' || [...name].length > MAX_ROOM_NAME) throw new HTTPException(400, { message: `A room name is 1 to ${MAX_ROOM_NAME} characters.` })
     if (c.get('room').visibility === 'direct') throw new HTTPException(400, { message: 'A direct room is named after its two people.' })
+    await spend(c)
     await moderation.renameRoom(c.get('room').id, name)
     await audit(c, 'rename room', `${c.get('room').name} → ${name}`)
     return back(c)
@@ -78,6 +84,7 @@ export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus
     const user = await users.findUserByLogin(c.req.param('login'))
     if (!user || !(await rooms.isMember(room.id, user.id))) throw new HTTPException(404, { message: 'That person is not a member of this room.' })
     if (user.id === signedInUser(c.get('user')).id) throw new HTTPException(400, { message: 'To leave the room yourself, use "Leave this room".' })
+    await spend(c)
     await rooms.removeMember(room.id, user.id)
     await announceMembership(bus, c.get('log'), room.id, user.id, false)
     await audit(c, 'remove member', `@${user.login}`)
