@@ -189,6 +189,8 @@ const FINAL_CLOSES = {
 
 document.addEventListener('htmx:ws:close', (e) => {
   const code = e.detail?.code
+  // More came while this page was away than a socket replays: the room's newest page, fresh.
+  if (code === 4410) return void location.assign(location.pathname)
   if (FINAL_CLOSES[code]) {
     if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', FINAL_CLOSES[code])
   } else if (code === 1008) setConnection('closed', 'You are no longer a member of this room.')

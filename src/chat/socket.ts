@@ -33,7 +33,14 @@ export interface SocketRoutesOptions {
   mentions: MentionDirectory
 }
 
-const REPLAY_BATCH = 500
+/**
+ * The most a (re)connecting socket is replayed. A reader further behind (a tab asleep for days, or a
+ * `since=0`) is told to load the room's newest page instead: a page of history is 50 messages, while a
+ * whole room pushed down one socket could be megabytes, ten of them at once a stalled instance.
+ */
+export const REPLAY_LIMIT = 500
+/** What a reader too far behind is told before its socket closes with `CLOSE.tooFarBehind`. */
+const TOO_FAR_BEHIND = 'Many messages came while this page was away: loading the newest.'
 /** Frames larger than this close the socket with 1009. Node's `ws` enforces it before buffering (maxPayload); this covers Deno. */
 export const MAX_FRAME_BYTES = 64 * 1024
 
@@ -138,14 +145,13 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             }
             if (cursor !== sinceParam) cursor = String(live.startFrom(BigInt(cursor)))
             const since = BigInt(cursor)
-            for (;;) {
-              const batch = await chat.changesSince(room, cursor, REPLAY_BATCH)
-              if (batch.length === 0 || live.closed) break
+            const batch = await chat.changesSince(room, cursor, REPLAY_LIMIT + 1)
+            if (live.closed) return
+            if (batch.length > REPLAY_LIMIT) return live.close(CLOSE.tooFarBehind, 'too far behind: load the newest page', html(ConnectionNotice({ text: TOO_FAR_BEHIND })))
+            if (batch.length > 0) {
               const isMember = await mentions.load(room.id, batch.map((m) => m.body))
               live.replay(renderReplay(batch, room.slug, since, isMember), BigInt(batch.at(-1)!.rev))
               hub.noteReplayed(batch.length)
-              cursor = batch.at(-1)!.rev
-              if (batch.length < REPLAY_BATCH) break
             }
             live.goLive()
           })().catch((err: unknown) => {

@@ -58,6 +58,8 @@ export const CLOSE = {
   replaced: 4409,
   /** Too many socket opens: a rate limit refused this one. */
   rateLimited: 4429,
+  /** More changed since the tab's newest message than a socket replays: the tab loads the newest page. */
+  tooFarBehind: 4410,
 } as const
 
 /**

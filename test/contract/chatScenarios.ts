@@ -76,6 +76,26 @@ export function chatScenarios(runtime: string, start: (databaseUrl: string) => P
       await s2.close()
     })
 
+    it('tells a socket more than 500 changes behind to load the newest page, instead of replaying the room', async () => {
+      const slug = await alice.createRoom('Long away')
+      await bob.form(`/rooms/${slug}/join`, {})
+      const first = await alice.post(slug, 'before a long break')
+      for (let i = 0; i < 25; i++) await Promise.all(Array.from({ length: 20 }, (_, j) => alice.post(slug, `while long away ${i * 20 + j}`)))
+      // 500 behind is replayed whole; one more is too many.
+      const near = await bob.socket(slug, first.id)
+      await near.waitFor(() => near.createdIds().length >= 500, '500 replayed messages')
+      await near.close()
+      const last = await alice.post(slug, 'one more')
+      const far = await bob.socket(slug, first.id)
+      expect((await far.closed).code).toBe(4410)
+      expect(far.createdIds()).toEqual([])
+      expect(far.frames.join('')).toContain('loading the newest')
+      const fresh = await bob.socket(slug, last.id)
+      const live = await alice.post(slug, 'back again')
+      await fresh.waitFor(() => fresh.createdIds().includes(live.id!), 'the live message after loading the newest page')
+      await fresh.close()
+    })
+
     it('stores one message when the same nonce is posted twice at once, and both answers carry its id', async () => {
       const slug = await alice.createRoom('Twice')
       const nonce = crypto.randomUUID()
