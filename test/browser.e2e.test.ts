@@ -148,6 +148,36 @@ describe('two people in a browser', () => {
     await dave.context.close()
   }, 60_000)
 
+  it('loads the room\'s newest page when more came while it was offline than a socket replays', async () => {
+    const erin = await person('erin')
+    await erin.page.fill('#room-name', 'Busy while away')
+    await erin.page.click('form[action="/rooms"] button')
+    await erin.page.waitForURL(/\/rooms\/busy-while-away$/)
+    await erin.page.locator('#conn[data-state="connected"]').waitFor()
+    const cookie = (await erin.context.cookies()).find((c) => c.name === 'rtc_session')!
+    // Offline, the tab cannot reconnect; a restart closes the socket it has.
+    await erin.context.setOffline(true)
+    await world.server.close()
+    try {
+      await erin.page.locator('#conn[data-state="reconnecting"]').waitFor()
+    } finally {
+      world.server = await world.start()
+    }
+    const send = (body: string) => fetch(`${base}/rooms/busy-while-away/messages`, {
+      method: 'POST', headers: { cookie: `rtc_session=${cookie.value}`, origin: base, 'hx-request': 'true' },
+      body: new URLSearchParams({ body, nonce: crypto.randomUUID() }),
+    })
+    for (let i = 0; i < 26; i++) await Promise.all(Array.from({ length: 20 }, (_, j) => send(`away ${i * 20 + j}`)))
+    await erin.page.evaluate(() => { (window as unknown as { before: boolean }).before = true })
+    await erin.context.setOffline(false)
+    // The reconnect is refused as too far behind: the page loads afresh (the marker set above is gone) with the newest.
+    await erin.page.waitForFunction(() => !(window as unknown as { before?: boolean }).before, undefined, { timeout: 30_000 })
+    await erin.page.locator('#messages article', { hasText: 'away 519' }).waitFor()
+    await erin.page.locator('#conn[data-state="connected"]').waitFor()
+    expect(erin.cspErrors).toEqual([])
+    await erin.context.close()
+  }, 90_000)
+
   it('never lets htmx evaluate a string, even one planted in the page', async () => {
     const eve = await person('eve')
     const result = await eve.page.evaluate(async () => {
