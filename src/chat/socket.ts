@@ -38,7 +38,7 @@ export interface SocketRoutesOptions {
  * `since=0`) is told to load the room's newest page instead: a page of history is 50 messages, while a
  * whole room pushed down one socket could be megabytes, ten of them at once a stalled instance.
  */
-export const REPLAY_LIMIT = 500
+const REPLAY_LIMIT = 500
 /** What a reader too far behind is told before its socket closes with `CLOSE.tooFarBehind`. */
 const TOO_FAR_BEHIND = 'Many messages came while this page was away: loading the newest.'
 /** Frames larger than this close the socket with 1009. Node's `ws` enforces it before buffering (maxPayload); this covers Deno. */

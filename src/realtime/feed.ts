@@ -35,8 +35,6 @@ export class RoomFeed {
   readonly #onDelivered: (message: StoredMessage) => void
   readonly #follows: (roomId: string) => boolean
   readonly #beforeDelivery: (roomId: string, batch: readonly StoredMessage[]) => Promise<unknown>
-  #storeReads = 0
-  #carriedDeliveries = 0
 
   constructor({ messages, hub, log, onDelivered = () => {}, follows = () => false, beforeDelivery = async () => {} }: {
     messages: MessageStore; hub: Hub; log: Logger; onDelivered?: (message: StoredMessage) => void
@@ -99,11 +97,6 @@ export class RoomFeed {
     for (const roomId of this.#cursors.keys()) this.wake(roomId)
   }
 
-  /** Wake-ups taken from the store and from what they carried, since start. */
-  get stats() {
-    return { storeReads: this.#storeReads, carriedDeliveries: this.#carriedDeliveries }
-  }
-
   async #drain(roomId: string): Promise<void> {
     for (;;) {
       const carried = this.#carried.get(roomId)
@@ -141,10 +134,7 @@ export class RoomFeed {
       run.push(message)
       cursor = message.rev
     }
-    if (run.length > 0) {
-      this.#carriedDeliveries += run.length
-      await this.#hand(roomId, run)
-    }
+    if (run.length > 0) await this.#hand(roomId, run)
     return gap
   }
 
@@ -152,7 +142,6 @@ export class RoomFeed {
     for (;;) {
       const cursor = this.#cursors.get(roomId)
       if (cursor === undefined) return
-      this.#storeReads++
       const batch = await this.#messages.changesSince(roomId, cursor, BATCH)
       if (batch.length > 0) await this.#hand(roomId, batch)
       if (batch.length < BATCH) return

@@ -54,7 +54,7 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
       return
     }
     try {
-      const { e } = JSON.parse(payload) as { o: string; e?: ChatEvent; beat?: true }
+      const { e } = JSON.parse(payload) as { e?: ChatEvent }
       if (e?.type === 'wake' && e.message) emit({ ...e, message: revivedMessage(e.message) })
       else if (e) emit(e)
     } catch (err) {
@@ -75,7 +75,7 @@ export function redisBus({ commands, subscriber, prefix }: RedisClients, log: Lo
       // Published again later as a plain wake-up (the message it carried may no longer be the next one
       // anywhere), so the wake-ups of a room are one entry, keyed by content, however many messages it had.
       const later: PublishedEvent = event.type === 'wake' ? { type: 'wake', roomId: event.roomId } : event
-      const key = later === event ? payload : JSON.stringify(later)
+      const key = JSON.stringify(later)
       unsent.delete(key)
       unsent.set(key, later)
       if (unsent.size > MAX_UNSENT) unsent.delete(unsent.keys().next().value!)
