@@ -7,26 +7,20 @@
  * BENCH_RATES (comma-separated sends a second) and BENCH_SECONDS change the plan; TEST_CASSANDRA_CONTACT_POINTS
  * (host:port) and BENCH_CASSANDRA_PID measure another node.
  */
-import { readFileSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'
 import type { NewMessage } from '../src/store/ports.ts'
 import { testKeyspace } from '../test/support/cassandra.ts'
+import { cassandraPids, cpuSeconds } from './procs.ts'
 
 const RATES = (process.env.BENCH_RATES ?? '50,200,400').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const ROOMS = 100
 
-/** The JVM that serves CQL here: the one tools/cassandra started, else any CassandraDaemon. */
+/** The JVM measured: BENCH_CASSANDRA_PID, else the node tools/cassandra started (or any CassandraDaemon). */
 function cassandraPid(): number {
-  if (process.env.BENCH_CASSANDRA_PID) return Number(process.env.BENCH_CASSANDRA_PID)
-  const out = execFileSync('pgrep', ['-f', 'org.apache.cassandra.service.CassandraDaemon'], { encoding: 'utf8' }).trim().split('\n')[0]
-  if (!out) throw new Error('no Cassandra JVM found (tools/cassandra/cassandra.sh start)')
-  return Number(out)
-}
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
+  const pid = Number(process.env.BENCH_CASSANDRA_PID) || cassandraPids()[0]
+  if (!pid) throw new Error('no Cassandra JVM found (tools/cassandra/cassandra.sh start)')
+  return pid
 }
 
 let n = 0
