@@ -6,6 +6,7 @@ import type { NewMessage } from '../src/store/ports.ts'
 import { messageSearchContract } from './contract/messageSearch.ts'
 import { messageStoreContract } from './contract/messageStore.ts'
 import { cassandraSearch } from '../src/store/cassandra/search.ts'
+import { parseQuery } from '../src/search/query.ts'
 import { testKeyspace } from './support/cassandra.ts'
 
 messageStoreContract('cassandra', async () => {
@@ -267,4 +268,74 @@ describe('the Cassandra message store', () => {
     expect(consistencyOf('local_quorum')).toBe(cassandra.types.consistencies.localQuorum)
     expect(consistencyOf('one')).toBe(cassandra.types.consistencies.one)
   })
+})
+
+describe('Cassandra search within a work budget', () => {
+  let ks: Awaited<ReturnType<typeof testKeyspace>>
+  beforeAll(async () => { ks = await testKeyspace() })
+  afterAll(() => ks?.drop())
+
+  /** The search over a client that adds up the rows and reads its search statements get back. */
+  const measured = (budget: { rows?: number; reads?: number; readsPerRoom?: number }) => {
+    const spent = { rows: 0, reads: 0 }
+    const client = new Proxy(ks.client, {
+      get(target, key) {
+        if (key !== 'execute') return Reflect.get(target, key)
+        return async (query: string, ...rest: unknown[]) => {
+          const result = await (target.execute as (...a: unknown[]) => Promise<cassandra.types.ResultSet>)(query, ...rest)
+          if (query.includes('CONTAINS')) { spent.reads++; spent.rows += result.rows.length }
+          return result
+        }
+      },
+    })
+    return { search: cassandraSearch(client, { budget }), spent }
+  }
+  const terms = (q: string) => {
+    const parsed = parseQuery(q)
+    if (!parsed.ok) throw new Error(parsed.error)
+    return parsed.terms
+  }
+  let n = 0
+  const fill = async (roomId: string, count: number, body: (i: number) => string) => {
+    const store = cassandraMessages(ks.client)
+    for (let i = 0; i < count; i += 25) {
+      await Promise.all(Array.from({ length: Math.min(25, count - i) }, async (_, j) => {
+        // One room's claims queue on its Paxos row: sent in order within each group of 25, any order across them is fine here.
+        await store.appendMessage({ id: String(Date.now() * 1000 + ++n), roomId, authorId: 7, authorLogin: 'x', authorName: 'X', nonce: `budget-${roomId}-${i + j}`, body: body(i + j), createdAt: new Date(Date.UTC(2026, 0, 1) + n * 1000) })
+      }))
+    }
+  }
+
+  it('stops an exclusion that every match fails, with what it found and saying so, instead of reading the whole room', async () => {
+    await fill('4001', 600, (i) => `lorem ipsum dolor ${i}`)
+    const { search, spent } = measured({ rows: 100 })
+    const found = await search.searchMessages({ terms: terms('ipsum -lorem'), roomIds: ['4001'], limit: 21 })
+    expect(found).toEqual({ hits: [], stopped: true })
+    // Past the budget by at most one read's rows (256); the room holds 600.
+    expect(spent.rows).toBeLessThanOrEqual(100 + 257)
+    expect(spent.rows).toBeGreaterThanOrEqual(100)
+  }, 120_000)
+
+  it('still finishes a search its budget covers, and a rare word stops after its reads in a long room', async () => {
+    const { search } = measured({ rows: 100 })
+    const common = await search.searchMessages({ terms: terms('ipsum'), roomIds: ['4001'], limit: 21 })
+    expect(common.stopped).toBe(false)
+    expect(common.hits).toHaveLength(21)
+    // Tiny buckets make a long room of many partitions: a word in none of them is looked for in a bounded number of reads.
+    const tiny = cassandraMessages(ks.client, { bucketPositions: 8 })
+    for (let i = 0; i < 200; i++) await tiny.appendMessage({ id: String(Date.now() * 1000 + ++n), roomId: '4002', authorId: 7, authorLogin: 'x', authorName: 'X', nonce: `tiny-${i}`, body: i === 3 ? 'a zebra early on' : `plain ${i}`, createdAt: new Date(Date.UTC(2026, 0, 1) + n * 1000) })
+    const spent = { rows: 0, reads: 0 }
+    const rare = cassandraSearch(new Proxy(ks.client, {
+      get: (target, key) => key !== 'execute' ? Reflect.get(target, key)
+        : async (query: string, ...rest: unknown[]) => {
+          if (query.includes('CONTAINS')) spent.reads++
+          return (target.execute as (...a: unknown[]) => Promise<unknown>)(query, ...rest)
+        },
+    }), { bucketPositions: 8, budget: { reads: 10, readsPerRoom: 0 } })
+    expect(await rare.searchMessages({ terms: terms('zebra'), roomIds: ['4002'], limit: 21 })).toEqual({ hits: [], stopped: true })
+    expect(spent.reads).toBe(10)
+    const enough = await cassandraSearch(ks.client, { bucketPositions: 8, budget: { reads: 200 } }).searchMessages({ terms: terms('zebra'), roomIds: ['4002'], limit: 21 })
+    expect(enough.stopped).toBe(false)
+    expect(enough.hits.map((h) => h.message.body)).toEqual(['a zebra early on'])
+  }, 120_000)
 })

@@ -7,6 +7,9 @@ import { postgresMessages } from '../src/store/postgres/messages.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
 import { postgresSearch, useSearchLanguage } from '../src/store/postgres/search.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
+import { cassandraMessages } from '../src/store/cassandra/messages.ts'
+import { cassandraSearch } from '../src/store/cassandra/search.ts'
+import { testKeyspace } from './support/cassandra.ts'
 
 const [, openPostgres] = databaseBackends[0]!
 let opened: OpenedDatabase
@@ -158,13 +161,37 @@ describe.each(databaseBackends)('SEARCH_LANGUAGE on %s', (_name, open) => {
       const parsed = parseQuery('runs')
       if (!parsed.ok) throw new Error(parsed.error)
       const { terms } = parsed
-      expect(await postgresSearch(db.db.sql).searchMessages({ terms, roomIds: [room.id], limit: 5 })).toEqual([])
+      expect(await postgresSearch(db.db.sql).searchMessages({ terms, roomIds: [room.id], limit: 5 })).toEqual({ hits: [], stopped: false })
       await useSearchLanguage(db.db.sql, 'english', log)
-      const found = await postgresSearch(db.db.sql, { language: 'english' }).searchMessages({ terms, roomIds: [room.id], limit: 5 })
+      const { hits: found } = await postgresSearch(db.db.sql, { language: 'english' }).searchMessages({ terms, roomIds: [room.id], limit: 5 })
       expect(found.map((h) => h.snippet.filter((p) => p.mark).map((p) => p.text))).toEqual([['running']])
       await useSearchLanguage(db.db.sql, 'english', log)
     } finally {
       await db.cleanup()
+    }
+  }, 120_000)
+})
+
+describe('GET /search over Cassandra, past the work budget', () => {
+  it('shows what it found and says the search stopped, with a way to narrow it', async () => {
+    const ks = await testKeyspace()
+    try {
+      const { app } = appOn(opened.db, { deps: { messages: cassandraMessages(ks.client), search: cassandraSearch(ks.client, { budget: { rows: 20 } }) } })
+      const cam = await signedIn(app, 'scam')
+      await cam.post('/rooms', { name: 'Budget Room', visibility: 'public' })
+      await send(cam, 'budget-room', 'an ipsum on its own')
+      for (let i = 0; i < 150; i++) await send(cam, 'budget-room', `lorem ipsum ${i}`)
+      const stopped = await cam.get('/search?q=ipsum+-lorem&room=budget-room')
+      expect(stopped.status).toBe(200)
+      const page = await stopped.text()
+      expect(results(page)).toEqual([])
+      expect(page).toContain('Nothing found in what was read.')
+      expect(page).toMatch(/class="stopped muted" role="status">This search read as much as one search may and stopped/)
+      const finished = await (await cam.get('/search?q=ipsum&room=budget-room')).text()
+      expect(results(finished)).toHaveLength(20)
+      expect(finished).not.toContain('class="stopped')
+    } finally {
+      await ks.drop()
     }
   }, 120_000)
 })

@@ -24,10 +24,10 @@ export function searchRoutes({ search, limits }: { search: SearchService; limits
     const outcome = await search.run(user, { ...form, before: c.req.query('before') })
     if (c.req.header('hx-request') === 'true' && c.req.query('before')) {
       if (!outcome.ok) return c.html(<li class="error" role="alert">{outcome.error}</li>, 400)
-      return c.html(<SearchResults hits={outcome.hits} rooms={outcome.rooms} form={form} next={outcome.next} />)
+      return c.html(<SearchResults hits={outcome.hits} rooms={outcome.rooms} form={form} next={outcome.next} stopped={outcome.stopped} />)
     }
     if (!outcome.ok) return c.html(<SearchPage user={user} form={form} error={outcome.error} hits={[]} rooms={new Map()} next={undefined} searched />, 400)
-    return c.html(<SearchPage user={user} form={form} shortened={outcome.shortened} hits={outcome.hits} rooms={outcome.rooms} next={outcome.next} searched />)
+    return c.html(<SearchPage user={user} form={form} shortened={outcome.shortened} stopped={outcome.stopped} hits={outcome.hits} rooms={outcome.rooms} next={outcome.next} searched />)
   })
   return app
 }

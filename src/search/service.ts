@@ -22,7 +22,7 @@ export interface SearchParams {
 }
 
 export type SearchOutcome =
-  | { ok: true; hits: SearchHit[]; rooms: ReadonlyMap<string, Room>; next: string | undefined; shortened: boolean }
+  | { ok: true; hits: SearchHit[]; rooms: ReadonlyMap<string, Room>; next: string | undefined; shortened: boolean; stopped: boolean }
   | { ok: false; error: string }
 
 /**
@@ -59,13 +59,13 @@ export function searchService({ search, rooms, users }: { search: MessageSearch;
         readable = await rooms.roomsOf(user.id)
       }
       const byId = new Map(readable.map((r) => [r.id, r]))
-      if (readable.length === 0) return { ok: true, hits: [], rooms: byId, next: undefined, shortened: parsed.terms.shortened }
-      const found = await search.searchMessages({
+      if (readable.length === 0) return { ok: true, hits: [], rooms: byId, next: undefined, shortened: parsed.terms.shortened, stopped: false }
+      const { hits: found, stopped } = await search.searchMessages({
         terms: parsed.terms, roomIds: readable.map((r) => r.id), authorId, before, limit: RESULTS_PER_PAGE + 1,
       })
       const hits = found.slice(0, RESULTS_PER_PAGE)
       const next = found.length > RESULTS_PER_PAGE ? cursorOf(hits.at(-1)!.message) : undefined
-      return { ok: true, hits, rooms: byId, next, shortened: parsed.terms.shortened }
+      return { ok: true, hits, rooms: byId, next, shortened: parsed.terms.shortened, stopped }
     },
   }
 }

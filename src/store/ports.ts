@@ -481,11 +481,22 @@ export interface SearchHit {
   readonly snippet: readonly SnippetPart[]
 }
 
+/** What one search found. */
+export interface SearchFound {
+  /** Newest first by (createdAt, roomId, id), at most the request's `limit`. */
+  readonly hits: SearchHit[]
+  /**
+   * The store reached its work budget for one search before it could finish: the
+   * hits are real matches, but older (or, across rooms, some newer) ones may be
+   * missing. A narrower search (one room, an author, a rarer word) reads less.
+   */
+  readonly stopped: boolean
+}
+
 /**
  * Finds messages by their current text: never a deleted one, an edited one
- * by its new words only. Results are newest first by (createdAt, roomId, id),
- * at most `limit`.
+ * by its new words only.
  */
 export interface MessageSearch {
-  searchMessages(request: SearchRequest): Promise<SearchHit[]>
+  searchMessages(request: SearchRequest): Promise<SearchFound>
 }

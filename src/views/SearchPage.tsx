@@ -20,8 +20,18 @@ export const searchUrl = (form: SearchForm, before?: string) => {
   return `/search?${params}`
 }
 
+/** Said where a search stopped at its store's work budget (see `SearchFound.stopped`). */
+function Stopped({ form }: { form: SearchForm }) {
+  return (
+    <li class="stopped muted" role="status">
+      This search read as much as one search may and stopped: older matches may be missing.
+      Search narrower to find them: {form.room ? 'a rarer word, an author, or fewer left-out words.' : 'one room, a rarer word, an author, or fewer left-out words.'}
+    </li>
+  )
+}
+
 /** One page of results and the link to the next: the fragment htmx appends in place of the link. */
-export function SearchResults({ hits, rooms, form, next }: { hits: readonly SearchHit[]; rooms: ReadonlyMap<string, Room>; form: SearchForm; next: string | undefined }) {
+export function SearchResults({ hits, rooms, form, next, stopped = false }: { hits: readonly SearchHit[]; rooms: ReadonlyMap<string, Room>; form: SearchForm; next: string | undefined; stopped?: boolean }) {
   return (
     <>
       {hits.map(({ message: m, snippet }) => {
@@ -40,6 +50,7 @@ export function SearchResults({ hits, rooms, form, next }: { hits: readonly Sear
           </li>
         )
       })}
+      {stopped && <Stopped form={form} />}
       {next && (
         <li class="more">
           <a href={searchUrl(form, next)} hx-get={searchUrl(form, next)} hx-target="closest li" hx-swap="outerHTML">More results</a>
@@ -58,9 +69,10 @@ export interface SearchPageProps {
   rooms: ReadonlyMap<string, Room>
   next: string | undefined
   searched: boolean
+  stopped?: boolean
 }
 
-export function SearchPage({ user, form, error, shortened, hits, rooms, next, searched }: SearchPageProps) {
+export function SearchPage({ user, form, error, shortened, hits, rooms, next, searched, stopped = false }: SearchPageProps) {
   return (
     <Layout title={form.q ? `Search: ${form.q.slice(0, 40)}` : 'Search'} user={user} query={form.q}>
       <section class="search card">
@@ -76,9 +88,9 @@ export function SearchPage({ user, form, error, shortened, hits, rooms, next, se
         </form>
         {error && <p class="error" role="alert">{error}</p>}
         {shortened && <p class="muted">Your search was long: only its first words were used.</p>}
-        {!error && searched && hits.length === 0 && <p class="empty">Nothing found.</p>}
+        {!error && searched && hits.length === 0 && <p class="empty">Nothing found{stopped ? ' in what was read' : ''}.</p>}
         <ol id="search-results" class="hits">
-          <SearchResults hits={hits} rooms={rooms} form={form} next={next} />
+          <SearchResults hits={hits} rooms={rooms} form={form} next={next} stopped={stopped} />
         </ol>
       </section>
     </Layout>

@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver'
-import { wordsAt } from '../../lib/words.ts'
+import { MAX_WORD_CHARS, wordsAt } from '../../lib/words.ts'
 import { matchesExactly, snippetOf } from '../../lib/snippets.ts'
 import type { MessageSearch, SearchCursor, SearchHit, SearchRequest, StoredMessage } from '../ports.ts'
 import type { CassandraClient } from './connect.ts'
@@ -19,7 +19,18 @@ export interface CassandraSearchOptions {
   window?: number
   /** Rooms searched at once. */
   concurrency?: number
+  /**
+   * The most one search may read: `rows` returned by the node (1,000) and `reads`
+   * (queries: 64, plus 4 per room searched, so a reader of many rooms still gets a
+   * few windows of each). Past either, the search stops with what it found and says
+   * so, whatever the rooms' sizes: `ipsum -lorem` in a room where every `ipsum`
+   * also holds `lorem` would otherwise read the whole room.
+   */
+  budget?: { rows?: number; reads?: number; readsPerRoom?: number }
 }
+
+/** The most rows one read may return; a window is narrowed to what the room's density says fits. */
+const READ_ROWS = 256
 
 /** Newest first by (createdAt, roomId, id), the order every store answers in. */
 export const newestFirst = (a: SearchCursor, b: SearchCursor) =>
@@ -45,10 +56,12 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
   const firstWindow = BigInt(options.window ?? 32)
   const concurrency = options.concurrency ?? 16
   const bucketSize = BigInt(at.size)
+  const rowBudget = options.budget?.rows ?? 1_000
+  const readBudget = (rooms: number) => (options.budget?.reads ?? 64) + (options.budget?.readsPerRoom ?? 4) * rooms
 
   const query = (words: number) =>
-    `SELECT ${COLUMNS} FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos > ? AND pos <= ?` +
-    ' AND terms CONTAINS ?'.repeat(words)
+    `SELECT ${COLUMNS}, terms FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos > ? AND pos <= ?` +
+    ' AND terms CONTAINS ?'.repeat(words) + ` LIMIT ${READ_ROWS + 1}`
 
   /**
    * The heads of many rooms in a few reads: their `room_heads` hints in one, the
@@ -76,27 +89,47 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
     return heads
   }
 
-  interface Walk { roomId: string; top: bigint; window: bigint; found: StoredMessage[]; done: boolean }
+  interface Walk { roomId: string; top: bigint; window: bigint; found: StoredMessage[]; done: boolean; rows: number; positions: bigint }
+  /** What one search has read so far, against its budget. */
+  interface Spent { rows: number; reads: number; readBudget: number }
+  const exhausted = (spent: Spent) => spent.rows >= rowBudget || spent.reads >= spent.readBudget
 
   /** Reads the room's next window down, newest first; widens the next one, more when this one held nothing. */
-  async function step(walk: Walk, { terms, authorId, before, limit }: SearchRequest, statement: string) {
+  async function step(walk: Walk, { terms, authorId, before, limit }: SearchRequest, statement: string, spent: Spent) {
+    if (exhausted(spent)) return
     const bucket = at.bucketOf(walk.top)
     const floor = at.lastOf(bucket) - bucketSize
     const low = walk.top - walk.window > floor ? walk.top - walk.window : floor
+    spent.reads++
     const rows: Row[] = (await log.run(statement, [long(walk.roomId), bucket, long(low), long(walk.top), ...terms.words])).rows
+    spent.rows += rows.length
+    walk.rows += rows.length
+    walk.positions += walk.top - low
+    if (rows.length > READ_ROWS) {
+      // Denser than the window was sized for: the rows are the window's oldest, not a newest-first run. Read it
+      // again narrower (a window of READ_ROWS positions cannot hold more rows than that).
+      walk.window = BigInt(READ_ROWS)
+      return
+    }
     // The index matched the words; phrases and exclusions are checked on the body.
-    const exact = terms.phrases.length > 0 || terms.excluded.length > 0
+    // An excluded word is ruled out by the row's own words, without cutting its body again (the costly part
+    // when every match holds it); phrases, and excluded words too long to be indexed, need the body.
+    const exact = terms.phrases.length > 0 || terms.excluded.some((x) => x.length > MAX_WORD_CHARS)
     // SAI answers in clustering order (oldest first) and cannot sort: the window is read whole, then reversed.
     for (const row of rows.reverse()) {
       if (row.op !== 'create' || row.deleted_at || (authorId !== undefined && Number(String(row.author_id)) !== authorId)) continue
       const message = toMessage(walk.roomId, row)
       if (before && newestFirst(before, message) >= 0) continue
+      if (terms.excluded.some((x) => (row.terms as string[] | null)?.includes(x))) continue
       if (exact && !matchesExactly(wordsAt(message.body), terms.phrases, terms.excluded)) continue
       walk.found.push(message)
       if (walk.found.length >= limit) break
     }
     const grow = rows.length === 0 ? 16n : 4n
     walk.window = walk.window * grow > bucketSize ? bucketSize : walk.window * grow
+    // As many positions as, at the density seen so far, hold about READ_ROWS matches.
+    const fits = walk.rows === 0 ? bucketSize : BigInt(Math.max(1, Math.floor(READ_ROWS * Number(walk.positions) / walk.rows)))
+    if (walk.window > fits) walk.window = fits
     walk.top = low
     walk.done = walk.top <= 0n || walk.found.length >= limit
   }
@@ -104,23 +137,24 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
   return {
     async searchMessages(request) {
       const rooms = [...new Set(request.roomIds)].filter((id) => /^\d{1,19}$/.test(id))
-      if (rooms.length === 0) return []
+      if (rooms.length === 0) return { hits: [], stopped: false }
       const { before, limit } = request
+      const spent: Spent = { rows: 0, reads: 0, readBudget: readBudget(rooms.length) }
       const heads = await headsOf(rooms)
       const walks: Walk[] = rooms.map((roomId) => {
         let top = heads.get(roomId) ?? 0n
         if (before && before.roomId === roomId && BigInt(before.id) - 1n < top) top = BigInt(before.id) - 1n
-        return { roomId, top, window: firstWindow, found: [], done: top <= 0n }
+        return { roomId, top, window: firstWindow, found: [], done: top <= 0n, rows: 0, positions: 0n }
       })
       const statement = query(request.terms.words.length)
       // Rounds of one window per room still in the running, `concurrency` rooms at a time. Once a page's worth
       // is found, a room whose oldest match is past the page's last is done: its older windows hold older ones.
       for (;;) {
         const active = walks.filter((w) => !w.done)
-        if (active.length === 0) break
+        if (active.length === 0 || exhausted(spent)) break
         let next = 0
         await Promise.all(Array.from({ length: Math.min(concurrency, active.length) }, async () => {
-          while (next < active.length) await step(active[next++]!, request, statement)
+          while (next < active.length) await step(active[next++]!, request, statement, spent)
         }))
         const all = walks.flatMap((w) => w.found).sort(newestFirst)
         if (all.length < limit) continue
@@ -128,8 +162,9 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
         for (const w of walks) if (w.found.length > 0 && newestFirst(edge, w.found.at(-1)!) <= 0) w.done = true
       }
       const wanted = new Set(request.terms.words)
-      return walks.flatMap((w) => w.found).sort(newestFirst).slice(0, limit)
+      const hits = walks.flatMap((w) => w.found).sort(newestFirst).slice(0, limit)
         .map((message): SearchHit => ({ message, snippet: snippetOf(message.body, wordsAt(message.body), wanted) }))
+      return { hits, stopped: walks.some((w) => !w.done) }
     },
   }
 }
