@@ -75,8 +75,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** Told of each new message once it is stored: who it mentions, and a direct room's recipient (notifications). */
   onStored?: readonly StoredListener[]
-  /** Timing of outgoing webhooks (tests shorten the backoff). */
-  webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs'>
+  /** Timing of outgoing webhooks (tests shorten the backoff and the circuit's pause). */
+  webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs' | 'breakAfter' | 'breakForMs'>
   /** Who stored which files (the quota); without it messages take no files. */
   uploadStore?: UploadStore
   /** Batches a send's room activity and read marker; the entry makes it over `rooms` and `reads` to flush it on shutdown. */

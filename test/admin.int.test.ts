@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyWebhook } from '../src/bots/signature.ts'
+import type { AppDeps } from '../src/app.ts'
 import { appOn, browser, TEST_ORIGIN } from './support/app.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 import { fakeGithub } from './support/github.ts'
@@ -18,8 +19,8 @@ const ENV = { ADMIN_LOGINS: 'Root-Admin,other-admin', WEBHOOK_ALLOW_HOSTS: '127.
 type App = ReturnType<typeof appOn>['app']
 type Browser = ReturnType<typeof browser>
 
-const setup = (env: Record<string, string> = {}) => {
-  const made = appOn(opened.db, { env: { ...ENV, ...env }, deps: { webhookTiming: { minBackoffMs: 20, timeoutMs: 2000 } } })
+const setup = (env: Record<string, string> = {}, timing: AppDeps['webhookTiming'] = {}) => {
+  const made = appOn(opened.db, { env: { ...ENV, ...env }, deps: { webhookTiming: { minBackoffMs: 20, timeoutMs: 2000, ...timing } } })
   const person = async (login: string) => {
     const b = browser(made.app)
     const res = await b.post('/auth/local', { login })
@@ -325,6 +326,47 @@ describe('outgoing webhooks', () => {
     expect(JSON.parse(calls[0]!.body).message.body).toBe('is anyone there?')
     expect(logs.text()).toMatch(/"bot":"helpdesk".*the receiver answered 400/)
   })
+
+  it('queues each bot apart: a receiver that never answers delays only its own bot, and its circuit opens, then closes once it answers', async () => {
+    const { person, logs } = setup({}, { timeoutMs: 300, breakAfter: 3, breakForMs: 500 })
+    const admin = await person('root-admin')
+    await createBot(admin, 'silent-bot', `${url}/silent`)
+    await createBot(admin, 'lively-bot', `${url}/lively`)
+    let wake = () => {}
+    const held = new Promise<void>((resolve) => { wake = resolve })
+    answers.set('/silent', [{ status: 200, type: 'text/plain', body: 'woke up', first: () => held }])
+    answers.set('/lively', [{ status: 200, type: 'text/plain', body: 'lively here' }])
+    const erin = await person('erin-waits')
+    const silent = slugOf(await erin.post('/direct-rooms', { login: 'silent-bot' }))
+    const lively = slugOf(await erin.post('/direct-rooms', { login: 'lively-bot' }))
+    const messages = (slug: string) => erin.get(`/rooms/${slug}/messages?after=0`, { headers: { 'hx-request': 'true' } }).then((r) => r.text())
+    try {
+      for (let i = 0; i < 12; i++) await erin.post(`/rooms/${silent}/messages`, { body: `hello ${i}?`, nonce: `silent-question-${i}` })
+      await erin.post(`/rooms/${lively}/messages`, { body: 'are you there?', nonce: 'lively-question-1' })
+      // One shared queue of four put the lively bot behind the silent one's 48 attempts; now it answers at once.
+      await until('the lively bot\'s reply', async () => (await messages(lively)).includes('lively here'))
+      const order = received.filter((r) => r.path === '/silent' || r.path === '/lively').map((r) => JSON.parse(r.body).message.body as string)
+      const last = order.indexOf('hello 11?')
+      expect(order.indexOf('are you there?')).toBeLessThan(last === -1 ? Infinity : last)
+      await until('the silent bot\'s circuit to open', () => logs.text().includes('circuit open'))
+      const tried = received.filter((r) => r.path === '/silent').length
+      const opened = () => logs.text().split('circuit open').length
+      const before = opened()
+      await erin.post(`/rooms/${silent}/messages`, { body: 'one more?', nonce: 'silent-question-12' })
+      await until('a delivery failed at once, unsent', () => opened() > before)
+      expect(received.filter((r) => r.path === '/silent').length).toBe(tried)
+      expect(logs.text()).not.toContain('"bot":"lively-bot","roomId"')
+    } finally {
+      wake()
+    }
+    answers.set('/silent', [{ status: 200, type: 'text/plain', body: 'back again' }])
+    // Once the circuit half-opens (500 ms here), a delivery that gets through closes it.
+    await until('the silent bot\'s reply after it recovers', async () => {
+      await erin.post(`/rooms/${silent}/messages`, { body: 'back?', nonce: `silent-retry-${Date.now()}` })
+      await new Promise((r) => setTimeout(r, 200))
+      return (await messages(silent)).includes('back again')
+    })
+  }, 30_000)
 })
 
 describe('room owners and moderation', () => {

@@ -1,4 +1,5 @@
-import pLimit from 'p-limit'
+import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel'
+import pLimit, { type LimitFunction } from 'p-limit'
 import pRetry, { AbortError } from 'p-retry'
 import { mentionedLogins } from '../messages/mentions.ts'
 import type { Logger } from '../log.ts'
@@ -19,10 +20,14 @@ export interface WebhookOptions {
   retries?: number
   /** The first retry's wait; each next one doubles it. */
   minBackoffMs?: number
-  /** Deliveries in flight at once on this instance. */
+  /** Deliveries in flight at once to one bot, on this instance: each bot has a queue of its own. */
   concurrency?: number
-  /** Deliveries waiting beyond this are dropped, with a log line: a stuck receiver cannot grow memory without bound. */
+  /** One bot's deliveries waiting beyond this are dropped, with a log line: a stuck receiver cannot grow memory without bound. */
   maxQueued?: number
+  /** Failed attempts in a row that open a bot's circuit: its deliveries then fail at once, unsent. */
+  breakAfter?: number
+  /** How long an open circuit stays open before one delivery is tried again (and closes it if it gets through). */
+  breakForMs?: number
 }
 
 /**
@@ -33,11 +38,26 @@ export interface WebhookOptions {
  * bounded retries with backoff), and a 2xx answer with a body becomes the
  * bot's reply. Messages by bots never call webhooks, so two bots cannot
  * answer each other forever.
+ *
+ * Each bot has its own queue and its own circuit breaker (cockatiel's), so a
+ * receiver that never answers delays only its own bot: after `breakAfter`
+ * failed attempts in a row its deliveries fail at once, unsent, with a log
+ * line, until `breakForMs` has passed and one of them gets through.
  */
 export function webhooks({
-  bots, log, allowHosts, reply, timeoutMs = 5000, retries = 3, minBackoffMs = 500, concurrency = 4, maxQueued = 1000,
+  bots, log, allowHosts, reply, timeoutMs = 5000, retries = 3, minBackoffMs = 500, concurrency = 2, maxQueued = 100,
+  breakAfter = 5, breakForMs = 60_000,
 }: WebhookOptions) {
-  const limit = pLimit(concurrency)
+  interface Lane { limit: LimitFunction; breaker: CircuitBreakerPolicy }
+  const lanes = new Map<number, Lane>()
+  const laneOf = (botId: number) => {
+    let lane = lanes.get(botId)
+    if (!lane) {
+      lane = { limit: pLimit(concurrency), breaker: circuitBreaker(handleAll, { halfOpenAfter: breakForMs, breaker: new ConsecutiveBreaker(breakAfter) }) }
+      lanes.set(botId, lane)
+    }
+    return lane
+  }
 
   const deliver = async (hook: BotHook, room: Room, message: StoredMessage) => {
     const payload = JSON.stringify({
@@ -50,15 +70,23 @@ export function webhooks({
       bot: { login: hook.bot.login },
     })
     const context = { bot: hook.bot.login, roomId: room.id, messageId: message.id }
+    const { breaker } = laneOf(hook.bot.id)
     const answer = await pRetry(async (): Promise<PostAnswer> => {
-      // Checked again at every attempt: what the host resolves to may have changed since the bot was made.
-      const target = await checkWebhookTarget(hook.url, allowHosts).catch((err: unknown) => {
-        throw err instanceof WebhookTargetRefused ? new AbortError(err.message) : err
+      // A refused or unresolvable address, a network error, a timeout and a 5xx count against the bot's
+      // circuit; a 4xx is an answer. While the circuit is open, nothing is looked up or sent.
+      const res = await breaker.execute(async () => {
+        // Checked again at every attempt: what the host resolves to may have changed since the bot was made.
+        const target = await checkWebhookTarget(hook.url, allowHosts).catch((err: unknown) => {
+          throw err instanceof WebhookTargetRefused ? new AbortError(err.message) : err
+        })
+        const res = await postTo(target, payload, {
+          'content-type': 'application/json', 'user-agent': 'rtc-webhook/1', [SIGNATURE_HEADER]: signWebhook(hook.secret, payload),
+        }, timeoutMs)
+        if (res.status >= 500) throw new Error(`the receiver answered ${res.status}`)
+        return res
+      }).catch((err: unknown) => {
+        throw err instanceof BrokenCircuitError ? new AbortError('its receiver keeps failing (circuit open)') : err
       })
-      const res = await postTo(target, payload, {
-        'content-type': 'application/json', 'user-agent': 'rtc-webhook/1', [SIGNATURE_HEADER]: signWebhook(hook.secret, payload),
-      }, timeoutMs)
-      if (res.status >= 500) throw new Error(`the receiver answered ${res.status}`)
       if (res.status >= 300) throw new AbortError(`the receiver answered ${res.status}`)
       return res
     }, {
@@ -86,6 +114,7 @@ export function webhooks({
       if (!direct && logins.length === 0) return
       void bots.hooksFor(room.id, author.id, logins, direct).then((hooks) => {
         for (const hook of hooks) {
+          const { limit } = laneOf(hook.bot.id)
           if (limit.pendingCount >= maxQueued) {
             log.warn({ bot: hook.bot.login, roomId: room.id, messageId: message.id }, 'webhook dropped: too many waiting')
             continue
