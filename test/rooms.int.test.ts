@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appOn, browser } from './support/app.ts'
+import { appOn, browser, TEST_ORIGIN } from './support/app.ts'
+import { createLogger } from '../src/log.ts'
+import { localStores } from '../src/store/local.ts'
+import { memoryBus } from '../src/store/memory/bus.ts'
+import { postgresModeration } from '../src/store/postgres/moderation.ts'
+import { postgresRooms } from '../src/store/postgres/rooms.ts'
+import { postgresSessions } from '../src/store/postgres/sessions.ts'
+import { postgresUsers } from '../src/store/postgres/users.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 
 const [, openPostgres] = databaseBackends[0]!
@@ -115,5 +122,58 @@ describe('rooms with JavaScript off: plain forms and full page loads', () => {
     expect((await gus.post('/direct-rooms', { login: 'nobody-here' })).status).toBe(404)
     expect((await gus.post('/direct-rooms', { login: 'gus' })).status).toBe(400)
     expect((await gus.post('/rooms/sturdy/members', { login: 'x' })).status).toBe(400)
+  })
+})
+
+describe('a private room and a missing one, to an outsider', () => {
+  it('take the same steps in the stores behind the memory every instance keeps, on the page, the socket and search', async () => {
+    const bus = memoryBus()
+    const calls: string[] = []
+    /** The store, noting each call that reaches it (past the process's memory). */
+    const noted = <T extends object>(name: string, store: T): T => new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key)
+        return typeof value !== 'function' ? value : (...args: unknown[]) => {
+          calls.push(`${name}.${String(key)}`)
+          return value.apply(target, args)
+        }
+      },
+    })
+    const sql = opened.db.sql
+    const local = localStores({
+      users: postgresUsers(sql), sessions: postgresSessions(sql), rooms: noted('rooms', postgresRooms(sql)), moderation: postgresModeration(sql),
+    }, bus, createLogger('silent'))
+    const { app } = appOn(opened.db, { deps: { bus, users: local.users, sessions: local.sessions, rooms: local.rooms, moderation: local.moderation } })
+    try {
+      const owner = await signedIn(app, 'probe-owner')
+      const prober = await signedIn(app, 'probe-prober')
+      await owner.post('/rooms', { name: 'Probe Secret', visibility: 'private' })
+      const steps = async (path: string, init?: RequestInit) => {
+        await prober.get(path, init) // the first visit fills the memory
+        calls.length = 0
+        const res = await prober.get(path, init)
+        return { status: res.status, calls: [...calls] }
+      }
+      for (const [secret, missing] of [
+        ['/rooms/probe-secret', '/rooms/probe-nothing'],
+        ['/rooms/probe-secret/messages?after=0', '/rooms/probe-nothing/messages?after=0'],
+        ['/search?q=hello&room=probe-secret', '/search?q=hello&room=probe-nothing'],
+      ] as const) {
+        const [a, b] = [await steps(secret), await steps(missing)]
+        expect(a.status).toBe(secret.startsWith('/search') ? 400 : 404)
+        expect(a).toEqual(b)
+        expect(a.calls).toEqual(['rooms.isMember'])
+      }
+      const ws = async (slug: string) => steps(`/ws?room=${slug}`, { headers: { origin: TEST_ORIGIN, upgrade: 'websocket' } })
+      const socket = await ws('probe-secret')
+      expect(socket.status).toBe(404)
+      expect(socket).toEqual(await ws('probe-nothing'))
+      // A room made later is found at once, not remembered as missing.
+      await prober.get('/rooms/probe-later')
+      expect((await owner.post('/rooms', { name: 'Probe Later', visibility: 'public' })).status).toBe(303)
+      expect((await prober.get('/rooms/probe-later')).status).toBe(200)
+    } finally {
+      local.close()
+    }
   })
 })

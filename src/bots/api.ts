@@ -3,7 +3,7 @@ import { hashSessionToken } from '../auth/session.ts'
 import { ChatError, type MessageService } from '../messages/service.ts'
 import type { AppEnv } from '../context.ts'
 import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
-import { SLUG_PATTERN } from '../rooms/slug.ts'
+import { roomAndMembership } from '../rooms/access.ts'
 import type { BotStore, RoomStore } from '../store/ports.ts'
 
 export interface BotApiOptions {
@@ -37,11 +37,10 @@ export function botApiRoutes({ bots, rooms, chat, limits }: BotApiOptions) {
     }
     if (found.banned) return refuse(c, 403, 'This bot is banned: an administrator can lift the ban on /admin.', 'BANNED')
     const { bot } = found
-    const slug = c.req.param('room')
-    const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
+    const { room, member } = await roomAndMembership(rooms, c.req.param('room'), bot.id)
     // A private room the bot is not in is as missing to it as to anyone.
     if (!room) return refuse(c, 404, 'There is no such room.', 'NOT_FOUND')
-    if (!(await rooms.isMember(room.id, bot.id))) {
+    if (!member) {
       if (room.visibility !== 'public') return refuse(c, 404, 'There is no such room.', 'NOT_FOUND')
       return refuse(c, 403, 'This bot is not a member of the room: a member adds it by its name first.', 'NOT_MEMBER')
     }

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import { signedInUser, type AppEnv } from '../context.ts'
-import { SLUG_PATTERN } from '../rooms/slug.ts'
+import { roomAndMembership } from '../rooms/access.ts'
 import type { RoomStore } from '../store/ports.ts'
 import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
 import { ConnectionNotice } from '../views/RoomPage.tsx'
@@ -64,10 +64,9 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
     '/ws',
     async (c, next) => {
       if (c.req.header('origin') !== publicUrl) throw new HTTPException(403, { message: 'WebSocket from another origin refused.' })
-      const slug = c.req.query('room') ?? ''
-      const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
+      const { room, member } = await roomAndMembership(rooms, c.req.query('room') ?? '', signedInUser(c.get('user')).id)
       if (!room) throw new HTTPException(404, { message: 'There is no such room.' })
-      if (!(await rooms.isMember(room.id, signedInUser(c.get('user')).id))) {
+      if (!member) {
         // A private room is no more visible than a missing one.
         if (room.visibility !== 'public') throw new HTTPException(404, { message: 'There is no such room.' })
         throw new HTTPException(403, { message: 'Only members of this room can follow it.' })

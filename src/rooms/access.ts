@@ -4,14 +4,28 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import type { RoomStore } from '../store/ports.ts'
 import { SLUG_PATTERN } from './slug.ts'
 
+/** No room has this id: a missing room's membership is looked up under it. */
+const NO_ROOM = '0'
+
+/**
+ * The room a slug names and whether `userId` is a member, by the same steps
+ * whether or not it exists: the membership is looked up for a missing room
+ * too, so a private room's outsider and a missing room's visitor wait alike
+ * and its name cannot be probed by timing (see `localStores`).
+ */
+export async function roomAndMembership(rooms: RoomStore, slug: string, userId: number) {
+  const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
+  const member = await rooms.isMember(room?.id ?? NO_ROOM, userId)
+  return { room, member: room !== undefined && member }
+}
+
 /** Finds `:room` and the reader's membership; an unknown room is 404. */
 export function loadRoom(rooms: RoomStore): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const slug = c.req.param('room') ?? ''
-    const room = SLUG_PATTERN.test(slug) ? await rooms.findRoomBySlug(slug) : undefined
+    const { room, member } = await roomAndMembership(rooms, c.req.param('room') ?? '', signedInUser(c.get('user')).id)
     if (!room) throw new HTTPException(404, { message: 'There is no such room.' })
     c.set('room', room)
-    c.set('member', await rooms.isMember(room.id, signedInUser(c.get('user')).id))
+    c.set('member', member)
     await next()
   }
 }

@@ -1,5 +1,5 @@
 import type { MessageSearch, Room, RoomStore, SearchCursor, SearchHit, User, UserStore } from '../store/ports.ts'
-import { SLUG_PATTERN } from '../rooms/slug.ts'
+import { roomAndMembership } from '../rooms/access.ts'
 import { parseQuery } from './query.ts'
 
 export const RESULTS_PER_PAGE = 20
@@ -51,9 +51,8 @@ export function searchService({ search, rooms, users }: { search: MessageSearch;
       }
       let readable: Room[]
       if (params.room) {
-        const room = SLUG_PATTERN.test(params.room) ? await rooms.findRoomBySlug(params.room) : undefined
-        const canRead = room && (room.visibility === 'public' || await rooms.isMember(room.id, user.id))
-        if (!canRead) return fail('There is no such room.')
+        const { room, member } = await roomAndMembership(rooms, params.room, user.id)
+        if (!room || (room.visibility !== 'public' && !member)) return fail('There is no such room.')
         readable = [room]
       } else {
         readable = await rooms.roomsOf(user.id)

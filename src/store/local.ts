@@ -5,6 +5,7 @@ import type { Bus, ModerationStore, Room, RoomStore, SessionRecord, SessionStore
 /** How long an answer is served from this process's memory when no event dropped it sooner. */
 export const LOCAL_TTL_MS = 10_000
 const MAX_ENTRIES = 50_000
+const MAX_ABSENT_SLUGS = 10_000
 
 type Entry = SessionRecord | User | Room | boolean
 
@@ -17,13 +18,19 @@ type Entry = SessionRecord | User | Room | boolean
  * archived, deleted; published here). A `resync` (the bus lost events)
  * drops everything, and every entry lives at most `ttlMs`, so an event that
  * never arrives costs at most that long. Only what exists is remembered: a
- * room, session or membership that is missing is asked for again.
+ * session or membership that is missing is asked for again. A slug that
+ * names no room is the one absence remembered, so that to an outsider a
+ * private room and a missing one take the same path (the room from memory,
+ * then a membership lookup that finds nothing); a room made anywhere drops
+ * its slug's absence at once (`room` with its slug).
  */
 export function localStores(
   stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; moderation: ModerationStore },
   bus: Bus, log: Logger, { ttlMs = LOCAL_TTL_MS } = {},
 ) {
   const memory = new LRUCache<string, Entry>({ max: MAX_ENTRIES, ttl: ttlMs })
+  // Slugs that name no room, apart and smaller: probing random slugs must not push sessions out of `memory`.
+  const absent = new LRUCache<string, true>({ max: MAX_ABSENT_SLUGS, ttl: ttlMs })
   const stats = {
     hits: 0, misses: 0,
     /** Hits and misses since the last call, then counts afresh (the periodic cache line). */
@@ -58,18 +65,27 @@ export function localStores(
     // Its slug entry, whatever the slug (a rename may have changed what the room is called).
     for (const [key, value] of memory.entries()) if (key.startsWith('slug:') && (value as Room).id === roomId) memory.delete(key)
   }
-  const roomChanged = async (roomId: string) => {
+  const roomChanged = async (roomId: string, slug?: string) => {
     forgetRoom(roomId)
-    await bus.publish({ type: 'room', roomId }).catch((err: unknown) => log.warn({ err, roomId }, 'room change not published to other instances'))
+    if (slug) absent.delete(slug)
+    await bus.publish({ type: 'room', roomId, ...(slug ? { slug } : {}) })
+      .catch((err: unknown) => log.warn({ err, roomId }, 'room change not published to other instances'))
+  }
+  const made = async (room: Room) => {
+    await roomChanged(room.id, room.slug)
+    return room
   }
 
   const unsubscribe = bus.subscribe((event) => {
     switch (event.type) {
       case 'sessions-ended': return void event.sessions.forEach((hash) => forget(`session:${hash}`))
       case 'membership': return forget(`member:${event.roomId}:${event.userId}`)
-      case 'room': return forgetRoom(event.roomId)
+      case 'room':
+        if (event.slug) absent.delete(event.slug)
+        return forgetRoom(event.roomId)
       case 'resync':
         forgotten++
+        absent.clear()
         return memory.clear()
     }
   })
@@ -118,7 +134,18 @@ export function localStores(
     } satisfies SessionStore,
     rooms: {
       ...rooms,
-      findRoomBySlug: (slug) => remembered(`slug:${slug}`, () => rooms.findRoomBySlug(slug)),
+      findRoomBySlug: async (slug) => {
+        if (absent.has(slug)) {
+          stats.hits++
+          return undefined
+        }
+        const before = forgotten
+        const room = await remembered(`slug:${slug}`, () => rooms.findRoomBySlug(slug))
+        if (!room && forgotten === before) absent.set(slug, true)
+        return room
+      },
+      createRoom: async (input) => made(await rooms.createRoom(input)),
+      directRoom: async (a, b) => made(await rooms.directRoom(a, b)),
       findRoomById: (id) => remembered(`room:${id}`, () => rooms.findRoomById(id)),
       // Only membership is remembered, never its absence: someone who joins on another instance is a member here at once.
       isMember: async (roomId, userId) =>

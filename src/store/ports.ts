@@ -274,8 +274,11 @@ export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly ses
 export type ResyncEvent = { readonly type: 'resync' }
 /** A user's read marker in a room moved up to `id`: every tab of theirs, on every instance, redraws that room's count. */
 export type ReadEvent = { readonly type: 'read'; readonly userId: number; readonly roomId: string; readonly id: string }
-/** A room's name, topic or archive state changed, or it was deleted: what instances remember of it is read again. */
-export type RoomEvent = { readonly type: 'room'; readonly roomId: string }
+/**
+ * A room's name, topic or archive state changed, it was deleted, or (with `slug`) it was made: what
+ * instances remember of it, or of its slug's absence, is read again.
+ */
+export type RoomEvent = { readonly type: 'room'; readonly roomId: string; readonly slug?: string }
 export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
