@@ -353,18 +353,22 @@ export interface NotificationStore {
   mutedRooms(userId: number): Promise<Room[]>
   /**
    * Everything needed to push one message of `roomId`, in one read: the members whose login is one
-   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author).
+   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author),
+   * never a banned user. Only subscriptions whose session is live are listed.
    */
   recipients(roomId: string, who: { logins: readonly string[]; everyone: boolean; except: number }): Promise<PushRecipient[]>
   /**
-   * Stores the subscription for the user (an endpoint belongs to one browser: it moves to the user
-   * who subscribed last), keeping only the user's newest `keep`. Answers false when it was already theirs.
+   * Stores the subscription for the user and the session that made it (`sessionHash`), and it goes
+   * with that session: sign-out, end-all, the session cap, expiry, a ban. An endpoint belongs to one
+   * browser: it moves to the user and session that subscribed last. Keeps only the user's newest `keep`.
+   * Answers `kept` when it was already this session's, `ended` when the session ended meanwhile (nothing stored).
    */
-  addSubscription(userId: number, subscription: PushSubscriptionKeys, keep: number): Promise<boolean>
+  addSubscription(userId: number, sessionHash: string, subscription: PushSubscriptionKeys, keep: number): Promise<'added' | 'kept' | 'ended'>
   /** Removes the user's subscription with this endpoint; answers whether there was one. */
   removeSubscription(userId: number, endpoint: string): Promise<boolean>
   /** The push service said the endpoint is gone (404, 410): forget it, whoever held it. */
   forgetEndpoint(endpoint: string): Promise<void>
+  /** The user's subscriptions whose session is live. */
   countSubscriptions(userId: number): Promise<number>
 }
 

@@ -2,6 +2,7 @@
 // Notification permission (never on load), registers the service worker for the
 // whole origin and subscribes with the server's VAPID key, then hands the
 // subscription to POST /push/subscriptions. "Stop" unsubscribes and tells the server.
+// The server keeps a subscription only as long as the session that posted it.
 'use strict'
 {
   const key = (base64url) => {
@@ -38,7 +39,15 @@
       enable.hidden = subscribed
       disable.hidden = !subscribed
     }
-    show(Boolean(await current().catch(() => null)) && Notification.permission === 'granted')
+    // A subscription belongs to the session that made it and ends with it (sign-out, ban). This browser still
+    // holds it afterwards: when the person who turned it on opens this page signed in again, it is handed back.
+    const mine = 'rtc-push-login'
+    const held = Notification.permission === 'granted' ? await current().catch(() => null) : null
+    let subscribed = false
+    if (held && localStorage.getItem(mine) === box.dataset.login) {
+      subscribed = await post('/push/subscriptions', held.toJSON()).then(() => true, () => false)
+    }
+    show(subscribed)
 
     enable.addEventListener('click', async () => {
       enable.disabled = true
@@ -52,6 +61,7 @@
         await navigator.serviceWorker.ready
         const subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.dataset.vapidKey) })
         const answer = await post('/push/subscriptions', subscription.toJSON())
+        localStorage.setItem(mine, box.dataset.login)
         say(`This browser gets push notifications (${devices(answer.devices)} of yours in all).`)
         show(true)
       } catch (err) {
@@ -68,6 +78,7 @@
         if (subscription) {
           const answer = await post('/push/subscriptions/delete', { endpoint: subscription.endpoint })
           await subscription.unsubscribe()
+          localStorage.removeItem(mine)
           say(answer.devices === 0 ? 'This browser no longer gets push notifications.' : `This browser no longer gets push notifications (${devices(answer.devices)} of yours still do).`)
         }
         show(false)
