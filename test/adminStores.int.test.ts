@@ -88,6 +88,11 @@ describe.each(databaseBackends)('bot and moderation stores on %s', (_name, open)
     await moderation.setBanned(kim!.id, null)
     expect(await endpoints()).toEqual({ 'push-kim': ['kim-1'], 'push-lou': ['lou-1'] })
 
+    // The session cap ends lou's older session, sign-out kim's, "sign out everywhere" lou's last.
+    await sessions.createSession('l2'.repeat(32), lou!.id, later)
+    expect(await notifications.addSubscription(lou!.id, 'l2'.repeat(32), keys('lou-2'), 10)).toBe('added')
+    expect(await sessions.trimSessions(lou!.id, 1)).toEqual(['l1'.repeat(32)])
+    expect(await endpoints()).toEqual({ 'push-kim': ['kim-1'], 'push-lou': ['lou-2'] })
     await sessions.deleteSession('k1'.repeat(32))
     await sessions.deleteUserSessions(lou!.id)
     expect(await endpoints()).toEqual({ 'push-kim': [], 'push-lou': [] })
