@@ -100,6 +100,21 @@ describe.each(databaseBackends)('bot and moderation stores on %s', (_name, open)
     expect(left!.n).toBe(0)
   })
 
+  it('pins administrator logins to the GitHub account holding them, never to a local user or a bot, and never moves a pin', async () => {
+    const { users, bots, moderation } = stores
+    await users.upsertGithubUser({ id: 9101, login: 'Pin-Held', name: null, avatarUrl: null })
+    const local = await users.upsertLocalUser('pin-local')
+    await bots.createBot({ login: 'pin-bot', tokenHash: 'p'.repeat(64), webhookUrl: null, webhookSecret: null, createdBy: local.id })
+    await moderation.pinAdminLogins(['pin-held', 'pin-local', 'pin-bot', 'pin-free'])
+    expect(await moderation.adminLoginHolder('pin-held', 9102)).toBe(9101)
+    expect(await moderation.adminLoginHolder('pin-free', 9103)).toBe(9103)
+    expect(await moderation.adminLoginHolder('pin-free', 9104)).toBe(9103)
+    expect(await moderation.adminLoginHolder('pin-local', 9105)).toBe(9105)
+    await moderation.pinAdminLogins(['pin-held'])
+    expect(await moderation.adminLoginHolder('pin-held', 9101)).toBe(9101)
+    await moderation.pinAdminLogins([])
+  })
+
   it('keeps a room\'s topic, name and archive, lists rooms but direct ones, deletes a room, and pages the audit list newest first', async () => {
     const { users, rooms, moderation } = stores
     const [ann, ben] = await Promise.all([users.upsertLocalUser('ann-mod'), users.upsertLocalUser('ben-mod')])

@@ -413,6 +413,13 @@ export interface ModerationStore {
   record(entry: { actor: User; action: string; target: string; detail?: string | null }): Promise<void>
   /** The audit list newest first, `limit` entries older than `before` (an entry id). */
   auditPage(before: string | undefined, limit: number): Promise<AuditEntry[]>
+  /**
+   * Pins each of `logins` (lower-cased) that is not pinned yet to the GitHub account (a person with a
+   * positive id) holding it now, if any. A pin never moves.
+   */
+  pinAdminLogins(logins: readonly string[]): Promise<void>
+  /** The GitHub account id `login` (lower-cased) is pinned to, pinning it to `userId` first if nothing holds it yet. */
+  adminLoginHolder(login: string, userId: number): Promise<number>
 }
 
 /** A bot as the admin page lists it (its token and secret are never read back). */
