@@ -50,7 +50,7 @@ export function SettingsPage(props: SettingsPageProps) {
         <h2>Notifications</h2>
         <NotifyChoiceForm choice={choice} notice={props.notice} error={props.error} />
         {vapidPublicKey ? (
-          <div id="push-device" class="push-device" data-vapid-key={vapidPublicKey} data-login={user.login.toLowerCase()}>
+          <div id="push-device" class="push-device" data-vapid-key={vapidPublicKey}>
             <p>
               <span id="push-state" role="status">{devices === 0 ? 'No browser of yours gets push notifications yet.'
                 : `Push notifications reach ${devices === 1 ? '1 browser' : `${devices} browsers`} of yours.`}</span>

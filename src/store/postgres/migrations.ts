@@ -208,8 +208,8 @@ export const migrations: readonly Migration[] = [
     version: 27,
     name: 'push subscriptions belong to the session that made them; administrator logins pinned to GitHub ids',
     // Subscriptions stored before this version name no session, so no sign-out could ever reach them: they are
-    // dropped. The browser keeps its subscription, and the settings page hands it back (bound to the session it
-    // is open in) when the same person opens it; "Notify this browser" does the same for anyone.
+    // dropped. Each browser keeps its subscription; "Notify this browser" in Settings hands it to the session the
+    // page is open in (and from then on, any page of that person hands it back after a new sign-in).
     sql: `
       DELETE FROM push_subscriptions;
       ALTER TABLE push_subscriptions ADD COLUMN session_hash text NOT NULL REFERENCES sessions (token_hash) ON DELETE CASCADE;
