@@ -27,7 +27,7 @@ import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { readRoutes } from './awareness/routes.ts'
 import type { BotStore, Bus, HealthCheck, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
-import { loadAdmin } from './admin/admins.ts'
+import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
 import { botApiRoutes } from './bots/api.ts'
@@ -115,6 +115,7 @@ export function createApp(given: AppDeps) {
     },
   })
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
+  const admins = administrators({ logins: config.adminLogins, githubIds: config.adminGithubIds }, deps.moderation)
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
   const chat = messageService({
     messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
@@ -151,7 +152,7 @@ export function createApp(given: AppDeps) {
   // Timed after the limit's first look, so refusals do not count as sends.
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
-  app.use(loadAdmin(config.adminLogins))
+  app.use(loadAdmin(admins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
     config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
@@ -169,7 +170,7 @@ export function createApp(given: AppDeps) {
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))
   app.route('/', adminRoutes({
-    users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, adminLogins: config.adminLogins,
+    users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,
   }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))

@@ -160,9 +160,18 @@ describe('administration', () => {
     expect(config.webhookAllowHosts).toEqual(['hooks.internal', '10.0.0.5', '[fd00::1]'])
   })
 
+  it('reads ADMIN_GITHUB_IDS as numbers, empty when unset', () => {
+    expect(loadConfig({}).adminGithubIds).toEqual([])
+    expect(loadConfig({ ADMIN_GITHUB_IDS: ' 583231, 9919 ,' }).adminGithubIds).toEqual([583231, 9919])
+  })
+
   it.each([
     [{ ADMIN_LOGINS: 'alice,bob smith' }, 'config: ADMIN_LOGINS must list logins, comma-separated (got "bob smith")'],
     [{ WEBHOOK_ALLOW_HOSTS: 'http://hooks.internal/' }, 'config: WEBHOOK_ALLOW_HOSTS must list host names or IP addresses'],
+    [{ ADMIN_GITHUB_IDS: '583231,octocat' }, 'config: ADMIN_GITHUB_IDS must list GitHub account ids'],
+    [{ ADMIN_GITHUB_IDS: '0' }, 'config: ADMIN_GITHUB_IDS must list GitHub account ids'],
+    [{ ADMIN_GITHUB_IDS: '-5' }, 'config: ADMIN_GITHUB_IDS must list GitHub account ids'],
+    [{ ADMIN_GITHUB_IDS: '1234567890123456' }, 'config: ADMIN_GITHUB_IDS must list GitHub account ids'],
   ])('refuses %j with one line naming it', (env, message) => {
     expect(problem(env).startsWith(message)).toBe(true)
   })

@@ -47,8 +47,10 @@ export interface Config {
   readonly uploads: Readonly<{ maxBytes: number; quotaBytes: number }>
   /** PostgreSQL text search configuration for message search (`simple` suits every language); checked against pg_ts_config at start-up. */
   readonly searchLanguage: string
-  /** Administrators' logins, lower-cased (`ADMIN_LOGINS`); GitHub and local sign-in logins alike. */
+  /** Administrators' logins, lower-cased (`ADMIN_LOGINS`): local sign-in logins, and GitHub logins each pinned to the account that held it first (src/admin/admins.ts). */
   readonly adminLogins: readonly string[]
+  /** Administrators' GitHub account ids (`ADMIN_GITHUB_IDS`), whatever their login. */
+  readonly adminGithubIds: readonly number[]
   /** Hosts outgoing webhooks may reach even on private or loopback addresses (`WEBHOOK_ALLOW_HOSTS`), lower-cased. */
   readonly webhookAllowHosts: readonly string[]
   /** Web Push: VAPID keys (unset: push is off) and the test-only allowance of loopback endpoints. */
@@ -336,8 +338,8 @@ function pushConfig(env: Env, publicUrl: URL): PushConfig {
   })
 }
 
-/** `ADMIN_LOGINS` and `WEBHOOK_ALLOW_HOSTS`: comma-separated, compared without case. */
-function administration(env: Env): Pick<Config, 'adminLogins' | 'webhookAllowHosts'> {
+/** `ADMIN_LOGINS`, `ADMIN_GITHUB_IDS` and `WEBHOOK_ALLOW_HOSTS`: comma-separated, compared without case. */
+function administration(env: Env): Pick<Config, 'adminLogins' | 'adminGithubIds' | 'webhookAllowHosts'> {
   const list = (name: string, shape: RegExp, what: string) => {
     const entries = (text(env, name) ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)
     const bad = entries.find((e) => !shape.test(e))
@@ -346,6 +348,8 @@ function administration(env: Env): Pick<Config, 'adminLogins' | 'webhookAllowHos
   }
   return {
     adminLogins: list('ADMIN_LOGINS', /^[a-z0-9][a-z0-9-]{0,38}$/, 'logins'),
+    // GitHub's ids are positive integers (a database id); 15 digits stay exact in a number.
+    adminGithubIds: Object.freeze(list('ADMIN_GITHUB_IDS', /^[1-9][0-9]{0,14}$/, 'GitHub account ids (numbers; `gh api users/LOGIN --jq .id`)').map(Number)),
     webhookAllowHosts: list('WEBHOOK_ALLOW_HOSTS', /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|[0-9a-f:]+)$/, 'host names or IP addresses'),
   }
 }

@@ -15,7 +15,7 @@ export interface AppVariables {
   room: Room
   /** Whether the signed-in user belongs to `room`. */
   member: boolean
-  /** Whether the signed-in user is an administrator (`ADMIN_LOGINS`). */
+  /** Whether the signed-in user is an administrator (`ADMIN_GITHUB_IDS`, `ADMIN_LOGINS`; src/admin/admins.ts). */
   admin: boolean
 }
 

@@ -128,6 +128,62 @@ describe('GitHub sign-in and administration', () => {
   })
 })
 
+describe('administrators signing in with GitHub', () => {
+  const origin = 'https://chat.example.test'
+  const github = fakeGithub('Iv1.admin', 'admin-test-secret')
+  beforeAll(() => github.install())
+  afterAll(() => github.uninstall())
+  const instance = (env: Record<string, string>) => {
+    const made = appOn(opened.db, { env: { PUBLIC_URL: origin, LOCAL_LOGIN: 'false', CLIENT_ID: 'Iv1.admin', CLIENT_SECRET: 'admin-test-secret', ...env } })
+    /** Signs in through GitHub as this account; answers the browser. */
+    return async (user: { id: number; login: string }) => {
+      github.setUser({ ...user, name: null, avatar_url: 'https://avatars.githubusercontent.com/u/1' })
+      const b = browser(made.app, origin)
+      const authorize = (await b.get('/auth/github')).headers.get('location')!
+      const res = await b.get(`/auth/github/callback?code=${github.approve(authorize)}&state=${new URL(authorize).searchParams.get('state')}`)
+      if (res.status !== 303 || res.headers.get('location') !== '/') throw new Error(`GitHub sign-in of ${user.login} answered ${res.status}`)
+      return b
+    }
+  }
+  const isAdmin = async (b: Browser) => (await b.get('/admin')).status === 200
+
+  it('keeps an ADMIN_LOGINS login to the GitHub account that held it: whoever takes it after a rename is not an administrator', async () => {
+    const signIn = instance({ ADMIN_LOGINS: 'gh-root' })
+    const root = await signIn({ id: 8101, login: 'gh-root' })
+    expect(await isAdmin(root)).toBe(true)
+    // The administrator renames their GitHub account; someone else registers the freed login.
+    const renamed = await signIn({ id: 8101, login: 'gh-root-2026' })
+    expect(await isAdmin(renamed)).toBe(false)
+    const usurper = await signIn({ id: 8102, login: 'gh-root' })
+    expect(await isAdmin(usurper)).toBe(false)
+    expect(await (await usurper.get('/')).text()).not.toContain('href="/admin"')
+    // Taking the login back makes the first account an administrator again.
+    expect(await isAdmin(await signIn({ id: 8101, login: 'GH-Root' }))).toBe(true)
+  })
+
+  it('pins a listed login to its holder as the server starts, before a rename is even seen', async () => {
+    // gh-boss signed in while the server did not list them yet.
+    await instance({})({ id: 8201, login: 'gh-boss' })
+    // Restarted with gh-boss listed: the first request is a stranger's sign-in under the login, after gh-boss renamed.
+    const signIn = instance({ ADMIN_LOGINS: 'gh-boss' })
+    expect(await isAdmin(await signIn({ id: 8202, login: 'gh-boss' }))).toBe(false)
+    expect(await isAdmin(await signIn({ id: 8201, login: 'gh-boss' }))).toBe(true)
+  })
+
+  it('makes the accounts named in ADMIN_GITHUB_IDS administrators whatever their login, and no one else by id', async () => {
+    const signIn = instance({ ADMIN_GITHUB_IDS: '8301', ADMIN_LOGINS: 'gh-ops' })
+    expect(await isAdmin(await signIn({ id: 8301, login: 'gh-anyone' }))).toBe(true)
+    expect(await isAdmin(await signIn({ id: 8301, login: 'gh-anyone-renamed' }))).toBe(true)
+    expect(await isAdmin(await signIn({ id: 8302, login: 'gh-anyone' }))).toBe(false)
+    // An administrator by id cannot be banned from the page either.
+    const ops = await signIn({ id: 8303, login: 'gh-ops' })
+    const admin = await signIn({ id: 8301, login: 'gh-anyone' })
+    const page = await (await admin.get('/admin')).text()
+    expect(page).toMatch(/@gh-anyone<\/span><\/span><span class="badge">admin<\/span>/)
+    expect((await ops.post('/admin/users/gh-anyone/ban')).status).toBe(400)
+  })
+})
+
 describe('bots', () => {
   it('shows a new bot\'s token once; the bot posts with it to rooms it was added to, and never without it', async () => {
     const { person, app } = setup()

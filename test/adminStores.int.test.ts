@@ -1,18 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresBots } from '../src/store/postgres/bots.ts'
 import { postgresModeration } from '../src/store/postgres/moderation.ts'
+import { postgresNotifications } from '../src/store/postgres/notifications.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
+import { postgresSessions } from '../src/store/postgres/sessions.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 
 /** The bot and moderation stores on every database the app runs on: PostgreSQL and embedded PGlite. */
 describe.each(databaseBackends)('bot and moderation stores on %s', (_name, open) => {
   let opened: OpenedDatabase
-  let stores: { users: ReturnType<typeof postgresUsers>; rooms: ReturnType<typeof postgresRooms>; bots: ReturnType<typeof postgresBots>; moderation: ReturnType<typeof postgresModeration> }
+  let stores: {
+    users: ReturnType<typeof postgresUsers>; rooms: ReturnType<typeof postgresRooms>; bots: ReturnType<typeof postgresBots>; moderation: ReturnType<typeof postgresModeration>
+    sessions: ReturnType<typeof postgresSessions>; notifications: ReturnType<typeof postgresNotifications>
+  }
   beforeAll(async () => {
     opened = await open()
     const { sql } = opened.db
-    stores = { users: postgresUsers(sql), rooms: postgresRooms(sql), bots: postgresBots(sql), moderation: postgresModeration(sql) }
+    stores = {
+      users: postgresUsers(sql), rooms: postgresRooms(sql), bots: postgresBots(sql), moderation: postgresModeration(sql),
+      sessions: postgresSessions(sql), notifications: postgresNotifications(sql),
+    }
   })
   afterAll(() => opened?.cleanup())
 
@@ -49,6 +57,62 @@ describe.each(databaseBackends)('bot and moderation stores on %s', (_name, open)
     expect(await moderation.isBanned(two!.id)).toBe(true)
     await moderation.setBanned(two!.id, null)
     expect(await moderation.isBanned(two!.id)).toBe(false)
+  })
+
+  it('lists push subscriptions only of live sessions and never of a banned user; each goes with its session', async () => {
+    const { users, rooms, moderation, sessions, notifications } = stores
+    const owner = await users.upsertLocalUser('push-owner')
+    const [kim, lou] = await Promise.all(['push-kim', 'push-lou'].map((login) => users.upsertLocalUser(login)))
+    const room = await rooms.createRoom({ name: 'Pushes', slug: 'pushes', visibility: 'private', createdBy: owner.id })
+    for (const u of [kim!, lou!]) await rooms.addMember(room.id, u.id)
+    const later = new Date(Date.now() + 3600_000)
+    const keys = (endpoint: string) => ({ endpoint: `https://push.example.org/${endpoint}`, p256dh: 'p', auth: 'a' })
+    for (const [hash, user, expires] of [['k1', kim!, later], ['k2', kim!, new Date(Date.now() - 1000)], ['l1', lou!, later]] as const) {
+      await sessions.createSession(hash.repeat(32), user.id, expires)
+    }
+    expect(await notifications.addSubscription(kim!.id, 'k1'.repeat(32), keys('kim-1'), 10)).toBe('added')
+    expect(await notifications.addSubscription(kim!.id, 'k1'.repeat(32), keys('kim-1'), 10)).toBe('kept')
+    // An expired session, another user's session, or none at all holds nothing.
+    expect(await notifications.addSubscription(kim!.id, 'k2'.repeat(32), keys('kim-2'), 10)).toBe('ended')
+    expect(await notifications.addSubscription(kim!.id, 'l1'.repeat(32), keys('kim-3'), 10)).toBe('ended')
+    expect(await notifications.addSubscription(kim!.id, 'zz'.repeat(32), keys('kim-4'), 10)).toBe('ended')
+    expect(await notifications.addSubscription(lou!.id, 'l1'.repeat(32), keys('lou-1'), 10)).toBe('added')
+    const endpoints = async () => Object.fromEntries((await notifications.recipients(room.id, { logins: [], everyone: true, except: owner.id }))
+      .map((r) => [r.login, r.subscriptions.map((s) => s.endpoint.replace('https://push.example.org/', ''))]))
+    expect(await endpoints()).toEqual({ 'push-kim': ['kim-1'], 'push-lou': ['lou-1'] })
+    expect(await notifications.countSubscriptions(kim!.id)).toBe(1)
+
+    // Banned, even with a live session (the ban ends them, but the recipients never list a banned user anyway).
+    await moderation.setBanned(kim!.id, new Date())
+    expect(await endpoints()).toEqual({ 'push-lou': ['lou-1'] })
+    await moderation.setBanned(kim!.id, null)
+    expect(await endpoints()).toEqual({ 'push-kim': ['kim-1'], 'push-lou': ['lou-1'] })
+
+    // The session cap ends lou's older session, sign-out kim's, "sign out everywhere" lou's last.
+    await sessions.createSession('l2'.repeat(32), lou!.id, later)
+    expect(await notifications.addSubscription(lou!.id, 'l2'.repeat(32), keys('lou-2'), 10)).toBe('added')
+    expect(await sessions.trimSessions(lou!.id, 1)).toEqual(['l1'.repeat(32)])
+    expect(await endpoints()).toEqual({ 'push-kim': ['kim-1'], 'push-lou': ['lou-2'] })
+    await sessions.deleteSession('k1'.repeat(32))
+    await sessions.deleteUserSessions(lou!.id)
+    expect(await endpoints()).toEqual({ 'push-kim': [], 'push-lou': [] })
+    const [left] = await opened.db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM push_subscriptions WHERE user_id IN (${kim!.id}, ${lou!.id})`
+    expect(left!.n).toBe(0)
+  })
+
+  it('pins administrator logins to the GitHub account holding them, never to a local user or a bot, and never moves a pin', async () => {
+    const { users, bots, moderation } = stores
+    await users.upsertGithubUser({ id: 9101, login: 'Pin-Held', name: null, avatarUrl: null })
+    const local = await users.upsertLocalUser('pin-local')
+    await bots.createBot({ login: 'pin-bot', tokenHash: 'p'.repeat(64), webhookUrl: null, webhookSecret: null, createdBy: local.id })
+    await moderation.pinAdminLogins(['pin-held', 'pin-local', 'pin-bot', 'pin-free'])
+    expect(await moderation.adminLoginHolder('pin-held', 9102)).toBe(9101)
+    expect(await moderation.adminLoginHolder('pin-free', 9103)).toBe(9103)
+    expect(await moderation.adminLoginHolder('pin-free', 9104)).toBe(9103)
+    expect(await moderation.adminLoginHolder('pin-local', 9105)).toBe(9105)
+    await moderation.pinAdminLogins(['pin-held'])
+    expect(await moderation.adminLoginHolder('pin-held', 9101)).toBe(9101)
+    await moderation.pinAdminLogins([])
   })
 
   it('keeps a room\'s topic, name and archive, lists rooms but direct ones, deletes a room, and pages the audit list newest first', async () => {

@@ -7,7 +7,7 @@ import { parse } from 'yaml'
 function variablesTheAppReads(): string[] {
   const source = readFileSync('src/config.ts', 'utf8')
   const names = new Set<string>()
-  for (const m of source.matchAll(/(?:text|integer|boolean|url|pair|rate)\(env, '([A-Z_]+)'(?:, '([A-Z_]+)')?/g)) {
+  for (const m of source.matchAll(/(?:(?:text|integer|boolean|url|pair|rate)\(env, |list\()'([A-Z_]+)'(?:, '([A-Z_]+)')?/g)) {
     names.add(m[1]!)
     if (m[2]) names.add(m[2])
   }

@@ -217,6 +217,17 @@ describe('Deno notifications', () => {
       const [received] = push.to(browser)
       verifyVapid(received!.headers.authorization, vapid.publicKey, push.origin)
       expect(JSON.parse(browser.decrypt(received!.body))).toMatchObject({ body: '@vic from Deno', url: `/rooms/${slug}#m-${id}` })
+
+      // A subscription ends with the session that made it; another session's browser still gets pushes.
+      const vicOnPhone = await signIn(server.url, 'vic')
+      const phone = push.subscriber('vic-phone')
+      expect((await vicOnPhone.send('/push/subscriptions', { method: 'POST', body: JSON.stringify(phone.json), headers: { 'content-type': 'application/json' } })).status).toBe(201)
+      expect((await vic.form('/logout', {})).status).toBe(303)
+      for (const n of [1, 2]) {
+        await uma.post(slug, `@vic after sign-out ${n}`)
+        while (push.to(phone).length < n && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 20))
+      }
+      expect([push.to(browser).length, push.to(phone).length]).toEqual([1, 2])
     } finally {
       await server.stop()
       await push.close()

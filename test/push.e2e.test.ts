@@ -59,7 +59,7 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
   beforeAll(async () => {
     storage = await backend()
     push = await startPushService()
-    server = await startChatServer({ ...env, ...storage.env })
+    server = await startChatServer({ ...env, ...storage.env, ADMIN_LOGINS: 'alice' })
     alice = await signIn(server.url, 'alice')
     bob = await signIn(server.url, 'bob')
     slug = await alice.createRoom('Launch plans')
@@ -182,6 +182,73 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     const erin = await signIn(server.url, 'erin')
     expect((await json(erin, '/push/subscriptions', browsers[10]!.json)).status).toBe(201)
     expect([await devices(dan), await devices(erin)]).toEqual([9, 1])
+  })
+
+  /** Alice mentions `person` in the shared room and writes to them directly; answers what `browsers` were sent, once both are done. */
+  const reach = async (person: Person, ...browsers: Subscriber[]) => {
+    const before = browsers.map((b) => push.to(b).length)
+    const direct = (await alice.form('/direct-rooms', { login: person.login })).headers.get('location')!.replace('/rooms/', '')
+    for (const [room, body] of [[slug, `@${person.login} a mention`], [direct, 'a direct message']] as const) {
+      const { id, status } = await alice.post(room, body)
+      expect(status).toBe(200)
+      await pushesDone(server, id)
+    }
+    return browsers.map((b, i) => push.to(b).length - before[i]!)
+  }
+  const devices = async (p: Person) => ((await (await p.send('/settings', { headers: { accept: 'application/json' } })).json()) as { devices: number }).devices
+
+  it('pushes nothing to a banned user\'s browsers, and their subscriptions are gone', async () => {
+    const frank = await signIn(server.url, 'frank')
+    await frank.form(`/rooms/${slug}/join`, {})
+    const browser = push.subscriber('frank')
+    expect((await json(frank, '/push/subscriptions', browser.json)).status).toBe(201)
+    expect(await reach(frank, browser)).toEqual([2])
+    expect((await alice.form('/admin/users/frank/ban', {})).status).toBe(303)
+    expect(await reach(frank, browser)).toEqual([0])
+    // Unbanned and signed in again, no browser of theirs gets pushes until one subscribes anew.
+    expect((await alice.form('/admin/users/frank/unban', {})).status).toBe(303)
+    const again = await signIn(server.url, 'frank')
+    expect(await devices(again)).toBe(0)
+    expect(await reach(again, browser)).toEqual([0])
+  })
+
+  it('pushes nothing after "sign out everywhere", nor to the browser of a session that signed out, while another session\'s browser still gets them', async () => {
+    const gina = await signIn(server.url, 'gina')
+    await gina.form(`/rooms/${slug}/join`, {})
+    const laptop = push.subscriber('gina-laptop')
+    expect((await json(gina, '/push/subscriptions', laptop.json)).status).toBe(201)
+    const ginaOnPhone = await signIn(server.url, 'gina')
+    const phone = push.subscriber('gina-phone')
+    expect((await json(ginaOnPhone, '/push/subscriptions', phone.json)).status).toBe(201)
+    expect(await reach(gina, laptop, phone)).toEqual([2, 2])
+
+    expect((await gina.form('/logout', {})).status).toBe(303)
+    expect(await reach(gina, laptop, phone)).toEqual([0, 2])
+    expect(await devices(ginaOnPhone)).toBe(1)
+    // The ended session cannot subscribe again with its old cookie.
+    expect((await json(gina, '/push/subscriptions', laptop.json)).status).toBe(401)
+
+    const ginaAtWork = await signIn(server.url, 'gina')
+    const work = push.subscriber('gina-work')
+    expect((await json(ginaAtWork, '/push/subscriptions', work.json)).status).toBe(201)
+    expect((await ginaOnPhone.form('/sessions/end-all', {})).status).toBe(303)
+    expect(await reach(gina, laptop, phone, work)).toEqual([0, 0, 0])
+    expect(await devices(await signIn(server.url, 'gina'))).toBe(0)
+  })
+
+  it('moves a browser\'s subscription to the session that posted it last: that session\'s sign-out ends it', async () => {
+    const hana = await signIn(server.url, 'hana')
+    await hana.form(`/rooms/${slug}/join`, {})
+    const browser = push.subscriber('hana')
+    expect((await json(hana, '/push/subscriptions', browser.json)).status).toBe(201)
+    // Signed in again in the same browser (a new session), the settings page hands the subscription back.
+    const hanaAgain = await signIn(server.url, 'hana')
+    expect((await json(hanaAgain, '/push/subscriptions', browser.json)).status).toBe(201)
+    expect((await json(hanaAgain, '/push/subscriptions', browser.json)).status).toBe(200)
+    expect((await hana.form('/logout', {})).status).toBe(303)
+    expect(await reach(hanaAgain, browser)).toEqual([2])
+    expect((await hanaAgain.form('/logout', {})).status).toBe(303)
+    expect(await reach(hanaAgain, browser)).toEqual([0])
   })
 
   it('refuses what is not a usable subscription with a clear 4xx, and deletes one on request', async () => {

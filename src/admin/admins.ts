@@ -1,16 +1,60 @@
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
-import type { User } from '../store/ports.ts'
+import type { ModerationStore, User } from '../store/ports.ts'
 
-/** Administrators are the people (never bots) whose login is in `ADMIN_LOGINS`. */
-export const isAdmin = (adminLogins: readonly string[], user: User | undefined) =>
-  user !== undefined && user.kind !== 'bot' && adminLogins.includes(user.login.toLowerCase())
+export interface AdminRule {
+  /** `ADMIN_LOGINS`, lower-cased. */
+  readonly logins: readonly string[]
+  /** `ADMIN_GITHUB_IDS`: GitHub's numeric account ids. */
+  readonly githubIds: readonly number[]
+}
 
-/** Sets `admin` for the signed-in user; runs after the session is loaded. */
-export function loadAdmin(adminLogins: readonly string[]): MiddlewareHandler<AppEnv> {
+/**
+ * Who administers this server (never a bot):
+ * - a GitHub account whose numeric id is in `ADMIN_GITHUB_IDS`, whatever its login;
+ * - a GitHub account whose login is in `ADMIN_LOGINS` and to which that login is
+ *   pinned: the account holding it when the server first ran with it listed, or
+ *   else the first to use it here. A pin never moves, so whoever takes the login
+ *   after its holder renamed their GitHub account is not an administrator;
+ * - a local sign-in (`LOCAL_LOGIN`, no GitHub id) whose login is in `ADMIN_LOGINS`.
+ * GitHub users are keyed by GitHub's id here; local ones have negative ids.
+ */
+export function administrators(rule: AdminRule, pins: Pick<ModerationStore, 'pinAdminLogins' | 'adminLoginHolder'>) {
+  // A pin never moves: once read, it is remembered for the process's life.
+  const holders = new Map<string, number>()
+  let seeded: Promise<void> | undefined
+  /** Pins the listed logins to their holders before anything else can happen (a sign-in may rename a holder). */
+  const seed = () => (seeded ??= pins.pinAdminLogins(rule.logins).catch((err: unknown) => {
+    seeded = undefined
+    throw err
+  }))
+  const holderOf = async (login: string, userId: number) => {
+    let holder = holders.get(login)
+    if (holder === undefined) holders.set(login, holder = await pins.adminLoginHolder(login, userId))
+    return holder
+  }
+  return {
+    seed,
+    async isAdmin(user: User | undefined): Promise<boolean> {
+      if (!user || user.kind === 'bot') return false
+      if (user.id > 0 && rule.githubIds.includes(user.id)) return true
+      const login = user.login.toLowerCase()
+      if (!rule.logins.includes(login)) return false
+      if (user.id < 0) return true
+      await seed()
+      return (await holderOf(login, user.id)) === user.id
+    },
+  }
+}
+
+export type Administrators = ReturnType<typeof administrators>
+
+/** Sets `admin` for the signed-in user; runs after the session is loaded, and pins `ADMIN_LOGINS` first. */
+export function loadAdmin(admins: Administrators): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set('admin', isAdmin(adminLogins, c.get('user')))
+    await admins.seed()
+    c.set('admin', await admins.isAdmin(c.get('user')))
     await next()
   }
 }

@@ -6,7 +6,7 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { readForm, textField as field } from '../http/forms.ts'
 import type { BotStore, ModerationStore, UserStore } from '../store/ports.ts'
 import { AdminPage, BotCreatedPage } from '../views/AdminPage.tsx'
-import { isAdmin, requireAdmin } from './admins.ts'
+import { requireAdmin, type Administrators } from './admins.ts'
 import type { Bans } from '../auth/bans.ts'
 
 export interface AdminRoutesOptions {
@@ -14,7 +14,7 @@ export interface AdminRoutesOptions {
   bots: BotStore
   moderation: ModerationStore
   bans: Bans
-  adminLogins: readonly string[]
+  admins: Administrators
   webhookAllowHosts: readonly string[]
   /** For the curl example on the bot's page. */
   publicUrl: string
@@ -31,7 +31,7 @@ const BOT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
  * route answers 404 to anyone but an administrator, so the page's existence
  * is not revealed.
  */
-export function adminRoutes({ users, bots, moderation, bans, adminLogins, webhookAllowHosts, publicUrl, now = () => new Date() }: AdminRoutesOptions) {
+export function adminRoutes({ users, bots, moderation, bans, admins, webhookAllowHosts, publicUrl, now = () => new Date() }: AdminRoutesOptions) {
   const app = new Hono<AppEnv>()
   app.use('/admin', requireAdmin)
   app.use('/admin/*', requireAdmin)
@@ -42,6 +42,7 @@ export function adminRoutes({ users, bots, moderation, bans, adminLogins, webhoo
     const [audit, people, botList, roomList] = await Promise.all([
       moderation.auditPage(cursor, AUDIT_PAGE + 1), moderation.listUsers(LISTED), bots.listBots(), moderation.listRooms(LISTED),
     ])
+    const adminIds = new Set((await Promise.all(people.map(async (u) => ((await admins.isAdmin(u)) ? u.id : undefined)))).filter((id) => id !== undefined))
     return c.html(
       <AdminPage
         user={signedInUser(c.get('user'))}
@@ -49,7 +50,7 @@ export function adminRoutes({ users, bots, moderation, bans, adminLogins, webhoo
         olderAudit={audit.length > AUDIT_PAGE ? audit[AUDIT_PAGE - 1]!.id : undefined}
         auditFrom={cursor}
         users={people}
-        admins={adminLogins}
+        admins={adminIds}
         bots={botList}
         rooms={roomList}
         notice={extra.notice}
@@ -72,7 +73,7 @@ export function adminRoutes({ users, bots, moderation, bans, adminLogins, webhoo
     const me = signedInUser(c.get('user'))
     const user = await target(c)
     if (user.id === me.id) return page(c, { status: 400, error: 'You cannot ban yourself.' })
-    if (isAdmin(adminLogins, user)) return page(c, { status: 400, error: `@${user.login} is an administrator (ADMIN_LOGINS); remove them there first.` })
+    if (await admins.isAdmin(user)) return page(c, { status: 400, error: `@${user.login} is an administrator (ADMIN_LOGINS or ADMIN_GITHUB_IDS); remove them there first.` })
     const ended = await bans.ban(user.id, now())
     await moderation.record({ actor: me, action: 'ban', target: `@${user.login}`, detail: `${ended} session${ended === 1 ? '' : 's'} ended` })
     c.get('log').info({ userId: user.id, ended }, 'user banned')

@@ -6,8 +6,10 @@ export const BANNED_NOTICE = 'This account has been suspended by an administrato
 
 /**
  * A ban ends every session of the user (the store first, so their cookies are
- * refused at once) and tells every instance to close their sockets. What they
- * wrote stays. Sign-in checks the ban, so no new session starts.
+ * refused at once) and tells every instance to close their sockets. Their push
+ * subscriptions go with their sessions (each belongs to the session that made
+ * it), and no push is decided for a banned user anyway. What they wrote stays.
+ * Sign-in checks the ban, so no new session starts.
  */
 export function bans({ moderation, sessions, bus, log }: { moderation: ModerationStore; sessions: SessionStore; bus: Bus; log: Logger }) {
   return {

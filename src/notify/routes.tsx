@@ -19,7 +19,7 @@ export interface NotifyRoutesOptions {
   pushOn: boolean
 }
 
-type Refusal = { status: 400 | 404 | 413 | 422; error: string }
+type Refusal = { status: 400 | 401 | 404 | 413 | 422; error: string }
 
 /** The request's JSON, or why it is not usable: a clear 4xx, never a 500. */
 async function readJson(c: Context<AppEnv>): Promise<{ json: unknown } | Refusal> {
@@ -49,8 +49,10 @@ export function notifyRoutes({ notifications, rooms, policy, pushOn }: NotifyRou
     const checked = checkSubscription(read.json, policy)
     if (!checked.ok) return refuse(c, { status: 422, error: checked.error })
     const userId = signedInUser(c.get('user')).id
-    const added = await notifications.addSubscription(userId, checked.subscription, MAX_SUBSCRIPTIONS_PER_USER)
-    return c.json({ subscribed: true, devices: await notifications.countSubscriptions(userId) }, added ? 201 : 200)
+    // The subscription is this session's: it ends with it (sign-out, sign out everywhere, the session cap, expiry, a ban).
+    const stored = await notifications.addSubscription(userId, c.get('sessionHash')!, checked.subscription, MAX_SUBSCRIPTIONS_PER_USER)
+    if (stored === 'ended') return refuse(c, { status: 401, error: 'Your session ended; sign in again to turn notifications on.' })
+    return c.json({ subscribed: true, devices: await notifications.countSubscriptions(userId) }, stored === 'added' ? 201 : 200)
   })
 
   app.post('/push/subscriptions/delete', async (c) => {

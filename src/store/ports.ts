@@ -356,18 +356,22 @@ export interface NotificationStore {
   mutedRooms(userId: number): Promise<Room[]>
   /**
    * Everything needed to push one message of `roomId`, in one read: the members whose login is one
-   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author).
+   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author),
+   * never a banned user. Only subscriptions whose session is live are listed.
    */
   recipients(roomId: string, who: { logins: readonly string[]; everyone: boolean; except: number }): Promise<PushRecipient[]>
   /**
-   * Stores the subscription for the user (an endpoint belongs to one browser: it moves to the user
-   * who subscribed last), keeping only the user's newest `keep`. Answers false when it was already theirs.
+   * Stores the subscription for the user and the session that made it (`sessionHash`), and it goes
+   * with that session: sign-out, end-all, the session cap, expiry, a ban. An endpoint belongs to one
+   * browser: it moves to the user and session that subscribed last. Keeps only the user's newest `keep`.
+   * Answers `kept` when it was already this session's, `ended` when the session ended meanwhile (nothing stored).
    */
-  addSubscription(userId: number, subscription: PushSubscriptionKeys, keep: number): Promise<boolean>
+  addSubscription(userId: number, sessionHash: string, subscription: PushSubscriptionKeys, keep: number): Promise<'added' | 'kept' | 'ended'>
   /** Removes the user's subscription with this endpoint; answers whether there was one. */
   removeSubscription(userId: number, endpoint: string): Promise<boolean>
   /** The push service said the endpoint is gone (404, 410): forget it, whoever held it. */
   forgetEndpoint(endpoint: string): Promise<void>
+  /** The user's subscriptions whose session is live. */
   countSubscriptions(userId: number): Promise<number>
 }
 
@@ -412,6 +416,13 @@ export interface ModerationStore {
   record(entry: { actor: User; action: string; target: string; detail?: string | null }): Promise<void>
   /** The audit list newest first, `limit` entries older than `before` (an entry id). */
   auditPage(before: string | undefined, limit: number): Promise<AuditEntry[]>
+  /**
+   * Pins each of `logins` (lower-cased) that is not pinned yet to the GitHub account (a person with a
+   * positive id) holding it now, if any. A pin never moves.
+   */
+  pinAdminLogins(logins: readonly string[]): Promise<void>
+  /** The GitHub account id `login` (lower-cased) is pinned to, pinning it to `userId` first if nothing holds it yet. */
+  adminLoginHolder(login: string, userId: number): Promise<number>
 }
 
 /** A bot as the admin page lists it (its token and secret are never read back). */

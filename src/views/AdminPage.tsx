@@ -12,7 +12,8 @@ export interface AdminPageProps {
   /** Set when this page shows older entries than the newest. */
   auditFrom: string | undefined
   users: readonly UserListing[]
-  admins: readonly string[]
+  /** Ids of the listed users who are administrators. */
+  admins: ReadonlySet<number>
   bots: readonly BotInfo[]
   rooms: readonly RoomListing[]
   notice?: string | undefined
@@ -59,7 +60,7 @@ export function AdminPage(p: AdminPageProps) {
               <li class={u.bannedAt ? 'banned' : undefined}>
                 <span>{u.name && u.name !== u.login ? <><bdi>{u.name}</bdi> </> : null}<span class={u.name && u.name !== u.login ? 'muted' : undefined}>@{u.login}</span></span>
                 {u.kind === 'bot' && <span class="badge">bot</span>}
-                {p.admins.includes(u.login.toLowerCase()) && u.kind !== 'bot' && <span class="badge">admin</span>}
+                {p.admins.has(u.id) && <span class="badge">admin</span>}
                 {u.bannedAt && <span class="badge danger">banned</span>}
                 {u.id !== p.user.id && (
                   <form method="post" action={`/admin/users/${encodeURIComponent(u.login)}/${u.bannedAt ? 'unban' : 'ban'}`}

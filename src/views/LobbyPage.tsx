@@ -11,7 +11,7 @@ export interface LobbyPageProps {
   error?: string | undefined
   /** Shows the error beside this form instead of at the top. */
   errorAt?: 'room' | 'direct' | undefined
-  /** The reader is an administrator (`ADMIN_LOGINS`): the lobby links the administration page. */
+  /** The reader is an administrator (`ADMIN_GITHUB_IDS`, `ADMIN_LOGINS`): the lobby links the administration page. */
   admin?: boolean
 }
 

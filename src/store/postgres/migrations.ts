@@ -204,4 +204,23 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 27,
+    name: 'push subscriptions belong to the session that made them; administrator logins pinned to GitHub ids',
+    // Subscriptions stored before this version name no session, so no sign-out could ever reach them: they are
+    // dropped. Each browser keeps its subscription; "Notify this browser" in Settings hands it to the session the
+    // page is open in (and from then on, any page of that person hands it back after a new sign-in).
+    sql: `
+      DELETE FROM push_subscriptions;
+      ALTER TABLE push_subscriptions ADD COLUMN session_hash text NOT NULL REFERENCES sessions (token_hash) ON DELETE CASCADE;
+      CREATE INDEX push_subscriptions_session ON push_subscriptions (session_hash);
+
+      -- The GitHub account (users.id) that held each ADMIN_LOGINS login first; no foreign key: a pin outlives its account.
+      CREATE TABLE admin_login_pins (
+        login       text PRIMARY KEY,
+        user_id     bigint NOT NULL,
+        pinned_at   timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ]

@@ -59,5 +59,19 @@ export function postgresModeration(sql: Sql): ModerationStore {
         id: String(r.id), at: r.at, actorId: Number(r.actor_id), actorLogin: r.actor_login, action: r.action, target: r.target, detail: r.detail,
       }))
     },
+
+    async pinAdminLogins(logins) {
+      if (logins.length === 0) return
+      await sql`
+        INSERT INTO admin_login_pins (login, user_id)
+        SELECT lower(login), id FROM users WHERE lower(login) = ANY(${logins as string[]}::text[]) AND id > 0 AND kind = 'person'
+        ON CONFLICT (login) DO NOTHING`
+    },
+
+    async adminLoginHolder(login, userId) {
+      await sql`INSERT INTO admin_login_pins (login, user_id) VALUES (${login}, ${userId}) ON CONFLICT (login) DO NOTHING`
+      const [row] = await sql<{ user_id: bigint }[]>`SELECT user_id FROM admin_login_pins WHERE login = ${login}`
+      return Number(row!.user_id)
+    },
   }
 }

@@ -3,6 +3,7 @@ import type { NotificationStore, NotifyChoice, PushRecipient } from '../ports.ts
 import { ROOM_COLUMNS, toRoom, type RoomRow } from './rooms.ts'
 
 const DEFAULT_CHOICE: NotifyChoice = 'all'
+const FOREIGN_KEY_VIOLATION = '23503'
 
 export function postgresNotifications(sql: Sql): NotificationStore {
   return {
@@ -36,6 +37,7 @@ export function postgresNotifications(sql: Sql): NotificationStore {
 
     async recipients(roomId, { logins, everyone, except }) {
       if (!everyone && logins.length === 0) return []
+      // A subscription counts while the session that made it is live (an expired one may not be swept yet); a banned user gets nothing.
       const rows = await sql<{ user_id: bigint; login: string; choice: NotifyChoice | null; muted: boolean; endpoint: string | null; p256dh: string | null; auth: string | null }[]>`
         SELECT u.id AS user_id, lower(u.login) AS login, s.choice,
                EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = m.room_id AND x.user_id = u.id) AS muted,
@@ -43,8 +45,9 @@ export function postgresNotifications(sql: Sql): NotificationStore {
         FROM room_members m
         JOIN users u ON u.id = m.user_id
         LEFT JOIN notification_settings s ON s.user_id = u.id
-        LEFT JOIN push_subscriptions p ON p.user_id = u.id
-        WHERE m.room_id = ${roomId} AND m.user_id <> ${except}
+        LEFT JOIN (push_subscriptions p JOIN sessions live ON live.token_hash = p.session_hash AND live.expires_at > now())
+          ON p.user_id = u.id
+        WHERE m.room_id = ${roomId} AND m.user_id <> ${except} AND u.banned_at IS NULL
           AND (${everyone} OR lower(u.login) = ANY(${logins as string[]}::text[]))
         ORDER BY u.id, p.id`
       const byUser = new Map<number, PushRecipient & { subscriptions: PushRecipient['subscriptions'][number][] }>()
@@ -57,18 +60,33 @@ export function postgresNotifications(sql: Sql): NotificationStore {
       return [...byUser.values()]
     },
 
-    async addSubscription(userId, { endpoint, p256dh, auth }, keep) {
-      // An endpoint names one browser: it moves to the user who subscribed last, as their newest.
-      const changed = await sql`
-        INSERT INTO push_subscriptions (endpoint, user_id, p256dh, auth) VALUES (${endpoint}, ${userId}, ${p256dh}, ${auth})
-        ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, created_at = now()
-        WHERE (push_subscriptions.user_id, push_subscriptions.p256dh, push_subscriptions.auth)
-          IS DISTINCT FROM (excluded.user_id, excluded.p256dh, excluded.auth)
-        RETURNING id`
+    async addSubscription(userId, sessionHash, { endpoint, p256dh, auth }, keep) {
+      // An endpoint names one browser: it moves to the user and session that subscribed last, as their newest.
+      // Only a live session of this user can hold one; a session ended meanwhile (sign-out, ban) stores nothing.
+      let changed
+      try {
+        changed = await sql<{ id: bigint }[]>`
+          INSERT INTO push_subscriptions (endpoint, user_id, session_hash, p256dh, auth)
+          SELECT ${endpoint}, ${userId}, token_hash, ${p256dh}, ${auth} FROM sessions
+          WHERE token_hash = ${sessionHash} AND user_id = ${userId} AND expires_at > now()
+          ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, session_hash = excluded.session_hash,
+            p256dh = excluded.p256dh, auth = excluded.auth, created_at = now()
+          WHERE (push_subscriptions.user_id, push_subscriptions.session_hash, push_subscriptions.p256dh, push_subscriptions.auth)
+            IS DISTINCT FROM (excluded.user_id, excluded.session_hash, excluded.p256dh, excluded.auth)
+          RETURNING id`
+      } catch (err) {
+        // The session was deleted between the read and the insert's foreign-key check.
+        if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) return 'ended'
+        throw err
+      }
+      if (changed.length === 0) {
+        const [mine] = await sql`SELECT 1 FROM push_subscriptions WHERE endpoint = ${endpoint} AND session_hash = ${sessionHash}`
+        if (!mine) return 'ended'
+      }
       await sql`
         DELETE FROM push_subscriptions WHERE id IN (
           SELECT id FROM push_subscriptions WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC OFFSET ${keep})`
-      return changed.length > 0
+      return changed.length > 0 ? 'added' : 'kept'
     },
 
     async removeSubscription(userId, endpoint) {
@@ -81,7 +99,9 @@ export function postgresNotifications(sql: Sql): NotificationStore {
     },
 
     async countSubscriptions(userId) {
-      const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM push_subscriptions WHERE user_id = ${userId}`
+      const [row] = await sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM push_subscriptions p JOIN sessions live ON live.token_hash = p.session_hash
+        WHERE p.user_id = ${userId} AND live.expires_at > now()`
       return row?.n ?? 0
     },
   }
