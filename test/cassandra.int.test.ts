@@ -283,7 +283,7 @@ describe('Cassandra search within a work budget', () => {
         if (key !== 'execute') return Reflect.get(target, key)
         return async (query: string, ...rest: unknown[]) => {
           const result = await (target.execute as (...a: unknown[]) => Promise<cassandra.types.ResultSet>)(query, ...rest)
-          if (query.includes('CONTAINS')) { spent.reads++; spent.rows += result.rows.length }
+          if (query.includes('pos > ?')) { spent.reads++; spent.rows += result.rows.length }
           return result
         }
       },
@@ -328,7 +328,7 @@ describe('Cassandra search within a work budget', () => {
     const rare = cassandraSearch(new Proxy(ks.client, {
       get: (target, key) => key !== 'execute' ? Reflect.get(target, key)
         : async (query: string, ...rest: unknown[]) => {
-          if (query.includes('CONTAINS')) spent.reads++
+          if (query.includes('pos > ?')) spent.reads++
           return (target.execute as (...a: unknown[]) => Promise<unknown>)(query, ...rest)
         },
     }), { bucketPositions: 8, budget: { reads: 10, readsPerRoom: 0 } })

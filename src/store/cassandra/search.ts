@@ -31,6 +31,8 @@ export interface CassandraSearchOptions {
 
 /** The most rows one read may return; a window is narrowed to what the room's density says fits. */
 const READ_ROWS = 256
+/** Matches at least one position in this many: the words are common here, and windows are sliced rather than indexed. */
+const DENSE = 16
 
 /** Newest first by (createdAt, roomId, id), the order every store answers in. */
 export const newestFirst = (a: SearchCursor, b: SearchCursor) =>
@@ -59,6 +61,9 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
   const rowBudget = options.budget?.rows ?? 1_000
   const readBudget = (rooms: number) => (options.budget?.reads ?? 64) + (options.budget?.readsPerRoom ?? 4) * rooms
 
+  // A window read by position alone, where matches are dense (or not yet known): a slice of the partition costs
+  // the node far less than the index does for a common word, whose postings it would walk for every window.
+  const slice = `SELECT ${COLUMNS}, terms FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos > ? AND pos <= ?`
   const query = (words: number) =>
     `SELECT ${COLUMNS}, terms FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${POSITION} AND pos > ? AND pos <= ?` +
     ' AND terms CONTAINS ?'.repeat(words) + ` LIMIT ${READ_ROWS + 1}`
@@ -89,7 +94,7 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
     return heads
   }
 
-  interface Walk { roomId: string; top: bigint; window: bigint; found: StoredMessage[]; done: boolean; rows: number; positions: bigint }
+  interface Walk { roomId: string; top: bigint; window: bigint; found: StoredMessage[]; done: boolean; matches: number; positions: bigint }
   /** What one search has read so far, against its budget. */
   interface Spent { rows: number; reads: number; readBudget: number }
   const exhausted = (spent: Spent) => spent.rows >= rowBudget || spent.reads >= spent.readBudget
@@ -99,23 +104,31 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
     if (exhausted(spent)) return
     const bucket = at.bucketOf(walk.top)
     const floor = at.lastOf(bucket) - bucketSize
-    const low = walk.top - walk.window > floor ? walk.top - walk.window : floor
+    // One match in DENSE positions or more (or nothing read yet): the window is sliced, not asked of the index.
+    const dense = walk.positions === 0n || BigInt(walk.matches * DENSE) >= walk.positions
+    const window = dense && walk.window > BigInt(READ_ROWS) ? BigInt(READ_ROWS) : walk.window
+    const low = walk.top - window > floor ? walk.top - window : floor
     spent.reads++
-    const rows: Row[] = (await log.run(statement, [long(walk.roomId), bucket, long(low), long(walk.top), ...terms.words])).rows
-    spent.rows += rows.length
-    walk.rows += rows.length
-    walk.positions += walk.top - low
-    if (rows.length > READ_ROWS) {
+    const read: Row[] = dense
+      ? (await log.run(slice, [long(walk.roomId), bucket, long(low), long(walk.top)])).rows
+      : (await log.run(statement, [long(walk.roomId), bucket, long(low), long(walk.top), ...terms.words])).rows
+    spent.rows += read.length
+    if (read.length > READ_ROWS) {
       // Denser than the window was sized for: the rows are the window's oldest, not a newest-first run. Read it
-      // again narrower (a window of READ_ROWS positions cannot hold more rows than that).
+      // again as a slice (a window of READ_ROWS positions cannot hold more rows than that).
+      walk.matches += read.length
+      walk.positions += walk.top - low
       walk.window = BigInt(READ_ROWS)
       return
     }
-    // The index matched the words; phrases and exclusions are checked on the body.
-    // An excluded word is ruled out by the row's own words, without cutting its body again (the costly part
+    // Only message rows carry words (edit and delete rows never do): in a slice, the ones holding every word match.
+    const rows = dense ? read.filter((row) => terms.words.every((w) => (row.terms as string[] | null)?.includes(w))) : read
+    walk.matches += rows.length
+    walk.positions += walk.top - low
+    // The words matched; phrases and exclusions are checked here. An excluded word is ruled out by the row's own words, without cutting its body again (the costly part
     // when every match holds it); phrases, and excluded words too long to be indexed, need the body.
     const exact = terms.phrases.length > 0 || terms.excluded.some((x) => x.length > MAX_WORD_CHARS)
-    // SAI answers in clustering order (oldest first) and cannot sort: the window is read whole, then reversed.
+    // A slice and SAI both answer in clustering order (oldest first; SAI cannot sort): the window is read whole, then reversed.
     for (const row of rows.reverse()) {
       if (row.op !== 'create' || row.deleted_at || (authorId !== undefined && Number(String(row.author_id)) !== authorId)) continue
       const message = toMessage(walk.roomId, row)
@@ -128,7 +141,7 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
     const grow = rows.length === 0 ? 16n : 4n
     walk.window = walk.window * grow > bucketSize ? bucketSize : walk.window * grow
     // As many positions as, at the density seen so far, hold about READ_ROWS matches.
-    const fits = walk.rows === 0 ? bucketSize : BigInt(Math.max(1, Math.floor(READ_ROWS * Number(walk.positions) / walk.rows)))
+    const fits = walk.matches === 0 ? bucketSize : BigInt(Math.max(1, Math.floor(READ_ROWS * Number(walk.positions) / walk.matches)))
     if (walk.window > fits) walk.window = fits
     walk.top = low
     walk.done = walk.top <= 0n || walk.found.length >= limit
@@ -144,7 +157,7 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
       const walks: Walk[] = rooms.map((roomId) => {
         let top = heads.get(roomId) ?? 0n
         if (before && before.roomId === roomId && BigInt(before.id) - 1n < top) top = BigInt(before.id) - 1n
-        return { roomId, top, window: firstWindow, found: [], done: top <= 0n, rows: 0, positions: 0n }
+        return { roomId, top, window: firstWindow, found: [], done: top <= 0n, matches: 0, positions: 0n }
       })
       const statement = query(request.terms.words.length)
       // Rounds of one window per room still in the running, `concurrency` rooms at a time. Once a page's worth
