@@ -97,10 +97,15 @@ async function repeat(until: number, everyMs: number, attempt: () => Promise<num
   }
 }
 
-/** A socket asking for the whole room: answers its close code (4410 once the replay would pass its cap). */
-const wholeRoom = (url: string, person: Person, slug: string) => new Promise<number>((resolve) => {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?room=${slug}&since=0`, { headers: { cookie: person.cookie, origin: ORIGIN } })
+/**
+ * A socket asking for the whole room: answers its close code (4410 once the replay would pass its cap). With
+ * `fromNow`, an ordinary socket instead (no `since`, nothing replayed) that closes itself after 200 ms: the
+ * cost of a socket's comings and goings alone, to set the replay's apart.
+ */
+const wholeRoom = (url: string, person: Person, slug: string, fromNow = false) => new Promise<number>((resolve) => {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?room=${slug}${fromNow ? '' : '&since=0'}`, { headers: { cookie: person.cookie, origin: ORIGIN } })
   const timer = setTimeout(() => ws.terminate(), 5000)
+  if (fromNow) ws.on('open', () => setTimeout(() => ws.close(1000), 200))
   ws.on('close', (code) => { clearTimeout(timer); resolve(code) })
   ws.on('error', () => {})
 })
@@ -111,6 +116,8 @@ const keyspace = `rtc_attacks_${process.pid}`
 const server = await startServerProcess({
   DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true',
   CASSANDRA_CONTACT_POINTS: CASSANDRA_CONTACT_POINTS.join(','), CASSANDRA_KEYSPACE: keyspace, RATE_LIMIT_SIGN_IN: '100/10m',
+  // ATTACK_PROFILE=dir writes the app's CPU profile there (open it in Chrome's DevTools or `npx speedscope`).
+  ...process.env.ATTACK_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.ATTACK_PROFILE}` } : {},
 })
 const probe = prober(server.url)
 let met = false
@@ -130,7 +137,7 @@ try {
 
   const server_ = server
   /** One phase: the attacks named run for ATTACK_MS while the prober asks; the app's and Cassandra's CPU per attempt. */
-  const phase = async (name: string, attacks: ('search' | 'sockets')[]) => {
+  const phase = async (name: string, attacks: ('search' | 'sockets' | 'fresh')[]) => {
     const until = Date.now() + (attacks.length ? ATTACK_MS : QUIET_MS)
     const tallies = { search: new Map<number, number>(), sockets: new Map<number, number>() }
     const cpu = { app: cpuSeconds(server_.child.pid!), cassandra: cassandraPids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) }
@@ -142,6 +149,7 @@ try {
         return res.status
       }, tallies.search)) : []),
       ...(attacks.includes('sockets') ? sockets.map((person) => repeat(until, 1000, () => wholeRoom(server_.url, person, slug), tallies.sockets)) : []),
+      ...(attacks.includes('fresh') ? sockets.map((person) => repeat(until, 1000, () => wholeRoom(server_.url, person, slug, true), tallies.sockets)) : []),
       attacks.length ? undefined : sleep(QUIET_MS),
     ])
     const healthz = summary(await probe.halt())
@@ -154,11 +162,15 @@ try {
     say(`${name}: /healthz p50 ${healthz.p50} p99 ${healthz.p99} max ${healthz.max} ms; ${attempts} attempts ${JSON.stringify(row.answers)}; CPU ms per attempt ${JSON.stringify(row.cpuMsPerAttempt)}`)
     return row
   }
+  // ATTACK_PHASES=sockets (say) runs only that one after the quiet phase, for a profile (NODE_OPTIONS=--cpu-prof).
+  const only = process.env.ATTACK_PHASES?.split(',') as ('search' | 'sockets' | 'fresh')[] | undefined
   const rows = [
     await phase('quiet', []),
-    await phase('excluded-term searches', ['search']),
-    await phase('since=0 sockets', ['sockets']),
-    await phase('all at once', ['search', 'sockets']),
+    ...only ? [await phase(only.join(' + '), only)] : [
+      await phase('excluded-term searches', ['search']),
+      await phase('since=0 sockets', ['sockets']),
+      await phase('all at once', ['search', 'sockets']),
+    ],
   ]
   const all = rows.at(-1)!
   met = all.healthz.p99 <= 50

@@ -209,6 +209,8 @@ export function messageService({ messages, rooms, reads, bus, activity, nextId, 
 
     /** The room's newest id or rev: where a reader with nothing yet starts. */
     lastRev: (room: Room) => messages.lastRev(room.id),
+    /** At least this many changes lie between the two revs, when the store can tell without reading them; else 0. */
+    changesBetween: (from: bigint, to: bigint) => (messages.denseRevs && to > from ? to - from : 0n),
   }
 }
 

@@ -235,6 +235,11 @@ export interface MessageStore {
   forgetRoom(roomId: string): Promise<void>
   /** A wake-up told this instance that the room's log reached `rev` (a store that appends at its head may start there next time). */
   heard?(roomId: string, rev: string): void
+  /**
+   * Every change takes the next rev (Cassandra's positions), so two revs' difference is the number of changes
+   * between them: how far behind a reader is can be told without reading what it missed.
+   */
+  readonly denseRevs?: boolean
 }
 
 /**

@@ -222,6 +222,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     },
 
     heard: (roomId, rev) => claims.saw(roomId, BigInt(rev)),
+    denseRevs: true,
 
     async forgetRoom(roomId) {
       // Every bucket up to the head's, and one past it (opened while this ran). Reactions live in a table of their
