@@ -24,8 +24,9 @@ export function uploadRoutes({ chat, uploads }: { chat: MessageService; uploads:
   const app = new Hono<AppEnv>()
 
   /**
-   * A preview not made yet (it is queued after the send, or was made on another instance's disk before a
-   * restart lost its queue): made now, in the same queue, and waited for, so the image appears when it is ready.
+   * A preview not made yet (queued after the send here or on another instance, or lost with a restart): made
+   * now through this process's queue, which joins a job already queued, and waited for, so the image appears
+   * when it is ready.
    */
   const queuedPreview = async (sha256: string) => {
     let timer: ReturnType<typeof setTimeout> | undefined
