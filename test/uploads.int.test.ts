@@ -252,6 +252,18 @@ describe('the upload quota and the files on disk', () => {
     expect(await onDisk(dataDir, await shaOf(chunk(37)))).toBe(true)
   })
 
+  it('forgets the files of a send refused for its text at once: not counted, not on disk', async () => {
+    const ann = await person('ann11')
+    const slug = await roomOf(ann)
+    const chunk = (seed: number) => new Uint8Array(190 * 1024).fill(seed)
+    for (const seed of [61, 62]) {
+      const refused = await sendFiles(ann, slug, [{ name: `${seed}.bin`, bytes: chunk(seed) }], 'x'.repeat(4001))
+      expect(refused.status).toBe(422)
+      expect(await onDisk(dataDir, await shaOf(chunk(seed)))).toBe(false)
+    }
+    for (const seed of [63, 64, 65]) expect((await sendFiles(ann, slug, [{ name: `${seed}.bin`, bytes: chunk(seed) }])).status).toBe(200)
+  })
+
   it('gives a file back its place on disk when a send reuses its hash while it is being removed', async () => {
     const [ann, ben] = [await person('ann9'), await person('ben9')]
     const slug = await roomOf(ann)
