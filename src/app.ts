@@ -35,7 +35,7 @@ import { webhooks as makeWebhooks, type WebhookOptions } from './bots/webhooks.t
 import { roomManageRoutes } from './rooms/manage.tsx'
 import { searchRoutes } from './search/routes.tsx'
 import { searchService } from './search/service.ts'
-import { uploadFiles } from './uploads/files.ts'
+import { uploadFiles, type UploadFiles } from './uploads/files.ts'
 import { uploadRoutes } from './uploads/routes.ts'
 import { uploadService } from './uploads/service.ts'
 import { deferredActivity, type DeferredActivity } from './store/activity.ts'
@@ -79,6 +79,8 @@ export interface AppDeps {
   webhookTiming?: Pick<WebhookOptions, 'timeoutMs' | 'retries' | 'minBackoffMs' | 'breakAfter' | 'breakForMs'>
   /** Who stored which files (the quota); without it messages take no files. */
   uploadStore?: UploadStore
+  /** The sent files on disk; by default under `DATA_DIR/uploads` (tests hold its previews back). */
+  uploadFiles?: UploadFiles
   /** Batches a send's room activity and read marker; the entry makes it over `rooms` and `reads` to flush it on shutdown. */
   activity?: DeferredActivity
 }
@@ -117,19 +119,21 @@ export function createApp(given: AppDeps) {
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
   const admins = administrators({ logins: config.adminLogins, githubIds: config.adminGithubIds }, deps.moderation)
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
+  const uploads = deps.uploadStore && uploadService({
+    files: deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
+    store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
+  })
   const chat = messageService({
     messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    attachments: uploads?.references,
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
   chat.onStored(({ message, room, author }) => webhooks.stored(message, room, author))
   const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
 
-  const uploads = deps.uploadStore && uploadService({
-    files: uploadFiles({ dir: `${config.dataDir}/uploads` }), store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
-  })
-  // A deleted message's files stop counting against its author's quota.
-  if (uploads) chat.onRemoved((message) => (message.attachments?.length ? uploads.release(message.authorId, message.attachments) : undefined))
+  // A deleted message's files stop counting against its author's quota (and go from disk once nothing references them).
+  if (uploads) chat.onRemoved((message) => (message.attachments?.length ? uploads.references.release(message.authorId, message.nonce, message.attachments) : undefined))
 
   const app = new Hono<AppEnv>()
   app.use(requestIds())

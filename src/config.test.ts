@@ -122,6 +122,14 @@ describe('loadConfig', () => {
     expect(problem(env).startsWith(message)).toBe(true)
   })
 
+  it('reads the upload limits, the grace period of unreferenced files and the preview pixel limit, with their defaults', () => {
+    expect(loadConfig({}).uploads).toEqual({ maxBytes: 10 * 1024 * 1024, quotaBytes: 200 * 1024 * 1024, graceMs: 3_600_000, previewMaxPixels: 25_000_000 })
+    expect(loadConfig({ UPLOAD_MAX_BYTES: '2048', UPLOAD_QUOTA_BYTES: '0', UPLOAD_GRACE_SECONDS: '0', UPLOAD_PREVIEW_MAX_PIXELS: '1000000' }).uploads)
+      .toEqual({ maxBytes: 2048, quotaBytes: 0, graceMs: 0, previewMaxPixels: 1_000_000 })
+    expect(problem({ UPLOAD_PREVIEW_MAX_PIXELS: '0' })).toMatch(/^config: UPLOAD_PREVIEW_MAX_PIXELS must be an integer from 1 to 268402689/)
+    expect(problem({ UPLOAD_GRACE_SECONDS: '-1' })).toMatch(/^config: UPLOAD_GRACE_SECONDS must be an integer from 0 to/)
+  })
+
   it('reads SEARCH_LANGUAGE as a text search configuration name, simple by default', () => {
     expect(loadConfig({}).searchLanguage).toBe('simple')
     expect(loadConfig({ SEARCH_LANGUAGE: 'English' }).searchLanguage).toBe('english')

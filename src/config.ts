@@ -43,8 +43,11 @@ export interface Config {
   readonly limits: Limits | undefined
   /** Peers whose X-Forwarded-For is believed: addresses or IPv4 CIDR ranges. */
   readonly trustedProxies: readonly string[]
-  /** Attachments: the largest upload (all files of one send) and each user's total storage, in bytes. */
-  readonly uploads: Readonly<{ maxBytes: number; quotaBytes: number }>
+  /**
+   * Attachments: the largest upload (all files of one send) and each user's total storage, in bytes; how long a
+   * file nothing references any more stays on disk; the most pixels an image may have to get a preview.
+   */
+  readonly uploads: Readonly<{ maxBytes: number; quotaBytes: number; graceMs: number; previewMaxPixels: number }>
   /** PostgreSQL text search configuration for message search (`simple` suits every language); checked against pg_ts_config at start-up. */
   readonly searchLanguage: string
   /** Administrators' logins, lower-cased (`ADMIN_LOGINS`): local sign-in logins, and GitHub logins each pinned to the account that held it first (src/admin/admins.ts). */
@@ -307,6 +310,10 @@ export function loadConfig(env: Env): Config {
     uploads: Object.freeze({
       maxBytes: integer(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       quotaBytes: integer(env, 'UPLOAD_QUOTA_BYTES', 200 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+      graceMs: integer(env, 'UPLOAD_GRACE_SECONDS', 3600, 0, 365 * 24 * 3600) * 1000,
+      // 25 megapixels: a 24-megapixel camera's 6000×4000 and any phone's default photo fit; decoding one costs
+      // ~100 MB and a few hundred ms of one core, where a 50-megapixel PNG of a few KB cost twice that.
+      previewMaxPixels: integer(env, 'UPLOAD_PREVIEW_MAX_PIXELS', 25_000_000, 1, 268_402_689),
     }),
     searchLanguage: searchLanguage(env),
     ...administration(env),

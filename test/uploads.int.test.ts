@@ -1,9 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cassandraMessages } from '../src/store/cassandra/messages.ts'
+import { postgresUploads } from '../src/store/postgres/uploads.ts'
+import { uploadFiles } from '../src/uploads/files.ts'
+import { uploadSweeper } from '../src/uploads/sweeper.ts'
 import { appOn, browser } from './support/app.ts'
+import { testKeyspace } from './support/cassandra.ts'
+import { capturedLogger } from './support/logs.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 
 const [, openPostgres] = databaseBackends[0]!
@@ -190,5 +196,219 @@ describe('attachments', () => {
     const page = await (await ann.get(`/rooms/${slug}`)).text()
     expect(page).toContain('hello.txt')
     expect(page).toContain('enctype="multipart/form-data"')
+  })
+})
+
+const shaOf = async (bytes: Uint8Array) => Buffer.from(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)).toString('hex')
+const onDisk = (dir: string, sha256: string) => stat(join(dir, 'uploads', sha256.slice(0, 2), sha256)).then(() => true, () => false)
+const idIn = async (res: Response) => /data-key="(\d+)"/.exec(await res.text())![1]!
+/** The bytes of every file under `dir`. */
+const diskBytes = async (dir: string) => {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+  const sizes = await Promise.all(entries.filter((e) => e.isFile()).map((e) => stat(join(e.parentPath, e.name)).then((s) => s.size)))
+  return sizes.reduce((sum, size) => sum + size, 0)
+}
+const sweeperOn = (dir: string, now: () => Date, remove?: (sha256: string) => Promise<void>) => {
+  const files = uploadFiles({ dir: join(dir, 'uploads'), previewMaxPixels: 1 })
+  return uploadSweeper({
+    store: postgresUploads(opened.db.sql), files: { remove: remove ?? files.remove }, graceMs: GRACE_MS, log: capturedLogger().log, now,
+  })
+}
+const GRACE_MS = 60_000
+const afterGrace = () => new Date(Date.now() + GRACE_MS + 1000)
+
+describe('the upload quota and the files on disk', () => {
+  it('counts a file two live messages carry until both are deleted (send it twice, delete one, again with another file)', async () => {
+    const ann = await person('ann7')
+    const slug = await roomOf(ann)
+    const chunk = (seed: number) => new Uint8Array(160 * 1024).fill(seed)
+    const kept: string[] = []
+    for (const seed of [21, 22, 23]) {
+      const first = await sendFiles(ann, slug, [{ name: `${seed}-a.bin`, bytes: chunk(seed) }])
+      const second = await sendFiles(ann, slug, [{ name: `${seed}-b.bin`, bytes: chunk(seed) }])
+      expect([first.status, second.status]).toEqual([200, 200])
+      kept.push(links(await second.text())[0]!)
+      expect((await ann.post(`/rooms/${slug}/messages/${await idIn(first)}/delete`)).status).toBe(303)
+    }
+    // Three files of 160 KB are stored and served against 600 KB: a fourth does not fit.
+    const refused = await sendFiles(ann, slug, [{ name: 'more.bin', bytes: chunk(24) }])
+    expect(refused.status).toBe(413)
+    expect(await refused.text()).toMatch(/\(480 KB stored\)/)
+    for (const link of kept) expect((await ann.get(link)).status).toBe(200)
+  })
+
+  it('removes a refused upload\'s file from disk at once, unless someone else\'s message carries it', async () => {
+    const [ann, ben] = [await person('ann8'), await person('ben8')]
+    const slug = await roomOf(ann)
+    await ben.post(`/rooms/${slug}/join`)
+    const chunk = (seed: number) => new Uint8Array(160 * 1024).fill(seed)
+    // Sent at once, so that they pass the first look at the quota together and are written before three are refused.
+    const seeds = [31, 32, 33, 34, 35, 36]
+    const answers = await Promise.all(seeds.map((seed) => sendFiles(ann, slug, [{ name: `${seed}.bin`, bytes: chunk(seed) }])))
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 413, 413, 413])
+    for (const [i, seed] of seeds.entries()) expect(await onDisk(dataDir, await shaOf(chunk(seed))), String(seed)).toBe(answers[i]!.status === 200)
+    expect((await sendFiles(ben, slug, [{ name: 'shared.bin', bytes: chunk(37) }])).status).toBe(200)
+    expect((await sendFiles(ann, slug, [{ name: 'shared.bin', bytes: chunk(37) }])).status).toBe(413)
+    expect(await onDisk(dataDir, await shaOf(chunk(37)))).toBe(true)
+  })
+
+  it('forgets the files of a send refused for its text at once: not counted, not on disk', async () => {
+    const ann = await person('ann11')
+    const slug = await roomOf(ann)
+    const chunk = (seed: number) => new Uint8Array(190 * 1024).fill(seed)
+    for (const seed of [61, 62]) {
+      const refused = await sendFiles(ann, slug, [{ name: `${seed}.bin`, bytes: chunk(seed) }], 'x'.repeat(4001))
+      expect(refused.status).toBe(422)
+      expect(await onDisk(dataDir, await shaOf(chunk(seed)))).toBe(false)
+    }
+    for (const seed of [63, 64, 65]) expect((await sendFiles(ann, slug, [{ name: `${seed}.bin`, bytes: chunk(seed) }])).status).toBe(200)
+  })
+
+  it('gives a file back its place on disk when a send reuses its hash while it is being removed', async () => {
+    const [ann, ben] = [await person('ann9'), await person('ben9')]
+    const slug = await roomOf(ann)
+    await ben.post(`/rooms/${slug}/join`)
+    const bytes = new Uint8Array(50 * 1024).fill(41)
+    const sha256 = await shaOf(bytes)
+    const sent = await sendFiles(ann, slug, [{ name: 'once.bin', bytes }])
+    expect((await ann.post(`/rooms/${slug}/messages/${await idIn(sent)}/delete`)).status).toBe(303)
+    let resent: Promise<Response> | undefined
+    const files = uploadFiles({ dir: join(dataDir, 'uploads'), previewMaxPixels: 1 })
+    await sweeperOn(dataDir, afterGrace, async (removed) => {
+      if (removed !== sha256) return files.remove(removed)
+      // Ben sends the same file as the sweeper removes it: his send writes it (it is there), then waits for the removal.
+      resent = sendFiles(ben, slug, [{ name: 'again.bin', bytes }])
+      await untilSomeoneWaitsForALock()
+      await files.remove(removed)
+    }).sweep()
+    const answer = await resent!
+    expect(answer.status).toBe(200)
+    const [link] = links(await answer.text())
+    expect(new Uint8Array(await (await ben.get(link!)).arrayBuffer())).toEqual(bytes)
+  })
+})
+
+/** Until a connection of this test's database waits for a lock (a send reusing a hash waits for its removal). */
+async function untilSomeoneWaitsForALock() {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await opened.db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`
+    if (row!.n > 0) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('a send/delete loop', () => {
+  let loopDir: string
+  let loopApp: ReturnType<typeof appOn>['app']
+  beforeAll(async () => {
+    loopDir = await mkdtemp(join(tmpdir(), 'rtc-uploads-loop-'))
+    loopApp = appOn(opened.db, { env: { DATA_DIR: loopDir, UPLOAD_MAX_BYTES: String(1100 * 1024), UPLOAD_QUOTA_BYTES: String(3 * 1024 * 1024), UPLOAD_GRACE_SECONDS: '60' } }).app
+  })
+  afterAll(() => rm(loopDir, { recursive: true, force: true }))
+
+  it('of 100 files of 1 MB leaves the upload directory where it began once the grace period is over', async () => {
+    const dan = browser(loopApp)
+    await dan.post('/auth/local', { login: 'dan-loop' })
+    const slug = (await dan.post('/rooms', { name: 'Loop', visibility: 'public' })).headers.get('location')!.split('/').pop()!
+    const kept = await sendFiles(dan, slug, [{ name: 'kept.bin', bytes: new Uint8Array(1024).fill(7) }])
+    const began = await diskBytes(join(loopDir, 'uploads'))
+    for (let i = 0; i < 100; i++) {
+      const bytes = new Uint8Array(1024 * 1024)
+      new DataView(bytes.buffer).setUint32(0, i)
+      const sent = await sendFiles(dan, slug, [{ name: `${i}.bin`, bytes }])
+      expect(sent.status).toBe(200)
+      expect((await dan.post(`/rooms/${slug}/messages/${await idIn(sent)}/delete`)).status).toBe(303)
+    }
+    // Within the grace period, the files stay.
+    await sweeperOn(loopDir, () => new Date()).sweep()
+    expect(await diskBytes(join(loopDir, 'uploads'))).toBeGreaterThan(began + 99 * 1024 * 1024)
+    // (At least: the database is shared with this file's other tests, whose deleted files may be due too.)
+    expect(await sweeperOn(loopDir, afterGrace).sweep()).toBeGreaterThanOrEqual(100)
+    expect(Math.abs(await diskBytes(join(loopDir, 'uploads')) - began)).toBeLessThan(1024 * 1024)
+    expect((await dan.get(links(await kept.text())[0]!)).status).toBe(200)
+  })
+})
+
+describe('image previews', () => {
+  it('gives an image over the pixel limit (26 megapixels in 85 KB) no preview, only its file link', async () => {
+    const ann = await person('ann10')
+    const slug = await roomOf(ann)
+    const huge = new Uint8Array(await sharp({ create: { width: 5200, height: 5000, channels: 3, background: '#123' } }).png({ compressionLevel: 9 }).toBuffer())
+    const sent = await sendFiles(ann, slug, [{ name: 'huge.png', bytes: huge }])
+    expect(sent.status).toBe(200)
+    const html = await sent.text()
+    expect(html).not.toContain('/preview')
+    const [file] = links(html)
+    expect((await ann.get(file!)).headers.get('content-type')).toBe('image/png')
+    expect((await ann.get(`${file}/preview`)).status).toBe(404)
+  })
+
+  it('answers a send before its image\'s preview is made, and serves the preview once it is', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rtc-uploads-previews-'))
+    try {
+      const events: string[] = []
+      let open!: () => void
+      const held = new Promise<void>((resolve) => { open = resolve })
+      const files = uploadFiles({
+        dir: join(dir, 'uploads'), previewMaxPixels: 25_000_000,
+        beforePreview: async () => {
+          await held
+          events.push('preview made')
+        },
+      })
+      const eve = browser(appOn(opened.db, { env: { DATA_DIR: dir }, deps: { uploadFiles: files } }).app)
+      await eve.post('/auth/local', { login: 'eve-previews' })
+      const slug = (await eve.post('/rooms', { name: 'Previews', visibility: 'public' })).headers.get('location')!.split('/').pop()!
+      const photo = await photoWithGps()
+      const sent = await sendFiles(eve, slug, [{ name: 'held.jpg', bytes: photo, type: 'image/jpeg' }])
+      events.push('send answered')
+      expect(sent.status).toBe(200)
+      const [file] = links(await sent.text())
+      const sha256 = await shaOf(photo)
+      expect(await stat(join(dir, 'uploads', sha256.slice(0, 2), `${sha256}.webp`)).then(() => true, () => false)).toBe(false)
+      // The page shows the preview's address at once; asked for, it comes when it is made.
+      const preview = eve.get(`${file}/preview`)
+      open()
+      const answer = await preview
+      expect(answer.status).toBe(200)
+      expect((await sharp(new Uint8Array(await answer.arrayBuffer())).metadata()).format).toBe('webp')
+      expect(events).toEqual(['send answered', 'preview made'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('with messages in Cassandra', () => {
+  let ks: Awaited<ReturnType<typeof testKeyspace>>
+  let dir: string
+  let cassandraApp: ReturnType<typeof appOn>['app']
+  beforeAll(async () => {
+    ks = await testKeyspace()
+    dir = await mkdtemp(join(tmpdir(), 'rtc-uploads-cassandra-'))
+    cassandraApp = appOn(opened.db, {
+      env: { DATA_DIR: dir, UPLOAD_MAX_BYTES: String(LIMIT), UPLOAD_QUOTA_BYTES: String(3 * LIMIT) }, deps: { messages: cassandraMessages(ks.client) },
+    }).app
+  })
+  afterAll(async () => {
+    await ks?.drop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('counts a file two live messages carry until both are deleted, then removes it after the grace period', async () => {
+    const fay = browser(cassandraApp)
+    await fay.post('/auth/local', { login: 'fay-cassandra' })
+    const slug = (await fay.post('/rooms', { name: 'Cassandra files', visibility: 'public' })).headers.get('location')!.split('/').pop()!
+    const bytes = new Uint8Array(190 * 1024).fill(51)
+    const [first, second] = [await sendFiles(fay, slug, [{ name: 'a.bin', bytes }]), await sendFiles(fay, slug, [{ name: 'b.bin', bytes }])]
+    expect((await fay.post(`/rooms/${slug}/messages/${await idIn(first)}/delete`)).status).toBe(303)
+    // 190 KB still counted against 600 KB: two more files of 190 KB fit, a third does not.
+    const more = await Promise.all([52, 53, 54].map((seed) => sendFiles(fay, slug, [{ name: `${seed}.bin`, bytes: new Uint8Array(190 * 1024).fill(seed) }])))
+    expect(more.map((r) => r.status).sort()).toEqual([200, 200, 413])
+    await sweeperOn(dir, afterGrace).sweep()
+    expect(await onDisk(dir, await shaOf(bytes))).toBe(true)
+    expect((await fay.post(`/rooms/${slug}/messages/${await idIn(second)}/delete`)).status).toBe(303)
+    await sweeperOn(dir, afterGrace).sweep()
+    expect(await onDisk(dir, await shaOf(bytes))).toBe(false)
   })
 })

@@ -25,6 +25,18 @@ export interface MessageServiceOptions {
   nextId: IdMaker
   log: Logger
   now?: () => Date
+  /** Told which message a send's files belong to (the upload quota and the files on disk follow it); without it, nobody. */
+  attachments?: AttachmentReferences
+}
+
+/** The bookkeeping of sent files (uploads/), told by the send what became of the files it carries. */
+export interface AttachmentReferences {
+  /** The files belong to the message of this nonce; told before the message is stored, so a stored message's files are always referenced. */
+  keep(userId: number, message: { roomId: string; nonce: string }, attachments: readonly Attachment[]): Promise<void>
+  /** The send was refused before its message was stored: its files belong to nothing. */
+  drop(userId: number, attachments: readonly Attachment[]): Promise<void>
+  /** The message of this nonce does not carry these files (it was deleted, or the nonce named another message). */
+  release(userId: number, nonce: string, attachments: readonly Attachment[]): Promise<void>
 }
 
 /**
@@ -53,7 +65,7 @@ export const MAX_PAGE_SIZE = 200
  * the caller. The store orders a room's ids by commit, so a send needs no
  * lock here: it is durable first, then the room is woken.
  */
-export function messageService({ messages, rooms, reads, bus, activity, nextId, log, now = () => new Date() }: MessageServiceOptions) {
+export function messageService({ messages, rooms, reads, bus, activity, nextId, log, now = () => new Date(), attachments: references }: MessageServiceOptions) {
   const storedListeners: StoredListener[] = []
   const removedListeners: RemovedListener[] = []
   const tellStored = async (event: Omit<StoredEvent, 'recipient'>) => {
@@ -110,14 +122,23 @@ export function messageService({ messages, rooms, reads, bus, activity, nextId, 
     async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown, attachments: readonly Attachment[] = []) {
       const bodyless = attachments.length > 0 && (typeof rawBody !== 'string' || rawBody.trim() === '')
       const checked = bodyless ? { ok: true as const, body: '' } : checkBody(rawBody)
-      if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
-      writable(room)
+      if (!checked.ok || room.archivedAt) {
+        // Refused before anything is stored: the files it carries belong to nothing.
+        if (attachments.length) await references?.drop(user.id, attachments)
+        if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
+        writable(room)
+      }
       const nonce = nonceFrom(rawNonce)
+      if (attachments.length) await references?.keep(user.id, { roomId: room.id, nonce }, attachments)
       const result = await messages.appendMessage({
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
         ...(user.avatarUrl ? { authorAvatarUrl: user.avatarUrl } : {}),
         nonce, body: checked.body, createdAt: now(), ...(attachments.length ? { attachments } : {}),
       })
+      // The nonce named a message sent before (a retry, or a reuse in another room): the files it does not carry are not its.
+      const carried = new Set(result.message.attachments?.map((a) => a.sha256))
+      const strays = attachments.filter((a) => !carried.has(a.sha256))
+      if (strays.length) await references?.release(user.id, nonce, strays)
       const sameRoom = result.message.roomId === room.id
       // Mentions are written before the wake-up, so a count that a wake-up leads to finds them.
       const logins = result.created && sameRoom ? mentionedLogins(result.message.body) : []

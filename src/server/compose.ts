@@ -32,12 +32,16 @@ import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
 import { postgresUploads } from '../store/postgres/uploads.ts'
+import { uploadFiles } from '../uploads/files.ts'
+import { uploadSweeper } from '../uploads/sweeper.ts'
 import { redisBus } from '../store/redis/bus.ts'
 import { redisCache } from '../store/redis/cache.ts'
 import { connectRedis } from '../store/redis/connect.ts'
 import { redisPresence } from '../store/redis/presence.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
+/** How often unreferenced uploads past their grace period are looked for. */
+const UPLOAD_SWEEP_MS = 60_000
 const CACHE_REPORT_MS = 60_000
 const STATS_MS = 60_000
 const REDIS_WAIT_MS = 3_000
@@ -107,13 +111,18 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
   metrics.watch({ live: () => realtime.hub.stats, cache: () => stores.stats.totals })
   bus.subscribe((event) => { if (event.type === 'resync') metrics.busResyncs.inc() })
   if (!config.limits) log.warn('RATE_LIMITS=off: every rate limit and cap is off (benchmarks and load tests only)')
+  const uploadStore = postgresUploads(db.sql)
+  const uploads = uploadSweeper({
+    store: uploadStore, files: uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
+    graceMs: config.uploads.graceMs, log,
+  })
   const app = createApp({
     config, log, bus, realtime, health, metrics,
     limits: rateLimits(config.limits, redis && { client: redis.commands, prefix: config.redisPrefix }, {
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
     users: local.users, sessions: local.sessions, rooms, messages: stores.messages, reads, activity, search,
-    uploadStore: postgresUploads(db.sql),
+    uploadStore,
     notifications: timed(postgresNotifications(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
     upgradeWebSocket: runtime.upgradeWebSocket,
@@ -126,6 +135,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     setInterval(() => {
       stores.sessions.deleteExpiredSessions(new Date()).catch((err: unknown) => log.warn({ err }, 'session sweep failed'))
     }, SESSION_SWEEP_MS),
+    setInterval(() => void uploads.sweep().catch((err: unknown) => log.warn({ err }, 'upload sweep failed')), UPLOAD_SWEEP_MS),
   ]
   for (const timer of timers) (timer as { unref?: () => void }).unref?.()
 

@@ -158,18 +158,39 @@ export interface Attachment {
   readonly preview: boolean
 }
 
-/** Who stored which files, for the per-user quota. A file counts once per user however often they send it. */
+/** A file's hash and size, as the quota counts it. */
+export type UploadedFile = Pick<Attachment, 'sha256' | 'size'>
+
+/**
+ * Who stored which files, for the per-user quota and for removing files from
+ * disk. A user's file counts once, while a send holds it (recorded, its message
+ * not yet stored) or any live message of theirs carries it; a file another user
+ * also stored counts for each of them. A file is removed from disk only under
+ * its row's lock, once no user's holds or messages reference it, so a send
+ * reusing its hash either sees it kept or records after it went (and writes it
+ * again: see uploads/service.ts).
+ */
 export interface UploadStore {
   /**
-   * Records the files as the user's unless that takes their distinct files past `quotaBytes`: then records
-   * nothing and answers the bytes they have stored. One user's records are made one at a time, so
-   * uploads sent at once cannot together pass the quota.
+   * Holds the files for a send unless that takes the user's files past `quotaBytes`: then holds nothing and
+   * answers the bytes they have stored. One user's records are made one at a time, so uploads sent at once
+   * cannot together pass the quota. A hold lasts until `keepUploads` or `dropUploads`, or, if the send never says (its instance died), 15 minutes.
    */
-  recordUploads(userId: number, files: readonly { sha256: string; size: number }[], quotaBytes: number): Promise<{ ok: true } | { ok: false; used: number }>
-  /** The bytes of the distinct files the user stored. */
+  recordUploads(userId: number, files: readonly UploadedFile[], quotaBytes: number): Promise<{ ok: true } | { ok: false; used: number }>
+  /** The send's held files now belong to the message of this nonce in this room (called before it is stored). */
+  keepUploads(userId: number, message: { roomId: string; nonce: string }, files: readonly UploadedFile[]): Promise<void>
+  /** The send's held files were not sent (it was refused before its message was stored). */
+  dropUploads(userId: number, files: readonly UploadedFile[]): Promise<void>
+  /** The bytes of the distinct files the user stored: held, or carried by a live message of theirs. */
   bytesUsed(userId: number): Promise<number>
-  /** The user's files no longer count against their quota (the message carrying them was deleted). */
-  releaseUploads(userId: number, sha256s: readonly string[]): Promise<void>
+  /** The message of this nonce no longer carries these files (it was deleted). */
+  releaseUploads(userId: number, nonce: string, sha256s: readonly string[]): Promise<void>
+  /**
+   * Removes, through `remove` and under each file's lock, files nobody holds or references: these at once when
+   * given (an upload the quota refused), else those unreferenced since before `unreferencedBefore` (at most `limit`).
+   * Answers how many it removed.
+   */
+  removeUnreferenced(which: { sha256s: readonly string[] } | { unreferencedBefore: Date; limit: number }, remove: (sha256: string) => Promise<void>): Promise<number>
 }
 
 /** One person's reaction to a message: one emoji grapheme. */

@@ -8,6 +8,8 @@ import { PREVIEWABLE } from './files.ts'
 import type { UploadService } from './service.ts'
 
 const SHA256 = /^[0-9a-f]{64}$/
+/** How long a preview's request waits for its turn in the queue before it is answered 503 (its image shows the name). */
+const PREVIEW_WAIT_MS = 30_000
 
 /** An RFC 6266 attachment header: an ASCII stand-in, and the real name UTF-8 encoded. */
 const disposition = (kind: 'inline' | 'attachment', name: string) =>
@@ -21,6 +23,19 @@ const disposition = (kind: 'inline' | 'attachment', name: string) =>
 export function uploadRoutes({ chat, uploads }: { chat: MessageService; uploads: UploadService }) {
   const app = new Hono<AppEnv>()
 
+  /**
+   * A preview not made yet (queued after the send here or on another instance, or lost with a restart): made
+   * now through this process's queue, which joins a job already queued, and waited for, so the image appears
+   * when it is ready.
+   */
+  const queuedPreview = async (sha256: string) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const waited = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), PREVIEW_WAIT_MS) })
+    const made = await Promise.race([uploads.makePreview(sha256), waited]).finally(() => clearTimeout(timer))
+    if (made === 'late') throw new HTTPException(503, { message: 'The preview is not ready yet; the file itself is there.' })
+    return made ? uploads.read(sha256, true) : undefined
+  }
+
   const serve = (preview: boolean) => async (c: Context<AppEnv>) => {
     const id = c.req.param('id') ?? ''
     const sha256 = c.req.param('sha256') ?? ''
@@ -29,7 +44,7 @@ export function uploadRoutes({ chat, uploads }: { chat: MessageService; uploads:
     const message = await chat.find(c.get('room'), id)
     const attachment = message?.deletedAt ? undefined : message?.attachments?.find((a) => a.sha256 === sha256)
     if (!attachment || (preview && !attachment.preview)) throw gone()
-    const bytes = await uploads.read(sha256, preview)
+    const bytes = await uploads.read(sha256, preview) ?? (preview ? await queuedPreview(sha256) : undefined)
     if (!bytes) throw gone()
     const type = preview ? 'image/webp' : attachment.type
     const inline = preview || PREVIEWABLE.has(type)

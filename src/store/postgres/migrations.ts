@@ -205,6 +205,53 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 26,
+    name: 'uploads referenced per message, and files removed when nothing references them',
+    // A user's file (user_uploads) counts against their quota while a live message of theirs carries it (one
+    // upload_refs row per message, by the message's nonce: known before the message is stored; its room without a
+    // foreign key, see uploads.ts) or a send is still holding it (pending). A file on disk (upload_files) is removed a grace period after its last user row went.
+    // Existing data: refs are read from messages held here; with messages in Cassandra (none here) every recorded
+    // file keeps a ref of an unknown message (nonce ''), released as before by deleting any message of its author
+    // that carries it, and its file is kept on disk for good (another old message may carry it).
+    sql: `
+      CREATE TABLE upload_files (
+        sha256              text PRIMARY KEY,
+        unreferenced_since  timestamptz,
+        kept                boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX upload_files_unreferenced ON upload_files (unreferenced_since) WHERE unreferenced_since IS NOT NULL;
+      ALTER TABLE user_uploads ADD COLUMN pending integer NOT NULL DEFAULT 0;
+      ALTER TABLE user_uploads ADD COLUMN pending_since timestamptz;
+      CREATE INDEX user_uploads_sha256 ON user_uploads (sha256);
+      CREATE TABLE upload_refs (
+        user_id  bigint NOT NULL,
+        sha256   text NOT NULL,
+        nonce    text NOT NULL,
+        room_id  bigint,
+        PRIMARY KEY (user_id, sha256, nonce),
+        FOREIGN KEY (user_id, sha256) REFERENCES user_uploads (user_id, sha256) ON DELETE CASCADE
+      );
+
+      INSERT INTO user_uploads (user_id, sha256, size)
+        SELECT DISTINCT ON (m.author_id, a->>'sha256') m.author_id, a->>'sha256', (a->>'size')::bigint
+        FROM messages m CROSS JOIN LATERAL jsonb_array_elements(m.attachments) a
+        WHERE m.deleted_at IS NULL AND m.attachments IS NOT NULL
+        ON CONFLICT DO NOTHING;
+      INSERT INTO upload_refs (user_id, sha256, nonce, room_id)
+        SELECT DISTINCT m.author_id, a->>'sha256', m.nonce, m.room_id
+        FROM messages m CROSS JOIN LATERAL jsonb_array_elements(m.attachments) a
+        WHERE m.deleted_at IS NULL AND m.attachments IS NOT NULL;
+      INSERT INTO upload_refs (user_id, sha256, nonce)
+        SELECT user_id, sha256, '' FROM user_uploads WHERE NOT EXISTS (SELECT 1 FROM messages);
+      INSERT INTO upload_files (sha256, unreferenced_since, kept)
+        SELECT DISTINCT u.sha256,
+          CASE WHEN EXISTS (SELECT 1 FROM upload_refs r WHERE r.sha256 = u.sha256) THEN NULL ELSE now() END,
+          NOT EXISTS (SELECT 1 FROM messages)
+        FROM user_uploads u;
+      DELETE FROM user_uploads u WHERE NOT EXISTS (SELECT 1 FROM upload_refs r WHERE r.user_id = u.user_id AND r.sha256 = u.sha256);
+    `,
+  },
+  {
     version: 27,
     name: 'push subscriptions belong to the session that made them; administrator logins pinned to GitHub ids',
     // Subscriptions stored before this version name no session, so no sign-out could ever reach them: they are
