@@ -1,3 +1,6 @@
+import { once } from 'node:events'
+import { connect } from 'node:net'
+
 /**
  * Hand-made `multipart/form-data` bodies, streamed as they are pulled, for the
  * attacks of issue 24 (thousands of empty file parts, thousands of fields, one
@@ -77,4 +80,45 @@ export function pulledBody(parts: Iterable<Part>) {
     },
   }, { highWaterMark: 0 })
   return { stream, pulled: () => total }
+}
+
+/**
+ * Sends parts over a socket of its own with the whole body's Content-Length,
+ * but writes only the first `heldAfter` bytes and then waits for an answer:
+ * a server that answers has decided on the start of the body alone; one that
+ * reads the whole body first never answers (until `waitMs`, then this throws).
+ */
+export async function heldSend(base: string, path: string, headers: Record<string, string>, parts: Iterable<Part>, { heldAfter = 256 * 1024, waitMs = 30_000 } = {}) {
+  const body = multipartBody(parts)
+  const url = new URL(path, base)
+  const socket = connect(Number(url.port), url.hostname)
+  await once(socket, 'connect')
+  const head = [`POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, `Content-Type: ${MULTIPART_TYPE}`, `Content-Length: ${body.length}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n')
+  let answer = ''
+  socket.on('data', (d: Buffer) => { answer += d.toString('latin1') })
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  socket.write(head)
+  const written = Math.min(heldAfter, body.length)
+  socket.write(body.subarray(0, written))
+  // The answer is complete once its Content-Length of body has come (or the server closed).
+  const complete = () => {
+    const split = answer.indexOf('\r\n\r\n')
+    const length = /\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, split))
+    return split >= 0 && length !== null && Buffer.byteLength(answer.slice(split + 4), 'latin1') >= Number(length[1])
+  }
+  let timer: NodeJS.Timeout | undefined
+  const gaveUp = new Promise<'gave up'>((resolve) => { timer = setTimeout(() => resolve('gave up'), waitMs) })
+  try {
+    while (!complete() && !socket.closed) {
+      if (await Promise.race([once(socket, 'data'), ended, gaveUp]) === 'gave up') {
+        throw new Error(`no answer to a held body after ${written} of ${body.length} bytes`)
+      }
+    }
+  } finally {
+    clearTimeout(timer)
+    socket.destroy()
+  }
+  const [status, text] = [Number(answer.split(' ')[1]), Buffer.from(answer.slice(answer.indexOf('\r\n\r\n') + 4), 'latin1').toString()]
+  return { status, text, written, length: body.length }
 }
