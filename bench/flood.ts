@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ORIGIN } from '../test/support/chat.ts'
+import { cpuSeconds } from './procs.ts'
 import { floodScenario, multipartScenario } from '../test/support/flood.ts'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { startServerProcess } from '../test/support/process.ts'
@@ -48,10 +49,11 @@ try {
   if (attacks.has('multipart')) {
     const server = await startServerProcess({ DATABASE_URL: database.url, DATA_DIR: dataDir, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', RATE_LIMITS: 'off' })
     try {
-      const run = await multipartScenario(server.url, { phases, phaseMs: 2000 })
+      const run = await multipartScenario(server.url, { phases, phaseMs: 2000, serverCpu: () => cpuSeconds(server.child.pid!) })
       const met = run.attacked.p99 <= 50 && run.counts.accepted === 0 && run.counts.other === 0
       results.push(met)
-      console.log(JSON.stringify({ quiet: run.quiet, attacked: run.attacked, attack: run.counts }, null, 1))
+      const cpuMsPerSend = +((run.cpuSeconds * 1000) / Math.max(1, run.counts.refused + run.counts.other)).toFixed(1)
+      console.log(JSON.stringify({ quiet: run.quiet, attacked: run.attacked, attack: run.counts, serverCpuSeconds: +run.cpuSeconds.toFixed(2), cpuMsPerSend }, null, 1))
       console.log(`multipart: /healthz p99 ${run.attacked.p99} ms under the attack against ${run.quiet.p99} ms quiet (goal <= 50 ms): ${met ? 'met' : 'MISSED'}`)
     } finally {
       await server.stop()

@@ -93,9 +93,10 @@ export async function probeHealth(url: string, ms: number, into: number[]) {
  * The multipart attack against a running server (rate limits off: many
  * accounts, each within its send budget): /healthz is probed through
  * `phases` phases of `phaseMs`, every other one under the attack. Answers
- * /healthz's timings quiet and attacked, and the attack's tally.
+ * /healthz's timings quiet and attacked, the attack's tally, and with
+ * `serverCpu` (the server's CPU seconds so far) its CPU time while attacked.
  */
-export async function multipartScenario(url: string, { phases, phaseMs, loops = 4 }: { phases: number; phaseMs: number; loops?: number }) {
+export async function multipartScenario(url: string, { phases, phaseMs, loops = 4, serverCpu }: { phases: number; phaseMs: number; loops?: number; serverCpu?: () => number }) {
   const mallory = await signIn(url, 'multipart-mallory')
   const slug = await mallory.createRoom('Multipart attack')
   const attack = attacker('multipart', { url, cookie: mallory.cookie, slug }, loops)
@@ -103,18 +104,21 @@ export async function multipartScenario(url: string, { phases, phaseMs, loops = 
   const quiet: number[] = []
   const attacked: number[] = []
   const counts: Tally = { accepted: 0, refused: 0, other: 0 }
+  let cpuSeconds = 0
   for (let phase = 0; phase < phases; phase++) {
     if (phase % 2 === 0) {
       await probeHealth(url, phaseMs, quiet)
       continue
     }
+    const cpuBefore = serverCpu?.() ?? 0
     attack.go()
     await probeHealth(url, phaseMs, attacked)
     const tally = await attack.halt()
+    cpuSeconds += (serverCpu?.() ?? 0) - cpuBefore
     for (const k of ['accepted', 'refused', 'other'] as const) counts[k] += tally[k]
   }
   await attack.end()
-  return { quiet: summary(quiet), attacked: summary(attacked), counts }
+  return { quiet: summary(quiet), attacked: summary(attacked), counts, cpuSeconds }
 }
 
 /**
