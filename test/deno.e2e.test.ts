@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
 import { lastCount, ORIGIN, sidebarId, signIn } from './support/chat.ts'
+import { emptyFileParts, heldSend, MULTIPART_TYPE, pulledBody } from './support/multipart.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess } from './support/process.ts'
 import { pushEnv, startPushService, verifyVapid } from './support/pushService.ts'
@@ -322,4 +323,27 @@ describe('Deno with formatting, reactions and attachments', () => {
       await server.stop()
     }
   })
+
+  it('reads a multipart send as it streams: the 11th of 140,000 empty file parts is refused before the rest is sent, a body past the limit as it comes', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { DATA_DIR: dataDir }), 'deno')
+    try {
+      const kit = await signIn(server.url, 'kit')
+      const slug = await kit.createRoom('Deno multipart')
+      const held = await heldSend(server.url, `/rooms/${slug}/messages`, { cookie: kit.cookie, origin: ORIGIN, 'hx-request': 'true' }, emptyFileParts(), { waitMs: 20_000 })
+      expect(held.status).toBe(422)
+      expect(held.text).toBe('A message can carry at most 10 files; this one has more.')
+      expect(held.written).toBeLessThan(held.length / 10)
+      const endless = pulledBody((function* () {
+        yield { name: 'nonce', value: 'n' }
+        yield { name: 'file', filename: 'endless.bin', value: new Uint8Array(100 * 1024 * 1024) }
+      })())
+      const streamed = await kit.send(`/rooms/${slug}/messages`, { method: 'POST', body: endless.stream, headers: { 'content-type': MULTIPART_TYPE, 'hx-request': 'true' }, duplex: 'half' } as RequestInit)
+      expect(streamed.status).toBe(413)
+      expect(await streamed.text()).toBe('That upload is too large: files can be at most 10 MB in all.')
+      // The server stopped reading at the limit: what was pulled beyond it sits in socket buffers.
+      expect(endless.pulled()).toBeLessThan(40 * 1024 * 1024)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
 })

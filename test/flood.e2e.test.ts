@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ORIGIN } from './support/chat.ts'
-import { BURST, floodScenario, SEND } from './support/flood.ts'
+import { ORIGIN, signIn } from './support/chat.ts'
+import { BURST, floodScenario, multipartScenario, SEND } from './support/flood.ts'
+import { emptyFileParts, heldSend } from './support/multipart.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess, type ServerProcess } from './support/process.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
@@ -40,4 +44,37 @@ describe('a flood in a shared room', () => {
     // What was stored is exactly what was accepted: nothing refused got in, nothing accepted was lost.
     expect(run.stored).toEqual({ spam: run.counts.accepted, honest: run.honestSent })
   }, 120_000)
+})
+
+describe('a multipart attack (issue 24)', () => {
+  // Rate limits off: many accounts, each within its send budget, or one account's budget spent at once.
+  let attacked: ServerProcess
+  let dataDir: string
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'rtc-flood-'))
+    attacked = await startServerProcess({ DATABASE_URL: database.url, DATA_DIR: dataDir, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', RATE_LIMITS: 'off' })
+  })
+  afterAll(async () => {
+    await attacked?.stop()
+    if (dataDir) await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it('answers the 11th of 140,000 empty file parts with 422 before the client has sent the rest, and /healthz meanwhile', async () => {
+    const eve = await signIn(attacked.url, 'held-eve')
+    const slug = await eve.createRoom('Held')
+    const send = heldSend(attacked.url, `/rooms/${slug}/messages`, { cookie: eve.cookie, origin: ORIGIN, 'hx-request': 'true' }, emptyFileParts(), { waitMs: 20_000 })
+    expect((await fetch(`${attacked.url}/healthz`)).status).toBe(200)
+    const answer = await send
+    expect(answer.status).toBe(422)
+    expect(answer.text).toBe('A message can carry at most 10 files; this one has more.')
+    expect(answer.written).toBeLessThan(answer.length / 10)
+  }, 60_000)
+
+  it('refuses every send of the attack from four loops with 422, and /healthz answers 200 throughout', async () => {
+    const run = await multipartScenario(attacked.url, { phases: 2, phaseMs: 1500 })
+    expect(run.counts.accepted).toBe(0)
+    expect(run.counts.other).toBe(0)
+    expect(run.counts.refused).toBeGreaterThan(0)
+    expect(run.attacked.n).toBeGreaterThan(0)
+  }, 60_000)
 })

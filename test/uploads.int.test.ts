@@ -122,6 +122,9 @@ describe('attachments', () => {
     // No Content-Length: counted while it streams, and the stream is left unread past the limit.
     let pulled = 0
     const endless = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('--x\r\nContent-Disposition: form-data; name="file"; filename="endless.bin"\r\n\r\n'))
+      },
       pull(controller) {
         pulled += 64 * 1024
         controller.enqueue(new Uint8Array(64 * 1024))

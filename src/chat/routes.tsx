@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { readAllForm, readForm, type Form } from '../http/forms.ts'
+import { FormRefused } from '../http/multipart.ts'
 import { requireMember, requireReader } from '../rooms/access.ts'
 import { renderRoomPage, type RoomPageDeps } from '../rooms/page.tsx'
 import type { StoredMessage } from '../store/ports.ts'
@@ -15,7 +16,7 @@ import { isId } from '../messages/ids.ts'
 import { ChatError, PAGE_SIZE } from '../messages/service.ts'
 import type { IsMember } from '../messages/mentionable.ts'
 import { MentionNote } from '../views/RoomPage.tsx'
-import { UploadError, type UploadService } from '../uploads/service.ts'
+import { MAX_FILES, UploadError, type UploadService } from '../uploads/service.ts'
 
 const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
 
@@ -76,8 +77,24 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     return c.html(<>{await items(c, shown)}<OlderEdge room={room} before={shown[0]?.id} hasOlder={hasOlder} oob /></>)
   })
 
+  /** A refused send: the reason beside the composer, which keeps its text (without JavaScript, on the room's page). */
+  const refuseSend = (c: Context<AppEnv>, status: 400 | 403 | 404 | 409 | 413 | 422, reason: string, draft: Form[string] | undefined) => {
+    const text = first(draft)
+    if (!isHtmx(c)) return renderRoomPage(c, deps, { status, error: reason, draft: typeof text === 'string' ? text : '' })
+    c.header('HX-Retarget', '#composer-error')
+    c.header('HX-Reswap', 'textContent')
+    return c.text(reason, status)
+  }
+
   app.post('/rooms/:room/messages', requireMember, async (c) => {
-    const form = await readAllForm(c)
+    let form: Form
+    try {
+      // Files are read only up to the limits, whether or not this server takes them: the composer always sends its file input.
+      form = await readAllForm(c, { files: MAX_FILES, fileBytes: deps.uploads?.maxBytes ?? 0 })
+    } catch (err) {
+      if (err instanceof FormRefused) return refuseSend(c, err.status as 400 | 413 | 422, err.message, err.fields.body)
+      throw err
+    }
     const user = signedInUser(c.get('user'))
     try {
       const files = filesIn(form)
@@ -88,12 +105,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
       return isHtmx(c) ? c.html(<>{await items(c, [message])}<MentionNote logins={notMembers} oob /></>) : backToMessage(c, message.id, notMembers)
     } catch (err) {
       if (!(err instanceof ChatError) && !(err instanceof UploadError)) throw err
-      const draft = first(form.body)
-      if (!isHtmx(c)) return renderRoomPage(c, deps, { status: err.status, error: err.message, draft: typeof draft === 'string' ? draft : '' })
-      // The composer keeps its text; the reason appears beside it.
-      c.header('HX-Retarget', '#composer-error')
-      c.header('HX-Reswap', 'textContent')
-      return c.text(err.message, err.status)
+      return refuseSend(c, err.status, err.message, form.body)
     }
   })
 

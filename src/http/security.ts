@@ -60,17 +60,41 @@ export function limitBody({ uploadMaxBytes }: { uploadMaxBytes?: number } = {}):
 /**
  * Refuses a body over `maxSize` with 413. A body with a Content-Length is judged by it (the HTTP parser
  * reads exactly that many bytes), without touching the body: looking at it would make the runtime build
- * a web Request and stream for every request. Only a body of unknown length is counted as it streams in.
+ * a web Request and stream for every request. Only a body of unknown length is counted as it streams in:
+ * a multipart one as its parts are read (http/multipart.ts), so it is never held whole here; any other
+ * held up to the limit.
  */
 function capped(maxSize: number, message: string): MiddlewareHandler<AppEnv> {
-  const onError = (): never => { throw new HTTPException(413, { message }) }
+  const refusal = () => new HTTPException(413, { message })
+  const onError = (): never => { throw refusal() }
   const streamed = bodyLimit({ maxSize, onError })
   return (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     const length = c.req.header('content-length')
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next)
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
+      const body = c.req.raw.body
+      if (!body || !/^multipart\//i.test(c.req.header('content-type') ?? '')) return streamed(c, next)
+      c.req.raw = new Request(c.req.raw, { body: counted(body, maxSize, refusal), duplex: 'half' } as RequestInit)
+      return next()
+    }
     return Number(length) > maxSize ? onError() : next()
   }
+}
+
+/** The body as it is pulled, failing with `refusal()` once more than `maxSize` bytes came: nothing is read ahead or kept. */
+function counted(body: ReadableStream<Uint8Array>, maxSize: number, refusal: () => Error): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  let size = 0
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (done) return controller.close()
+      size += value.byteLength
+      if (size > maxSize) return controller.error(refusal())
+      controller.enqueue(value)
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 })
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
