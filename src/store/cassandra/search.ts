@@ -20,7 +20,7 @@ export interface CassandraSearchOptions {
   /** Rooms searched at once. */
   concurrency?: number
   /**
-   * The most one search may read: `rows` returned by the node (1,000) and `reads`
+   * The most one search may read: `rows` returned by the node (500) and `reads`
    * (queries: 64, plus 4 per room searched, so a reader of many rooms still gets a
    * few windows of each). Past either, the search stops with what it found and says
    * so, whatever the rooms' sizes: `ipsum -lorem` in a room where every `ipsum`
@@ -58,7 +58,7 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
   const firstWindow = BigInt(options.window ?? 32)
   const concurrency = options.concurrency ?? 16
   const bucketSize = BigInt(at.size)
-  const rowBudget = options.budget?.rows ?? 1_000
+  const rowBudget = options.budget?.rows ?? 500
   const readBudget = (rooms: number) => (options.budget?.reads ?? 64) + (options.budget?.readsPerRoom ?? 4) * rooms
 
   // A window read by position alone, where matches are dense (or not yet known): a slice of the partition costs
