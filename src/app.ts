@@ -26,13 +26,17 @@ import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
 import { botApiRoutes } from './bots/api.ts'
 import { webhooks as makeWebhooks, type WebhookOptions } from './bots/webhooks.ts'
 import { roomManageRoutes } from './rooms/manage.tsx'
+import { keptRoutes } from './kept/routes.tsx'
+import { PinsList } from './views/Kept.tsx'
+import { html } from './views/Message.tsx'
+import { keptService } from './kept/service.ts'
 import { searchRoutes } from './search/routes.tsx'
 import { searchService } from './search/service.ts'
 import { uploadFiles, type UploadFiles } from './uploads/files.ts'
@@ -57,6 +61,8 @@ export interface AppDeps {
   moderation: ModerationStore
   /** Message search over the same store as `messages`; without it there is no /search. */
   search?: MessageSearch
+  /** Pinned and saved messages; without it there are neither. */
+  kept?: KeptStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -132,6 +138,23 @@ export function createApp(given: AppDeps) {
   chat.onStored(({ message, room, author }) => webhooks.stored(message, room, author))
   const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
 
+  const kept = deps.kept && keptService({ kept: deps.kept, rooms, chat, bus, moderation: deps.moderation, log })
+  if (kept) {
+    // A deleted message leaves the pins and saved lists; a pins change redraws the list on every live page of the room.
+    chat.onRemoved((message) => kept.forget(message))
+    // Lives as long as the bus, as the app does.
+    bus.subscribe((event) => {
+      if (event.type !== 'pins' || !hub.serves(event.roomId)) return
+      void (async () => {
+        const room = await rooms.findRoomById(event.roomId)
+        if (!room) return
+        // Sockets are members only (checked before the 101): each may unpin.
+        const list = html(PinsList({ room, pins: await kept.pinsOf(room), canUnpin: true, oob: true }))
+        hub.pushToRoom(room.id, () => list)
+      })().catch((err: unknown) => log.warn({ err, roomId: event.roomId }, 'pins not redrawn'))
+    })
+  }
+
   // A deleted message's files stop counting against its author's quota (and go from disk once nothing references them).
   if (uploads) chat.onRemoved((message) => (message.attachments?.length ? uploads.references.release(message.authorId, message.nonce, message.attachments) : undefined))
 
@@ -173,6 +196,7 @@ export function createApp(given: AppDeps) {
   app.route('/', messageRoutes({ rooms, chat, presence, uploads, ...awareness }))
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))
+  if (kept) app.route('/', keptRoutes({ kept, limits }))
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,

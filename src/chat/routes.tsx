@@ -109,11 +109,13 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     }
   })
 
+  // A message's stable address: htmx gets the message as it now is, a browser the room opened around it.
   app.get('/rooms/:room/messages/:id', requireReader, async (c) => {
     const id = messageId(c)
     const message = await chat.find(c.get('room'), id)
     if (!message) throw new HTTPException(404, { message: 'There is no such message in this room.' })
-    return messageAnswer(c, message)
+    if (isHtmx(c)) return messageAnswer(c, message)
+    return c.redirect(`/rooms/${c.get('room').slug}?around=${message.id}#m-${message.id}`, 303)
   })
 
   const editor = (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | ChatError['status'] = 200) => {

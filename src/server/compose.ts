@@ -22,6 +22,7 @@ import { memoryPresence } from '../store/memory/presence.ts'
 import type { HealthCheck } from '../store/ports.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
+import { postgresKept } from '../store/postgres/kept.ts'
 import { postgresNotifications } from '../store/postgres/notifications.ts'
 import { postgresBots } from '../store/postgres/bots.ts'
 import { postgresModeration } from '../store/postgres/moderation.ts'
@@ -124,6 +125,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     users: local.users, sessions: local.sessions, rooms, messages: stores.messages, reads, activity, search,
     uploadStore,
     notifications: timed(postgresNotifications(db.sql), db.backend),
+    kept: timed(postgresKept(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,

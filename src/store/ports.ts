@@ -298,6 +298,8 @@ export type TypingEvent = { readonly type: 'typing'; readonly roomId: string; re
 export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly sessions: readonly string[]; readonly reason: string }
 /** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
 export type ResyncEvent = { readonly type: 'resync' }
+/** A room's pins changed: its live pages redraw their pins list. */
+export type PinsEvent = { readonly type: 'pins'; readonly roomId: string }
 /** A user's read marker in a room moved up to `id`: every tab of theirs, on every instance, redraws that room's count. */
 export type ReadEvent = { readonly type: 'read'; readonly userId: number; readonly roomId: string; readonly id: string }
 /**
@@ -305,7 +307,7 @@ export type ReadEvent = { readonly type: 'read'; readonly userId: number; readon
  * instances remember of it, or of its slug's absence, is read again.
  */
 export type RoomEvent = { readonly type: 'room'; readonly roomId: string; readonly slug?: string }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**
@@ -399,6 +401,44 @@ export interface NotificationStore {
   forgetEndpoint(endpoint: string): Promise<void>
   /** The user's subscriptions whose session is live. */
   countSubscriptions(userId: number): Promise<number>
+}
+
+/** A message pinned to its room, by a member. */
+export interface Pin {
+  readonly roomId: string
+  readonly messageId: string
+  readonly pinnedBy: number
+  readonly at: Date
+}
+
+/** A message someone saved for themselves. */
+export interface Saved {
+  readonly roomId: string
+  readonly messageId: string
+  readonly at: Date
+}
+
+/**
+ * Messages kept: pinned to a room for its readers, saved by one person for
+ * themselves. In PostgreSQL whichever store holds the messages; only ids are
+ * kept, the messages are read from their store when listed (a deleted one is
+ * forgotten here, and never shown).
+ */
+export interface KeptStore {
+  /** Pins the message; false when it was pinned already. */
+  pin(roomId: string, messageId: string, userId: number): Promise<boolean>
+  /** False when it was not pinned. */
+  unpin(roomId: string, messageId: string): Promise<boolean>
+  /** The room's pins, the latest pinned first, at most `limit`. */
+  pins(roomId: string, limit: number): Promise<Pin[]>
+  save(userId: number, roomId: string, messageId: string): Promise<boolean>
+  unsave(userId: number, roomId: string, messageId: string): Promise<boolean>
+  /** The user's saved messages, the latest saved first, at most `limit` (across rooms). */
+  saved(userId: number, limit: number): Promise<Saved[]>
+  /** Which of these messages of the room the user saved. */
+  savedAmong(userId: number, roomId: string, messageIds: readonly string[]): Promise<Set<string>>
+  /** The message was deleted: it leaves every pins list and every saved list; answers whether it was pinned. */
+  forgetMessage(roomId: string, messageId: string): Promise<{ unpinned: boolean }>
 }
 
 /** One line of the audit list: who did what to what, and when. */

@@ -270,4 +270,27 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 28,
+    name: 'pinned and saved messages',
+    // Only ids: the messages live in their store (PostgreSQL or Cassandra) and are read when a list is shown.
+    sql: `
+      CREATE TABLE pins (
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        message_id  bigint NOT NULL,
+        pinned_by   bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        pinned_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, message_id)
+      );
+      CREATE TABLE saved_messages (
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        message_id  bigint NOT NULL,
+        saved_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, room_id, message_id)
+      );
+      CREATE INDEX saved_messages_newest ON saved_messages (user_id, saved_at DESC);
+      CREATE INDEX saved_messages_message ON saved_messages (room_id, message_id);
+    `,
+  },
 ]
