@@ -183,6 +183,33 @@ describe('Deno awareness (issue 13)', () => {
 })
 
 
+describe('Deno pins and saved messages (issue 26)', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('pins a message live for another member, saves one for oneself, and opens a message by its address', async () => {
+    const server = await startServerProcess(denoEnv(database.url), 'deno')
+    try {
+      const kim = await signIn(server.url, 'kim')
+      const lou = await signIn(server.url, 'lou')
+      const slug = await kim.createRoom('Deno pins')
+      await lou.form(`/rooms/${slug}/join`, {})
+      const socket = await lou.socket(slug)
+      const sent = await kim.post(slug, 'keep this in view')
+      expect((await kim.form(`/rooms/${slug}/messages/${sent.id}/pin`, {})).headers.get('location')).toBe(`/rooms/${slug}/pins`)
+      await socket.waitFor(() => socket.frames.some((f) => f.includes('id="pins"') && f.includes('keep this in view')), 'the pins list, live')
+      expect(await (await lou.send(`/rooms/${slug}/pins`)).text()).toContain('keep this in view')
+      await lou.form(`/rooms/${slug}/messages/${sent.id}/save`, {})
+      expect(await (await lou.send('/saved')).text()).toContain('keep this in view')
+      expect((await lou.send(`/rooms/${slug}/messages/${sent.id}`)).headers.get('location')).toBe(`/rooms/${slug}?around=${sent.id}#m-${sent.id}`)
+      await socket.close()
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
 describe('Deno notifications', () => {
   let database: TestDatabase
   beforeAll(async () => { database = await createTestDatabase() })
