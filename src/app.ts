@@ -136,7 +136,7 @@ export function createApp(given: AppDeps) {
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
   chat.onStored(({ message, room, author }) => webhooks.stored(message, room, author))
-  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, reads: deps.reads }
+  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies, reads: deps.reads }
 
   const kept = deps.kept && keptService({ kept: deps.kept, rooms, chat, bus, moderation: deps.moderation, log })
   if (kept) {
@@ -206,7 +206,7 @@ export function createApp(given: AppDeps) {
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({
       upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, sockets: realtime.sockets, limits,
-      awareness: realtime.awareness, mentions: realtime.mentions,
+      awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies,
     }))
   }
 

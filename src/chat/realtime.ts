@@ -6,6 +6,7 @@ import { memoryPresence } from '../store/memory/presence.ts'
 import type { Bus, MessageStore, Presence, ReadStateStore, RoomStore, SessionStore, UserStore } from '../store/ports.ts'
 import { Awareness } from '../awareness/awareness.ts'
 import { MentionDirectory } from '../messages/mentionDirectory.ts'
+import { ReplyDirectory } from '../messages/replies.ts'
 import { SESSION_ENDED } from '../auth/session.ts'
 import { RoomFeed } from '../realtime/feed.ts'
 import { createHub } from './render.ts'
@@ -32,12 +33,13 @@ export interface RealtimeDeps {
  */
 export function createRealtime(deps: RealtimeDeps) {
   const mentions = new MentionDirectory(deps.rooms)
-  const hub = createHub(mentions)
+  const replies = new ReplyDirectory(deps.messages)
+  const hub = createHub(mentions, replies)
   const presence = deps.presence ?? memoryPresence()
   const feed: RoomFeed = new RoomFeed({
     messages: deps.messages, hub, log: deps.log,
     follows: (roomId): boolean => awareness.follows(roomId),
-    beforeDelivery: (roomId, batch) => mentions.load(roomId, batch.map((m) => m.body)),
+    beforeDelivery: (roomId, batch) => Promise.all([mentions.load(roomId, batch.map((m) => m.body)), replies.load(roomId, batch)]),
     onDelivered: (message) => {
       if (message.rev === message.id) typing.stopped(message.roomId, message.authorId)
       awareness.delivered(message)
@@ -72,7 +74,7 @@ export function createRealtime(deps: RealtimeDeps) {
   })
   tracker.start()
   return {
-    hub, feed, tracker, presence, sockets, awareness, mentions,
+    hub, feed, tracker, presence, sockets, awareness, mentions, replies,
     typingLimiter: deps.typingLimiter ?? new RateLimiterMemory({ points: 1, duration: 2 }),
     close() {
       unsubscribe()

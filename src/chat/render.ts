@@ -1,23 +1,28 @@
 import type { IsMember } from '../messages/mentionable.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
+import type { ReplyDirectory, ReplyOf } from '../messages/replies.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
 import { Hub } from '../realtime/hub.ts'
 
-/** The live hub, rendering each pushed message with the one message component; the feed has loaded its mentions into `directory`. */
-export function createHub(directory?: MentionDirectory): Hub {
+/**
+ * The live hub, rendering each pushed message with the one message component; the feed has loaded its
+ * mentions into `directory` and the messages its replies answer into `replies`.
+ */
+export function createHub(directory?: MentionDirectory, replies?: ReplyDirectory): Hub {
   return new Hub({
     render: (message, roomSlug, created) => {
       const isMember = directory?.isMember(message.roomId)
-      return html(created ? CreatedFrame({ messages: [message], roomSlug, isMember }) : ChangedFrame({ message, roomSlug, isMember }))
+      const replyOf = replies?.replyOf(message.roomId)
+      return html(created ? CreatedFrame({ messages: [message], roomSlug, isMember, replyOf }) : ChangedFrame({ message, roomSlug, isMember, replyOf }))
     },
   })
 }
 
 /** Replayed history: new messages inserted in order, changes to older ones replaced where the reader has them. */
-export function renderReplay(messages: readonly StoredMessage[], roomSlug: string, since: bigint, isMember?: IsMember): string {
+export function renderReplay(messages: readonly StoredMessage[], roomSlug: string, since: bigint, isMember?: IsMember, replyOf?: ReplyOf): string {
   const created = messages.filter((m) => BigInt(m.id) > since)
   const changed = messages.filter((m) => BigInt(m.id) <= since)
-  return (created.length ? html(CreatedFrame({ messages: created, roomSlug, isMember })) : '') +
-    changed.map((message) => html(ChangedFrame({ message, roomSlug, isMember }))).join('')
+  return (created.length ? html(CreatedFrame({ messages: created, roomSlug, isMember, replyOf })) : '') +
+    changed.map((message) => html(ChangedFrame({ message, roomSlug, isMember, replyOf }))).join('')
 }

@@ -14,8 +14,10 @@ import { QUICK_EMOJIS } from '../messages/reactions.ts'
 import { NewerGap, OlderEdge } from '../views/RoomPage.tsx'
 import { isId } from '../messages/ids.ts'
 import { ChatError, PAGE_SIZE } from '../messages/service.ts'
+import { excerptOf, type ReplyOf } from '../messages/replies.ts'
+import { nonceFrom } from '../messages/validate.ts'
 import type { IsMember } from '../messages/mentionable.ts'
-import { MentionNote } from '../views/RoomPage.tsx'
+import { Composer, MentionNote } from '../views/RoomPage.tsx'
 import { MAX_FILES, UploadError, type UploadService } from '../uploads/service.ts'
 
 const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
@@ -34,12 +36,12 @@ const filesIn = (form: Form): File[] => [form.file ?? []].flat().filter((f): f i
 export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | undefined }) {
   const { chat, mentions } = deps
   const app = new Hono<AppEnv>()
-  const item = (c: Context<AppEnv>, m: StoredMessage, isMember: IsMember) =>
-    <MessageItem message={m} roomSlug={c.get('room').slug} mine={m.authorId === signedInUser(c.get('user')).id} isMember={isMember} />
+  const item = (c: Context<AppEnv>, m: StoredMessage, isMember: IsMember, replyOf: ReplyOf) =>
+    <MessageItem message={m} roomSlug={c.get('room').slug} mine={m.authorId === signedInUser(c.get('user')).id} isMember={isMember} replyOf={replyOf} />
   /** The messages' markup with their members' mentions marked. */
   const items = async (c: Context<AppEnv>, list: readonly StoredMessage[]) => {
-    const isMember = await mentions.load(c.get('room').id, list.map((m) => m.body))
-    return list.map((m) => item(c, m, isMember))
+    const [isMember, replyOf] = await Promise.all([mentions.load(c.get('room').id, list.map((m) => m.body)), deps.replies.load(c.get('room').id, list)])
+    return list.map((m) => item(c, m, isMember, replyOf))
   }
   const backToMessage = (c: Context<AppEnv>, id: string, unknown: readonly string[] = []) =>
     c.redirect(`/rooms/${c.get('room').slug}${unknown.length ? `?unknown=${unknown.join(',')}` : ''}#m-${id}`, 303)
@@ -100,7 +102,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
       const files = filesIn(form)
       if (files.length > 0 && !deps.uploads) throw new ChatError('INVALID_BODY', 'This server does not take files.', 422)
       const attachments = files.length > 0 ? await deps.uploads!.storeAll(user.id, files) : []
-      const { message, notMembers } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments)
+      const { message, notMembers } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments, { replyTo: first(form.reply_to) })
       // The note beside the composer is always sent, so a send without one clears the last.
       return isHtmx(c) ? c.html(<>{await items(c, [message])}<MentionNote logins={notMembers} oob /></>) : backToMessage(c, message.id, notMembers)
     } catch (err) {
@@ -122,6 +124,24 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     const form = <MessageEditor message={message} roomSlug={c.get('room').slug} error={error} />
     return c.html(isHtmx(c) ? form : <Layout title="Edit message" user={c.get('user')}>{form}</Layout>, status)
   }
+
+  // Answering a message without JavaScript: the message, and a composer that answers it (js/replies.js sets the
+  // room page's composer instead).
+  app.get('/rooms/:room/messages/:id/reply', requireMember, async (c) => {
+    const room = c.get('room')
+    const original = await liveMessage(c)
+    if (room.archivedAt) throw new HTTPException(409, { message: 'This room is archived: it can be read, not written to.' })
+    return c.html(
+      <Layout title={`Reply in ${room.name}`} user={c.get('user')}>
+        <section class="card reply-page">
+          <h1>Reply in <bdi>{room.name}</bdi></h1>
+          <div class="messages">{await items(c, [original])}</div>
+          <Composer room={room} nonce={nonceFrom(undefined)} replying={excerptOf(original)} />
+          <p><a href={`/rooms/${room.slug}/messages/${original.id}`}>Back to the room</a></p>
+        </section>
+      </Layout>,
+    )
+  })
 
   app.get('/rooms/:room/messages/:id/edit', requireMember, async (c) => {
     const message = await liveMessage(c)

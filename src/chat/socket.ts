@@ -17,6 +17,7 @@ import { renderReplay } from './render.ts'
 import type { MessageService } from '../messages/service.ts'
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
+import type { ReplyDirectory } from '../messages/replies.ts'
 
 export interface SocketRoutesOptions {
   upgradeWebSocket: UpgradeWebSocket
@@ -31,6 +32,7 @@ export interface SocketRoutesOptions {
   /** The user's own stream (sidebar counts, rooms coming and going) rides on the same socket. */
   awareness: Awareness
   mentions: MentionDirectory
+  replies: ReplyDirectory
 }
 
 /**
@@ -59,7 +61,7 @@ const sinkOf = (ws: WSContext) => {
  * Origin, membership), then the room's messages newer than `since` are
  * replayed and the room streams live.
  */
-export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, sockets, limits, awareness, mentions }: SocketRoutesOptions) {
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, sockets, limits, awareness, mentions, replies }: SocketRoutesOptions) {
   return new Hono<AppEnv>().get(
     '/ws',
     async (c, next) => {
@@ -151,8 +153,8 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
             if (live.closed) return
             if (batch.length > REPLAY_LIMIT) return tooFar()
             if (batch.length > 0) {
-              const isMember = await mentions.load(room.id, batch.map((m) => m.body))
-              live.replay(renderReplay(batch, room.slug, since, isMember), BigInt(batch.at(-1)!.rev))
+              const [isMember, replyOf] = await Promise.all([mentions.load(room.id, batch.map((m) => m.body)), replies.load(room.id, batch)])
+              live.replay(renderReplay(batch, room.slug, since, isMember, replyOf), BigInt(batch.at(-1)!.rev))
               hub.noteReplayed(batch.length)
             }
             live.goLive()

@@ -1,12 +1,12 @@
 import type { Logger } from '../log.ts'
 import type { DeferredActivity } from '../store/activity.ts'
 import type { Appended, Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
-import type { IdMaker } from './ids.ts'
+import { isId, type IdMaker } from './ids.ts'
 import { mentionedLogins } from './mentions.ts'
 import { checkEmoji } from './reactions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
 
-export type ChatErrorCode = 'INVALID_BODY' | 'INVALID_EMOJI' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED' | 'ARCHIVED'
+export type ChatErrorCode = 'INVALID_BODY' | 'INVALID_REPLY' | 'INVALID_EMOJI' | 'NOT_FOUND' | 'NOT_AUTHOR' | 'DELETED' | 'NONCE_REUSED' | 'ARCHIVED'
 
 /** A refused chat action; `status` is what HTTP answers. */
 export class ChatError extends Error {
@@ -118,22 +118,29 @@ export function messageService({ messages, rooms, reads, bus, activity, nextId, 
   }
 
   return {
-    /** Sends a message; with `attachments` (stored already, see uploads/) the text may be empty. */
-    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown, attachments: readonly Attachment[] = []) {
+    /**
+     * Sends a message; with `attachments` (stored already, see uploads/) the text may be empty. With `replyTo`
+     * it answers that message of the room (one not deleted); only its id is kept.
+     */
+    async send(user: User, room: Room, rawBody: unknown, rawNonce: unknown, attachments: readonly Attachment[] = [], { replyTo }: { replyTo?: unknown } = {}) {
       const bodyless = attachments.length > 0 && (typeof rawBody !== 'string' || rawBody.trim() === '')
       const checked = bodyless ? { ok: true as const, body: '' } : checkBody(rawBody)
-      if (!checked.ok || room.archivedAt) {
+      const answered = replyTo === undefined || replyTo === '' ? undefined
+        : typeof replyTo === 'string' && isId(replyTo) ? await messages.findMessage(room.id, replyTo) : undefined
+      const unanswerable = replyTo !== undefined && replyTo !== '' && (!answered || answered.deletedAt !== null)
+      if (!checked.ok || room.archivedAt || unanswerable) {
         // Refused before anything is stored: the files it carries belong to nothing.
         if (attachments.length) await references?.drop(user.id, attachments)
         if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
         writable(room)
+        throw new ChatError('INVALID_REPLY', answered ? 'The message you answered was deleted; send it without the reply.' : 'The message you answered is not in this room.', 422)
       }
       const nonce = nonceFrom(rawNonce)
       if (attachments.length) await references?.keep(user.id, { roomId: room.id, nonce }, attachments)
       const result = await messages.appendMessage({
         id: nextId(), roomId: room.id, authorId: user.id, authorLogin: user.login, authorName: user.name ?? user.login,
         ...(user.avatarUrl ? { authorAvatarUrl: user.avatarUrl } : {}),
-        nonce, body: checked.body, createdAt: now(), ...(attachments.length ? { attachments } : {}),
+        nonce, body: checked.body, createdAt: now(), ...(attachments.length ? { attachments } : {}), ...(answered ? { replyTo: answered.id } : {}),
       })
       // The nonce named a message sent before (a retry, or a reuse in another room): the files it does not carry are not its.
       const carried = new Set(result.message.attachments?.map((a) => a.sha256))

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
+import type { ReplyDirectory } from '../messages/replies.ts'
 import type { MessageService } from '../messages/service.ts'
 import { nonceFrom } from '../messages/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
@@ -17,6 +18,8 @@ export interface RoomPageDeps {
   presence: Presence
   awareness: Awareness
   mentions: MentionDirectory
+  /** The messages replies answer, as they now are. */
+  replies: ReplyDirectory
   reads: ReadStateStore
   notifications?: NotificationStore | undefined
 }
@@ -77,10 +80,13 @@ export async function renderRoomPage(
     entries = sidebar.map((e) => (e.room.id === room.id ? { ...e, unread: 0, mentions: 0 } : e))
   }
   const unknown = (c.req.query('unknown') ?? '').split(',').filter((l) => LOGIN.test(l)).slice(0, 10)
+  const messages = hasOlder ? page.slice(1) : page
+  const replyOf = await deps.replies.load(room.id, messages)
   return c.html(
     <RoomPage
       {...frame}
-      messages={hasOlder ? page.slice(1) : page}
+      messages={messages}
+      replyOf={replyOf}
       hasOlder={hasOlder}
       browsingHistory={cursor !== undefined}
       error={extra.errorAt === 'members' ? undefined : extra.error}
@@ -118,10 +124,12 @@ async function renderAround(c: Context<AppEnv>, deps: RoomPageDeps, around: stri
   const hasOlder = older.length > AROUND
   const hasNewer = newer.length > AROUND
   const shown = [...(hasOlder ? older.slice(1) : older), ...newer.slice(0, AROUND)]
+  const replyOf = await deps.replies.load(room.id, shown)
   return c.html(
     <RoomPage
       {...frame}
       messages={shown}
+      replyOf={replyOf}
       hasOlder={hasOlder}
       around={around}
       gapAfter={hasNewer ? shown.at(-1)!.id : undefined}

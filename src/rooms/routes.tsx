@@ -8,6 +8,7 @@ import { RateLimited, type LimitName, type RateLimits } from '../http/rateLimits
 import type { Bus, NotificationStore, Presence, ReadStateStore, RoomStore, UserStore } from '../store/ports.ts'
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
+import type { ReplyDirectory } from '../messages/replies.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
@@ -24,6 +25,7 @@ export interface RoomRoutesOptions {
   limits: RateLimits
   awareness: Awareness
   mentions: MentionDirectory
+  replies: ReplyDirectory
   reads: ReadStateStore
   /** For the room page's mute control. */
   notifications?: NotificationStore | undefined
@@ -33,9 +35,9 @@ const MAX_ROOM_NAME = 80
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, reads, notifications }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const pageDeps = { rooms, chat, presence, awareness, mentions, reads, notifications }
+  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications }
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])

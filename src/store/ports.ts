@@ -143,6 +143,8 @@ export interface StoredMessage {
   readonly reactions?: readonly Reaction[]
   /** Files sent with the message, in the order sent; absent when none. */
   readonly attachments?: readonly Attachment[]
+  /** The id of the message of the same room this one answers; absent when it answers none. Never a copy of its text. */
+  readonly replyTo?: string
 }
 
 /** A file sent with a message, stored once by its content's hash (src/uploads/). */

@@ -2,6 +2,7 @@ import { raw } from 'hono/html'
 import { renderMessageBody } from '../messages/markdown.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { nobodyIsMember, type IsMember } from '../messages/mentionable.ts'
+import { noReplies, type ReplyOf } from '../messages/replies.ts'
 import { Attachments } from './Attachments.tsx'
 import { Reactions } from './Reactions.tsx'
 
@@ -22,6 +23,24 @@ export interface MessageItemProps {
   oob?: boolean
   /** Which mentioned logins are the room's members (their mentions are marked). */
   isMember?: IsMember
+  /** What is known of the messages replies answer (`ReplyDirectory`). */
+  replyOf?: ReplyOf
+}
+
+/**
+ * The line above a reply: who wrote the answered message and its first words as that message now is (or
+ * that it was deleted), as text, linking to it in the room. Unknown (not loaded): just the link.
+ */
+function ReplyLine({ id, roomSlug, replyOf }: { id: string; roomSlug: string; replyOf: ReplyOf }) {
+  const original = replyOf(id)
+  return (
+    <a class="reply-to" data-reply-to={id} href={`/rooms/${roomSlug}/messages/${id}`}>
+      <span class="reply-mark" aria-hidden="true">↪ </span>
+      {!original ? <span class="reply-text">In reply to a message</span>
+        : original.deleted ? <span class="reply-text gone">In reply to a deleted message</span>
+        : <><span class="sr-only">In reply to </span><bdi class="who">{original.authorName}</bdi>: <span class="reply-text" dir="auto">{original.text}</span></>}
+    </a>
+  )
 }
 
 /**
@@ -31,7 +50,7 @@ export interface MessageItemProps {
  * The element id and key are the server-made id; names and body sit in
  * direction-isolated elements.
  */
-export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember }: MessageItemProps) {
+export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember, replyOf = noReplies }: MessageItemProps) {
   const deleted = m.deletedAt !== null
   const base = `/rooms/${roomSlug}/messages/${m.id}`
   return (
@@ -53,6 +72,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
         <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
         {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>
+      {m.replyTo && !deleted && <ReplyLine id={m.replyTo} roomSlug={roomSlug} replyOf={replyOf} />}
       {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
       {!deleted && <Attachments message={m} base={base} />}
       {!deleted && <Reactions message={m} base={base} />}
@@ -63,17 +83,17 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
 }
 
 /** New messages pushed over the socket: inserted into #messages in id order. */
-export function CreatedFrame({ messages, roomSlug, isMember }: { messages: readonly StoredMessage[]; roomSlug: string; isMember?: IsMember }) {
+export function CreatedFrame({ messages, roomSlug, isMember, replyOf }: { messages: readonly StoredMessage[]; roomSlug: string; isMember?: IsMember; replyOf?: ReplyOf }) {
   return (
     <div id="messages" hx-swap-oob={UPSERT_MESSAGES}>
-      {messages.map((m) => <MessageItem message={m} roomSlug={roomSlug} isMember={isMember} />)}
+      {messages.map((m) => <MessageItem message={m} roomSlug={roomSlug} isMember={isMember} replyOf={replyOf} />)}
     </div>
   )
 }
 
 /** A changed message pushed over the socket: replaces it only where the reader has it. */
-export function ChangedFrame({ message, roomSlug, isMember }: { message: StoredMessage; roomSlug: string; isMember?: IsMember }) {
-  return <MessageItem message={message} roomSlug={roomSlug} isMember={isMember} oob />
+export function ChangedFrame({ message, roomSlug, isMember, replyOf }: { message: StoredMessage; roomSlug: string; isMember?: IsMember; replyOf?: ReplyOf }) {
+  return <MessageItem message={message} roomSlug={roomSlug} isMember={isMember} replyOf={replyOf} oob />
 }
 
 /** Renders a synchronous component tree to its HTML string. */

@@ -5,6 +5,7 @@ import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
 import type { IsMember } from '../messages/mentionable.ts'
+import type { ReplyExcerpt, ReplyOf } from '../messages/replies.ts'
 import { MuteControl } from './MuteControl.tsx'
 import { RoomManage, RoomTopic } from './RoomManage.tsx'
 import { QUICK_EMOJIS } from '../messages/reactions.ts'
@@ -35,6 +36,8 @@ export interface RoomPageProps {
   readUpTo: string
   /** Which mentioned logins are members here. */
   mentionable: IsMember
+  /** What is known of the messages replies answer. */
+  replyOf?: ReplyOf
   /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
   notMembers?: readonly string[]
   /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
@@ -95,16 +98,30 @@ export function NewerGap({ room, after }: { room: Room; after: string }) {
   )
 }
 
+/** The message being answered, above the composer, with a way to answer nothing instead. */
+export function ReplyChip({ room, replying }: { room: Room; replying?: ReplyExcerpt | undefined }) {
+  return (
+    <div id="reply-chip" class="reply-chip" hidden={!replying}>
+      <input type="hidden" name="reply_to" value={replying?.id ?? ''} disabled={!replying} />
+      <span class="reply-mark" aria-hidden="true">↪ </span>
+      <span>Replying to <bdi class="who">{replying?.authorName ?? ''}</bdi>: <span class="reply-text" dir="auto">{replying?.text ?? ''}</span></span>
+      <a class="reply-cancel" href={`/rooms/${room.slug}`} aria-label="Do not reply: send a plain message">×</a>
+    </div>
+  )
+}
+
 /** Pushed just before the server closes a tab's socket for good: says why, where the connection state shows. */
 export function ConnectionNotice({ text }: { text: string }) {
   return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
 }
 
-export function Composer({ room, nonce, draft, error, notMembers = [] }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[] }) {
+export function Composer({ room, nonce, draft, error, notMembers = [], replying }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; replying?: ReplyExcerpt | undefined }) {
   const action = `/rooms/${room.slug}/messages`
   return (
     <form id="composer" class="composer" method="post" action={action} enctype="multipart/form-data" hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
       <input type="hidden" name="nonce" value={nonce} />
+      {/* What this message answers (the reply page; js/replies.js sets it on the room page): a chip that can be dismissed. */}
+      <ReplyChip room={room} replying={replying} />
       <label class="sr-only" for="body">Message</label>
       {/* Without JavaScript Enter makes a new line; app.js makes Enter send and says so in data-hint. */}
       <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
@@ -165,7 +182,7 @@ export function RoomPage(props: RoomPageProps) {
               <div class="history">
                 <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
                 <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" data-read-up-to={props.readUpTo} data-around={props.around}>
-                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} />)}
+                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} replyOf={props.replyOf} />)}
                   {props.gapAfter && <NewerGap room={room} after={props.gapAfter} />}
                 </div>
                 {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}

@@ -160,6 +160,41 @@ export function chatScenarios(runtime: string, start: (databaseUrl: string) => P
       await again.close()
     })
 
+    it('shows what a reply answers as that message now is, live, on replay and on the page, and refuses an answer to what is not there', async () => {
+      const slug = await alice.createRoom('Replies')
+      await bob.form(`/rooms/${slug}/join`, {})
+      const question = await alice.post(slug, 'who has the key, @bob?')
+      const live = await bob.socket(slug, question.id)
+      const answer = await bob.form(`/rooms/${slug}/messages`, { body: 'I do', nonce: crypto.randomUUID(), reply_to: question.id! }, true)
+      expect(answer.status).toBe(200)
+      const html = await answer.text()
+      const replyId = /data-key="(\d+)"/.exec(html)![1]!
+      expect(html).toContain(`data-reply-to="${question.id}"`)
+      expect(html).toContain('who has the key, @bob?')
+      // The excerpt is text: the mention inside it is not marked again, and notifies nobody.
+      expect(html.match(/class="mention"/g)).toBeNull()
+      await live.waitFor(() => live.frames.some((f) => f.includes(`data-reply-to="${question.id}"`) && f.includes('who has the key')), 'the reply live, with what it answers')
+      // The original edited: the reply shows its current words, replayed and on the page.
+      await alice.form(`/rooms/${slug}/messages/${question.id}`, { body: 'who has the spare key?' }, true)
+      const replayed = await bob.socket(slug, question.id)
+      await replayed.waitFor(() => replayed.frames.some((f) => f.includes(`data-reply-to="${question.id}"`) && f.includes('who has the spare key?')), 'the reply replayed with the edited words')
+      expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('who has the spare key?')
+      await alice.form(`/rooms/${slug}/messages/${question.id}/delete`, {}, true)
+      expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('In reply to a deleted message')
+      // Nothing to answer: another room's message, a deleted one, a made-up id. Each a 422 with the reason, nothing stored.
+      const elsewhere = await alice.post(await alice.createRoom('Elsewhere'), 'far away')
+      for (const replyTo of [elsewhere.id!, question.id!, '12345', 'not-an-id']) {
+        const refused = await bob.form(`/rooms/${slug}/messages`, { body: 'lost answer', nonce: crypto.randomUUID(), reply_to: replyTo }, true)
+        expect(refused.status).toBe(422)
+        expect(await refused.text()).toMatch(/The message you answered (is not in this room|was deleted)/)
+      }
+      expect(await (await bob.send(`/rooms/${slug}`)).text()).not.toContain('lost answer')
+      // Without JavaScript: a page with the message and a composer that answers it.
+      const page = await (await bob.send(`/rooms/${slug}/messages/${replyId}/reply`)).text()
+      expect(page).toContain(`name="reply_to" value="${replyId}"`)
+      await Promise.all([live.close(), replayed.close()])
+    })
+
     it('sends edits and deletes live, and refuses them to anyone but the author', async () => {
       const slug = await alice.createRoom('Edits')
       await bob.form(`/rooms/${slug}/join`, {})

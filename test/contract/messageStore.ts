@@ -53,6 +53,23 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.authorAvatarUrl)).toEqual(['https://avatars.githubusercontent.com/u/1?v=4', undefined])
     })
 
+    it('keeps the id of the message a reply answers, through pages, changes and deletes, and nothing else of it', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const original = (await f.store.appendMessage(draft(room, author, { body: 'the question' }))).message
+      const reply = (await f.store.appendMessage(draft(room, author, { body: 'the answer', replyTo: original.id }))).message
+      const plain = (await f.store.appendMessage(draft(room, author))).message
+      expect(reply.replyTo).toBe(original.id)
+      expect(await f.store.findMessage(room, reply.id)).toMatchObject({ replyTo: original.id, body: 'the answer' })
+      expect(await f.store.findMessage(room, plain.id)).not.toHaveProperty('replyTo')
+      expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.replyTo)).toEqual([undefined, original.id, undefined])
+      expect((await f.store.changesSince(room, original.id, 10)).map((m) => m.replyTo)).toEqual([original.id, undefined])
+      // The original deleted: the reply still names it (and shows it as deleted); the reply edited: still a reply.
+      await f.store.changeMessage(room, original.id, { kind: 'delete', rev: nextId(), at: new Date() })
+      const edited = await f.store.changeMessage(room, reply.id, { kind: 'edit', body: 'the answer, edited', rev: nextId(), at: new Date() })
+      expect(edited).toMatchObject({ replyTo: original.id, body: 'the answer, edited' })
+      expect((await f.store.pageAfter(room, original.id, 10))[0]).toMatchObject({ id: reply.id, replyTo: original.id })
+    })
+
     it('stores one message for one (author, nonce), however often it is sent', async () => {
       const [room, author] = [await f.newRoom(), await f.newAuthor()]
       const first = draft(room, author)

@@ -67,6 +67,7 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
         const optional: [column: string, value: unknown][] = []
         if (m.authorAvatarUrl) optional.push(['author_avatar', m.authorAvatarUrl])
         if (m.attachments?.length) optional.push(['attachments', JSON.stringify(m.attachments)])
+        if (m.replyTo) optional.push(['reply_to', long(m.replyTo)])
         // The words search finds it by (see lib/words.ts); edits rewrite them, deletes clear them.
         if (terms.length) optional.push(['terms', terms])
         out.push({

@@ -20,7 +20,7 @@ export const MAX_BUCKET = 2 ** 31 - 1
 
 export const POSITION = 0
 export const NONCE = 1
-export const COLUMNS = 'pos, op, target, author_id, author_login, author_name, author_avatar, nonce, body, created_at, rev, edited_at, deleted_at, attachments'
+export const COLUMNS = 'pos, op, target, author_id, author_login, author_name, author_avatar, nonce, body, created_at, rev, edited_at, deleted_at, attachments, reply_to'
 
 export const long = (value: string | number | bigint) => types.Long.fromString(String(value))
 export const big = (value: unknown) => (value === null || value === undefined ? undefined : BigInt(String(value)))
@@ -45,6 +45,7 @@ export const toMessage = (roomId: string, r: Row): StoredMessage => ({
   nonce: r.nonce, body: r.body ?? '', createdAt: r.created_at, rev: String(r.rev), editedAt: r.edited_at ?? null, deletedAt: r.deleted_at ?? null,
   // A deleted message's files are gone with it (and stop being served).
   ...(r.attachments && !r.deleted_at ? { attachments: JSON.parse(r.attachments as string) as Attachment[] } : {}),
+  ...(r.reply_to !== null && r.reply_to !== undefined ? { replyTo: String(r.reply_to) } : {}),
 })
 
 /** Reads of the log tables; every write that orders anything is in `claims.ts`. */

@@ -5,13 +5,15 @@ import { mayHaveReactions, withReactions } from '../reactions.ts'
 export interface MessageRow {
   room_id: bigint; id: bigint; author_id: bigint; author_login: string; author_name: string; author_avatar_url: string | null; nonce: string
   body: string; created_at: Date; rev: bigint; edited_at: Date | null; deleted_at: Date | null; attachments: Attachment[] | null
+  reply_to: bigint | null
 }
 
-export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at, attachments'
+export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at, attachments, reply_to'
 export const toMessage = (r: MessageRow): StoredMessage => ({
   id: String(r.id), roomId: String(r.room_id), authorId: Number(r.author_id), authorLogin: r.author_login,
   authorName: r.author_name, ...(r.author_avatar_url ? { authorAvatarUrl: r.author_avatar_url } : {}), nonce: r.nonce, body: r.body, createdAt: r.created_at, rev: String(r.rev),
   editedAt: r.edited_at, deletedAt: r.deleted_at, ...(r.attachments?.length && !r.deleted_at ? { attachments: r.attachments } : {}),
+  ...(r.reply_to !== null && r.reply_to !== undefined ? { replyTo: String(r.reply_to) } : {}),
 })
 
 async function byNonce(sql: Sql | TransactionSql, authorId: number, nonce: string) {
@@ -54,9 +56,9 @@ export function postgresMessages(sql: Sql): MessageStore {
         // Locks the room's row until commit: a room's ids are handed out in commit order.
         const { id, after } = await nextRoomId(tx, m.roomId, m.id)
         const [row] = await tx<MessageRow[]>`
-          INSERT INTO messages (room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, attachments)
+          INSERT INTO messages (room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, attachments, reply_to)
           VALUES (${m.roomId}, ${id}, ${m.authorId}, ${m.authorLogin}, ${m.authorName}, ${m.authorAvatarUrl ?? null}, ${m.nonce}, ${m.body}, ${m.createdAt}, ${id},
-            ${m.attachments?.length ? tx.json(m.attachments as unknown as JSONValue) : null})
+            ${m.attachments?.length ? tx.json(m.attachments as unknown as JSONValue) : null}, ${m.replyTo ?? null})
           ON CONFLICT (author_id, nonce) DO NOTHING
           RETURNING ${columns}`
         if (row) return { message: toMessage(row), created: true, after }

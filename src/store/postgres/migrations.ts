@@ -293,4 +293,10 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX saved_messages_message ON saved_messages (room_id, message_id);
     `,
   },
+  {
+    version: 29,
+    name: 'a message may answer another',
+    // Only the id: the answered message is read as it now is (edited, or deleted) wherever the reply is shown.
+    sql: `ALTER TABLE messages ADD COLUMN reply_to bigint;`,
+  },
 ]
