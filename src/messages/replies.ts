@@ -45,8 +45,9 @@ export class ReplyDirectory {
   /** Learns the originals these messages answer (and takes any of them that is in the batch as it now is). */
   async load(roomId: string, batch: readonly StoredMessage[]): Promise<ReplyOf> {
     for (const m of batch) if (this.#known.has(`${roomId}:${m.id}`)) this.#known.set(`${roomId}:${m.id}`, excerptOf(m))
-    const inBatch = new Map(batch.map((m) => [m.id, m]))
     const missing = [...new Set(batch.flatMap((m) => (m.replyTo ? [m.replyTo] : [])))].filter((id) => !this.#known.has(`${roomId}:${id}`))
+    if (missing.length === 0) return this.replyOf(roomId)
+    const inBatch = new Map(batch.map((m) => [m.id, m]))
     await Promise.all(missing.map(async (id) => {
       const original = inBatch.get(id) ?? await this.#messages.findMessage(roomId, id)
       this.#known.set(`${roomId}:${id}`, original ? excerptOf(original) : false)
