@@ -3,6 +3,14 @@ import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
 import { Hub } from '../realtime/hub.ts'
+import { ConnectionNotice } from '../views/RoomPage.tsx'
+
+/** Said on an open page whose reader is no longer a member (js/removed.js then drops the composer and the room's sidebar entry). */
+export const REMOVED = {
+  manager: 'You were removed from this room by its owner or an administrator.',
+  self: 'You left this room in another tab.',
+  unknown: 'You are no longer a member of this room.',
+} as const
 
 /** The live hub, rendering each pushed message with the one message component; the feed has loaded its mentions into `directory`. */
 export function createHub(directory?: MentionDirectory): Hub {
@@ -11,6 +19,7 @@ export function createHub(directory?: MentionDirectory): Hub {
       const isMember = directory?.isMember(message.roomId)
       return html(created ? CreatedFrame({ messages: [message], roomSlug, isMember }) : ChangedFrame({ message, roomSlug, isMember }))
     },
+    evicted: (by) => html(ConnectionNotice({ text: REMOVED[by ?? 'unknown'] })),
   })
 }
 
