@@ -88,6 +88,8 @@ describe('opening a room where the reader left off', () => {
     // The divider's label sits above the message: in view too.
     expect(await tab.locator('article.first-unread').evaluate((el) => el.getBoundingClientRect().top - 20 >= document.getElementById('scroller')!.getBoundingClientRect().top)).toBe(true)
     expect(await tab.locator('#unread-bar').count()).toBe(0)
+    // The run starts again below the line: its author's name is shown there.
+    expect(await tab.locator('article.first-unread .who').isVisible()).toBe(true)
 
     // What was on screen is reported read: the count goes down, not to zero.
     await eventually(async () => Number(await unreadOf(tab, path))).toBeLessThan(40)
