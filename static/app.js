@@ -53,6 +53,8 @@ function localizeTimes(root) {
     const today = d.toDateString() === new Date().toDateString()
     t.textContent = today ? timeFormat.format(d) : dateTimeFormat.format(d)
     t.title = dateTimeFormat.format(d)
+    // Grouped follow-ups show only the hour in their gutter (app.css).
+    t.dataset.hm = timeFormat.format(d)
     t.dataset.local = ''
   }
 }
@@ -193,7 +195,10 @@ document.addEventListener('htmx:ws:close', (e) => {
   if (code === 4410) return void location.assign(location.pathname)
   if (FINAL_CLOSES[code]) {
     if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', FINAL_CLOSES[code])
-  } else if (code === 1008) setConnection('closed', 'You are no longer a member of this room.')
+  } else if (code === 1008) {
+    // The server says why (removed, or left elsewhere) just before; js/removed.js drops what no longer works.
+    if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', 'You are no longer a member of this room.')
+  }
   else if (code === 1009) setConnection('closed', 'Disconnected. Reload to reconnect.')
   else setConnection('reconnecting', 'Reconnecting…')
 })

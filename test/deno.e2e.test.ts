@@ -180,6 +180,29 @@ describe('Deno awareness (issue 13)', () => {
       await server.stop()
     }
   })
+
+  it('opens a room at the first unread message, far up with its bar, and tells a removed member why before closing (issue 25)', async () => {
+    const server = await startServerProcess(denoEnv(database.url), 'deno')
+    try {
+      const kai = await signIn(server.url, 'kai')
+      const lou = await signIn(server.url, 'lou')
+      const slug = await kai.createRoom('Deno unread', 'private')
+      await kai.form(`/rooms/${slug}/members`, { login: 'lou' })
+      const seen = await kai.post(slug, 'already read')
+      await lou.form(`/rooms/${slug}/read`, { id: seen.id! })
+      for (let i = 1; i <= 60; i++) await kai.post(slug, `unread ${i}`)
+      const page = await (await lou.send(`/rooms/${slug}`, { headers: { cookie: `${lou.cookie}; rtc-js=1` } })).text()
+      expect(page).toMatch(/class="msg first-unread"[^>]*>[\s\S]*?unread 1</)
+      expect(page).toContain('60 new messages since')
+      const socket = await lou.socket(slug)
+      await kai.form(`/rooms/${slug}/members/lou/delete`, {})
+      const closed = await socket.closed
+      expect(closed.code).toBe(1008)
+      expect(socket.frames.join('')).toContain('You were removed from this room by its owner or an administrator.')
+    } finally {
+      await server.stop()
+    }
+  })
 })
 
 

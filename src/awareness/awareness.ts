@@ -267,7 +267,7 @@ export class Awareness {
   }
 
   #item(t: Tally): string {
-    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.activity}:${t.room.peer?.id ?? ''}`
+    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.activity}:${t.room.peer?.id ?? ''}:${t.room.muted ? 'm' : ''}`
     let markup = this.#rendered.get(key)
     if (markup === undefined) {
       if (this.#rendered.size >= MAX_RENDERED) this.#rendered.clear()

@@ -4,6 +4,14 @@ import type { ReplyDirectory, ReplyOf } from '../messages/replies.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
 import { Hub } from '../realtime/hub.ts'
+import { ConnectionNotice } from '../views/RoomPage.tsx'
+
+/** Said on an open page whose reader is no longer a member (js/removed.js then drops the composer and the room's sidebar entry). */
+export const REMOVED = {
+  manager: 'You were removed from this room by its owner or an administrator.',
+  self: 'You left this room in another tab.',
+  unknown: 'You are no longer a member of this room.',
+} as const
 
 /**
  * The live hub, rendering each pushed message with the one message component; the feed has loaded its
@@ -16,6 +24,7 @@ export function createHub(directory?: MentionDirectory, replies?: ReplyDirectory
       const replyOf = replies?.replyOf(message.roomId)
       return html(created ? CreatedFrame({ messages: [message], roomSlug, isMember, replyOf }) : ChangedFrame({ message, roomSlug, isMember, replyOf }))
     },
+    evicted: (by) => html(ConnectionNotice({ text: REMOVED[by ?? 'unknown'] })),
   })
 }
 

@@ -26,12 +26,15 @@ const utf8 = new TextEncoder()
 export interface Subscriber {
   readonly userId: number
   push(frame: Frame): void
-  close(code: number, reason: string): void
+  /** A `notice` (markup the page swaps in) goes first. */
+  close(code: number, reason: string, notice?: string): void
 }
 
 export interface HubOptions {
   /** Renders a message once per event: the created or changed push. */
   render(message: StoredMessage, roomSlug: string, created: boolean): string
+  /** What a member's page is told when their membership ends while it is open, said where the connection state shows. */
+  evicted?(by: MembershipEvent['by']): string
 }
 
 interface LiveRoom {
@@ -73,8 +76,11 @@ export class Hub {
   #delivered = 0
   #slowClosed = 0
 
-  constructor({ render }: HubOptions) {
+  readonly #evicted: HubOptions['evicted']
+
+  constructor({ render, evicted }: HubOptions) {
     this.#render = render
+    this.#evicted = evicted
   }
 
   subscribe(room: { id: string; slug: string }, subscriber: Subscriber): () => void {
@@ -95,7 +101,7 @@ export class Hub {
   /** Pushes a message to the room's local subscribers, or applies a membership change. */
   deliver(event: MessageEvent | MembershipEvent): void {
     if (event.type === 'membership') {
-      if (!event.member) this.evict(event.roomId, event.userId)
+      if (!event.member) this.evict(event.roomId, event.userId, event.by)
       return
     }
     const live = this.#rooms.get(event.message.roomId)
@@ -158,9 +164,10 @@ export class Hub {
   }
 
   /** Closes a user's subscriptions to a room they no longer belong to. */
-  evict(roomId: string, userId: number): void {
+  evict(roomId: string, userId: number, by?: MembershipEvent['by']): void {
+    let notice: string | undefined
     for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
-      if (subscriber.userId === userId) subscriber.close(CLOSE.policy, 'no longer a member')
+      if (subscriber.userId === userId) subscriber.close(CLOSE.policy, 'no longer a member', (notice ??= this.#evicted?.(by)))
     }
   }
 

@@ -86,7 +86,7 @@ export function roomManageRoutes({ rooms, users, moderation, chat, messages, bus
     if (user.id === signedInUser(c.get('user')).id) throw new HTTPException(400, { message: 'To leave the room yourself, use "Leave this room".' })
     await spend(c)
     await rooms.removeMember(room.id, user.id)
-    await announceMembership(bus, c.get('log'), room.id, user.id, false)
+    await announceMembership(bus, c.get('log'), room.id, user.id, false, 'manager')
     await audit(c, 'remove member', `@${user.login}`)
     return back(c)
   })

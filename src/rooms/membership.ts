@@ -7,6 +7,6 @@ import type { Bus } from '../store/ports.ts'
  * redrawn. Local sockets are closed even when the other instances cannot be
  * told (the bus reaches this one first).
  */
-export const announceMembership = (bus: Bus, log: Logger, roomId: string, userId: number, member: boolean) =>
-  bus.publish({ type: 'membership', roomId, userId, member })
+export const announceMembership = (bus: Bus, log: Logger, roomId: string, userId: number, member: boolean, by?: 'self' | 'manager') =>
+  bus.publish({ type: 'membership', roomId, userId, member, ...(by ? { by } : {}) })
     .catch((err: unknown) => log.error({ err, roomId }, 'membership change not published to other instances'))

@@ -6,7 +6,7 @@ import type { ReplyDirectory } from '../messages/replies.ts'
 import type { MessageService } from '../messages/service.ts'
 import { nonceFrom } from '../messages/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
-import type { NotificationStore, Presence, ReadStateStore, RoomStore } from '../store/ports.ts'
+import type { NotificationStore, Presence, ReadStateStore, RoomStore, StoredMessage } from '../store/ports.ts'
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../messages/service.ts'
 import { isId } from '../messages/ids.ts'
@@ -72,7 +72,17 @@ export async function renderRoomPage(
   ])
   const { user, sidebar, marker } = frame
   const hasOlder = page.length > PAGE_SIZE
-  const newest = page.at(-1)?.id
+  const shown = hasOlder ? page.slice(1) : page
+  const newest = shown.at(-1)?.id
+  // Opening the room (not a history page, not asked for the newest): at the first message the reader has not read.
+  const unread = live && extra.error === undefined && c.req.query('latest') === undefined && newest !== undefined && BigInt(newest) > BigInt(marker)
+  if (unread && hasOlder && BigInt(page[0]!.id) > BigInt(marker)) {
+    // The message just before the newest page is unread too: the first unread is further up.
+    const after = await chat.page(room, { after: marker }, UNREAD_AFTER + 1)
+    const first = after.find((m) => m.authorId !== user.id)
+    if (first) return renderAround(c, deps, first.id, { frame, unreadFrom: first })
+  }
+  const firstUnread = unread ? shown.find((m) => BigInt(m.id) > BigInt(marker) && m.authorId !== user.id)?.id : undefined
   let entries = sidebar
   // Without JavaScript nothing can report what was seen: opening the room at its newest is reading it.
   if (live && newest !== undefined && BigInt(newest) > BigInt(marker) && getCookie(c, SCRIPT_COOKIE) !== '1') {
@@ -80,14 +90,14 @@ export async function renderRoomPage(
     entries = sidebar.map((e) => (e.room.id === room.id ? { ...e, unread: 0, mentions: 0 } : e))
   }
   const unknown = (c.req.query('unknown') ?? '').split(',').filter((l) => LOGIN.test(l)).slice(0, 10)
-  const messages = hasOlder ? page.slice(1) : page
-  const replyOf = await deps.replies.load(room.id, messages)
+  const replyOf = await deps.replies.load(room.id, shown)
   return c.html(
     <RoomPage
       {...frame}
-      messages={messages}
+      messages={shown}
       replyOf={replyOf}
       hasOlder={hasOlder}
+      firstUnread={firstUnread}
       browsingHistory={cursor !== undefined}
       error={extra.errorAt === 'members' ? undefined : extra.error}
       memberError={extra.errorAt === 'members' ? extra.error : undefined}
@@ -104,26 +114,39 @@ export async function renderRoomPage(
 
 /** Messages shown on each side of the one a search result opens. */
 export const AROUND = 25
+/** A room opened at a first unread message further up than the newest page: this many read ones above it, this many after it, then the gap edge. */
+export const UNREAD_BEFORE = 3
+export const UNREAD_AFTER = 15
 
 /**
- * The room opened at message `around` (a search result): the messages before
- * and after it, it highlighted. The live socket starts from the room's newest
- * id, read before the pages: what is newer arrives live, and the messages in
- * between load as the reader scrolls down (the gap edge), each once by id.
+ * The room opened at message `around`: the messages before and after it. For
+ * a search result (`?around=`), 25 each side, it highlighted. For a first
+ * unread message further up than the newest page, a few read ones above it,
+ * the divider, the unread ones after it, and the "N new since" bar. The live
+ * socket starts from the room's newest id, read before the pages: what is
+ * newer arrives live, and the messages in between load as the reader scrolls
+ * down (the gap edge), each once by id.
  */
-async function renderAround(c: Context<AppEnv>, deps: RoomPageDeps, around: string) {
+async function renderAround(c: Context<AppEnv>, deps: RoomPageDeps, around: string,
+  opened: { frame?: Awaited<ReturnType<typeof roomFrame>>; unreadFrom?: StoredMessage } = {}) {
   const { chat } = deps
   const room = c.get('room')
+  const first = opened.unreadFrom
+  const [before, after] = first ? [UNREAD_BEFORE + 1, UNREAD_AFTER] : [AROUND + 1, AROUND]
   const head = await chat.lastRev(room)
   const [frame, older, newer] = await Promise.all([
-    roomFrame(c, deps, c.get('member')),
+    opened.frame ?? roomFrame(c, deps, c.get('member')),
     // Up to and with `around`: the cursor one past it, or the newest when it is the last id there can be.
-    chat.page(room, { before: BigInt(around) + 1n < 1n << 63n ? String(BigInt(around) + 1n) : undefined }, AROUND + 1),
-    chat.page(room, { after: around }, AROUND + 1),
+    chat.page(room, { before: BigInt(around) + 1n < 1n << 63n ? String(BigInt(around) + 1n) : undefined }, before + 1),
+    chat.page(room, { after: around }, after + 1),
   ])
-  const hasOlder = older.length > AROUND
-  const hasNewer = newer.length > AROUND
-  const shown = [...(hasOlder ? older.slice(1) : older), ...newer.slice(0, AROUND)]
+  const hasOlder = older.length > before
+  const hasNewer = newer.length > after
+  const shown = [...(hasOlder ? older.slice(1) : older), ...newer.slice(0, after)]
+  const here = frame.sidebar.find((e) => e.room.id === room.id)
+  // Without JavaScript nothing reports what was seen: what this page shows counts as read (the count
+  // shown is the one from before, as the bar says).
+  if (first && getCookie(c, SCRIPT_COOKIE) !== '1') await chat.markRead(frame.user, room, shown.at(-1)!.id)
   const replyOf = await deps.replies.load(room.id, shown)
   return c.html(
     <RoomPage
@@ -131,7 +154,9 @@ async function renderAround(c: Context<AppEnv>, deps: RoomPageDeps, around: stri
       messages={shown}
       replyOf={replyOf}
       hasOlder={hasOlder}
-      around={around}
+      around={first ? undefined : around}
+      firstUnread={first?.id}
+      unreadSince={first && here ? { count: here.unread, at: first.createdAt } : undefined}
       gapAfter={hasNewer ? shown.at(-1)!.id : undefined}
       since={head}
       nonce={nonceFrom(undefined)}

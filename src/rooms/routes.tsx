@@ -112,7 +112,7 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
     if (room.visibility === 'direct') return page(c, 400, 'A direct room cannot be left.')
     const userId = signedInUser(c.get('user')).id
     await rooms.removeMember(room.id, userId)
-    await announce(c, room.id, userId, false)
+    await announceMembership(bus, c.get('log'), room.id, userId, false, 'self')
     return c.redirect('/', 303)
   })
 

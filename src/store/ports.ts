@@ -88,6 +88,8 @@ export interface Room {
 export interface RoomSummary extends Room {
   /** For a direct room, the other person. */
   readonly peer?: User
+  /** The user whose room list this is muted its pushes (the sidebar dims it). */
+  readonly muted?: boolean
 }
 
 export interface RoomStore {
@@ -291,7 +293,8 @@ export interface ReadStateStore {
  * delivers it as it is, and only a reader with a gap reads the store.
  */
 export type WakeEvent = { readonly type: 'wake'; readonly roomId: string; readonly message?: StoredMessage; readonly after?: string }
-export type MembershipEvent = { readonly type: 'membership'; readonly roomId: string; readonly userId: number; readonly member: boolean }
+/** `by` says who ended a membership: the member (left) or the room's owner or an administrator (removed). */
+export type MembershipEvent = { readonly type: 'membership'; readonly roomId: string; readonly userId: number; readonly member: boolean; readonly by?: 'self' | 'manager' }
 /** Someone came online or went offline: member lists that show them are redrawn. */
 export type PresenceEvent = { readonly type: 'presence'; readonly userId: number }
 /** Someone is typing in a room. */

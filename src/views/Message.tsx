@@ -23,6 +23,8 @@ export interface MessageItemProps {
   oob?: boolean
   /** Which mentioned logins are the room's members (their mentions are marked). */
   isMember?: IsMember
+  /** The first message the reader had not read when the page was drawn: the "New messages" divider sits above it. */
+  firstUnread?: boolean
   /** What is known of the messages replies answer (`ReplyDirectory`). */
   replyOf?: ReplyOf
 }
@@ -50,7 +52,7 @@ function ReplyLine({ id, roomSlug, replyOf }: { id: string; roomSlug: string; re
  * The element id and key are the server-made id; names and body sit in
  * direction-isolated elements.
  */
-export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember, replyOf = noReplies }: MessageItemProps) {
+export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember, replyOf = noReplies, firstUnread = false }: MessageItemProps) {
   const deleted = m.deletedAt !== null
   const base = `/rooms/${roomSlug}/messages/${m.id}`
   return (
@@ -58,7 +60,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       id={`m-${m.id}`}
       data-key={m.id}
       data-author={String(m.authorId)}
-      class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}`}
+      class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}${firstUnread ? ' first-unread' : ''}`}
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
       {/* A face per author: a colour from the id, its letter filled in by look.js (no user text here). */}
@@ -78,6 +80,12 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       {!deleted && <Reactions message={m} base={base} />}
       {/* Only the link: every push carries it, and app.js opens the form in place (without JavaScript, a page). */}
       {!deleted && <a class="own" href={`${base}/edit`}>Edit</a>}
+      {/* Shown to its author and, in a room page drawn for one, to an administrator (app.css); js/delete.js posts it in place. */}
+      {!deleted && (
+        <form class="msg-delete" method="post" action={`${base}/delete`} data-confirm="Delete this message for everyone? This cannot be undone.">
+          <button type="submit" class="link danger">Delete</button>
+        </form>
+      )}
     </article>
   )
 }

@@ -3,7 +3,7 @@ import type { Member, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
-import { Sidebar, titleCount, type SidebarEntry } from './Sidebar.tsx'
+import { Sidebar, countText, titleCount, type SidebarEntry } from './Sidebar.tsx'
 import type { IsMember } from '../messages/mentionable.ts'
 import type { ReplyExcerpt, ReplyOf } from '../messages/replies.ts'
 import { MuteControl } from './MuteControl.tsx'
@@ -50,6 +50,21 @@ export interface RoomPageProps {
   gapAfter?: string | undefined
   /** Where the live socket resumes, when not at the last message shown (the room's newest id). */
   since?: string | undefined
+  /** The first message the reader has not read: the "New messages" divider goes above it, and unread.js opens the list there. */
+  firstUnread?: string | undefined
+  /** Opened at a first unread message further up than the newest page: how many are unread, since when. */
+  unreadSince?: { count: number; at: Date } | undefined
+}
+
+/** Above the list of a room opened far up at its first unread message: how many, since when, and the way to the newest. */
+export function UnreadBar({ room, count, at }: { room: Room; count: number; at: Date }) {
+  return (
+    <p id="unread-bar" class="unread-bar">
+      <span>{countText(count)} new message{count === 1 ? '' : 's'} since <time datetime={at.toISOString()}>{`${at.toISOString().slice(11, 16)} UTC`}</time></span>
+      {' — '}
+      <a href={`/rooms/${room.slug}?latest`}>Jump to the newest</a>
+    </p>
+  )
 }
 
 /** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
@@ -160,7 +175,8 @@ export function RoomPage(props: RoomPageProps) {
   const last = props.since ?? messages.at(-1)?.id ?? '0'
   return (
     <Layout title={`${titleCount(props.sidebar)}${roomTitle(room, members, user)}`} user={user} fill>
-      <div class="room">
+      {/* data-admin: every message offers its Delete (app.css), which an administrator's post answers on any. */}
+      <div class="room" data-admin={props.manage?.admin ? '' : undefined}>
         <Sidebar entries={props.sidebar} currentRoomId={room.id} />
         <div class="room-main">
           <div class="room-head">
@@ -176,13 +192,14 @@ export function RoomPage(props: RoomPageProps) {
           {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
           {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}
           <section class="chat">
+            {props.unreadSince && <UnreadBar room={room} count={props.unreadSince.count} at={props.unreadSince.at} />}
             {/* The scroller lays out bottom-up (see app.css), so it opens at the newest message even
                 without JavaScript, and history put above keeps the reader where they were. */}
             <div id="scroller" class="scroller">
               <div class="history">
                 <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
                 <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" data-read-up-to={props.readUpTo} data-around={props.around}>
-                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} replyOf={props.replyOf} />)}
+                  {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} replyOf={props.replyOf} firstUnread={m.id === props.firstUnread} />)}
                   {props.gapAfter && <NewerGap room={room} after={props.gapAfter} />}
                 </div>
                 {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}

@@ -26,6 +26,7 @@ export function SidebarItem({ entry, current = false, oob = false }: { entry: Si
   const name = sidebarName(room)
   return (
     <a id={`side-${room.id}`} class="side-room" href={`/rooms/${room.slug}`} data-kind={room.visibility}
+      data-muted={room.muted ? '' : undefined}
       data-activity={String(room.lastMessageAt?.getTime() ?? 0)} aria-current={current ? 'page' : undefined} {...oobAttr(oob)}>
       <bdi class="side-name">{name}</bdi>
       <span class="side-mentions" data-mentions={String(mentions)} title={`${countText(mentions)} unread mentions of you`} hidden={mentions === 0}>@{countText(mentions)}</span>

@@ -1,4 +1,4 @@
-// A room opened around one message (a search result): scroll to it and mark
+// A room opened around one message (a search result, or the first unread far up): scroll to it and mark
 // it, then load the messages after it, a page each time the reader reaches
 // the gap edge (#messages .gap). Live messages sort below the edge by id, so
 // nothing is missed or shown twice on the way down to the present.
@@ -38,8 +38,9 @@
     const list = document.getElementById('messages')
     const box = document.getElementById('scroller')
     const id = list?.dataset.around
-    if (!id || !box) return
-    const found = document.getElementById(`m-${id}`)
+    // A gap edge also follows a room opened far above its newest at the first unread message (unread.js).
+    if (!box || (!id && !gapLink())) return
+    const found = id && document.getElementById(`m-${id}`)
     if (found) {
       found.classList.add('found')
       found.scrollIntoView({ block: 'center' })

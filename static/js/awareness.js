@@ -77,42 +77,55 @@
     }
   }
 
-  // Read markers: reported only when the newest message is on screen in a visible tab, the first at once and then
-  // at most every few seconds, so a busy room costs a write per reader per few seconds, never one per message.
+  // Read markers: what was on screen in a visible tab, the newest message shown whole there, moved as the reader
+  // scrolls down; the first at once and then at most every few seconds, so a busy room costs a write per reader per
+  // few seconds, never one per message. Opening a room far above its newest reads only what is shown.
   const REPORT_EVERY_MS = 5000
   let reported = null
   let reportTimer = null
   let lastReport = 0
-  function newestId() {
+  /** The newest message whose end is inside the scroller's visible part (messages stand in id order). */
+  function newestOnScreen() {
+    const b = box()
+    const l = list()
+    if (!b || !l) return null
+    const view = b.getBoundingClientRect()
     let id = null
-    for (const a of list()?.querySelectorAll('article[data-key]') ?? []) if (id === null || BigInt(a.dataset.key) > BigInt(id)) id = a.dataset.key
+    for (const a of l.querySelectorAll(':scope > article[data-key]')) {
+      const r = a.getBoundingClientRect()
+      if (r.top > view.bottom) break
+      if (r.bottom <= view.bottom + 2 && r.bottom > view.top) id = a.dataset.key
+    }
     return id
   }
   /** The newest id shown on screen in a visible tab, reported or not yet (a report waiting out the throttle). */
   let seenUpTo = null
   function maybeRead() {
     const slug = roomSlug()
-    if (!slug || document.visibilityState !== 'visible' || !atBottom()) return
-    const id = newestId()
+    if (!slug || document.visibilityState !== 'visible') return
+    const id = newestOnScreen()
     if (id !== null && (seenUpTo === null || BigInt(id) > BigInt(seenUpTo))) seenUpTo = id
     if (id === null || (reported !== null && BigInt(id) <= BigInt(reported))) return
     if (reportTimer !== null) return
     reportTimer = setTimeout(() => {
       reportTimer = null
-      const newest = newestId()
-      if (newest === null || (reported !== null && BigInt(newest) <= BigInt(reported)) || !atBottom() || document.visibilityState !== 'visible') return
+      const newest = newestOnScreen()
+      if (newest === null || (reported !== null && BigInt(newest) <= BigInt(reported)) || document.visibilityState !== 'visible') return
       reported = newest
       lastReport = Date.now()
       fetch(`/rooms/${encodeURIComponent(slug)}/read`, {
         method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }, body: new URLSearchParams({ id: newest }),
       }).catch(() => { reported = null })
+      // Scrolled further while this waited out the throttle: that is reported next.
+      maybeRead()
     }, Math.max(250, lastReport + REPORT_EVERY_MS - Date.now()))
   }
 
   /** The open room, read on screen right now, shows no count while its report is on its way. */
   function seenHere() {
     const here = document.querySelector('#side-rooms a.side-room[aria-current="page"]')
-    const seen = Boolean(roomSlug()) && document.visibilityState === 'visible' && atBottom()
+    // At the bottom of everything: not at a gap edge of a room opened further up (newer messages still to load).
+    const seen = Boolean(roomSlug()) && document.visibilityState === 'visible' && atBottom() && !list()?.querySelector('.gap')
     for (const a of document.querySelectorAll('#side-rooms a.side-room[data-seen]')) if (a !== here || !seen) a.removeAttribute('data-seen')
     if (here && seen) here.dataset.seen = ''
     return here && seen ? Number(here.querySelector('[data-unread]')?.dataset.unread ?? 0) : 0
@@ -157,7 +170,12 @@
       // New arrivals are messages newer than the newest one shown so far: several may come in one frame,
       // while older history and edits (same key) never count.
       const keyOf = (el) => (el && /^\d+$/.test(el.dataset.key ?? '') ? BigInt(el.dataset.key) : 0n)
+      // Messages up to the room's newest when the page was drawn are history, however they come in (the gap edge of
+      // a room opened further up loads them).
+      const drawn = document.getElementById('live')?.dataset.since ?? ''
+      const since = /^\d+$/.test(drawn) ? BigInt(drawn) : 0n
       let newest = keyOf([...l.querySelectorAll(':scope > article[data-key]')].at(-1))
+      if (since > newest) newest = since
       new MutationObserver((records) => {
         let arrived = 0
         const before = newest
@@ -191,6 +209,14 @@
       navigator.sendBeacon(`/rooms/${encodeURIComponent(slug)}/read`, new URLSearchParams({ id: seenUpTo }))
     })
     window.addEventListener('focus', maybeRead)
+    // Muting the open room dims its sidebar entry at once (the next page draws it so from the store).
+    document.addEventListener('htmx:after:swap', () => {
+      const pressed = document.querySelector('#mute button[aria-pressed]')?.getAttribute('aria-pressed')
+      const here = document.querySelector('#side-rooms a.side-room[aria-current="page"]')
+      if (!pressed || !here) return
+      if (pressed === 'true') here.dataset.muted = ''
+      else delete here.dataset.muted
+    })
     maybeRead()
   })
 }

@@ -1,5 +1,6 @@
 // How the list reads: one name and face per run of messages by one author
-// within a few minutes, a divider where the day changes, and each face's
+// within a few minutes (a run starts again below the "New messages" line),
+// a divider where the day changes, and each face's
 // letter. Runs over the whole list after every change (a few hundred nodes).
 'use strict'
 {
@@ -29,7 +30,7 @@
       if (newDay) m.dataset.day = dayLabel(at)
       else delete m.dataset.day
       const continues = !newDay && prev && at && prev.at && prev.author === m.dataset.author &&
-        at - prev.at < RUN_MS && !m.matches('.editing') && !prev.editing
+        at - prev.at < RUN_MS && !m.matches('.editing, .first-unread') && !prev.editing
       m.classList.toggle('cont', Boolean(continues))
       prev = { author: m.dataset.author, at, editing: m.matches('.editing') }
     }
