@@ -136,9 +136,10 @@ export function createApp(given: AppDeps) {
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
   chat.onStored(({ message, room, author }) => webhooks.stored(message, room, author))
-  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies, reads: deps.reads }
 
   const kept = deps.kept && keptService({ kept: deps.kept, rooms, chat, bus, moderation: deps.moderation, log })
+  // What every room page shows beside its messages (sidebar counts, mentions, replies, pins).
+  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies, reads: deps.reads, kept }
   if (kept) {
     // A deleted message leaves the pins and saved lists; a pins change redraws the list on every live page of the room.
     chat.onRemoved((message) => kept.forget(message))

@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie'
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { ReplyDirectory } from '../messages/replies.ts'
+import type { KeptService } from '../kept/service.ts'
 import type { MessageService } from '../messages/service.ts'
 import { nonceFrom } from '../messages/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
@@ -20,6 +21,8 @@ export interface RoomPageDeps {
   mentions: MentionDirectory
   /** The messages replies answer, as they now are. */
   replies: ReplyDirectory
+  /** The room's pins, shown in the member panel; without it, none. */
+  kept?: KeptService | undefined
   reads: ReadStateStore
   notifications?: NotificationStore | undefined
 }
@@ -30,13 +33,14 @@ export const SCRIPT_COOKIE = 'rtc-js'
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
 
 /** What every room page shows beside its messages: members and who is online, the sidebar, the reader's marker, mute and management. */
-async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications }: RoomPageDeps, live: boolean) {
+async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications, kept }: RoomPageDeps, live: boolean) {
   const room = c.get('room')
   const user = signedInUser(c.get('user'))
-  const [members, sidebar, marker] = await Promise.all([
+  const [members, sidebar, marker, pins] = await Promise.all([
     rooms.listMembers(room.id),
     awareness.sidebar(user),
     c.get('member') ? reads.marker(user.id, room.id) : '0',
+    kept && room.visibility !== 'direct' ? kept.pinsOf(room) : undefined,
   ])
   const online = new Set(await presence.online(members.map((m) => m.id)))
   // This page opens a socket for its reader at once: they are here, whatever the last mark says.
@@ -44,7 +48,7 @@ async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads
   const muted = notifications && c.get('member') ? await notifications.isMuted(room.id, user.id) : undefined
   const memberLogins = new Set(members.map((m) => m.login.toLowerCase()))
   return {
-    user, room, members, online, sidebar, marker, muted,
+    user, room, members, online, sidebar, marker, muted, pins,
     isMember: c.get('member'),
     mentionable: (login: string) => memberLogins.has(login.toLowerCase()),
     manage: { owner: ownsRoom(c), admin: c.get('admin') },

@@ -9,6 +9,7 @@ import type { Bus, NotificationStore, Presence, ReadStateStore, RoomStore, UserS
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { ReplyDirectory } from '../messages/replies.ts'
+import type { KeptService } from '../kept/service.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
 import { renderRoomPage } from './page.tsx'
@@ -27,6 +28,8 @@ export interface RoomRoutesOptions {
   mentions: MentionDirectory
   replies: ReplyDirectory
   reads: ReadStateStore
+  /** The room's pins, in the member panel. */
+  kept?: KeptService | undefined
   /** For the room page's mute control. */
   notifications?: NotificationStore | undefined
 }
@@ -35,9 +38,9 @@ const MAX_ROOM_NAME = 80
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications, kept }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications }
+  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications, kept }
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])

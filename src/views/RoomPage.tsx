@@ -6,6 +6,8 @@ import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
 import { Sidebar, countText, titleCount, type SidebarEntry } from './Sidebar.tsx'
 import type { IsMember } from '../messages/mentionable.ts'
 import type { ReplyExcerpt, ReplyOf } from '../messages/replies.ts'
+import type { PinnedMessage } from '../kept/service.ts'
+import { PinsList } from './Kept.tsx'
 import { MuteControl } from './MuteControl.tsx'
 import { RoomManage, RoomTopic } from './RoomManage.tsx'
 import { QUICK_EMOJIS } from '../messages/reactions.ts'
@@ -38,6 +40,8 @@ export interface RoomPageProps {
   mentionable: IsMember
   /** What is known of the messages replies answer. */
   replyOf?: ReplyOf
+  /** The room's pins, in the member panel (redrawn live); undefined: no pins here (a direct room). */
+  pins?: readonly PinnedMessage[] | undefined
   /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
   notMembers?: readonly string[]
   /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
@@ -223,6 +227,12 @@ export function RoomPage(props: RoomPageProps) {
           </div>
           <MemberList members={members} online={props.online} />
           {isMember && room.visibility !== 'direct' && !room.archivedAt && <AddMemberForm room={room} error={props.memberError} />}
+          {props.pins && (
+            <section class="pins-section" aria-labelledby="pins-title">
+              <h2 id="pins-title">Pinned</h2>
+              <PinsList room={room} pins={props.pins} canUnpin={isMember} />
+            </section>
+          )}
           <RoomManage room={room} me={user} members={members} isMember={isMember} owner={props.manage?.owner ?? false} admin={props.manage?.admin ?? false} />
           {isMember && room.visibility !== 'direct' && (
             <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm="Leave this room? You can join a public room again; a private one needs a member to add you.">
