@@ -46,6 +46,23 @@ function ReplyLine({ id, roomSlug, replyOf }: { id: string; roomSlug: string; re
 }
 
 /**
+ * What anyone may do with a message: answer it, copy its address, pin it to
+ * the room, save it for themselves. Plain links and forms (js/replies.js and
+ * js/kept.js do them in place); the same for every reader, as the message is
+ * rendered once for all.
+ */
+function MessageActions({ base }: { base: string }) {
+  return (
+    <div class="msg-actions">
+      <a class="act act-reply" href={`${base}/reply`}>Reply</a>
+      <a class="act act-link" href={base}>Copy link</a>
+      <form class="act-form" method="post" action={`${base}/pin`}><button type="submit" class="act act-pin">Pin</button></form>
+      <form class="act-form" method="post" action={`${base}/save`}><button type="submit" class="act act-save">Save</button></form>
+    </div>
+  )
+}
+
+/**
  * One message, the same markup on the page, in an HTTP answer and in a socket
  * push. Names appear only as text; the body is Markdown, inserted as the HTML
  * that `renderMessageBody` makes (its only source of markup, see markdown.ts).
@@ -78,6 +95,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
       {!deleted && <Attachments message={m} base={base} />}
       {!deleted && <Reactions message={m} base={base} />}
+      {!deleted && <MessageActions base={base} />}
       {/* Only the link: every push carries it, and app.js opens the form in place (without JavaScript, a page). */}
       {!deleted && <a class="own" href={`${base}/edit`}>Edit</a>}
       {/* Shown to its author and, in a room page drawn for one, to an administrator (app.css); js/delete.js posts it in place. */}
