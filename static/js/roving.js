@@ -34,9 +34,9 @@
   }
 
   /** New or redrawn messages: out of the tab order unless it is the current one, redrawn. */
-  function adopt(list) {
-    const all = items(list)
-    for (const a of all) {
+  function adopt(list, added) {
+    for (const a of added) {
+      if (a.nodeType !== 1 || a.parentNode !== list || !a.matches('article.msg')) continue
       if (a.id === current) {
         if (a.getAttribute('tabindex') !== '0') { a.setAttribute('tabindex', '0'); controls(a, true) }
       } else {
@@ -44,14 +44,17 @@
         controls(a, false)
       }
     }
-    if (!all.some((a) => a.getAttribute('tabindex') === '0') && all.length > 0) enter(list.querySelector(':scope > article.msg.found') ?? all.at(-1), list)
+    if (!list.querySelector(':scope > article.msg[tabindex="0"]')) {
+      const all = items(list)
+      if (all.length > 0) enter(list.querySelector(':scope > article.msg.found') ?? all.at(-1), list)
+    }
   }
 
   document.addEventListener('DOMContentLoaded', () => {
     const list = document.getElementById('messages')
     if (!list) return
-    adopt(list)
-    new MutationObserver(() => adopt(list)).observe(list, { childList: true })
+    adopt(list, items(list))
+    new MutationObserver((records) => adopt(list, records.flatMap((r) => [...r.addedNodes]))).observe(list, { childList: true })
 
     list.addEventListener('focusin', (e) => {
       const article = e.target.closest('#messages > article.msg')
