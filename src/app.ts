@@ -25,6 +25,7 @@ import type { Metrics } from './metrics/metrics.ts'
 import { serviceWorkerScope, webPush } from './notify/webPush.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
+import { memberRoutes } from './rooms/members.tsx'
 import { readRoutes } from './awareness/routes.ts'
 import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
@@ -195,6 +196,7 @@ export function createApp(given: AppDeps) {
   // Before the message routes: an administrator's delete of anyone's message is answered here.
   app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, messages: deps.messages, bus, limits, now: deps.now }))
   app.route('/', messageRoutes({ rooms, chat, presence, uploads, ...awareness }))
+  app.route('/', memberRoutes({ rooms, presence }))
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))
   if (kept) app.route('/', keptRoutes({ kept, limits }))

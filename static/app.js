@@ -10,6 +10,8 @@ htmx.registerExtension('rtc-no-eval', {
 })
 
 const me = () => document.body.dataset.me
+/** A touch screen's keyboard has no Shift+Enter to hand: there Enter makes a new line and the Send button sends. */
+const touchKeyboard = () => matchMedia('(pointer: coarse), (hover: none)').matches
 const messages = () => document.getElementById('messages')
 const scroller = () => document.getElementById('scroller')
 
@@ -146,7 +148,7 @@ document.addEventListener('DOMContentLoaded', () => {
   if (composer) {
     const body = composer.querySelector('textarea[name="body"]')
     body.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !touchKeyboard()) {
         e.preventDefault()
         composer.requestSubmit()
       }

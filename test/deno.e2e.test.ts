@@ -168,6 +168,9 @@ describe('Deno awareness (issue 13)', () => {
       await jon.form(`/rooms/${busy}/join`, {})
       const page = await (await jon.send(`/rooms/${open}`)).text()
       const busyId = sidebarId(page, busy)
+      // The composer's @mention options and the member list fetched on reconnect.
+      expect(await (await jon.send(`/rooms/${open}/mentions?q=id`)).text()).toContain('data-login="ida"')
+      expect(await (await jon.send(`/rooms/${open}/members`)).text()).toContain('@ida')
       const socket = await jon.socket(open)
       const sent = await ida.post(busy, 'hello @jon')
       expect(sent.html).toContain('<span class="mention" data-login="jon">@jon</span>')

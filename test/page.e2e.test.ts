@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
+import { createRoom as create } from './support/people.ts'
 
 // The page as people use it (issue 12): refusals, history, presence, layout and keyboard, in Chromium.
 
@@ -40,15 +41,7 @@ async function person(login: string, viewport = DESKTOP): Promise<Person> {
   return { context, page, pageErrors, open }
 }
 
-async function createRoom(page: Page, name: string, visibility: 'public' | 'private' = 'public'): Promise<string> {
-  await page.goto(`${base}/`)
-  await page.fill('#room-name', name)
-  await page.selectOption('select[name="visibility"]', visibility)
-  await page.click('form[action="/rooms"] button')
-  await page.waitForURL(/\/rooms\/[a-z0-9-]+$/)
-  await page.locator('#conn[data-state="connected"]').waitFor()
-  return new URL(page.url()).pathname
-}
+const createRoom = (page: Page, name: string, visibility?: 'public' | 'private') => create(world, page, name, visibility)
 
 const composer = (page: Page) => page.locator('#composer textarea')
 
@@ -289,6 +282,8 @@ describe('adding a member', () => {
       await person(`kim-${name}`).then((kim) => kim.context.close())
       const room = await createRoom(jo.page, `Private ${name}`, 'private')
       if (name === 'phone') {
+        // On a phone the header keeps the room's name: Members sits in the "⋯" menu.
+        await jo.page.click('.actions-toggle')
         await jo.page.click('.members-toggle')
         // The drawer slides in; measure it once it is in place.
         await jo.page.waitForFunction(() => getComputedStyle(document.getElementById('members-panel')!).transform === 'none')

@@ -9,6 +9,8 @@ export interface LayoutProps {
   fill?: boolean
   /** What the header's search box shows (the current search, on the results page). */
   query?: string | undefined
+  /** A "skip to" link, first in the tab order (the room's composer). */
+  skip?: { href: string; label: string } | undefined
   children?: Child
 }
 
@@ -16,7 +18,7 @@ export interface LayoutProps {
  * Every full page. htmx may load only the extensions named in its config,
  * and app.js registers one that forbids it from evaluating strings.
  */
-export function Layout({ title, user, fill = false, query, children }: LayoutProps) {
+export function Layout({ title, user, fill = false, query, skip, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -30,6 +32,7 @@ export function Layout({ title, user, fill = false, query, children }: LayoutPro
         <link rel="stylesheet" href="/static/app.css" />
       </head>
       <body data-me={user ? String(user.id) : undefined} data-me-login={user?.login} class={fill ? 'fill' : undefined}>
+        {skip && <a class="skip-link" href={skip.href}>{skip.label}</a>}
         <header class="top">
           <a class="brand" href="/">rtc</a>
           {user && <SearchBox q={query} />}
@@ -64,6 +67,11 @@ export function Layout({ title, user, fill = false, query, children }: LayoutPro
         <script src="/static/js/notifications.js"></script>
         <script src="/static/js/uploads.js"></script>
         <script src="/static/js/reactions.js"></script>
+        <script src="/static/js/compose.js"></script>
+        <script src="/static/js/mentions.js"></script>
+        <script src="/static/js/roving.js"></script>
+        <script src="/static/js/drawers.js"></script>
+        <script src="/static/js/switcher.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>
       </body>

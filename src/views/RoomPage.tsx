@@ -143,7 +143,12 @@ export function Composer({ room, nonce, draft, error, notMembers = [], replying 
       <ReplyChip room={room} replying={replying} />
       <label class="sr-only" for="body">Message</label>
       {/* Without JavaScript Enter makes a new line; app.js makes Enter send and says so in data-hint. */}
-      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
+      {/* On touch screens (no Shift key to hand) Enter stays a new line and Send sends: data-hint-touch says so. */}
+      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)"
+        data-hint-touch="Message (Enter for a new line, Send sends)" aria-autocomplete="list" aria-controls="mention-list"
+        data-mentions={`/rooms/${room.slug}/mentions`} autofocus>{draft ?? ''}</textarea>
+      {/* @mention suggestions, filled by js/mentions.js from GET /rooms/:room/mentions. */}
+      <ul id="mention-list" class="mention-list" role="listbox" aria-label="Members to mention" hidden></ul>
       <button type="submit" class="primary">Send</button>
       {/* Files: picked here, pasted or dropped (js/uploads.js sends those with a progress bar). */}
       <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple /></label>
@@ -178,17 +183,23 @@ export function RoomPage(props: RoomPageProps) {
   const { user, room, members, messages, isMember, hasOlder, browsingHistory = false } = props
   const last = props.since ?? messages.at(-1)?.id ?? '0'
   return (
-    <Layout title={`${titleCount(props.sidebar)}${roomTitle(room, members, user)}`} user={user} fill>
+    <Layout title={`${titleCount(props.sidebar)}${roomTitle(room, members, user)}`} user={user} fill
+      skip={isMember && !room.archivedAt ? { href: '#body', label: 'Skip to the message box' } : undefined}>
       {/* data-admin: every message offers its Delete (app.css), which an administrator's post answers on any. */}
       <div class="room" data-admin={props.manage?.admin ? '' : undefined}>
         <Sidebar entries={props.sidebar} currentRoomId={room.id} />
         <div class="room-main">
           <div class="room-head">
-            <a class="button rooms-toggle" href="#sidebar">{`Rooms${titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}`}</a>
+            {/* Phones: an icon (the word stays for screen readers) so the room's name keeps the header. */}
+            <a class="button rooms-toggle" href="#sidebar"><span class="icon" aria-hidden="true">☰</span><span class="label">Rooms</span><span class="count">{titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}</span></a>
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
-            {props.muted !== undefined && <MuteControl room={room} muted={props.muted} />}
-            {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
-            <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
+            {/* Inline on wide screens; on phones a small menu behind "⋯", opened by :target (so without JavaScript too). */}
+            <a class="button actions-toggle" href="#room-actions" aria-label="Room actions: mute, members"><span aria-hidden="true">⋯</span></a>
+            <div id="room-actions" class="room-actions">
+              {props.muted !== undefined && <MuteControl room={room} muted={props.muted} />}
+              {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
+              <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
+            </div>
           </div>
           <RoomTopic room={room} />
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}></span>}

@@ -71,6 +71,15 @@ export function Sidebar({ entries, currentRoomId }: { entries: readonly SidebarE
     <nav id="sidebar" class="sidebar card" aria-label="Your rooms">
       <div class="sidebar-head">
         <h2><a href="/">Your rooms</a></h2>
+        {/* The lobby's forms, a click away from any room (a disclosure: works without JavaScript). */}
+        <details class="side-new">
+          <summary class="button" aria-label="New room or direct message" title="New room or direct message">+</summary>
+          <ul class="side-new-menu">
+            <li><a href="/#room-name">Create a room</a></li>
+            <li><a href="/#public-rooms">Join a public room</a></li>
+            <li><a href="/#dm-login">Direct message</a></li>
+          </ul>
+        </details>
         <a class="close" href="#" aria-label="Close the room list">×</a>
       </div>
       <SidebarRooms entries={entries} currentRoomId={currentRoomId} />

@@ -18,7 +18,9 @@
     const total = Math.max(0, Number(document.getElementById('unread-total')?.dataset.total ?? 0) - seenHere())
     document.title = (total > 0 ? `(${capText(total)}) ` : '') + baseTitle
     const toggle = document.querySelector('.rooms-toggle')
-    if (toggle) toggle.textContent = total > 0 ? `Rooms (${capText(total)})` : 'Rooms'
+    // Only the count: the toggle also holds its phone icon and its word (RoomPage.tsx).
+    const count = toggle?.querySelector('.count')
+    if (count) count.textContent = total > 0 ? ` (${capText(total)})` : ''
   }
 
   /** Newest activity first within each group; the open room marked (pushed items do not know which tab shows what). */

@@ -7,7 +7,7 @@
   document.addEventListener('keydown', (e) => {
     const area = e.target
     if (!(area instanceof HTMLTextAreaElement) || !area.closest('.msg.editing')) return
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !touchKeyboard()) {
       e.preventDefault()
       area.form.requestSubmit()
     } else if (e.key === 'Escape') {
@@ -28,7 +28,9 @@
     } else if (node.matches('.msg') && node.id === reopened) {
       reopened = null
       if (document.activeElement === document.body || !document.activeElement) {
-        (node.querySelector('a.own') ?? document.querySelector('#composer textarea'))?.focus()
+        // The message itself (js/roving.js makes it the list's one tab stop): its Edit shows only while it has focus.
+        node.tabIndex = 0
+        node.focus()
       }
     }
   }
@@ -36,7 +38,7 @@
   document.addEventListener('DOMContentLoaded', () => {
     const body = document.querySelector('#composer textarea')
     // Enter sends only once this script runs; the hint says so only then.
-    if (body?.dataset.hint) body.placeholder = body.dataset.hint
+    if (body?.dataset.hint) body.placeholder = touchKeyboard() ? body.dataset.hintTouch ?? body.dataset.hint : body.dataset.hint
     const list = document.getElementById('messages')
     if (!list) return
     new MutationObserver((records) => {

@@ -70,4 +70,15 @@ document.addEventListener('click', (e) => {
     else openPicker(link)
   } else if (picker && !picker.contains(e.target)) closePicker()
 })
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && picker) closePicker() })
+// Escape closes the picker and gives focus back to its message (js/roving.js keeps that the list's tab stop).
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || !picker) return
+  const article = picker.closest('article')
+  const inside = picker.contains(document.activeElement)
+  closePicker()
+  if (article && inside) {
+    e.preventDefault()
+    article.tabIndex = 0
+    article.focus()
+  }
+})

@@ -13,7 +13,7 @@
     429: 'Too many requests; please wait a moment.',
   }
   const UNREACHABLE = 'The server could not be reached. Nothing was lost: try again in a moment.'
-  const UNREACHABLE_SEND = 'Not sent: the server could not be reached. Your text is kept; press Send to try again.'
+  const UNREACHABLE_SEND = 'Not sent: the server could not be reached. Your text is kept and goes once the connection is back (or press Send).'
 
   /** The short reason inside an answer: plain text, JSON's `error`, or the marked reason of an HTML page. */
   function reasonOf(response, text) {
