@@ -494,6 +494,11 @@ export interface SearchTerms {
   readonly words: readonly string[]
   readonly phrases: readonly (readonly string[])[]
   readonly excluded: readonly string[]
+  /**
+   * The query's last word (one of `words`) when it was typed bare at the end:
+   * it also matches a longer word it starts ("kube" finds "kubernetes").
+   */
+  readonly prefix?: string | undefined
   /** True when the query was cut to its first characters or words. */
   readonly shortened: boolean
 }
