@@ -270,4 +270,11 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 28,
+    name: 'sessions keep the browser and device they were started in, and when they were last used',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN device text, ADD COLUMN last_active_at timestamptz;
+    `,
+  },
 ]
