@@ -125,7 +125,7 @@ export function createApp(given: AppDeps) {
   })
   const chat = messageService({
     messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
-    attachments: uploads?.references,
+    attachments: uploads?.references, users: deps.users,
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))

@@ -76,7 +76,8 @@ export async function renderRoomPage(
     await chat.markRead(user, room, newest)
     entries = sidebar.map((e) => (e.room.id === room.id ? { ...e, unread: 0, mentions: 0 } : e))
   }
-  const unknown = (c.req.query('unknown') ?? '').split(',').filter((l) => LOGIN.test(l)).slice(0, 10)
+  const logins = (name: string) => (c.req.query(name) ?? '').split(',').filter((l) => LOGIN.test(l)).slice(0, 10)
+  const unknown = logins('unknown')
   return c.html(
     <RoomPage
       {...frame}
@@ -91,6 +92,7 @@ export async function renderRoomPage(
       sidebar={entries}
       readUpTo={marker}
       notMembers={unknown}
+      nobody={logins('nobody')}
     />,
     extra.status ?? 200,
   )

@@ -37,6 +37,8 @@ export interface RoomPageProps {
   mentionable: IsMember
   /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
   notMembers?: readonly string[]
+  /** Logins it mentioned that are nobody's here. */
+  nobody?: readonly string[]
   /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
   muted?: boolean | undefined
   /** Who may change the room: its owner (creator of a private room) and administrators. */
@@ -49,11 +51,23 @@ export interface RoomPageProps {
   since?: string | undefined
 }
 
-/** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
-export function MentionNote({ logins, oob = false }: { logins: readonly string[]; oob?: boolean }) {
-  const text = logins.length === 0 ? ''
-    : `${logins.map((l) => `@${l}`).join(', ')} ${logins.length === 1 ? 'is not a member' : 'are not members'} of this room: nobody was notified. The message was sent.`
-  return <p id="mention-note" class="note" role="status" {...(oob ? { 'hx-swap-oob': 'true' } : {})}>{text}</p>
+/**
+ * Beside the composer: who a message mentioned that is not in the room (nobody
+ * was notified), with a way to add them to a private room; and logins that are
+ * nobody's at all (a typo, most likely). Empty when neither.
+ */
+export function MentionNote({ logins, nobody = [], room, oob = false }: { logins: readonly string[]; nobody?: readonly string[]; room?: Room | undefined; oob?: boolean }) {
+  const at = (ls: readonly string[]) => ls.map((l) => `@${l}`).join(', ')
+  const outside = logins.length === 0 ? '' : `${at(logins)} ${logins.length === 1 ? 'is not a member' : 'are not members'} of this room: nobody was notified. `
+  const unknown = nobody.length === 0 ? '' : `No one here is called ${at(nobody)}. `
+  return (
+    <p id="mention-note" class="note" role="status" {...(oob ? { 'hx-swap-oob': 'true' } : {})}>
+      {outside || unknown ? `${outside}${unknown}The message was sent.` : ''}
+      {room?.visibility === 'private' && logins.map((l) => (
+        <>{' '}<button type="submit" class="link" form="mention-add" name="login" value={l}>Add @{l} to this room</button></>
+      ))}
+    </p>
+  )
 }
 
 export const roomTitle = (room: Room, members: readonly User[], me: User) =>
@@ -100,9 +114,10 @@ export function ConnectionNotice({ text }: { text: string }) {
   return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
 }
 
-export function Composer({ room, nonce, draft, error, notMembers = [] }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[] }) {
+export function Composer({ room, nonce, draft, error, notMembers = [], nobody = [] }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; nobody?: readonly string[] }) {
   const action = `/rooms/${room.slug}/messages`
   return (
+    <>
     <form id="composer" class="composer" method="post" action={action} enctype="multipart/form-data" hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
       <input type="hidden" name="nonce" value={nonce} />
       <label class="sr-only" for="body">Message</label>
@@ -113,10 +128,13 @@ export function Composer({ room, nonce, draft, error, notMembers = [] }: { room:
       <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple /></label>
       <progress id="upload-progress" max="100" value="0" hidden></progress>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
-      <MentionNote logins={notMembers} />
+      <MentionNote logins={notMembers} nobody={nobody} room={room} />
       <p id="composer-count" class="count muted" aria-live="polite" hidden></p>
       <QuickEmojis emojis={QUICK_EMOJIS} />
     </form>
+    {/* The mention note's "Add @login" buttons submit this (forms cannot nest). */}
+    {room.visibility === 'private' && <form id="mention-add" method="post" action={`/rooms/${room.slug}/members`} hidden></form>}
+    </>
   )
 }
 
@@ -174,7 +192,7 @@ export function RoomPage(props: RoomPageProps) {
             <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
             {isMember && <TypingLine names={[]} />}
             {room.archivedAt ? <p class="composer archived muted">This room is archived: it can be read, not written to.</p>
-              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} /> : (
+              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} nobody={props.nobody} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
                 <button type="submit" class="primary">Join to take part</button>
