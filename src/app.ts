@@ -166,11 +166,12 @@ export function createApp(given: AppDeps) {
   app.post('/rooms/:room/messages', sends.afterSession)
   app.post('/rooms/:room/messages/:id', sends.change)
   app.post('/rooms/:room/messages/:id/reactions', sends.change)
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, ...awareness }))
+  const uploadMaxBytes = uploads ? config.uploads.maxBytes : undefined
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, uploadMaxBytes, ...awareness }))
   if (push) app.route('/', push.routes)
   // Before the message routes: an administrator's delete of anyone's message is answered here.
   app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, messages: deps.messages, bus, limits, now: deps.now }))
-  app.route('/', messageRoutes({ rooms, chat, presence, uploads, ...awareness }))
+  app.route('/', messageRoutes({ rooms, chat, presence, uploads, uploadMaxBytes, ...awareness }))
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))
   app.route('/', adminRoutes({

@@ -19,6 +19,8 @@ export interface RoomPageDeps {
   mentions: MentionDirectory
   reads: ReadStateStore
   notifications?: NotificationStore | undefined
+  /** UPLOAD_MAX_BYTES, for the composer to refuse a larger file before sending it; undefined without uploads. */
+  uploadMaxBytes?: number | undefined
 }
 
 /** Set by the page's script: this browser runs JavaScript, so the page reports what was seen instead of the visit counting as reading. */
@@ -27,7 +29,7 @@ export const SCRIPT_COOKIE = 'rtc-js'
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
 
 /** What every room page shows beside its messages: members and who is online, the sidebar, the reader's marker, mute and management. */
-async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications }: RoomPageDeps, live: boolean) {
+async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications, uploadMaxBytes }: RoomPageDeps, live: boolean) {
   const room = c.get('room')
   const user = signedInUser(c.get('user'))
   const [members, sidebar, marker] = await Promise.all([
@@ -41,7 +43,7 @@ async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads
   const muted = notifications && c.get('member') ? await notifications.isMuted(room.id, user.id) : undefined
   const memberLogins = new Set(members.map((m) => m.login.toLowerCase()))
   return {
-    user, room, members, online, sidebar, marker, muted,
+    user, room, members, online, sidebar, marker, muted, uploadMaxBytes,
     isMember: c.get('member'),
     mentionable: (login: string) => memberLogins.has(login.toLowerCase()),
     manage: { owner: ownsRoom(c), admin: c.get('admin') },

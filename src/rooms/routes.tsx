@@ -27,6 +27,7 @@ export interface RoomRoutesOptions {
   reads: ReadStateStore
   /** For the room page's mute control. */
   notifications?: NotificationStore | undefined
+  uploadMaxBytes?: number | undefined
 }
 
 const MAX_ROOM_NAME = 80
@@ -34,9 +35,9 @@ const LOGIN = /^[A-Za-z0-9-]{1,39}$/
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, reads, notifications }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, reads, notifications, uploadMaxBytes }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const pageDeps = { rooms, chat, presence, awareness, mentions, reads, notifications }
+  const pageDeps = { rooms, chat, presence, awareness, mentions, reads, notifications, uploadMaxBytes }
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct', directLogin?: string) => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])

@@ -58,6 +58,7 @@ export function Layout({ title, user, fill = false, query, children }: LayoutPro
         <script src="/static/js/awareness.js"></script>
         <script src="/static/js/notifications.js"></script>
         <script src="/static/js/uploads.js"></script>
+        <script src="/static/js/attachments.js"></script>
         <script src="/static/js/reactions.js"></script>
         <script src="/static/vendor/hx-ws.min.js"></script>
         <script src="/static/vendor/hx-upsert.min.js"></script>

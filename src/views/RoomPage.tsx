@@ -37,6 +37,8 @@ export interface RoomPageProps {
   mentionable: IsMember
   /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
   notMembers?: readonly string[]
+  /** The largest file the server accepts (UPLOAD_MAX_BYTES), checked in the browser before sending. */
+  uploadMaxBytes?: number | undefined
   /** Logins it mentioned that are nobody's here. */
   nobody?: readonly string[]
   /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
@@ -114,7 +116,7 @@ export function ConnectionNotice({ text }: { text: string }) {
   return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
 }
 
-export function Composer({ room, nonce, draft, error, notMembers = [], nobody = [] }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; nobody?: readonly string[] }) {
+export function Composer({ room, nonce, draft, error, notMembers = [], nobody = [], maxBytes }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; nobody?: readonly string[]; maxBytes?: number | undefined }) {
   const action = `/rooms/${room.slug}/messages`
   return (
     <>
@@ -125,7 +127,7 @@ export function Composer({ room, nonce, draft, error, notMembers = [], nobody = 
       <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)" autofocus>{draft ?? ''}</textarea>
       <button type="submit" class="primary">Send</button>
       {/* Files: picked here, pasted or dropped (js/uploads.js sends those with a progress bar). */}
-      <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple /></label>
+      <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple data-max-bytes={maxBytes === undefined ? undefined : String(maxBytes)} /></label>
       <progress id="upload-progress" max="100" value="0" hidden></progress>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
       <MentionNote logins={notMembers} nobody={nobody} room={room} />
@@ -192,7 +194,7 @@ export function RoomPage(props: RoomPageProps) {
             <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
             {isMember && <TypingLine names={[]} />}
             {room.archivedAt ? <p class="composer archived muted">This room is archived: it can be read, not written to.</p>
-              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} nobody={props.nobody} /> : (
+              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} nobody={props.nobody} maxBytes={props.uploadMaxBytes} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
                 <button type="submit" class="primary">Join to take part</button>
