@@ -189,6 +189,8 @@ export function RoomPage(props: RoomPageProps) {
                   {props.gapAfter && <NewerGap room={room} after={props.gapAfter} />}
                 </div>
                 {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}
+                {/* Hidden by CSS once a message arrives (live, into #messages). */}
+                {messages.length === 0 && !props.newer && <p class="room-empty">No messages here yet. {isMember ? 'Say hello: the first message starts the conversation.' : 'Join the room to write the first one.'}</p>}
               </div>
             </div>
             <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
