@@ -80,9 +80,10 @@ export function SearchPage({ user, form, error, shortened, hits, rooms, next, se
         <h1>Search</h1>
         <form class="search-form" method="get" action="/search">
           <label for="search-page-q">Words or a "quoted phrase"</label>
-          <input id="search-page-q" type="search" name="q" value={form.q} maxlength={200} autocomplete="off" />
+          <input id="search-page-q" type="search" name="q" value={form.q} maxlength={200} autocomplete="off" aria-describedby="search-page-hint" />
+          <p id="search-page-hint" class="muted hint">The last word also finds longer words it starts; <code>from:login</code> and <code>in:room</code> narrow the search, <code>-word</code> leaves out.</p>
           <div class="row">
-            <label>In room <input name="room" value={form.room ?? ''} maxlength={100} placeholder="any of yours" autocomplete="off" /></label>
+            <label>In room <input name="room" value={form.room ?? ''} maxlength={100} placeholder="any of yours: a name or address" autocomplete="off" /></label>
             <label>By <input name="author" value={form.author ?? ''} maxlength={40} placeholder="anyone" autocomplete="off" /></label>
             <button type="submit" class="primary">Search</button>
           </div>
