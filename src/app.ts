@@ -132,7 +132,7 @@ export function createApp(given: AppDeps) {
   })
   const chat = messageService({
     messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
-    attachments: uploads?.references,
+    attachments: uploads?.references, users: deps.users,
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
@@ -191,11 +191,12 @@ export function createApp(given: AppDeps) {
   app.post('/rooms/:room/messages', sends.afterSession)
   app.post('/rooms/:room/messages/:id', sends.change)
   app.post('/rooms/:room/messages/:id/reactions', sends.change)
-  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, ...awareness }))
+  const uploadMaxBytes = uploads ? config.uploads.maxBytes : undefined
+  app.route('/', roomRoutes({ rooms, users: deps.users, chat, bus, presence, limits, notifications: deps.notifications, uploadMaxBytes, ...awareness }))
   if (push) app.route('/', push.routes)
   // Before the message routes: an administrator's delete of anyone's message is answered here.
   app.route('/', roomManageRoutes({ rooms, users: deps.users, moderation: deps.moderation, chat, messages: deps.messages, bus, limits, now: deps.now }))
-  app.route('/', messageRoutes({ rooms, chat, presence, uploads, ...awareness }))
+  app.route('/', messageRoutes({ rooms, chat, presence, uploads, uploadMaxBytes, ...awareness }))
   app.route('/', memberRoutes({ rooms, presence }))
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
   app.route('/', readRoutes({ chat }))

@@ -66,6 +66,12 @@ describe('administrators', () => {
     const page = await admin.get('/admin')
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Audit list')
+    // Two rooms of one name are told apart by the second's address.
+    await admin.post('/rooms', { name: 'Twins', visibility: 'public' })
+    const second = slugOf(await eve.post('/rooms', { name: 'Twins', visibility: 'public' }))
+    const rooms = await (await admin.get('/admin')).text()
+    expect(rooms).toContain(`<bdi>Twins</bdi></a><span class="slug"> #${second}</span>`)
+    expect(rooms).toContain('<bdi>Twins</bdi></a> <span class="muted">')
   })
 
   it('bans a user: their cookie stops working at once, sign-in is refused with a page saying why, what they wrote stays; unban lets them back', async () => {

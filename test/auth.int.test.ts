@@ -193,6 +193,19 @@ describe('local sign-in and sessions', () => {
     expect((await user.get('/')).status).toBe(200)
   })
 
+  it('marks a session active when it is used an hour or more after its last renewal, for the sessions page', async () => {
+    let now = new Date('2030-03-01T00:00:00Z')
+    const { app } = appOn(opened.db, { now: () => now })
+    const user = browser(app)
+    await user.post('/auth/local', { login: 'lastseen' })
+    const lastActive = async () => ((await (await user.get('/sessions', { headers: { accept: 'application/json' } })).json()) as { sessions: { lastActiveAt: string }[] }).sessions[0]!.lastActiveAt
+    now = new Date('2030-03-01T00:30:00Z')
+    await user.get('/')
+    now = new Date('2030-03-02T09:00:00Z')
+    await user.get('/')
+    expect(await lastActive()).toBe('2030-03-02T09:00:00.000Z')
+  })
+
   it('refuses an unsafe request from another origin', async () => {
     const { app } = appOn(opened.db)
     const user = browser(app)

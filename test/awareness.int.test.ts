@@ -129,11 +129,13 @@ for (const [backend, open] of databaseBackends) {
       await gus.post(`/rooms/${slug}/join`)
       stored.length = 0
       const sent = await fay.post(`/rooms/${slug}/messages`, { body: `hi @Gus-${backend}, @hal-${backend} and @ghost-${backend}`, nonce: `m-${backend}-1` })
-      expect(sent.headers.get('location')).toMatch(new RegExp(`^/rooms/${slug}\\?unknown=hal-${backend},ghost-${backend}#m-\\d+$`))
+      expect(sent.headers.get('location')).toMatch(new RegExp(`^/rooms/${slug}\\?unknown=hal-${backend}&nobody=ghost-${backend}#m-\\d+$`))
       const page = await (await fay.get(sent.headers.get('location')!.split('#')[0]!)).text()
       expect(page).toContain(`<span class="mention" data-login="Gus-${backend}">@Gus-${backend}</span>`)
       expect(page).toContain(`, @hal-${backend} and @ghost-${backend}`)
-      expect(page).toContain(`@hal-${backend}, @ghost-${backend} are not members of this room: nobody was notified.`)
+      // Someone outside the room is told apart from a login that is nobody's (a typo); a public room offers no "add".
+      expect(page).toContain(`@hal-${backend} is not a member of this room: nobody was notified. No one here is called @ghost-${backend}. The message was sent.`)
+      expect(page).not.toContain('Add @hal')
       expect(stored).toHaveLength(1)
       expect(stored[0]!.mentioned).toHaveLength(1)
       expect(stored[0]!.recipient).toBeUndefined()
@@ -141,7 +143,13 @@ for (const [backend, open] of databaseBackends) {
       // Over htmx the note comes with the message, and a send without one clears it.
       const htmx = { headers: { 'hx-request': 'true' } }
       const note = await (await fay.post(`/rooms/${slug}/messages`, { body: `@nobody-${backend}?`, nonce: `m-${backend}-2` }, htmx)).text()
-      expect(note).toContain(`<p id="mention-note" class="note" role="status" hx-swap-oob="true">@nobody-${backend} is not a member`)
+      expect(note).toContain(`<p id="mention-note" class="note" role="status" hx-swap-oob="true">No one here is called @nobody-${backend}. The message was sent.`)
+      // In a private room, someone who exists is offered to be added, and the button adds them.
+      await fay.post('/rooms', { name: `Mentions private ${backend}`, visibility: 'private' })
+      const privateNote = await (await fay.post(`/rooms/mentions-private-${backend}/messages`, { body: `@hal-${backend} look`, nonce: `m-${backend}-p` }, htmx)).text()
+      expect(privateNote).toContain(`<button type="submit" class="link" form="mention-add" name="login" value="hal-${backend}">Add @hal-${backend} to this room</button>`)
+      expect(await (await fay.get(`/rooms/mentions-private-${backend}`)).text()).toContain(`<form id="mention-add" method="post" action="/rooms/mentions-private-${backend}/members" hidden="">`)
+      expect((await fay.post(`/rooms/mentions-private-${backend}/members`, { login: `hal-${backend}` })).status).toBe(303)
       const clear = await (await fay.post(`/rooms/${slug}/messages`, { body: 'plain', nonce: `m-${backend}-3` }, htmx)).text()
       expect(clear).toContain('<p id="mention-note" class="note" role="status" hx-swap-oob="true"></p>')
       // A forged note is only ever logins.

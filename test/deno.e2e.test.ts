@@ -131,7 +131,14 @@ describe('Deno abuse controls', () => {
   it('closes a socket with 4401 when its session signs out, and refuses over-limit rooms and sockets', async () => {
     const server = await startServerProcess(denoEnv(database.url, { RATE_LIMITS: 'on', RATE_LIMIT_ROOMS: '1/10m', RATE_LIMIT_SOCKETS: '2/1m' }), 'deno')
     try {
-      const ida = await signIn(server.url, 'ida')
+      const ida = await signIn(server.url, 'ida', { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' })
+      // The sessions page names the browser (bowser under Deno too), and End ends just that other session.
+      const other = await signIn(server.url, 'ida')
+      const { sessions } = await (await ida.send('/sessions', { headers: { accept: 'application/json' } })).json() as { sessions: { id: string; current: boolean; device: string | null }[] }
+      expect(sessions.find((s) => s.current)?.device).toBe('Firefox 128 on Linux, desktop')
+      const otherId = sessions.find((s) => !s.current)!.id
+      expect((await ida.send(`/sessions/${otherId}/end`, { method: 'POST', headers: { accept: 'application/json' } })).status).toBe(200)
+      expect((await other.send('/')).status).toBe(303)
       const slug = await ida.createRoom('Deno limits')
       const refusedRoom = await ida.form('/rooms', { name: 'One too many' })
       expect(refusedRoom.status).toBe(429)

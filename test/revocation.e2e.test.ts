@@ -90,6 +90,45 @@ describe('ending a session closes its sockets on every instance', () => {
     await mine.close()
   })
 
+  it('lists each session\'s browser, device and last use, and ends only the one asked for, closing its sockets', async () => {
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+    const here = await signIn(a.url, 'rev-dana', { 'user-agent': firefox })
+    const phone = await signIn(b.url, 'rev-dana', { 'user-agent': iphone })
+    const laptop = await signIn(a.url, 'rev-dana')
+    const { sessions } = await (await here.send('/sessions', { headers: { accept: 'application/json' } })).json() as { sessions: { id: string; current: boolean; device: string | null; lastActiveAt: string }[] }
+    expect(sessions.map((s) => s.device).sort()).toEqual(['Firefox 128 on Linux, desktop', 'Safari 17 on iOS, iPhone', null].sort())
+    expect(sessions.every((s) => Date.parse(s.lastActiveAt) > 0)).toBe(true)
+    const page = await (await here.send('/sessions', { headers: { accept: 'text/html' } })).text()
+    expect(page).toContain('<strong>Safari 17 on iOS, iPhone</strong>')
+    expect(page).toContain('last active <time')
+    const phoneId = sessions.find((s) => s.device?.startsWith('Safari'))!.id
+
+    const slug = await here.createRoom('Just the phone')
+    await phone.form(`/rooms/${slug}/join`, {})
+    await laptop.form(`/rooms/${slug}/join`, {})
+    const onPhone = await onB(phone).socket(slug)
+    const onLaptop = await laptop.socket(slug)
+    // Someone else cannot end it, even knowing its id.
+    const eve = await signIn(a.url, 'rev-eve')
+    expect((await eve.send(`/sessions/${phoneId}/end`, { method: 'POST', headers: { accept: 'application/json' } })).status).toBe(404)
+    const ended = await here.send(`/sessions/${phoneId}/end`, { method: 'POST', headers: { accept: 'text/html' } })
+    expect(ended.status).toBe(200)
+    expect(await ended.text()).toContain('Signed out that session.')
+    expect((await onPhone.closed).code).toBe(4401)
+    expect(notice(onPhone)).toContain('signed out from another tab or device')
+    expect((await phone.send('/')).status).toBe(303)
+    // The ended page's next request is told to sign in, with the way there.
+    const refused = await phone.send(`/rooms/${slug}/messages`, { method: 'POST', body: new URLSearchParams({ body: 'hi', nonce: 'n1' }), headers: { accept: 'text/html' } })
+    expect(refused.status).toBe(401)
+    expect(await refused.text()).toMatch(/Please sign in first\.[\s\S]*<a href="\/login">Sign in<\/a>/)
+    expect((await laptop.send('/')).status).toBe(200)
+    expect((await here.send('/')).status).toBe(200)
+    const sent = await laptop.post(slug, 'laptop still here')
+    await onLaptop.waitFor(() => onLaptop.createdIds().includes(sent.id!), 'the laptop socket still live')
+    await onLaptop.close()
+  })
+
   it('shows the sessions page with a way to sign out everywhere else', async () => {
     const carol = await signIn(a.url, 'rev-carol')
     await signIn(b.url, 'rev-carol')

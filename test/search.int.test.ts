@@ -72,6 +72,32 @@ describe('GET /search', () => {
     expect(await nobody.text()).toContain('No one here is called @nobody-here.')
   })
 
+  it('picks a room by its name, tells two of the same name apart, and reads from: and in: in the query', async () => {
+    await ann.post('/rooms', { name: 'Search Twin', visibility: 'public' })
+    const second = await ann.post('/rooms', { name: 'Search Twin', visibility: 'public' })
+    const twin = /\/rooms\/([a-z0-9-]+)/.exec(second.headers.get('location') ?? '')![1]!
+    expect(twin).not.toBe('search-twin')
+    await send(ann, 'search-twin', 'kubernetes in the first twin')
+    await send(ann, twin, 'kubectl in the second twin')
+    await send(bob, 'search-public', 'kubelet from bob')
+    // The last word is a prefix; the second twin shows its address beside the name, the first (its own slug) does not.
+    const both = results(await (await ann.get('/search?q=kube')).text())
+    expect(both).toHaveLength(3)
+    expect(both[1]).toContain(`<span class="slug"> #${twin}</span>`)
+    expect(both[2]).not.toContain('class="slug"')
+    expect(results(await (await ann.get('/search?q=kube&room=Search%20Public')).text())).toHaveLength(1)
+    const ambiguous = await ann.get('/search?q=kube&room=search%20twin')
+    expect(ambiguous.status).toBe(400)
+    expect(await ambiguous.text()).toContain(`2 of your rooms are called &quot;Search Twin&quot;: say which by its address, in:search-twin or in:${twin}.`)
+    const inTwin = results(await (await ann.get(`/search?q=${encodeURIComponent(`kube in:${twin}`)}`)).text())
+    expect(inTwin.map((h) => /<span class="snippet"[^>]*>([\s\S]*?)<\/span>/.exec(h)![1])).toEqual(['<mark>kubectl</mark> in the second twin'])
+    const fromBob = results(await (await ann.get(`/search?q=${encodeURIComponent('from:sbob kube')}`)).text())
+    expect(fromBob).toHaveLength(1)
+    expect(fromBob[0]).toContain('@sbob')
+    // The sidebar and the admin list tell the twins apart the same way.
+    expect(await (await ann.get('/rooms/search-twin')).text()).toContain(`Search Twin<span class="slug"> #${twin}</span>`)
+  })
+
   it('answers bad input with a clear message, never an error page', async () => {
     const empty = await ann.get('/search?q=')
     expect(empty.status).toBe(200)

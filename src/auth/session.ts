@@ -4,11 +4,17 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '../context.ts'
 import type { Logger } from '../log.ts'
 import type { Bus, SessionStore } from '../store/ports.ts'
+import { deviceOf } from './device.ts'
 
-const DAY = 24 * 60 * 60 * 1000
+const HOUR = 60 * 60 * 1000
+const DAY = 24 * HOUR
 export const SESSION_TTL_MS = 30 * DAY
-/** Sliding renewal: a session used with less than this left is extended to the full TTL. */
-const RENEW_BELOW_MS = 15 * DAY
+/**
+ * Sliding renewal: a session used an hour or more after it was last renewed is
+ * extended to the full TTL, which also marks when it was last active (to the
+ * hour, for the sessions page) at one write an hour of use.
+ */
+const RENEW_BELOW_MS = SESSION_TTL_MS - HOUR
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
 /** `__Host-` binds the cookie to this origin and path /; it needs Secure, so plain-http loopback gets a plain name. */
@@ -28,6 +34,9 @@ export function newSessionToken(): string {
 export async function hashSessionToken(token: string): Promise<string> {
   return createHash('sha256').update(token).digest('hex')
 }
+
+/** How the sessions page names a session in its "End" form: derived from the hash, which stays on the server. */
+export const sessionHandle = (tokenHash: string) => createHash('sha256').update(`handle:${tokenHash}`).digest('hex').slice(0, 32)
 
 /** Why a tab's socket closed when its session ended; the page shows it. */
 export const SESSION_ENDED = {
@@ -80,7 +89,7 @@ export function sessionCookies({ sessions, secureCookies, bus, log, maxSessionsP
       c.set('sessionExpiresAt', session.expiresAt)
       if (session.expiresAt.getTime() - now().getTime() < RENEW_BELOW_MS) {
         const renewed = new Date(now().getTime() + SESSION_TTL_MS)
-        await sessions.renewSession(hash, renewed)
+        await sessions.renewSession(hash, renewed, now())
         c.set('sessionExpiresAt', renewed)
         write(c, getCookie(c, name)!)
       }
@@ -100,7 +109,7 @@ export function sessionCookies({ sessions, secureCookies, bus, log, maxSessionsP
         await announce([previous], SESSION_ENDED.signedOut)
       }
       const token = newSessionToken()
-      await sessions.createSession(await hashSessionToken(token), userId, new Date(now().getTime() + SESSION_TTL_MS))
+      await sessions.createSession(await hashSessionToken(token), userId, new Date(now().getTime() + SESSION_TTL_MS), deviceOf(c.req.header('user-agent')))
       if (maxSessionsPerUser) await announce(await sessions.trimSessions(userId, maxSessionsPerUser), SESSION_ENDED.tooMany)
       write(c, token)
     },
@@ -117,6 +126,14 @@ export function sessionCookies({ sessions, secureCookies, bus, log, maxSessionsP
       const ended = await sessions.deleteUserSessions(userId, current)
       await announce(ended, SESSION_ENDED.endedElsewhere)
       return ended.length
+    },
+    /** "End" beside one session on the sessions page: only a session of this user; false when there is none by that handle. */
+    async endSessionByHandle(userId: number, handle: string): Promise<boolean> {
+      const target = (await sessions.listSessions(userId, now())).find((s) => sessionHandle(s.tokenHash) === handle)
+      if (!target) return false
+      await sessions.deleteSession(target.tokenHash)
+      await announce([target.tokenHash], SESSION_ENDED.endedElsewhere)
+      return true
     },
     /** Ends every session of the user, this one included (sign out everywhere; a ban would too). */
     async endAllSessions(c: Context, userId: number) {

@@ -43,8 +43,10 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     const [isMember, replyOf] = await Promise.all([mentions.load(c.get('room').id, list.map((m) => m.body)), deps.replies.load(c.get('room').id, list)])
     return list.map((m) => item(c, m, isMember, replyOf))
   }
-  const backToMessage = (c: Context<AppEnv>, id: string, unknown: readonly string[] = []) =>
-    c.redirect(`/rooms/${c.get('room').slug}${unknown.length ? `?unknown=${unknown.join(',')}` : ''}#m-${id}`, 303)
+  const backToMessage = (c: Context<AppEnv>, id: string, unknown: readonly string[] = [], nobody: readonly string[] = []) => {
+    const query = new URLSearchParams([...(unknown.length ? [['unknown', unknown.join(',')]] : []), ...(nobody.length ? [['nobody', nobody.join(',')]] : [])])
+    return c.redirect(`/rooms/${c.get('room').slug}${query.size ? `?${query}` : ''}#m-${id}`, 303)
+  }
   /** One message as it now is: htmx swaps it in place, a plain request goes to it in the room. */
   const messageAnswer = async (c: Context<AppEnv>, message: StoredMessage) =>
     isHtmx(c) ? c.html(<>{await items(c, [message])}</>) : backToMessage(c, message.id)
@@ -102,9 +104,9 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
       const files = filesIn(form)
       if (files.length > 0 && !deps.uploads) throw new ChatError('INVALID_BODY', 'This server does not take files.', 422)
       const attachments = files.length > 0 ? await deps.uploads!.storeAll(user.id, files) : []
-      const { message, notMembers } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments, { replyTo: first(form.reply_to) })
+      const { message, notMembers, nobody } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments, { replyTo: first(form.reply_to) })
       // The note beside the composer is always sent, so a send without one clears the last.
-      return isHtmx(c) ? c.html(<>{await items(c, [message])}<MentionNote logins={notMembers} oob /></>) : backToMessage(c, message.id, notMembers)
+      return isHtmx(c) ? c.html(<>{await items(c, [message])}<MentionNote logins={notMembers} nobody={nobody} room={c.get('room')} oob /></>) : backToMessage(c, message.id, notMembers, nobody)
     } catch (err) {
       if (!(err instanceof ChatError) && !(err instanceof UploadError)) throw err
       return refuseSend(c, err.status, err.message, form.body)

@@ -18,7 +18,8 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
       styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'https://avatars.githubusercontent.com', 'data:'],
+      // blob: the composer's thumbnails of files not yet sent (object URLs the page makes from the user's own files).
+      imgSrc: ["'self'", 'https://avatars.githubusercontent.com', 'data:', 'blob:'],
       connectSrc: ["'self'"],
       formAction: ["'self'"],
       frameAncestors: ["'none'"],

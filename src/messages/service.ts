@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts'
 import type { DeferredActivity } from '../store/activity.ts'
-import type { Appended, Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User } from '../store/ports.ts'
+import type { Appended, Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User, UserStore } from '../store/ports.ts'
 import { isId, type IdMaker } from './ids.ts'
 import { mentionedLogins } from './mentions.ts'
 import { checkEmoji } from './reactions.ts'
@@ -27,6 +27,8 @@ export interface MessageServiceOptions {
   now?: () => Date
   /** Told which message a send's files belong to (the upload quota and the files on disk follow it); without it, nobody. */
   attachments?: AttachmentReferences
+  /** Tells a mentioned login of nobody at all from one of someone outside the room; without it, all are outside. */
+  users?: Pick<UserStore, 'findUserByLogin'> | undefined
 }
 
 /** The bookkeeping of sent files (uploads/), told by the send what became of the files it carries. */
@@ -65,7 +67,7 @@ export const MAX_PAGE_SIZE = 200
  * the caller. The store orders a room's ids by commit, so a send needs no
  * lock here: it is durable first, then the room is woken.
  */
-export function messageService({ messages, rooms, reads, bus, activity, nextId, log, now = () => new Date(), attachments: references }: MessageServiceOptions) {
+export function messageService({ messages, rooms, reads, bus, activity, nextId, log, now = () => new Date(), attachments: references, users }: MessageServiceOptions) {
   const storedListeners: StoredListener[] = []
   const removedListeners: RemovedListener[] = []
   const tellStored = async (event: Omit<StoredEvent, 'recipient'>) => {
@@ -159,12 +161,16 @@ export function messageService({ messages, rooms, reads, bus, activity, nextId, 
       }
       const memberLogins = new Set(found.map((u) => u.login.toLowerCase()))
       /** Mentioned logins of people who are not members: nobody was notified, and the author is told. */
-      const notMembers = logins.filter((l) => !memberLogins.has(l))
+      const outside = logins.filter((l) => !memberLogins.has(l))
+      const exists = await Promise.all(outside.map(async (l) => !users || (await users.findUserByLogin(l)) !== undefined))
+      const notMembers = outside.filter((_, i) => exists[i])
+      /** Mentioned logins that are nobody's here: likely a typo. */
+      const nobody = outside.filter((_, i) => !exists[i])
       // Whoever writes has read the room up to their message: live sidebars learn it from the wake-up, the store
       // soon after. A repeat notes it too: the first attempt's instance may have died before writing it.
       activity.sent(result.message)
       if (result.created) void tellStored({ message: result.message, room, author: user, mentioned })
-      return { ...result, notMembers }
+      return { ...result, notMembers, nobody }
     },
 
     /** Advances the reader's marker (never back) and tells every instance, so each of their tabs shows the new count. */

@@ -25,6 +25,8 @@ export interface RoomPageDeps {
   kept?: KeptService | undefined
   reads: ReadStateStore
   notifications?: NotificationStore | undefined
+  /** UPLOAD_MAX_BYTES, for the composer to refuse a larger file before sending it; undefined without uploads. */
+  uploadMaxBytes?: number | undefined
 }
 
 /** Set by the page's script: this browser runs JavaScript, so the page reports what was seen instead of the visit counting as reading. */
@@ -33,7 +35,7 @@ export const SCRIPT_COOKIE = 'rtc-js'
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
 
 /** What every room page shows beside its messages: members and who is online, the sidebar, the reader's marker, mute and management. */
-async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications, kept }: RoomPageDeps, live: boolean) {
+async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications, kept, uploadMaxBytes }: RoomPageDeps, live: boolean) {
   const room = c.get('room')
   const user = signedInUser(c.get('user'))
   const [members, sidebar, marker, pins] = await Promise.all([
@@ -48,7 +50,7 @@ async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads
   const muted = notifications && c.get('member') ? await notifications.isMuted(room.id, user.id) : undefined
   const memberLogins = new Set(members.map((m) => m.login.toLowerCase()))
   return {
-    user, room, members, online, sidebar, marker, muted, pins,
+    user, room, members, online, sidebar, marker, muted, pins, uploadMaxBytes,
     isMember: c.get('member'),
     mentionable: (login: string) => memberLogins.has(login.toLowerCase()),
     manage: { owner: ownsRoom(c), admin: c.get('admin') },
@@ -93,7 +95,8 @@ export async function renderRoomPage(
     await chat.markRead(user, room, newest)
     entries = sidebar.map((e) => (e.room.id === room.id ? { ...e, unread: 0, mentions: 0 } : e))
   }
-  const unknown = (c.req.query('unknown') ?? '').split(',').filter((l) => LOGIN.test(l)).slice(0, 10)
+  const logins = (name: string) => (c.req.query(name) ?? '').split(',').filter((l) => LOGIN.test(l)).slice(0, 10)
+  const unknown = logins('unknown')
   const replyOf = await deps.replies.load(room.id, shown)
   return c.html(
     <RoomPage
@@ -111,6 +114,7 @@ export async function renderRoomPage(
       sidebar={entries}
       readUpTo={marker}
       notMembers={unknown}
+      nobody={logins('nobody')}
     />,
     extra.status ?? 200,
   )

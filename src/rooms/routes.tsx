@@ -32,19 +32,28 @@ export interface RoomRoutesOptions {
   kept?: KeptService | undefined
   /** For the room page's mute control. */
   notifications?: NotificationStore | undefined
+  uploadMaxBytes?: number | undefined
 }
 
 const MAX_ROOM_NAME = 80
+const LOGIN = /^[A-Za-z0-9-]{1,39}$/
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications, kept }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications, kept, uploadMaxBytes }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications, kept }
-  const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct') => {
+  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications, kept, uploadMaxBytes }
+  const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct', directLogin?: string) => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])
-    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} admin={c.get('admin')} />, status)
+    return c.html(<LobbyPage user={user} rooms={mine} publicRooms={publicRooms} error={error} errorAt={errorAt} admin={c.get('admin')} directLogin={directLogin} />, status)
+  }
+  /** Why a direct room with this login cannot be opened, or nothing when it can. */
+  const directRefusal = async (me: { id: number }, login: string) => {
+    const peer = LOGIN.test(login) ? await users.findUserByLogin(login) : undefined
+    if (!peer) return { peer, status: 404 as const, error: login ? `No one here is called @${login}. They need to sign in to rtc once before you can message them.` : 'Type the GitHub login of someone who has signed in.' }
+    if (peer.id === me.id) return { peer, status: 400 as const, error: 'A direct room needs someone else.' }
+    return { peer }
   }
   const page = (c: Context<AppEnv>, status: 400 | 404 | 409 | 429, error: string, errorAt?: 'members') =>
     renderRoomPage(c, pageDeps, { status, error, errorAt })
@@ -64,7 +73,13 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
     }
   }
 
-  app.get('/', (c) => lobby(c))
+  app.get('/', async (c) => {
+    // A refused direct message comes back here (`?direct=login`), so a reload does not post again: the reason, the login kept.
+    const login = (c.req.query('direct') ?? '').trim().replace(/^@/, '').slice(0, 39)
+    if (!login) return lobby(c)
+    const { error, status } = await directRefusal(signedInUser(c.get('user')), login)
+    return lobby(c, error, status ?? 200, error ? 'direct' : undefined, login)
+  })
 
   app.post('/rooms', async (c) => {
     const form = await readForm(c)
@@ -81,11 +96,10 @@ export function roomRoutes({ rooms, users, chat, bus, presence, limits, awarenes
 
   app.post('/direct-rooms', async (c) => {
     const me = signedInUser(c.get('user'))
-    const login = field(await readForm(c), 'login').replace(/^@/, '')
-    const peer = login ? await users.findUserByLogin(login) : undefined
-    if (!peer) return lobby(c, `No one called @${login} has signed in to rtc yet.`, 404, 'direct')
-    if (peer.id === me.id) return lobby(c, 'A direct room needs someone else.', 400, 'direct')
-    const refused = await limited(c, 'directRooms', (message) => lobby(c, message, 429, 'direct'))
+    const login = field(await readForm(c), 'login').trim().replace(/^@/, '')
+    const { peer } = await directRefusal(me, login)
+    if (!peer || peer.id === me.id) return c.redirect(`/?${new URLSearchParams({ direct: login.slice(0, 39) })}`, 303)
+    const refused = await limited(c, 'directRooms', (message) => lobby(c, message, 429, 'direct', login))
     if (refused) return refused
     const room = await rooms.directRoom(me, peer)
     // The other person's sidebar shows the room at once (a repeat only redraws it).

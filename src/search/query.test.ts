@@ -37,3 +37,21 @@ describe('parseQuery', () => {
     expect(terms('"unclosed phrase here')).toMatchObject({ phrases: [['unclosed', 'phrase', 'here']] })
   })
 })
+
+describe('parseQuery: prefixes and filters', () => {
+  it('matches a bare last word of three letters or more as a prefix, never a quoted, short or excluded one', () => {
+    expect(terms('deploy kube')).toMatchObject({ words: ['deploy', 'kube'], prefix: 'kube' })
+    expect(terms('kube deploy')).toMatchObject({ prefix: 'deploy' })
+    expect(terms('"kube"').prefix).toBeUndefined()
+    expect(terms('kube go').prefix).toBeUndefined()
+    expect(terms('kube -old').prefix).toBeUndefined()
+    expect(terms('e-mail').prefix).toBeUndefined()
+  })
+
+  it('reads from:login and in:room as filters, not words, wherever they stand', () => {
+    const parsed = parseQuery('from:Dave kube in:general')
+    expect(parsed).toMatchObject({ ok: true, terms: { words: ['kube'], prefix: 'kube' }, filters: { from: 'Dave', in: 'general' } })
+    expect(parseQuery('from:dave')).toEqual({ ok: false, error: expect.stringContaining('Say what to look for') })
+    expect(parseQuery('-from:dave x')).toMatchObject({ ok: true, terms: { excluded: ['from:dave'] } })
+  })
+})

@@ -1,6 +1,7 @@
 import type { MessageSearch, Room, RoomStore, SearchCursor, SearchHit, User, UserStore } from '../store/ports.ts'
 import { roomAndMembership } from '../rooms/access.ts'
 import { parseQuery } from './query.ts'
+import { normalizeWord } from '../lib/words.ts'
 
 export const RESULTS_PER_PAGE = 20
 const LOGIN = /^[A-Za-z0-9-]{1,39}$/
@@ -33,27 +34,45 @@ export type SearchOutcome =
 export function searchService({ search, rooms, users }: { search: MessageSearch; rooms: RoomStore; users: UserStore }) {
   const fail = (error: string): SearchOutcome => ({ ok: false, error })
 
+  /**
+   * The room asked for by its address (`general-2`, `#general-2`) when the reader
+   * may read it, else by the name of one of their rooms, in any case; a name two
+   * of their rooms share is answered with both addresses to choose from.
+   */
+  async function pickRoom(user: User, asked: string): Promise<Room | string> {
+    const { room, member } = await roomAndMembership(rooms, asked.replace(/^#/, '').toLowerCase(), user.id)
+    if (room && (room.visibility === 'public' || member)) return room
+    const name = normalizeWord(asked.trim())
+    const named = (await rooms.roomsOf(user.id)).filter((r) => r.visibility !== 'direct' && normalizeWord(r.name) === name)
+    if (named.length === 1) return named[0]!
+    if (named.length > 1) return `${named.length} of your rooms are called "${named[0]!.name}": say which by its address, ${named.map((r) => `in:${r.slug}`).sort().join(' or ')}.`
+    return 'There is no such room.'
+  }
+
   return {
     async run(user: User, params: SearchParams): Promise<SearchOutcome> {
       const parsed = parseQuery(params.q)
       if (!parsed.ok) return fail(parsed.error)
+      // `from:` and `in:` typed in the query stand for the form's boxes.
+      const authorAsked = parsed.filters.from ?? params.author
+      const roomAsked = parsed.filters.in ?? params.room
       let before: SearchCursor | undefined
       if (params.before) {
         before = parseCursor(params.before)
         if (!before) return fail('That link to more results is not valid; search again.')
       }
       let authorId: number | undefined
-      if (params.author) {
-        const login = params.author.replace(/^@/, '')
+      if (authorAsked) {
+        const login = authorAsked.replace(/^@/, '')
         const author = LOGIN.test(login) ? await users.findUserByLogin(login) : undefined
         if (!author) return fail(`No one here is called @${login.slice(0, 39)}.`)
         authorId = author.id
       }
       let readable: Room[]
-      if (params.room) {
-        const { room, member } = await roomAndMembership(rooms, params.room, user.id)
-        if (!room || (room.visibility !== 'public' && !member)) return fail('There is no such room.')
-        readable = [room]
+      if (roomAsked) {
+        const picked = await pickRoom(user, roomAsked)
+        if (typeof picked === 'string') return fail(picked)
+        readable = [picked]
       } else {
         readable = await rooms.roomsOf(user.id)
       }

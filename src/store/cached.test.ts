@@ -16,7 +16,7 @@ function countingSessions() {
     renewSession: async (hash, expiresAt) => { rows.set(hash, expiresAt) },
     deleteSession: async (hash) => { rows.delete(hash) },
     deleteExpiredSessions: async () => 0,
-    listSessions: async () => [...rows].map(([tokenHash, expiresAt]) => ({ tokenHash, createdAt: new Date(0), expiresAt })),
+    listSessions: async () => [...rows].map(([tokenHash, expiresAt]) => ({ tokenHash, createdAt: new Date(0), expiresAt, device: null, lastActiveAt: new Date(0) })),
     deleteUserSessions: async (_userId, except) => {
       const ended = [...rows.keys()].filter((h) => h !== except)
       for (const h of ended) rows.delete(h)

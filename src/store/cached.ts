@@ -93,8 +93,8 @@ export function cachedStores(
       const user: User | undefined = await cachedUsers.findUserById(entry.userId)
       return user && { user, expiresAt: new Date(entry.expiresAt) }
     },
-    async renewSession(hash, expiresAt) {
-      await sessions.renewSession(hash, expiresAt)
+    async renewSession(hash, expiresAt, activeAt) {
+      await sessions.renewSession(hash, expiresAt, activeAt)
       // The cached entry knows the user; a missing one is filled by the next lookup.
       const raw = await safely(() => cache.get(`session:${hash}`))
       const entry = raw === undefined ? null : (JSON.parse(raw) as { userId: number } | null)

@@ -111,8 +111,8 @@ export function localStores(
         if (found && found.expiresAt <= now) return void forget(`session:${hash}`)
         return found
       },
-      async renewSession(hash, expiresAt) {
-        await sessions.renewSession(hash, expiresAt)
+      async renewSession(hash, expiresAt, activeAt) {
+        await sessions.renewSession(hash, expiresAt, activeAt)
         const known = memory.get(`session:${hash}`) as SessionRecord | undefined
         if (known) memory.set(`session:${hash}`, { ...known, expiresAt })
       },

@@ -44,13 +44,18 @@ export interface SessionInfo {
   readonly tokenHash: string
   readonly createdAt: Date
   readonly expiresAt: Date
+  /** Browser and device as the user agent said at sign-in ("Firefox 128 on Linux, desktop"); null before it was kept. */
+  readonly device: string | null
+  /** The sign-in or the last renewal (at most an hour behind a session in use). */
+  readonly lastActiveAt: Date
 }
 
 /** Sessions are found by the hash of their token; the token itself is never stored. */
 export interface SessionStore {
-  createSession(tokenHash: string, userId: number, expiresAt: Date): Promise<void>
+  createSession(tokenHash: string, userId: number, expiresAt: Date, device?: string | undefined): Promise<void>
   findSession(tokenHash: string, now: Date): Promise<SessionRecord | undefined>
-  renewSession(tokenHash: string, expiresAt: Date): Promise<void>
+  /** Extends the session; `activeAt` is when it was last used. */
+  renewSession(tokenHash: string, expiresAt: Date, activeAt?: Date): Promise<void>
   deleteSession(tokenHash: string): Promise<void>
   deleteExpiredSessions(now: Date): Promise<number>
   /** The user's live sessions, newest first. */
@@ -539,6 +544,11 @@ export interface SearchTerms {
   readonly words: readonly string[]
   readonly phrases: readonly (readonly string[])[]
   readonly excluded: readonly string[]
+  /**
+   * The query's last word (one of `words`) when it was typed bare at the end:
+   * it also matches a longer word it starts ("kube" finds "kubernetes").
+   */
+  readonly prefix?: string | undefined
   /** True when the query was cut to its first characters or words. */
   readonly shortened: boolean
 }

@@ -1,5 +1,6 @@
 import type { AuditEntry, BotInfo, RoomListing, User, UserListing } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
+import { telltaleSlug } from '../rooms/slug.ts'
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 const When = ({ at }: { at: Date }) => <time datetime={at.toISOString()}>{utc(at)}</time>
@@ -102,7 +103,7 @@ export function AdminPage(p: AdminPageProps) {
           <ul class="admin-list">
             {p.rooms.map((r) => (
               <li>
-                <span>{r.visibility === 'public' ? <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a> : <bdi>{r.name}</bdi>} <span class="muted">{r.members} member{r.members === 1 ? '' : 's'}{r.createdByLogin ? `, by @${r.createdByLogin}` : ''}</span></span>
+                <span>{r.visibility === 'public' ? <a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a> : <bdi>{r.name}</bdi>}{telltaleSlug(r) && <span class="slug"> #{telltaleSlug(r)}</span>} <span class="muted">{r.members} member{r.members === 1 ? '' : 's'}{r.createdByLogin ? `, by @${r.createdByLogin}` : ''}</span></span>
                 <span class="badge">{r.visibility}</span>
                 {r.archivedAt && <span class="badge">archived</span>}
                 <form method="post" action={`/rooms/${r.slug}/${r.archivedAt ? 'unarchive' : 'archive'}`}>

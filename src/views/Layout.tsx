@@ -66,6 +66,7 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
         <script src="/static/js/awareness.js"></script>
         <script src="/static/js/notifications.js"></script>
         <script src="/static/js/uploads.js"></script>
+        <script src="/static/js/attachments.js"></script>
         <script src="/static/js/reactions.js"></script>
         <script src="/static/js/compose.js"></script>
         <script src="/static/js/mentions.js"></script>

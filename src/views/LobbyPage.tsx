@@ -13,10 +13,12 @@ export interface LobbyPageProps {
   errorAt?: 'room' | 'direct' | undefined
   /** The reader is an administrator (`ADMIN_GITHUB_IDS`, `ADMIN_LOGINS`): the lobby links the administration page. */
   admin?: boolean
+  /** What was typed into the direct-message form, kept when it was refused. */
+  directLogin?: string | undefined
 }
 
 /** The signed-in user's rooms by newest activity, public rooms to join, and forms to start new ones. */
-export function LobbyPage({ user, rooms, publicRooms, error, errorAt, admin = false }: LobbyPageProps) {
+export function LobbyPage({ user, rooms, publicRooms, error, errorAt, admin = false, directLogin }: LobbyPageProps) {
   const errorBeside = (at: 'room' | 'direct') => errorAt === at && error && <p class="error" role="alert">{error}</p>
   return (
     <Layout title="rtc" user={user}>
@@ -69,7 +71,7 @@ export function LobbyPage({ user, rooms, publicRooms, error, errorAt, admin = fa
           {errorBeside('direct')}
           <form method="post" action="/direct-rooms">
             <label class="sr-only" for="dm-login">GitHub login</label>
-            <input id="dm-login" name="login" required maxlength={39} placeholder="GitHub login" />
+            <input id="dm-login" name="login" required maxlength={39} placeholder="GitHub login" value={directLogin ?? ''} autofocus={errorAt === 'direct'} />
             <button type="submit">Open</button>
           </form>
         </section>

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { StoredMessage } from '../store/ports.ts'
 import { renderBody } from '../messages/markdown.ts'
 import { expectOnlyAllowedMarkup } from '../../test/support/markup.ts'
-import { CreatedFrame, html, MessageItem } from './Message.tsx'
+import { CreatedFrame, html, initialOf, MessageItem } from './Message.tsx'
 
 /** An escape written independently of hono's: the five characters that can end text or an attribute. */
 const escape = (s: string) =>
@@ -33,7 +33,9 @@ const templateSameName = html(<MessageItem message={message(B, L, L)} roomSlug="
 /** Names render as text; the body's own markup is the Markdown renderer's, checked in markdown.test.ts and below. */
 const rendersAsText = (body: string, name: string, login: string) => {
   const out = html(<MessageItem message={message(body, name, login)} roomSlug="general" />)
-  const shape = name === login ? templateSameName : template.replace(A, () => escape(name))
+  // The face's letter is the name's first, escaped like the rest (the templates hold the placeholders' first letters).
+  const face = (t: string) => t.replace(/(<span class="face[^"]*" aria-hidden="true">)[^<]*(<\/span>)/, (_, open: string, close: string) => `${open}${escape(initialOf(name || login))}${close}`)
+  const shape = face(name === login ? templateSameName : template.replace(A, () => escape(name)))
   expect(out).toBe(shape.replace(`<p>${B}</p>`, () => renderBody(body)).replaceAll(L, () => escape(login)))
   expectOnlyAllowedMarkup(renderBody(body))
 }
@@ -57,7 +59,7 @@ describe('a message renders user text as inert text', () => {
     const github = html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: 'https://avatars.githubusercontent.com/u/7?v=4' }} roomSlug="general" />)
     expect(github).toContain('<img class="face" src="https://avatars.githubusercontent.com/u/7?v=4&amp;s=64" alt=""')
     const local = html(<MessageItem message={message('hi', 'Ann', 'ann')} roomSlug="general" />)
-    expect(local).toContain('<span class="face hue-7"')
+    expect(local).toContain('<span class="face hue-7" aria-hidden="true">A</span>')
     for (const url of ['http://avatars.githubusercontent.com/u/7', 'https://evil.example/u/7', 'https://avatars.githubusercontent.com/u/7" onerror="x', 'javascript:alert(1)']) {
       const other = html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: url }} roomSlug="general" />)
       expect(other).not.toContain('<img')

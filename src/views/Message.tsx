@@ -11,6 +11,9 @@ export const UPSERT_MESSAGES = 'upsert key:data-key sort'
 
 /** Only GitHub's avatar host (the one the Content-Security-Policy allows), over https. */
 const GITHUB_AVATAR = /^https:\/\/avatars\.githubusercontent\.com\/[^\s"<>]+$/
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' })
+/** The face's letter: the name's first character as a reader sees it (an emoji, an accented letter), upper-cased. */
+export const initialOf = (name: string) => ([...graphemes.segment(name.trim())][0]?.segment ?? '?').toLocaleUpperCase()
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
@@ -80,10 +83,10 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}${firstUnread ? ' first-unread' : ''}`}
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
-      {/* A face per author: a colour from the id, its letter filled in by look.js (no user text here). */}
+      {/* A face per author: a colour from the id and the first letter of the name (look.js fills it for older markup). */}
       {GITHUB_AVATAR.test(m.authorAvatarUrl ?? '')
         ? <img class="face" src={`${m.authorAvatarUrl}${m.authorAvatarUrl!.includes('?') ? '&' : '?'}s=64`} alt="" width="32" height="32" loading="lazy" />
-        : <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true"></span>}
+        : <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true">{initialOf(m.authorName || m.authorLogin)}</span>}
       <header>
         <bdi class="who" title={`@${m.authorLogin}`}>{m.authorName}</bdi>{' '}
         {/* A display name is the author's to choose, so it could copy someone else's: the login is the identity. */}

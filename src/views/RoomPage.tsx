@@ -44,6 +44,10 @@ export interface RoomPageProps {
   pins?: readonly PinnedMessage[] | undefined
   /** Logins the reader's last message mentioned who are not members (a plain form post comes back with them). */
   notMembers?: readonly string[]
+  /** The largest file the server accepts (UPLOAD_MAX_BYTES), checked in the browser before sending. */
+  uploadMaxBytes?: number | undefined
+  /** Logins it mentioned that are nobody's here. */
+  nobody?: readonly string[]
   /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
   muted?: boolean | undefined
   /** Who may change the room: its owner (creator of a private room) and administrators. */
@@ -71,11 +75,23 @@ export function UnreadBar({ room, count, at }: { room: Room; count: number; at: 
   )
 }
 
-/** Beside the composer: who a message mentioned that is not in the room (nobody was notified), or nothing. */
-export function MentionNote({ logins, oob = false }: { logins: readonly string[]; oob?: boolean }) {
-  const text = logins.length === 0 ? ''
-    : `${logins.map((l) => `@${l}`).join(', ')} ${logins.length === 1 ? 'is not a member' : 'are not members'} of this room: nobody was notified. The message was sent.`
-  return <p id="mention-note" class="note" role="status" {...(oob ? { 'hx-swap-oob': 'true' } : {})}>{text}</p>
+/**
+ * Beside the composer: who a message mentioned that is not in the room (nobody
+ * was notified), with a way to add them to a private room; and logins that are
+ * nobody's at all (a typo, most likely). Empty when neither.
+ */
+export function MentionNote({ logins, nobody = [], room, oob = false }: { logins: readonly string[]; nobody?: readonly string[]; room?: Room | undefined; oob?: boolean }) {
+  const at = (ls: readonly string[]) => ls.map((l) => `@${l}`).join(', ')
+  const outside = logins.length === 0 ? '' : `${at(logins)} ${logins.length === 1 ? 'is not a member' : 'are not members'} of this room: nobody was notified. `
+  const unknown = nobody.length === 0 ? '' : `No one here is called ${at(nobody)}. `
+  return (
+    <p id="mention-note" class="note" role="status" {...(oob ? { 'hx-swap-oob': 'true' } : {})}>
+      {outside || unknown ? `${outside}${unknown}The message was sent.` : ''}
+      {room?.visibility === 'private' && logins.map((l) => (
+        <>{' '}<button type="submit" class="link" form="mention-add" name="login" value={l}>Add @{l} to this room</button></>
+      ))}
+    </p>
+  )
 }
 
 export const roomTitle = (room: Room, members: readonly User[], me: User) =>
@@ -134,9 +150,10 @@ export function ConnectionNotice({ text }: { text: string }) {
   return <p id="conn" class="conn" data-state="closed" role="alert" hx-swap-oob="true">{text}</p>
 }
 
-export function Composer({ room, nonce, draft, error, notMembers = [], replying }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; replying?: ReplyExcerpt | undefined }) {
+export function Composer({ room, nonce, draft, error, notMembers = [], nobody = [], maxBytes, replying }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; nobody?: readonly string[]; maxBytes?: number | undefined; replying?: ReplyExcerpt | undefined }) {
   const action = `/rooms/${room.slug}/messages`
   return (
+    <>
     <form id="composer" class="composer" method="post" action={action} enctype="multipart/form-data" hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
       <input type="hidden" name="nonce" value={nonce} />
       {/* What this message answers (the reply page; js/replies.js sets it on the room page): a chip that can be dismissed. */}
@@ -151,13 +168,16 @@ export function Composer({ room, nonce, draft, error, notMembers = [], replying 
       <ul id="mention-list" class="mention-list" role="listbox" aria-label="Members to mention" hidden></ul>
       <button type="submit" class="primary">Send</button>
       {/* Files: picked here, pasted or dropped (js/uploads.js sends those with a progress bar). */}
-      <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple /></label>
+      <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple data-max-bytes={maxBytes === undefined ? undefined : String(maxBytes)} /></label>
       <progress id="upload-progress" max="100" value="0" hidden></progress>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
-      <MentionNote logins={notMembers} />
+      <MentionNote logins={notMembers} nobody={nobody} room={room} />
       <p id="composer-count" class="count muted" aria-live="polite" hidden></p>
       <QuickEmojis emojis={QUICK_EMOJIS} />
     </form>
+    {/* The mention note's "Add @login" buttons submit this (forms cannot nest). */}
+    {room.visibility === 'private' && <form id="mention-add" method="post" action={`/rooms/${room.slug}/members`} hidden></form>}
+    </>
   )
 }
 
@@ -218,12 +238,14 @@ export function RoomPage(props: RoomPageProps) {
                   {props.gapAfter && <NewerGap room={room} after={props.gapAfter} />}
                 </div>
                 {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}
+                {/* Hidden by CSS once a message arrives (live, into #messages). */}
+                {messages.length === 0 && !props.newer && <p class="room-empty">No messages here yet. {isMember ? 'Say hello: the first message starts the conversation.' : 'Join the room to write the first one.'}</p>}
               </div>
             </div>
             <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
             {isMember && <TypingLine names={[]} />}
             {room.archivedAt ? <p class="composer archived muted">This room is archived: it can be read, not written to.</p>
-              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} /> : (
+              : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} nobody={props.nobody} maxBytes={props.uploadMaxBytes} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
                 <span class="muted">You are reading this public room.</span>
                 <button type="submit" class="primary">Join to take part</button>

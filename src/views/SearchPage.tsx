@@ -1,5 +1,6 @@
 import type { Room, RoomSummary, SearchHit, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
+import { telltaleSlug } from '../rooms/slug.ts'
 
 export interface SearchForm {
   q: string
@@ -40,7 +41,7 @@ export function SearchResults({ hits, rooms, form, next, stopped = false }: { hi
           <li class="hit">
             <a class="hit-link" href={room ? `/rooms/${room.slug}?around=${m.id}#m-${m.id}` : '#'}>
               <span class="hit-head">
-                <bdi class="hit-room">{roomLabel(room)}</bdi>{' · '}
+                <bdi class="hit-room">{roomLabel(room)}</bdi>{room && telltaleSlug(room) && <span class="slug"> #{telltaleSlug(room)}</span>}{' · '}
                 <bdi class="who">{m.authorName}</bdi> <span class="login">@{m.authorLogin}</span>{' · '}
                 <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
               </span>
@@ -79,9 +80,10 @@ export function SearchPage({ user, form, error, shortened, hits, rooms, next, se
         <h1>Search</h1>
         <form class="search-form" method="get" action="/search">
           <label for="search-page-q">Words or a "quoted phrase"</label>
-          <input id="search-page-q" type="search" name="q" value={form.q} maxlength={200} autocomplete="off" />
+          <input id="search-page-q" type="search" name="q" value={form.q} maxlength={200} autocomplete="off" aria-describedby="search-page-hint" />
+          <p id="search-page-hint" class="muted hint">The last word also finds longer words it starts; <code>from:login</code> and <code>in:room</code> narrow the search, <code>-word</code> leaves out.</p>
           <div class="row">
-            <label>In room <input name="room" value={form.room ?? ''} maxlength={61} placeholder="any of yours" autocomplete="off" /></label>
+            <label>In room <input name="room" value={form.room ?? ''} maxlength={100} placeholder="any of yours: a name or address" autocomplete="off" /></label>
             <label>By <input name="author" value={form.author ?? ''} maxlength={40} placeholder="anyone" autocomplete="off" /></label>
             <button type="submit" class="primary">Search</button>
           </div>

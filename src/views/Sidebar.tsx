@@ -1,4 +1,5 @@
 import type { RoomSummary } from '../store/ports.ts'
+import { telltaleSlug } from '../rooms/slug.ts'
 
 /** Counts are exact below this and shown as "99+" from it on. */
 export const UNREAD_CAP = 100
@@ -28,7 +29,7 @@ export function SidebarItem({ entry, current = false, oob = false }: { entry: Si
     <a id={`side-${room.id}`} class="side-room" href={`/rooms/${room.slug}`} data-kind={room.visibility}
       data-muted={room.muted ? '' : undefined}
       data-activity={String(room.lastMessageAt?.getTime() ?? 0)} aria-current={current ? 'page' : undefined} {...oobAttr(oob)}>
-      <bdi class="side-name">{name}</bdi>
+      <bdi class="side-name">{name}{telltaleSlug(room) && <span class="slug"> #{telltaleSlug(room)}</span>}</bdi>
       <span class="side-mentions" data-mentions={String(mentions)} title={`${countText(mentions)} unread mentions of you`} hidden={mentions === 0}>@{countText(mentions)}</span>
       <span class="side-unread" data-unread={String(unread)} title={`${countText(unread)} unread messages`} hidden={unread === 0}>{countText(unread)}</span>
     </a>

@@ -50,10 +50,15 @@
     return slot
   }
 
-  function say(elt, text) {
+  function say(elt, text, status = 0) {
     if (!elt?.isConnected) return
     const slot = slotFor(elt)
     slot.textContent = text
+    // The session ended (signed out elsewhere, expired): say where to sign in again.
+    if (status === 401) {
+      const link = Object.assign(document.createElement('a'), { href: '/login', textContent: 'Sign in' })
+      slot.append(' ', link)
+    }
     slot.hidden = false
   }
 
@@ -62,7 +67,7 @@
   })
   document.addEventListener('htmx:response:error', (e) => {
     const ctx = e.detail.ctx
-    say(ctx.sourceElement, reasonOf(ctx.response, ctx.text ?? ''))
+    say(ctx.sourceElement, reasonOf(ctx.response, ctx.text ?? ''), ctx.response.status)
   })
   // No answer at all: the server is away (restarting, or the network dropped).
   document.addEventListener('htmx:error', (e) => {

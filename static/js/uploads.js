@@ -15,9 +15,9 @@ document.addEventListener('DOMContentLoaded', () => {
     for (const f of input.files) all.items.add(f)
     for (const f of files) all.items.add(f)
     input.files = all.files
-    composer.classList.toggle('has-files', input.files.length > 0)
+    // attachments.js shows them and checks their sizes.
+    input.dispatchEvent(new Event('change', { bubbles: true }))
   }
-  input.addEventListener('change', () => composer.classList.toggle('has-files', input.files.length > 0))
 
   composer.addEventListener('paste', (e) => {
     if (e.clipboardData?.files?.length) {
@@ -25,15 +25,16 @@ document.addEventListener('DOMContentLoaded', () => {
       addFiles(e.clipboardData.files)
     }
   })
-  composer.addEventListener('dragover', (e) => {
+  // Files dropped anywhere on the room (the message list too) go to the composer, never to the browser to open.
+  document.addEventListener('dragover', (e) => {
     if (!e.dataTransfer?.types?.includes('Files')) return
     e.preventDefault()
     composer.classList.add('dropping')
   })
-  composer.addEventListener('dragleave', () => composer.classList.remove('dropping'))
-  composer.addEventListener('drop', (e) => {
+  document.addEventListener('dragleave', (e) => { if (!e.relatedTarget) composer.classList.remove('dropping') })
+  document.addEventListener('drop', (e) => {
     composer.classList.remove('dropping')
-    if (!e.dataTransfer?.files?.length) return
+    if (!e.dataTransfer?.types?.includes('Files')) return
     e.preventDefault()
     addFiles(e.dataTransfer.files)
   })
@@ -61,7 +62,7 @@ document.addEventListener('DOMContentLoaded', () => {
         // The message itself arrives over the socket, as everyone's does.
         composer.querySelector('textarea[name="body"]').value = ''
         input.value = ''
-        composer.classList.remove('has-files')
+        input.dispatchEvent(new Event('change', { bubbles: true }))
         newNonce(composer)
         error.textContent = ''
       } else {

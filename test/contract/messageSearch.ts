@@ -107,6 +107,23 @@ export function messageSearchContract(name: string, open: () => Promise<MessageS
       expect((await find(w, [room], { authorId: bob })).map((h) => h.message.authorId)).toEqual([bob])
     })
 
+    it('matches the last word typed as the start of a longer word, and marks the whole word', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const stem = word('kube')
+      await send(room, author, `${stem} alone`)
+      await send(room, author, `deploy ${stem}ctl now`)
+      await send(room, author, `the ${stem}rnetes cluster`)
+      await send(room, author, `not ${stem.slice(0, -1)} nor x${stem}`)
+      const hits = await find(stem, [room])
+      expect(bodies(hits)).toEqual([`the ${stem}rnetes cluster`, `deploy ${stem}ctl now`, `${stem} alone`])
+      expect(marked(hits[0]!)).toEqual([`${stem}rnetes`])
+      expect(bodies(await find(`deploy ${stem}`, [room]))).toEqual([`deploy ${stem}ctl now`])
+      expect(bodies(await find(`-cluster ${stem}`, [room]))).toEqual([`deploy ${stem}ctl now`, `${stem} alone`])
+      // Only the last word, and only typed bare: a quoted word or an earlier one is matched whole.
+      expect(bodies(await find(`"${stem}"`, [room]))).toEqual([`${stem} alone`])
+      expect(bodies(await find(`${stem} alone`, [room]))).toEqual([`${stem} alone`])
+    })
+
     it('pages with a cursor across rooms without repeating or skipping a message', async () => {
       const rooms = [await f.newRoom(), await f.newRoom(), await f.newRoom()]
       const author = await f.newAuthor()

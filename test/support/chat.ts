@@ -18,9 +18,9 @@ export async function startChatServer(
 }
 
 /** A signed-in person talking to the server over real HTTP. */
-export async function signIn(base: string, login: string) {
+export async function signIn(base: string, login: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}/auth/local`, {
-    method: 'POST', redirect: 'manual', body: new URLSearchParams({ login }), headers: { origin: ORIGIN },
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ login }), headers: { origin: ORIGIN, ...headers },
   })
   const cookie = res.headers.getSetCookie()[0]?.split(';')[0]
   if (res.status !== 303 || !cookie) throw new Error(`sign-in failed: ${res.status}`)

@@ -44,6 +44,9 @@ const cmp = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0)
  * (the words of a message's current body, written with it; see claims.ts).
  * 5.0's SAI has no analyzers (`index_analyzer` and `:` came after 5.0), so
  * the words are cut in code (`lib/words.ts`) and matched with `CONTAINS`.
+ * Nor can it match the start of a set's values: a prefix word (`kube` for
+ * `kubernetes`) is never asked of the index but checked in code against each
+ * row's terms, and a query of a prefix alone is answered by slices only.
  *
  * Every query names its partition (room, bucket) and a window of positions,
  * newest window first, so a search reads only the rooms asked for; rooms are
@@ -104,14 +107,15 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
     if (exhausted(spent)) return
     const bucket = at.bucketOf(walk.top)
     const floor = at.lastOf(bucket) - bucketSize
-    // One match in DENSE positions or more (or nothing read yet): the window is sliced, not asked of the index.
-    const dense = walk.positions === 0n || BigInt(walk.matches * DENSE) >= walk.positions
+    // One match in DENSE positions or more (or nothing read yet, or no whole word to ask for): the window is sliced.
+    const indexed = terms.words.filter((w) => w !== terms.prefix)
+    const dense = indexed.length === 0 || walk.positions === 0n || BigInt(walk.matches * DENSE) >= walk.positions
     const window = dense && walk.window > BigInt(READ_ROWS) ? BigInt(READ_ROWS) : walk.window
     const low = walk.top - window > floor ? walk.top - window : floor
     spent.reads++
     const read: Row[] = dense
       ? (await log.run(slice, [long(walk.roomId), bucket, long(low), long(walk.top)])).rows
-      : (await log.run(statement, [long(walk.roomId), bucket, long(low), long(walk.top), ...terms.words])).rows
+      : (await log.run(statement, [long(walk.roomId), bucket, long(low), long(walk.top), ...indexed])).rows
     spent.rows += read.length
     if (read.length > READ_ROWS) {
       // Denser than the window was sized for: the rows are the window's oldest, not a newest-first run. Read it
@@ -122,7 +126,10 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
       return
     }
     // Only message rows carry words (edit and delete rows never do): in a slice, the ones holding every word match.
-    const rows = dense ? read.filter((row) => terms.words.every((w) => (row.terms as string[] | null)?.includes(w))) : read
+    const { prefix } = terms
+    const holds = (row: Row) => indexed.every((w) => (row.terms as string[] | null)?.includes(w)) &&
+      (prefix === undefined || ((row.terms as string[] | null) ?? []).some((t) => t.startsWith(prefix)))
+    const rows = dense || prefix !== undefined ? read.filter(holds) : read
     walk.matches += rows.length
     walk.positions += walk.top - low
     // The words matched; phrases and exclusions are checked here. An excluded word is ruled out by the row's own words, without cutting its body again (the costly part
@@ -159,7 +166,7 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
         if (before && before.roomId === roomId && BigInt(before.id) - 1n < top) top = BigInt(before.id) - 1n
         return { roomId, top, window: firstWindow, found: [], done: top <= 0n, matches: 0, positions: 0n }
       })
-      const statement = query(request.terms.words.length)
+      const statement = query(request.terms.words.filter((w) => w !== request.terms.prefix).length)
       // Rounds of one window per room still in the running, `concurrency` rooms at a time. Once a page's worth
       // is found, a room whose oldest match is past the page's last is done: its older windows hold older ones.
       for (;;) {
@@ -174,9 +181,12 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
         const edge = all[limit - 1]!
         for (const w of walks) if (w.found.length > 0 && newestFirst(edge, w.found.at(-1)!) <= 0) w.done = true
       }
-      const wanted = new Set(request.terms.words)
-      const hits = walks.flatMap((w) => w.found).sort(newestFirst).slice(0, limit)
-        .map((message): SearchHit => ({ message, snippet: snippetOf(message.body, wordsAt(message.body), wanted) }))
+      const { words, prefix } = request.terms
+      const hits = walks.flatMap((w) => w.found).sort(newestFirst).slice(0, limit).map((message): SearchHit => {
+        const said = wordsAt(message.body)
+        const wanted = new Set([...words, ...said.map((w) => w.word).filter((w) => prefix !== undefined && w.startsWith(prefix))])
+        return { message, snippet: snippetOf(message.body, said, wanted) }
+      })
       return { hits, stopped: walks.some((w) => !w.done) }
     },
   }

@@ -299,4 +299,11 @@ export const migrations: readonly Migration[] = [
     // Only the id: the answered message is read as it now is (edited, or deleted) wherever the reply is shown.
     sql: `ALTER TABLE messages ADD COLUMN reply_to bigint;`,
   },
+  {
+    version: 31,
+    name: 'sessions keep the browser and device they were started in, and when they were last used',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN device text, ADD COLUMN last_active_at timestamptz;
+    `,
+  },
 ]

@@ -19,17 +19,21 @@ function restoreBrackets(marked: string, body: string): string {
   return headline.map((ch) => (ch === MARK_START || ch === MARK_STOP ? ch : original[i++] ?? ch)).join('')
 }
 
+/** A word as a `to_tsquery` operand: quoted, so nothing typed is read as an operator (`|`, `!`, `<->`, `:*`). */
+const operand = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
+
 /**
- * The terms as `websearch_to_tsquery` text: each word and phrase quoted, so
- * nothing typed is read as an operator (`or`, `-`, `<->`).
+ * The terms as `to_tsquery` text: every word and phrase required (a quoted
+ * phrase is read as words in order), each excluded word negated, and the
+ * prefix word with `:*` (websearch_to_tsquery has no prefixes).
  */
-export function websearchText(terms: SearchTerms): string {
+export function tsqueryText(terms: SearchTerms): string {
   const inPhrase = new Set(terms.phrases.flat())
   return [
-    ...terms.words.filter((w) => !inPhrase.has(w)).map((w) => `"${w}"`),
-    ...terms.phrases.map((p) => `"${p.join(' ')}"`),
-    ...terms.excluded.map((w) => `-"${w}"`),
-  ].join(' ')
+    ...terms.words.filter((w) => !inPhrase.has(w)).map((w) => operand(w) + (w === terms.prefix ? ':*' : '')),
+    ...terms.phrases.map((p) => operand(p.join(' '))),
+    ...terms.excluded.map((w) => `!${operand(w)}`),
+  ].join(' & ')
 }
 
 /**
@@ -86,10 +90,10 @@ export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: s
     async searchMessages({ terms, roomIds, authorId, before, limit }) {
       const rooms = roomIds.filter((id) => /^\d{1,19}$/.test(id))
       if (rooms.length === 0) return { hits: [], stopped: false }
-      const params: unknown[] = [language, websearchText(terms), `{${rooms.join(',')}}`, limit]
+      const params: unknown[] = [language, tsqueryText(terms), `{${rooms.join(',')}}`, limit]
       const param = (value: unknown) => `$${params.push(value)}`
       const filters = [
-        'search @@ websearch_to_tsquery($1::regconfig, $2) AND deleted_at IS NULL',
+        'search @@ to_tsquery($1::regconfig, $2) AND deleted_at IS NULL',
         authorId === undefined ? '' : `AND author_id = ${param(authorId)}`,
         before ? `AND (created_at, room_id, id) < (${param(before.createdAt)}::timestamptz, ${param(before.roomId)}::bigint, ${param(before.id)}::bigint)` : '',
       ].join(' ')
@@ -102,7 +106,7 @@ export function postgresSearch(sql: Sql, { language = 'simple' }: { language?: s
            ORDER BY created_at DESC, room_id DESC, id DESC LIMIT $4`
       const rows = await sql.unsafe<(MessageRow & { snippet: string })[]>(`
         WITH hits AS (${hits})
-        SELECT hits.*, ts_headline($1::regconfig, translate(body, '<>${MARK_START}${MARK_STOP}', '  '), websearch_to_tsquery($1::regconfig, $2), '${HEADLINE}') AS snippet
+        SELECT hits.*, ts_headline($1::regconfig, translate(body, '<>${MARK_START}${MARK_STOP}', '  '), to_tsquery($1::regconfig, $2), '${HEADLINE}') AS snippet
         FROM hits ORDER BY created_at DESC, room_id DESC, id DESC`, params as never[], { prepare: false })
       // No budget here: the GIN index answers exclusions and rare words without reading a room (13 ms for
       // `ipsum -lorem` in a room of 200,000 messages that all hold both), so a search always finishes.

@@ -3,8 +3,8 @@ import type { SessionStore } from '../ports.ts'
 
 export function postgresSessions(sql: Sql): SessionStore {
   return {
-    async createSession(tokenHash, userId, expiresAt) {
-      await sql`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (${tokenHash}, ${userId}, ${expiresAt})`
+    async createSession(tokenHash, userId, expiresAt, device) {
+      await sql`INSERT INTO sessions (token_hash, user_id, expires_at, device) VALUES (${tokenHash}, ${userId}, ${expiresAt}, ${device ?? null})`
     },
 
     async findSession(tokenHash, now) {
@@ -19,8 +19,8 @@ export function postgresSessions(sql: Sql): SessionStore {
       }
     },
 
-    async renewSession(tokenHash, expiresAt) {
-      await sql`UPDATE sessions SET expires_at = ${expiresAt} WHERE token_hash = ${tokenHash}`
+    async renewSession(tokenHash, expiresAt, activeAt = new Date()) {
+      await sql`UPDATE sessions SET expires_at = ${expiresAt}, last_active_at = ${activeAt} WHERE token_hash = ${tokenHash}`
     },
 
     async deleteSession(tokenHash) {
@@ -33,10 +33,10 @@ export function postgresSessions(sql: Sql): SessionStore {
     },
 
     async listSessions(userId, now) {
-      const rows = await sql<{ token_hash: string; created_at: Date; expires_at: Date }[]>`
-        SELECT token_hash, created_at, expires_at FROM sessions
+      const rows = await sql<{ token_hash: string; created_at: Date; expires_at: Date; device: string | null; last_active_at: Date }[]>`
+        SELECT token_hash, created_at, expires_at, device, coalesce(last_active_at, created_at) AS last_active_at FROM sessions
         WHERE user_id = ${userId} AND expires_at > ${now} ORDER BY created_at DESC, token_hash`
-      return rows.map((r) => ({ tokenHash: r.token_hash, createdAt: r.created_at, expiresAt: r.expires_at }))
+      return rows.map((r) => ({ tokenHash: r.token_hash, createdAt: r.created_at, expiresAt: r.expires_at, device: r.device, lastActiveAt: r.last_active_at }))
     },
 
     async deleteUserSessions(userId, except) {

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserWorld, type BrowserWorld } from './support/browser.ts'
+
+let world: BrowserWorld
+let axeSource: string
+beforeAll(async () => {
+  world = await browserWorld({ ADMIN_LOGINS: 'axe-admin' })
+  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+})
+afterAll(() => world?.close())
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }] as const
+
+interface Violation { id: string; help: string; nodes: { target: string[] }[] }
+
+/** axe-core's WCAG 2.2 A/AA violations on the page as it stands, each as "rule: targets". */
+async function violations(page: Page): Promise<string[]> {
+  // Injected by the test (the page's CSP allows only its own scripts; a page script's source is not restricted here).
+  await page.evaluate(axeSource)
+  const found = await page.evaluate(async (tags) => {
+    const result = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } })
+      .axe.run(document, { runOnly: { type: 'tag', values: tags } })
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
+  }, TAGS)
+  return found.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+describe('accessibility (axe-core, WCAG 2.2 A/AA)', () => {
+  it('finds no violation on the room, lobby, search, settings and admin pages, on a desktop and a phone, light and dark', { timeout: 240_000 }, async () => {
+    const setup = await (await world.chromium.browser.newContext()).newPage()
+    await setup.goto(`${world.base}/login`)
+    await setup.fill('input[name="login"]', 'axe-admin')
+    await setup.click('form.local button')
+    await setup.waitForURL(`${world.base}/`)
+    await setup.fill('#room-name', 'Axe Room')
+    await setup.click('form[action="/rooms"] button')
+    await setup.waitForURL(/\/rooms\/axe-room$/)
+    await setup.locator('#conn[data-state="connected"]').waitFor()
+    for (const text of ['Hello **there**, kubernetes is up', 'a `code` span in the second message', 'and a third']) {
+      await setup.locator('#composer textarea').fill(text)
+      await setup.locator('#composer textarea').press('Enter')
+      await setup.locator('#messages article', { hasText: text.slice(-8) }).waitFor()
+    }
+    const cookies = await setup.context().cookies()
+    await setup.context().close()
+
+    const pages = ['/', '/rooms/axe-room', '/search?q=kube', '/settings', '/admin', '/sessions']
+    const found: string[] = []
+    for (const viewport of SIZES) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const context = await world.chromium.browser.newContext({ viewport, colorScheme })
+        await context.addCookies(cookies)
+        const page = await context.newPage()
+        page.setDefaultTimeout(8000)
+        for (const path of pages) {
+          await page.goto(`${world.base}${path}`)
+          if (path.startsWith('/rooms/')) await page.locator('#conn[data-state="connected"]').waitFor()
+          for (const v of await violations(page)) found.push(`${viewport.width}px ${colorScheme} ${path}: ${v}`)
+        }
+        await context.close()
+      }
+    }
+    expect(found).toEqual([])
+  })
+})
