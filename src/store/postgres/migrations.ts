@@ -299,4 +299,9 @@ export const migrations: readonly Migration[] = [
     // Only the id: the answered message is read as it now is (edited, or deleted) wherever the reply is shown.
     sql: `ALTER TABLE messages ADD COLUMN reply_to bigint;`,
   },
+  {
+    version: 30,
+    name: 'link previews: a message\'s card of its first link',
+    sql: `ALTER TABLE messages ADD COLUMN link_preview jsonb;`,
+  },
 ]
