@@ -46,12 +46,21 @@ export async function guardedGet(raw: string, options: GuardedGetOptions): Promi
   const deadline = Date.now() + options.timeoutMs
   let href = raw
   for (let hop = 0; ; hop++) {
-    const target = await checkWebhookTarget(href, [], options.allowRanges)
+    const target = await beforeDeadline(checkWebhookTarget(href, [], options.allowRanges), deadline, options.timeoutMs)
     const answer = await getOnce(target, options, deadline - Date.now())
     if (!('location' in answer)) return answer
     if (hop >= MAX_REDIRECTS) throw new PreviewFetchRefused(`more than ${MAX_REDIRECTS} redirects`)
     href = new URL(answer.location, target.url).href
   }
+}
+
+/** A slow DNS answer counts against the fetch's time too. */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PreviewFetchRefused(`no answer within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now()))
+  })
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
 }
 
 function getOnce(target: CheckedTarget, options: GuardedGetOptions, timeoutMs: number): Promise<Answer> {

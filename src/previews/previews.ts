@@ -141,10 +141,6 @@ export function linkPreviews(options: LinkPreviewsOptions) {
     },
     /** A card image's WebP bytes; undefined when missing. */
     readImage: async (sha256: string) => (/^[0-9a-f]{64}$/.test(sha256) ? readFile(pathOf(sha256)).then((b) => new Uint8Array(b), () => undefined) : undefined),
-    /** Resolves once every queued preview is attached (tests, shutdown). */
-    async idle() {
-      while (queue.activeCount + queue.pendingCount > 0) await new Promise((r) => setTimeout(r, 10))
-    },
   }
 }
 
