@@ -44,6 +44,8 @@ import { uploadFiles, type UploadFiles } from './uploads/files.ts'
 import { uploadRoutes } from './uploads/routes.ts'
 import { uploadService } from './uploads/service.ts'
 import { deferredActivity, type DeferredActivity } from './store/activity.ts'
+import { linkPreviews, type LinkPreviewsOptions } from './previews/previews.ts'
+import { previewRoutes } from './previews/routes.ts'
 
 export interface AppDeps {
   config: Config
@@ -90,6 +92,8 @@ export interface AppDeps {
   uploadFiles?: UploadFiles
   /** Batches a send's room activity and read marker; the entry makes it over `rooms` and `reads` to flush it on shutdown. */
   activity?: DeferredActivity
+  /** Link previews' timing and bounds (tests shorten the fetch's time cap); on unless `LINK_PREVIEWS=off`. */
+  linkPreviewOptions?: Pick<LinkPreviewsOptions, 'timeoutMs' | 'cacheTtlMs' | 'concurrency' | 'maxQueued'>
 }
 
 /**
@@ -157,6 +161,16 @@ export function createApp(given: AppDeps) {
     })
   }
 
+  // Off, no new cards are made; cards made before still show, and their authors can still remove them.
+  const previews = linkPreviews({
+    chat, dir: `${config.dataDir}/previews`, log, allowLoopback: config.linkPreviews.allowLoopback,
+    maxPixels: config.uploads.previewMaxPixels, ...deps.linkPreviewOptions,
+  })
+  if (config.linkPreviews.enabled) {
+    chat.onStored(previews.stored)
+    chat.onEdited(previews.edited)
+  }
+
   // A deleted message's files stop counting against its author's quota (and go from disk once nothing references them).
   if (uploads) chat.onRemoved((message) => (message.attachments?.length ? uploads.references.release(message.authorId, message.nonce, message.attachments) : undefined))
 
@@ -199,6 +213,7 @@ export function createApp(given: AppDeps) {
   app.route('/', messageRoutes({ rooms, chat, presence, uploads, uploadMaxBytes, ...awareness }))
   app.route('/', memberRoutes({ rooms, presence }))
   if (uploads) app.route('/', uploadRoutes({ chat, uploads }))
+  app.route('/', previewRoutes({ chat, previews }))
   app.route('/', readRoutes({ chat }))
   if (kept) app.route('/', keptRoutes({ kept, limits }))
   app.route('/', adminRoutes({

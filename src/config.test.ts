@@ -137,6 +137,16 @@ describe('loadConfig', () => {
   })
 })
 
+describe('loadConfig: link previews', () => {
+  it('are on by default, off with LINK_PREVIEWS=off, and fetch loopback pages only when a test on loopback asks', () => {
+    expect(loadConfig({}).linkPreviews).toEqual({ enabled: true, allowLoopback: false })
+    expect(loadConfig({ LINK_PREVIEWS: 'OFF' }).linkPreviews.enabled).toBe(false)
+    expect(loadConfig({ LINK_PREVIEW_ALLOW_LOOPBACK: 'true' }).linkPreviews.allowLoopback).toBe(true)
+    expect(problem({ LINK_PREVIEWS: 'maybe' })).toBe('config: LINK_PREVIEWS must be on or off (got "maybe")')
+    expect(problem({ LINK_PREVIEW_ALLOW_LOOPBACK: 'true', PUBLIC_URL: 'https://chat.example.org' })).toMatch(/^config: LINK_PREVIEW_ALLOW_LOOPBACK .* for tests on loopback only/)
+  })
+})
+
 describe('loadConfig: Web Push', () => {
   const publicKey = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 9)]).toString('base64url')
   const privateKey = Buffer.alloc(32, 3).toString('base64url')

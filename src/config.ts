@@ -58,6 +58,8 @@ export interface Config {
   readonly webhookAllowHosts: readonly string[]
   /** Web Push: VAPID keys (unset: push is off) and the test-only allowance of loopback endpoints. */
   readonly push: PushConfig
+  /** Cards for the first link of a message (`LINK_PREVIEWS`, on by default), and the test-only allowance of loopback pages. */
+  readonly linkPreviews: Readonly<{ enabled: boolean; allowLoopback: boolean }>
 }
 
 export interface PushConfig {
@@ -318,7 +320,19 @@ export function loadConfig(env: Env): Config {
     searchLanguage: searchLanguage(env),
     ...administration(env),
     push: pushConfig(env, publicUrl),
+    linkPreviews: linkPreviewConfig(env, publicIsLoopback),
   })
+}
+
+/** `LINK_PREVIEWS` on or off; `LINK_PREVIEW_ALLOW_LOOPBACK` only where the server itself is on loopback (a test's stand-in site). */
+function linkPreviewConfig(env: Env, publicIsLoopback: boolean): Config['linkPreviews'] {
+  const raw = (text(env, 'LINK_PREVIEWS') ?? 'on').toLowerCase()
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError('LINK_PREVIEWS', `must be on or off (got "${raw}")`)
+  const allowLoopback = boolean(env, 'LINK_PREVIEW_ALLOW_LOOPBACK')
+  if (allowLoopback && !publicIsLoopback) {
+    throw new ConfigError('LINK_PREVIEW_ALLOW_LOOPBACK', 'lets any message make the server fetch its own loopback services; it is for tests on loopback only (PUBLIC_URL is not a loopback address)')
+  }
+  return Object.freeze({ enabled: raw === 'on', allowLoopback })
 }
 
 /** Base64url of exactly `bytes` bytes, as `npm run vapid-keys` prints them. */

@@ -13,6 +13,7 @@ import { lastCount, ORIGIN, sidebarId, signIn } from './support/chat.ts'
 import { emptyFileParts, heldSend, MULTIPART_TYPE, pulledBody } from './support/multipart.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServerProcess } from './support/process.ts'
+import { standInSite } from './support/standInSite.ts'
 import { pushEnv, startPushService, verifyVapid } from './support/pushService.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
 
@@ -381,6 +382,31 @@ describe('Deno with formatting, reactions and attachments', () => {
       expect(new Uint8Array(await (await jo.send(file!)).arrayBuffer())).toEqual(new Uint8Array(png))
     } finally {
       await server.stop()
+    }
+  })
+
+  it('attaches a link preview after the send, live on the socket, its image re-encoded and served from the app; a redirect to a private address gets none', async () => {
+    const site = await standInSite()
+    const server = await startServerProcess(denoEnv(database.url, { DATA_DIR: dataDir, LINK_PREVIEW_ALLOW_LOOPBACK: 'true' }), 'deno')
+    try {
+      const lu = await signIn(server.url, 'lu')
+      const slug = await lu.createRoom('Deno links')
+      const refused = await lu.post(slug, `${site.base}/to-private`)
+      const s = await lu.socket(slug, refused.id)
+      const sent = await lu.post(slug, `read ${site.base}/article`)
+      expect(sent.html).not.toContain('link-preview')
+      await s.waitFor(() => s.frames.some((f) => f.includes(`id="m-${sent.id}"`) && f.includes('A &amp; B: the &lt;real&gt; story')), 'the card')
+      await s.close()
+      const image = await lu.send(`/rooms/${slug}/messages/${sent.id}/preview/image`)
+      expect(image.headers.get('content-type')).toBe('image/webp')
+      expect((await sharp(new Uint8Array(await image.arrayBuffer())).metadata()).width).toBe(400)
+      // The stand-in answered the first link with a redirect to 10.0.0.1, which the guard refuses: that message never gets a card.
+      expect(site.asked).toContain('/to-private')
+      const first = await (await lu.send(`/rooms/${slug}/messages/${refused.id}`, { headers: { 'hx-request': 'true' } })).text()
+      expect(first).not.toContain('link-preview')
+    } finally {
+      await server.stop()
+      await site.close()
     }
   })
 

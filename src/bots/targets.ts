@@ -35,9 +35,10 @@ export function parseWebhookUrl(raw: string): URL {
  * unicast addresses are called, so a webhook cannot reach loopback,
  * link-local, private, unique-local, CGNAT, multicast or unspecified
  * addresses (IPv4-mapped IPv6 is judged as the IPv4 it carries), unless the
- * host is on the administrator's allowlist. Ranges come from ipaddr.js.
+ * host is on the administrator's allowlist, or its range is among `allowRanges` (the link previews' test-only
+ * 'loopback'). Ranges come from ipaddr.js. Link previews check every page and image URL with it too.
  */
-export async function checkWebhookTarget(raw: string | URL, allowHosts: readonly string[]): Promise<CheckedTarget> {
+export async function checkWebhookTarget(raw: string | URL, allowHosts: readonly string[], allowRanges: readonly string[] = []): Promise<CheckedTarget> {
   const url = typeof raw === 'string' ? parseWebhookUrl(raw) : raw
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase()
   const allowed = allowHosts.includes(host) || allowHosts.includes(`[${host}]`)
@@ -55,7 +56,7 @@ export async function checkWebhookTarget(raw: string | URL, allowHosts: readonly
   if (!allowed) {
     for (const { address } of addresses) {
       const range = addressRange(address)
-      if (range !== 'unicast') {
+      if (range !== 'unicast' && !allowRanges.includes(range)) {
         throw new WebhookTargetRefused(
           `The webhook host ${host} is a ${range} address; webhooks go only to public addresses unless the host is listed in WEBHOOK_ALLOW_HOSTS.`)
       }

@@ -73,3 +73,21 @@ export function renderMessageBody(message: { roomId: string; id: string; rev: st
   if (html === undefined) rendered.set(key, (html = renderBody(message.body, options)))
   return html
 }
+
+/**
+ * The first http(s) link of a message as its Markdown makes links (written out or bare), outside code
+ * (code holds no links) and outside block quotes (a quote's link is someone else's): the one a link
+ * preview is made for.
+ */
+export function firstLink(source: string): string | undefined {
+  let quoted = 0
+  for (const token of md.parse(source, {})) {
+    if (token.type === 'blockquote_open') quoted++
+    else if (token.type === 'blockquote_close') quoted--
+    else if (token.type === 'inline' && quoted === 0) {
+      const href = token.children?.filter((t) => t.type === 'link_open').map((t) => String(t.attrGet('href') ?? '')).find((h) => /^https?:\/\//i.test(h))
+      if (href) return href
+    }
+  }
+  return undefined
+}

@@ -1,7 +1,8 @@
 import type { Logger } from '../log.ts'
 import type { DeferredActivity } from '../store/activity.ts'
-import type { Appended, Attachment, Bus, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User, UserStore } from '../store/ports.ts'
+import type { Appended, Attachment, Bus, LinkPreview, MessageStore, ReadStateStore, Room, RoomStore, StoredMessage, User, UserStore } from '../store/ports.ts'
 import { isId, type IdMaker } from './ids.ts'
+import { firstLink } from './markdown.ts'
 import { mentionedLogins } from './mentions.ts'
 import { checkEmoji } from './reactions.ts'
 import { checkBody, nonceFrom } from './validate.ts'
@@ -58,6 +59,8 @@ export interface StoredEvent {
 export type StoredListener = (event: StoredEvent) => void | Promise<void>
 /** Told of a message just deleted, as it was before (with its attachments). */
 export type RemovedListener = (message: StoredMessage) => void | Promise<void>
+/** Told of a message just edited: as it was, as it is, and its room (not awaited: the edit is answered first). */
+export type EditedListener = (before: StoredMessage, after: StoredMessage, room: Room) => void | Promise<void>
 
 export const PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 200
@@ -70,6 +73,7 @@ export const MAX_PAGE_SIZE = 200
 export function messageService({ messages, rooms, reads, bus, activity, nextId, log, now = () => new Date(), attachments: references, users }: MessageServiceOptions) {
   const storedListeners: StoredListener[] = []
   const removedListeners: RemovedListener[] = []
+  const editedListeners: EditedListener[] = []
   const tellStored = async (event: Omit<StoredEvent, 'recipient'>) => {
     if (storedListeners.length === 0) return
     const recipient = event.room.visibility === 'direct'
@@ -184,13 +188,47 @@ export function messageService({ messages, rooms, reads, bus, activity, nextId, 
     onRemoved(listener: RemovedListener) {
       removedListeners.push(listener)
     },
+    /** Registers a listener told of every message edited here (see `EditedListener`). */
+    onEdited(listener: EditedListener) {
+      editedListeners.push(listener)
+    },
 
     async edit(user: User, room: Room, id: string, rawBody: unknown) {
       const checked = checkBody(rawBody)
       if (!checked.ok) throw new ChatError('INVALID_BODY', checked.error, 422)
       writable(room)
-      await ownMessage(user, room, id)
+      const before = await ownMessage(user, room, id)
       const changed = await messages.changeMessage(room.id, id, { kind: 'edit', body: checked.body, rev: nextId(), at: now() })
+      if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
+      await wake(changed)
+      for (const listener of editedListeners) {
+        void Promise.resolve().then(() => listener(before, changed, room))
+          .catch((err: unknown) => log.error({ err, roomId: room.id, messageId: id }, 'an edited-message listener failed'))
+      }
+      return changed
+    },
+
+    /**
+     * Attaches the card made for `url` (or takes the card off: `card` undefined), unless the message is gone or
+     * its first link is no longer `url` (it was edited meanwhile: that edit's card decides). Answers the message
+     * when it changed.
+     */
+    async attachPreview(room: Room, id: string, url: string | undefined, card: Omit<LinkPreview, 'url'> | undefined) {
+      const message = await messages.findMessage(room.id, id)
+      if (!message || message.deletedAt || firstLink(message.body) !== url) return undefined
+      const preview = url && card ? { url, ...card } : null
+      if (!preview && !message.preview) return undefined
+      const changed = await messages.changeMessage(room.id, id, { kind: 'preview', preview, rev: nextId(), at: now() })
+      if (changed && !changed.deletedAt) await wake(changed)
+      return changed
+    },
+
+    /** The author takes their message's link card off. */
+    async removePreview(user: User, room: Room, id: string) {
+      writable(room)
+      const message = await ownMessage(user, room, id)
+      if (!message.preview) return message
+      const changed = await messages.changeMessage(room.id, id, { kind: 'preview', preview: null, rev: nextId(), at: now() })
       if (!changed || changed.deletedAt) throw new ChatError('DELETED', 'This message was deleted.', 409)
       await wake(changed)
       return changed

@@ -152,6 +152,20 @@ export interface StoredMessage {
   readonly attachments?: readonly Attachment[]
   /** The id of the message of the same room this one answers; absent when it answers none. Never a copy of its text. */
   readonly replyTo?: string
+  /** The card of the message's first link, attached after the send (src/previews/); absent when none. */
+  readonly preview?: LinkPreview
+}
+
+/** What a linked page says of itself (OpenGraph, Twitter or `<title>`), as plain text; shown as a card under the message. */
+export interface LinkPreview {
+  /** The link as the message has it. */
+  readonly url: string
+  /** The site's name, or the page's host. */
+  readonly site: string
+  readonly title: string
+  readonly description?: string
+  /** Hex SHA-256 of the page's image, re-encoded as WebP and served from rtc's origin; absent when none. */
+  readonly image?: string
 }
 
 /** A file sent with a message, stored once by its content's hash (src/uploads/). */
@@ -209,7 +223,7 @@ export interface Reaction {
   readonly login: string
 }
 
-export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions'>
+export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions' | 'preview'>
 
 /** What an append answers: the stored message, whether this call created it, and for a new one the rev just before it. */
 export interface Appended {
@@ -227,6 +241,8 @@ export type MessageChange =
   | { readonly kind: 'delete'; readonly rev: string; readonly at: Date }
   /** Adds (`on`) or removes one person's reaction; like an edit, it gives the message a new rev. */
   | { readonly kind: 'react'; readonly reaction: Reaction; readonly on: boolean; readonly rev: string; readonly at: Date }
+  /** Attaches a link's card, replacing any before, or takes it off (null); not an edit: `editedAt` stays. */
+  | { readonly kind: 'preview'; readonly preview: LinkPreview | null; readonly rev: string; readonly at: Date }
 
 /**
  * The message store port. Shaped for Cassandra as well as Postgres: a room's

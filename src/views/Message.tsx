@@ -4,6 +4,7 @@ import type { StoredMessage } from '../store/ports.ts'
 import { nobodyIsMember, type IsMember } from '../messages/mentionable.ts'
 import { noReplies, type ReplyOf } from '../messages/replies.ts'
 import { Attachments } from './Attachments.tsx'
+import { LinkPreviewCard } from './LinkPreview.tsx'
 import { Reactions } from './Reactions.tsx'
 
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
@@ -97,6 +98,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       {m.replyTo && !deleted && <ReplyLine id={m.replyTo} roomSlug={roomSlug} replyOf={replyOf} />}
       {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
       {!deleted && <Attachments message={m} base={base} />}
+      {!deleted && <LinkPreviewCard message={m} base={base} />}
       {!deleted && <Reactions message={m} base={base} />}
       {!deleted && <MessageActions base={base} />}
       {/* Only the link: every push carries it, and app.js opens the form in place (without JavaScript, a page). */}

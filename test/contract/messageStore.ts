@@ -304,5 +304,36 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect(deleted).not.toHaveProperty('attachments')
       expect(await f.store.findMessage(room, message.id)).not.toHaveProperty('attachments')
     })
+
+    it('attaches a link preview as a change with a rev of its own (not an edit), replayed after a cursor, removable, gone with a delete', async () => {
+      const [room, a] = [await f.newRoom(), await f.newAuthor()]
+      const [first, second] = await fill(room, a, 2)
+      const cursor = await f.store.lastRev(room)
+      const card = { url: 'https://example.com/a', site: 'Example', title: 'A page', description: 'What it says', image: 'c'.repeat(64) }
+      const previewed = await f.store.changeMessage(room, first!, { kind: 'preview', preview: card, rev: nextId(), at: new Date() })
+      expect(previewed).toMatchObject({ id: first, preview: card, editedAt: null })
+      expect(BigInt(previewed!.rev) > BigInt(cursor)).toBe(true)
+      expect((await f.store.findMessage(room, first!))!.preview).toEqual(card)
+      expect((await f.store.changesSince(room, cursor, 10)).map((m) => [m.id, m.preview])).toEqual([[first, card]])
+      expect((await f.store.pageBefore(room, undefined, 10)).map((m) => m.preview)).toEqual([card, undefined])
+      expect((await f.store.pageAfter(room, '0', 10)).map((m) => m.preview)).toEqual([card, undefined])
+      await react(room, first!, a, '👍')
+      const edited = await f.store.changeMessage(room, first!, { kind: 'edit', body: 'still https://example.com/a', rev: nextId(), at: new Date() })
+      expect(edited!.preview).toEqual(card)
+
+      const removed = await f.store.changeMessage(room, first!, { kind: 'preview', preview: null, rev: nextId(), at: new Date() })
+      expect(removed).not.toHaveProperty('preview')
+      expect(await f.store.findMessage(room, first!)).not.toHaveProperty('preview')
+      expect((await f.store.changesSince(room, edited!.rev, 10)).map((m) => [m.id, m.rev])).toEqual([[first, removed!.rev]])
+
+      const bare = { url: 'http://example.org/', site: 'example.org', title: 'Only a title' }
+      await f.store.changeMessage(room, second!, { kind: 'preview', preview: bare, rev: nextId(), at: new Date() })
+      expect((await f.store.findMessage(room, second!))!.preview).toEqual(bare)
+      const deleted = await f.store.changeMessage(room, second!, { kind: 'delete', rev: nextId(), at: new Date() })
+      expect(deleted).not.toHaveProperty('preview')
+      const late = await f.store.changeMessage(room, second!, { kind: 'preview', preview: card, rev: nextId(), at: new Date() })
+      expect(late).not.toHaveProperty('preview')
+      expect(await f.store.findMessage(room, second!)).not.toHaveProperty('preview')
+    })
   })
 }

@@ -22,6 +22,8 @@ class Contended extends Error {
 export type Entry =
   | { readonly op: 'create'; readonly message: NewMessage }
   | { readonly op: 'edit' | 'delete'; readonly target: bigint; readonly body: string; readonly at: Date }
+  /** A link's card attached (as JSON in `body`) or taken off (an empty `body`). */
+  | { readonly op: 'preview'; readonly target: bigint; readonly body: string; readonly at: Date }
   /** A reaction added or removed: the emoji in `body`, its person in `author_id` and `author_login`. */
   | { readonly op: 'react'; readonly target: bigint; readonly reaction: Reaction; readonly at: Date }
   | { readonly op: 'unreact'; readonly target: bigint; readonly reaction: Reaction; readonly at: Date }
@@ -87,7 +89,7 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
       } else {
         // The change itself, so a reader that finds it unapplied can apply it (see messages.ts).
         out.push({
-          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, body, ${entry.op === 'edit' ? 'edited_at' : 'deleted_at'})
+          query: `INSERT INTO room_log (room_id, bucket, entry, pos, nonce_key, op, target, body, ${entry.op === 'delete' ? 'deleted_at' : 'edited_at'})
             VALUES (?, ?, ${POSITION}, ?, '', ?, ?, ?, ?)`,
           params: [...key, pos, entry.op, long(entry.target), entry.body, entry.at],
         })

@@ -43,7 +43,7 @@ export const SCHEMA = [
     room_id bigint, bucket int, entry tinyint, pos bigint, nonce_key text,
     last_pos bigint static,
     op text, target bigint, author_id bigint, author_login text, author_name text, author_avatar text, nonce text, body text,
-    created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp, attachments text, reply_to bigint,
+    created_at timestamp, rev bigint, edited_at timestamp, deleted_at timestamp, attachments text, reply_to bigint, link_preview text,
     PRIMARY KEY ((room_id, bucket), entry, pos, nonce_key)
   )`,
   // Where a room's newest bucket is, so finding the head reads one or two partitions, never all.
@@ -102,7 +102,7 @@ function toCqlMap(map: Record<string, string>): string {
 }
 
 /** Columns added to tables after their first release: `CREATE TABLE IF NOT EXISTS` leaves an older table as it was. */
-const ADDED_COLUMNS = [['room_log', 'attachments', 'text'], ['room_log', 'reply_to', 'bigint']] as const
+const ADDED_COLUMNS = [['room_log', 'attachments', 'text'], ['room_log', 'reply_to', 'bigint'], ['room_log', 'link_preview', 'text']] as const
 
 async function addMissingColumns(client: CassandraClient, keyspace: string) {
   for (const [table, column, type] of ADDED_COLUMNS) {

@@ -11,6 +11,8 @@ type Row = cassandra.types.Row
 /** A change as the log carries it and `apply` applies it. */
 type Change =
   | { readonly op: 'edit' | 'delete'; readonly body: string; readonly at: Date }
+  /** The card as JSON in `body`, or '' to take it off. */
+  | { readonly op: 'preview'; readonly body: string; readonly at: Date }
   | { readonly op: 'react'; readonly reaction: Reaction; readonly at: Date }
   | { readonly op: 'unreact'; readonly reaction: Reaction; readonly at: Date }
 
@@ -74,7 +76,10 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
         : log.run('DELETE FROM message_reactions USING TIMESTAMP ? WHERE room_id = ? AND message_id = ? AND emoji = ? AND user_id = ?', [long(rev), ...one]))
       return (await client.execute(`UPDATE room_log SET rev = ? ${where}`, [long(rev), ...key, long(rev)], { prepare: true })).wasApplied()
     }
-    const result = change.op === 'edit'
+    const result = change.op === 'preview'
+      ? await client.execute(`UPDATE room_log SET link_preview = ?, rev = ? ${where}`,
+        [change.body === '' ? null : change.body, long(rev), ...key, long(rev)], { prepare: true })
+      : change.op === 'edit'
       ? await client.execute(`UPDATE room_log SET body = ?, terms = ?, rev = ?, edited_at = ? ${where} AND body != ?`,
         [change.body, termsOf(change.body), long(rev), change.at, ...key, long(rev), change.body], { prepare: true })
       : await client.execute(`UPDATE room_log SET body = ?, terms = null, rev = ?, deleted_at = ? ${where}`,
@@ -85,7 +90,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
   /** The change a log row carries, as `apply` takes it. */
   const changeIn = (row: Row): Change => row.op === 'react' || row.op === 'unreact'
     ? { op: row.op, reaction: { emoji: row.body as string, userId: Number(String(row.author_id)), login: row.author_login as string }, at: row.edited_at as Date }
-    : { op: row.op as 'edit' | 'delete', body: (row.body as string | null) ?? '', at: (row.edited_at ?? row.deleted_at) as Date }
+    : { op: row.op as 'edit' | 'delete' | 'preview', body: (row.body as string | null) ?? '', at: (row.edited_at ?? row.deleted_at) as Date }
 
   /**
    * The message once the change at `pos` (log row `row`) has had its turn: one claimed but not applied
@@ -125,7 +130,7 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     findMessage,
 
     async changeMessage(roomId, id, change: MessageChange) {
-      const body = change.kind === 'edit' ? change.body : ''
+      const body = change.kind === 'edit' ? change.body : change.kind === 'preview' && change.preview ? JSON.stringify(change.preview) : ''
       // Nothing (more) to do to a deleted message, or to one that already says what the edit says (a retry of it won).
       const settled = (m: StoredMessage) => m.deletedAt !== null || (change.kind === 'edit' && m.body === body)
       const entry: Change = change.kind === 'react'

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver'
-import type { Attachment, StoredMessage } from '../ports.ts'
+import type { Attachment, LinkPreview, StoredMessage } from '../ports.ts'
 import type { CassandraClient } from './connect.ts'
 
 const { types } = cassandra
@@ -20,7 +20,7 @@ export const MAX_BUCKET = 2 ** 31 - 1
 
 export const POSITION = 0
 export const NONCE = 1
-export const COLUMNS = 'pos, op, target, author_id, author_login, author_name, author_avatar, nonce, body, created_at, rev, edited_at, deleted_at, attachments, reply_to'
+export const COLUMNS = 'pos, op, target, author_id, author_login, author_name, author_avatar, nonce, body, created_at, rev, edited_at, deleted_at, attachments, reply_to, link_preview'
 
 export const long = (value: string | number | bigint) => types.Long.fromString(String(value))
 export const big = (value: unknown) => (value === null || value === undefined ? undefined : BigInt(String(value)))
@@ -46,6 +46,7 @@ export const toMessage = (roomId: string, r: Row): StoredMessage => ({
   // A deleted message's files are gone with it (and stop being served).
   ...(r.attachments && !r.deleted_at ? { attachments: JSON.parse(r.attachments as string) as Attachment[] } : {}),
   ...(r.reply_to !== null && r.reply_to !== undefined ? { replyTo: String(r.reply_to) } : {}),
+  ...(r.link_preview && !r.deleted_at ? { preview: JSON.parse(r.link_preview as string) as LinkPreview } : {}),
 })
 
 /** Reads of the log tables; every write that orders anything is in `claims.ts`. */

@@ -1,19 +1,21 @@
 import type { JSONValue, Sql, TransactionSql } from 'postgres'
-import type { Attachment, MessageStore, StoredMessage } from '../ports.ts'
+import type { Attachment, LinkPreview, MessageStore, StoredMessage } from '../ports.ts'
 import { mayHaveReactions, withReactions } from '../reactions.ts'
 
 export interface MessageRow {
   room_id: bigint; id: bigint; author_id: bigint; author_login: string; author_name: string; author_avatar_url: string | null; nonce: string
   body: string; created_at: Date; rev: bigint; edited_at: Date | null; deleted_at: Date | null; attachments: Attachment[] | null
   reply_to: bigint | null
+  link_preview: LinkPreview | null
 }
 
-export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at, attachments, reply_to'
+export const MESSAGE_COLUMNS = 'room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, edited_at, deleted_at, attachments, reply_to, link_preview'
 export const toMessage = (r: MessageRow): StoredMessage => ({
   id: String(r.id), roomId: String(r.room_id), authorId: Number(r.author_id), authorLogin: r.author_login,
   authorName: r.author_name, ...(r.author_avatar_url ? { authorAvatarUrl: r.author_avatar_url } : {}), nonce: r.nonce, body: r.body, createdAt: r.created_at, rev: String(r.rev),
   editedAt: r.edited_at, deletedAt: r.deleted_at, ...(r.attachments?.length && !r.deleted_at ? { attachments: r.attachments } : {}),
   ...(r.reply_to !== null && r.reply_to !== undefined ? { replyTo: String(r.reply_to) } : {}),
+  ...(r.link_preview && !r.deleted_at ? { preview: r.link_preview } : {}),
 })
 
 async function byNonce(sql: Sql | TransactionSql, authorId: number, nonce: string) {
@@ -89,12 +91,16 @@ export function postgresMessages(sql: Sql): MessageStore {
         const [row] = change.kind === 'react'
           ? await tx<MessageRow[]>`
               UPDATE messages SET rev = ${rev} WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+          : change.kind === 'preview'
+          ? await tx<MessageRow[]>`
+              UPDATE messages SET link_preview = ${change.preview ? tx.json(change.preview as unknown as JSONValue) : null}, rev = ${rev}
+              WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
           : change.kind === 'edit'
           ? await tx<MessageRow[]>`
               UPDATE messages SET body = ${change.body}, rev = ${rev}, edited_at = ${change.at}
               WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
           : await tx<MessageRow[]>`
-              UPDATE messages SET body = '', rev = ${rev}, deleted_at = ${change.at}
+              UPDATE messages SET body = '', link_preview = NULL, rev = ${rev}, deleted_at = ${change.at}
               WHERE room_id = ${roomId} AND id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
         return row && (await reacted(tx, [row]))[0]
       })

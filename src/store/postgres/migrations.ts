@@ -300,6 +300,11 @@ export const migrations: readonly Migration[] = [
     sql: `ALTER TABLE messages ADD COLUMN reply_to bigint;`,
   },
   {
+    version: 30,
+    name: 'link previews: a message\'s card of its first link',
+    sql: `ALTER TABLE messages ADD COLUMN link_preview jsonb;`,
+  },
+  {
     version: 31,
     name: 'sessions keep the browser and device they were started in, and when they were last used',
     sql: `
