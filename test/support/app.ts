@@ -15,12 +15,13 @@ import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { capturedLogger } from './logs.ts'
+import { sealed } from './network.ts'
 
 export const TEST_ORIGIN = 'http://localhost:8080'
 
 export function testConfig(env: Record<string, string> = {}): Config {
   // Limits are off unless a test turns them on: suites sign many people in from one address.
-  return loadConfig({ PUBLIC_URL: TEST_ORIGIN, HOST: '127.0.0.1', LOCAL_LOGIN: 'true', LOG_LEVEL: 'debug', RATE_LIMITS: 'off', ...env })
+  return loadConfig({ PUBLIC_URL: TEST_ORIGIN, HOST: '127.0.0.1', LOCAL_LOGIN: 'true', LOG_LEVEL: 'debug', RATE_LIMITS: 'off', ...sealed(env), ...env })
 }
 
 /** The app over a migrated database, driven through `app.request()`. */

@@ -8,6 +8,7 @@ import { startNode, type RunningServer } from '../../src/server/node.ts'
 import { capturedLogger } from './logs.ts'
 import { freePort } from './ports.ts'
 import { createTestDatabase, type TestDatabase } from './postgres.ts'
+import { sealed } from './network.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -57,7 +58,7 @@ export async function browserWorld(env: Record<string, string> = {}): Promise<Br
   const base = `http://127.0.0.1:${port}`
   const dataDir = await mkdtemp(join(tmpdir(), 'rtc-browser-'))
   const start = () => startNode(
-    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off', DATA_DIR: dataDir, ...env }),
+    loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off', DATA_DIR: dataDir, ...sealed(env), ...env }),
     capturedLogger().log,
   )
   const world: BrowserWorld = {

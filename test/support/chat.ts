@@ -2,6 +2,7 @@ import WebSocket from 'ws'
 import { loadConfig } from '../../src/config.ts'
 import { startNode, type NodeOptions, type RunningServer } from '../../src/server/node.ts'
 import { capturedLogger } from './logs.ts'
+import { sealed } from './network.ts'
 
 export const ORIGIN = 'http://localhost:8080'
 
@@ -12,7 +13,7 @@ export async function startChatServer(
 ): Promise<RunningServer & { logs: ReturnType<typeof capturedLogger> }> {
   const logs = capturedLogger()
   // Limits are off unless a test turns them on: suites sign many people in from one address.
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...env })
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...sealed(env), ...env })
   const server = await startNode(config, logs.log, options)
   return Object.assign(server, { logs })
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { sealed } from './network.ts'
 
 export interface ServerProcess {
   readonly url: string
@@ -33,7 +34,7 @@ export function runMain(env: Record<string, string>, runtime: Runtime = 'node', 
 
 /** Starts the server on a random loopback port and waits for its start-up line. */
 export async function startServerProcess(env: Record<string, string>, runtime: Runtime = 'node', { cwd, timeoutMs = 60_000 }: { cwd?: string; timeoutMs?: number } = {}): Promise<ServerProcess> {
-  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, runtime, cwd)
+  const { child, stdout, stderr, exited } = runMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...sealed(env), ...env }, runtime, cwd)
   const started = Date.now()
   let url: string | undefined
   while (!url) {
