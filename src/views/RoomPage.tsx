@@ -262,7 +262,7 @@ export function RoomPage(props: RoomPageProps) {
           {isMember && room.visibility !== 'direct' && !room.archivedAt && <AddMemberForm room={room} error={props.memberError} />}
           {props.pins && (
             <section class="pins-section" aria-labelledby="pins-title">
-              <h2 id="pins-title">Pinned</h2>
+              <h3 id="pins-title">Pinned</h3>
               <PinsList room={room} pins={props.pins} canUnpin={isMember} />
             </section>
           )}
