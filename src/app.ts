@@ -129,7 +129,7 @@ export function createApp(given: AppDeps) {
   })
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
   const admins = administrators({ logins: config.adminLogins, githubIds: config.adminGithubIds }, deps.moderation)
-  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence })
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus })
   const uploads = deps.uploadStore && uploadService({
     files: deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
     store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,

@@ -176,6 +176,12 @@ export class Awareness {
     if (f) void this.#load(f)
   }
 
+  /** The user's list is read again (a room muted or unmuted: its entry is dimmed or not). */
+  reload(userId: number): void {
+    const f = this.#followers.get(userId)
+    if (f) void this.#load(f)
+  }
+
   /** After the bus lost events: every list here is read again. */
   resync(): void {
     for (const f of this.#followers.values()) void this.#load(f)

@@ -4,7 +4,8 @@ import { signedInUser, type AppEnv } from '../context.ts'
 import { holdsNul, readForm, textField } from '../http/forms.ts'
 import { NUL_REFUSAL } from '../messages/validate.ts'
 import { loadRoom, requireMember } from '../rooms/access.ts'
-import type { NotificationStore, RoomStore } from '../store/ports.ts'
+import type { Logger } from '../log.ts'
+import type { Bus, NotificationStore, RoomStore } from '../store/ports.ts'
 import { MuteControl } from '../views/MuteControl.tsx'
 import { checkSubscription, MAX_ENDPOINT_CHARS, MAX_SUBSCRIPTION_BYTES, type EndpointPolicy } from './subscription.ts'
 
@@ -14,6 +15,9 @@ export const MAX_SUBSCRIPTIONS_PER_USER = 10
 export interface NotifyRoutesOptions {
   notifications: NotificationStore
   rooms: RoomStore
+  /** A mute is told to every instance (`muted`): the user's live sidebars dim the room. */
+  bus: Bus
+  log: Logger
   policy: EndpointPolicy
   /** Push is on (VAPID keys configured); off, subscriptions are refused. */
   pushOn: boolean
@@ -38,7 +42,7 @@ async function readJson(c: Context<AppEnv>): Promise<{ json: unknown } | Refusal
  * browser's subscription JSON; `POST /rooms/:room/mute` (form `muted` = on or
  * off) mutes a room's pushes for the signed-in member.
  */
-export function notifyRoutes({ notifications, rooms, policy, pushOn }: NotifyRoutesOptions) {
+export function notifyRoutes({ notifications, rooms, bus, log, policy, pushOn }: NotifyRoutesOptions) {
   const app = new Hono<AppEnv>()
   const refuse = (c: Context<AppEnv>, { status, error }: Refusal) => c.json({ error }, status)
 
@@ -71,7 +75,9 @@ export function notifyRoutes({ notifications, rooms, policy, pushOn }: NotifyRou
     const room = c.get('room')
     const value = textField(await readForm(c), 'muted')
     if (value !== 'on' && value !== 'off') throw new HTTPException(422, { message: 'muted must be on or off.' })
-    await notifications.setMuted(room.id, signedInUser(c.get('user')).id, value === 'on')
+    const userId = signedInUser(c.get('user')).id
+    await notifications.setMuted(room.id, userId, value === 'on')
+    await bus.publish({ type: 'muted', userId }).catch((err: unknown) => log.warn({ err, userId }, 'mute not published to other instances'))
     if (c.req.header('hx-request') !== 'true') return c.redirect(`/rooms/${room.slug}`, 303)
     return c.html(<MuteControl room={room} muted={value === 'on'} />)
   })

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Config } from '../config.ts'
 import type { Logger } from '../log.ts'
 import { settingsRoutes } from '../settings/routes.tsx'
-import type { NotificationStore, Presence, RoomStore } from '../store/ports.ts'
+import type { Bus, NotificationStore, Presence, RoomStore } from '../store/ports.ts'
 import { createNotifier } from './notifier.ts'
 import { pushSender } from './push.ts'
 import { notifyRoutes } from './routes.tsx'
@@ -13,6 +13,8 @@ export interface WebPushDeps {
   notifications: NotificationStore
   rooms: RoomStore
   presence: Presence
+  /** Tells every instance of a room muted or unmuted, so the user's live sidebars dim it. */
+  bus: Bus
 }
 
 /**
@@ -20,13 +22,13 @@ export interface WebPushDeps {
  * and `stored`, to be told of each message this instance stores (a no-op when
  * push is off, which start-up logs).
  */
-export function webPush({ config, log, notifications, rooms, presence }: WebPushDeps) {
+export function webPush({ config, log, notifications, rooms, presence, bus }: WebPushDeps) {
   const { vapid, allowLoopbackEndpoints } = config.push
   const policy = { allowLoopback: allowLoopbackEndpoints }
   if (!vapid) log.info('web push off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (npm run vapid-keys makes a pair) to turn it on')
   else if (allowLoopbackEndpoints) log.warn('PUSH_ALLOW_LOOPBACK_ENDPOINTS=true: push subscriptions may point at this machine (tests only)')
   const notifier = vapid && createNotifier({ notifications, presence, log, sendPush: pushSender({ vapid, policy, log }) })
-  const routes = notifyRoutes({ notifications, rooms, policy, pushOn: vapid !== undefined })
+  const routes = notifyRoutes({ notifications, rooms, bus, log, policy, pushOn: vapid !== undefined })
   routes.route('/', settingsRoutes({ notifications, vapidPublicKey: vapid?.publicKey }))
   return {
     routes,

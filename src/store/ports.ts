@@ -324,6 +324,8 @@ export type TypingEvent = { readonly type: 'typing'; readonly roomId: string; re
 export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly sessions: readonly string[]; readonly reason: string }
 /** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
 export type ResyncEvent = { readonly type: 'resync' }
+/** The user muted or unmuted a room: their live sidebars (on every instance) read their list again, to dim it or not. */
+export type MutedEvent = { readonly type: 'muted'; readonly userId: number }
 /** A room's pins changed: its live pages redraw their pins list. */
 export type PinsEvent = { readonly type: 'pins'; readonly roomId: string }
 /** A user's read marker in a room moved up to `id`: every tab of theirs, on every instance, redraws that room's count. */
@@ -333,7 +335,7 @@ export type ReadEvent = { readonly type: 'read'; readonly userId: number; readon
  * instances remember of it, or of its slug's absence, is read again.
  */
 export type RoomEvent = { readonly type: 'room'; readonly roomId: string; readonly slug?: string }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent | MutedEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**
