@@ -1,13 +1,11 @@
 import type { Logger } from '../log.ts'
 import { ChatError, type MessageService } from '../messages/service.ts'
-import type { Bus, KeptStore, ModerationStore, Pin, Room, RoomStore, Saved, StoredMessage, User } from '../store/ports.ts'
+import type { Bus, KeptStore, ModerationStore, PinnedMessage, Room, RoomStore, SavedMessage, StoredMessage, User } from '../store/ports.ts'
 
 /** How many pins a room shows, and saved messages a person's list. */
 export const MAX_PINS = 50
 export const MAX_SAVED = 200
 
-export interface PinnedMessage { readonly pin: Pin; readonly message: StoredMessage }
-export interface SavedMessage { readonly saved: Saved; readonly room: Room; readonly message: StoredMessage }
 
 /**
  * Pins (a room's members keep a message in view for everyone; each pin and

@@ -3,11 +3,10 @@ import { getCookie } from 'hono/cookie'
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { ReplyDirectory } from '../messages/replies.ts'
-import type { KeptService } from '../kept/service.ts'
 import type { MessageService } from '../messages/service.ts'
 import { nonceFrom } from '../messages/validate.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
-import type { NotificationStore, Presence, ReadStateStore, RoomStore, StoredMessage } from '../store/ports.ts'
+import type { NotificationStore, PinnedMessage, Presence, ReadStateStore, Room, RoomStore, StoredMessage } from '../store/ports.ts'
 import { RoomPage } from '../views/RoomPage.tsx'
 import { PAGE_SIZE } from '../messages/service.ts'
 import { isId } from '../messages/ids.ts'
@@ -21,8 +20,8 @@ export interface RoomPageDeps {
   mentions: MentionDirectory
   /** The messages replies answer, as they now are. */
   replies: ReplyDirectory
-  /** The room's pins, shown in the member panel; without it, none. */
-  kept?: KeptService | undefined
+  /** The room's pins, shown in the member panel (kept/service.ts); without it, none. */
+  kept?: { pinsOf(room: Room): Promise<PinnedMessage[]> } | undefined
   reads: ReadStateStore
   notifications?: NotificationStore | undefined
   /** UPLOAD_MAX_BYTES, for the composer to refuse a larger file before sending it; undefined without uploads. */

@@ -9,10 +9,9 @@ import type { Bus, NotificationStore, Presence, ReadStateStore, RoomStore, UserS
 import type { Awareness } from '../awareness/awareness.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { ReplyDirectory } from '../messages/replies.ts'
-import type { KeptService } from '../kept/service.ts'
 import { LobbyPage } from '../views/LobbyPage.tsx'
 import { loadRoom, requireMember, requireReader } from './access.ts'
-import { renderRoomPage } from './page.tsx'
+import { renderRoomPage, type RoomPageDeps } from './page.tsx'
 import { slugify } from './slug.ts'
 import { MemberList } from '../views/Members.tsx'
 import { announceMembership } from './membership.ts'
@@ -29,7 +28,7 @@ export interface RoomRoutesOptions {
   replies: ReplyDirectory
   reads: ReadStateStore
   /** The room's pins, in the member panel. */
-  kept?: KeptService | undefined
+  kept?: RoomPageDeps['kept']
   /** For the room page's mute control. */
   notifications?: NotificationStore | undefined
   uploadMaxBytes?: number | undefined

@@ -446,6 +446,11 @@ export interface Saved {
   readonly at: Date
 }
 
+/** A pin with its message as it now is. */
+export interface PinnedMessage { readonly pin: Pin; readonly message: StoredMessage }
+/** A saved message with its room and the message as they now are. */
+export interface SavedMessage { readonly saved: Saved; readonly room: Room; readonly message: StoredMessage }
+
 /**
  * Messages kept: pinned to a room for its readers, saved by one person for
  * themselves. In PostgreSQL whichever store holds the messages; only ids are

@@ -1,5 +1,4 @@
-import type { PinnedMessage, SavedMessage } from '../kept/service.ts'
-import type { Room, StoredMessage, User } from '../store/ports.ts'
+import type { PinnedMessage, Room, SavedMessage, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
