@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import type { UploadStore } from '../src/store/ports.ts'
-import { postgresMessages } from '../src/store/postgres/messages.ts'
 import { migrate } from '../src/store/postgres/migrate.ts'
 import { migrations } from '../src/store/postgres/migrations.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
@@ -56,13 +55,12 @@ for (const [name, open] of databaseBackends) {
       const { opened, sql, ann, room } = await before26()
       try {
         const [live, deleted, refused] = [attachment(1, 100), attachment(2, 200), attachment(3, 400)]
-        const messages = postgresMessages(sql)
-        const draft = (id: string, nonce: string, attachments: ReturnType<typeof attachment>[]) => ({
-          id, roomId: room, authorId: ann, authorLogin: 'ann', authorName: 'ann', nonce, body: '', createdAt: new Date(), attachments,
-        })
-        await messages.appendMessage(draft('1000', 'kept', [live]))
-        const gone = await messages.appendMessage(draft('2000', 'gone', [deleted, live]))
-        await messages.changeMessage(room, gone.message.id, { kind: 'delete', rev: '3000', at: new Date() })
+        // Written as the table stood before version 26 (the message store of today writes later columns too).
+        const insert = (id: string, nonce: string, files: ReturnType<typeof attachment>[], deletedAt: Date | null = null) => sql`
+          INSERT INTO messages (room_id, id, author_id, author_login, author_name, nonce, body, created_at, rev, attachments, deleted_at)
+          VALUES (${room}, ${id}, ${ann}, 'ann', 'ann', ${nonce}, '', now(), ${id}, ${sql.json(files as never)}, ${deletedAt})`
+        await insert('1000', 'kept', [live])
+        await insert('2000', 'gone', [deleted, live], new Date())
         // The old code forgot a deleted message's files, and kept a refused send's.
         for (const a of [live, refused]) await sql`INSERT INTO user_uploads (user_id, sha256, size) VALUES (${ann}, ${a.sha256}, ${a.size})`
         await migrate(sql)

@@ -30,6 +30,10 @@ describe('a message body renders as safe Markdown', () => {
       .toBe('<p>&lt;b&gt;x&lt;/b&gt; [j](javascript:alert(1)) !<a href="https://e.example/i.png" rel="nofollow noopener noreferrer ugc" target="_blank">i</a> [r](/logout)</p>')
   })
 
+  it('keeps a link whose destination was refused or empty as its text, never an empty href', () => {
+    expect(renderBody('[x]: javascript:alert(1)\n[x]() and [**z**]()')).toBe('<p>[x]: javascript:alert(1)<br>\nx and <strong>z</strong></p>')
+  })
+
   it('marks the logins that count as mentions, never inside code, and none by default', () => {
     const isMention = (login: string) => login.toLowerCase() === 'bob'
     expect(renderBody('hi @bob and @eve `@bob`', { isMention }))

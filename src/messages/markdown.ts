@@ -26,6 +26,28 @@ const SAFE_LINK = /^(?:https?:\/\/|mailto:)/i
 const md = new MarkdownIt('default', { html: false, linkify: true, breaks: true, typographer: false })
   .disable(['image', 'heading', 'lheading', 'table', 'reference', 'hr'])
 md.validateLink = (url) => SAFE_LINK.test(url.trim())
+// markdown-it keeps a link whose destination it refused (`[x]()`, `[x](javascript:…)`) with an empty href: such a
+// link stays its text, never an `<a href="">` that would open the page itself.
+md.core.ruler.push('refused_links', (state) => {
+  for (const block of state.tokens) {
+    if (block.type !== 'inline' || !block.children) continue
+    const dropped: number[] = []
+    let depth = 0
+    block.children = block.children.filter((t) => {
+      if (t.type === 'link_open') {
+        const refused = !SAFE_LINK.test(String(t.attrGet('href') ?? ''))
+        dropped.push(refused ? 1 : 0)
+        depth++
+        return !refused
+      }
+      if (t.type === 'link_close' && depth > 0) {
+        depth--
+        return dropped.pop() !== 1
+      }
+      return true
+    })
+  }
+})
 // Without a scheme ("example.com") linkify would make an http link of its own guess; only whole URLs and addresses count.
 md.linkify.set({ fuzzyLink: false, fuzzyEmail: true })
 
