@@ -49,7 +49,7 @@ describe('link previews in the browser', () => {
     expect(await card.locator('a').getAttribute('href')).toBe(`${site.base}/article`)
     const src = await card.locator('img').getAttribute('src')
     expect(src).toMatch(/^\/rooms\/links\/messages\/\d+\/preview\/image$/)
-    await expect.poll(() => card.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(400)
+    await expect.poll(() => card.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 15_000 }).toBe(400)
     // Only the author has the remove button.
     expect(await card.locator('.remove-preview').isVisible()).toBe(false)
 
@@ -73,7 +73,7 @@ describe('link previews in the browser', () => {
       await writer.locator('#composer textarea').press('Enter')
       await writer.locator('#messages article', { hasText: body.slice(0, 20) }).waitFor()
     }
-    await expect.poll(() => writer.locator('.link-preview').count()).toBe(2)
+    await expect.poll(() => writer.locator('.link-preview').count(), { timeout: 15_000 }).toBe(2)
     await writer.context().close()
     if (dir) await mkdir(dir, { recursive: true })
     for (const [name, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]] as const) {
@@ -81,7 +81,7 @@ describe('link previews in the browser', () => {
         const page = await person('cal', { width, height, dark })
         await page.goto(`${world.base}/rooms/reading`)
         const cards = page.locator('.link-preview')
-        await expect.poll(() => cards.count()).toBe(2)
+        await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(2)
         // The card fits its message: nothing sticks out of the window.
         const box = await cards.first().boundingBox()
         expect(box!.x + box!.width).toBeLessThanOrEqual(width)
