@@ -30,7 +30,7 @@ export interface CassandraSearchOptions {
 }
 
 /** The most rows one read may return; a window is narrowed to what the room's density says fits. */
-const READ_ROWS = 256
+const READ_ROWS = 128
 /** Matches at least one position in this many: the words are common here, and windows are sliced rather than indexed. */
 const DENSE = 16
 
