@@ -132,8 +132,9 @@ export function cassandraSearch(client: CassandraClient, options: CassandraSearc
     const rows = dense || prefix !== undefined ? read.filter(holds) : read
     walk.matches += rows.length
     walk.positions += walk.top - low
-    // The words matched; phrases and exclusions are checked here. An excluded word is ruled out by the row's own words, without cutting its body again (the costly part
-    // when every match holds it); phrases, and excluded words too long to be indexed, need the body.
+    // The words matched; phrases and exclusions are checked here. An excluded word is ruled out by the row's own
+    // words, without cutting its body again (the costly part when every match holds it); phrases, and excluded
+    // words too long to be indexed, need the body.
     const exact = terms.phrases.length > 0 || terms.excluded.some((x) => x.length > MAX_WORD_CHARS)
     // A slice and SAI both answer in clustering order (oldest first; SAI cannot sort): the window is read whole, then reversed.
     for (const row of rows.reverse()) {
