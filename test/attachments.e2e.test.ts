@@ -2,21 +2,14 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
+import { signedIn as signIn } from './support/people.ts'
 
 let world: BrowserWorld
 // A small limit, so a file over it is quick to make: the browser refuses it before any upload.
 beforeAll(async () => { world = await browserWorld({ UPLOAD_MAX_BYTES: '4096' }) })
 afterAll(() => world?.close())
 
-async function signedIn(login: string): Promise<Page> {
-  const page = await (await world.chromium.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage()
-  page.setDefaultTimeout(8000)
-  await page.goto(`${world.base}/login`)
-  await page.fill('input[name="login"]', login)
-  await page.click('form.local button')
-  await page.waitForURL(`${world.base}/`)
-  return page
-}
+const signedIn = async (login: string): Promise<Page> => (await signIn(world, login)).page
 
 describe('files in the composer', () => {
   it('shows chips with thumbnails and remove buttons, refuses a file over the limit before upload, catches a drop on the message list, and sends a file card', async () => {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
+import { signedIn } from './support/people.ts'
 import { standInSite } from './support/standInSite.ts'
 
 let world: BrowserWorld
@@ -16,15 +17,10 @@ afterAll(async () => {
 })
 
 async function person(login: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {
-  const context = await world.chromium.browser.newContext({
+  const { page } = await signedIn(world, login, {
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, colorScheme: options.dark ? 'dark' : 'light',
   })
-  const page = await context.newPage()
   page.setDefaultTimeout(10_000)
-  await page.goto(`${world.base}/login`)
-  await page.fill('input[name="login"]', login)
-  await page.click('form.local button')
-  await page.waitForURL(`${world.base}/`)
   return page
 }
 

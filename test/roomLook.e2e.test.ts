@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
+import { PHONE, signedIn } from './support/people.ts'
 
 let world: BrowserWorld
 beforeAll(async () => { world = await browserWorld() })
 afterAll(() => world?.close())
 
-async function phone(login: string, javaScriptEnabled = true) {
-  const context = await world.chromium.browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled })
-  const page = await context.newPage()
-  page.setDefaultTimeout(8000)
-  await page.goto(`${world.base}/login`)
-  await page.fill('input[name="login"]', login)
-  await page.click('form.local button')
-  await page.waitForURL(`${world.base}/`)
-  return page
-}
+const phone = async (login: string, javaScriptEnabled = true) => (await signedIn(world, login, { viewport: PHONE, javaScriptEnabled })).page
 
 describe('how a room looks on a phone and without JavaScript', () => {
   it('fits the lobby\'s room-type select, invites the first message of an empty room, dims the room behind a drawer, and letters faces without JavaScript', async () => {
