@@ -194,3 +194,44 @@ describe('administration', () => {
     expect(problem(env).startsWith(message)).toBe(true)
   })
 })
+
+describe('loadConfig: OpenID Connect sign-in', () => {
+  const OIDC = { OIDC_ISSUER: 'https://auth.example.org/realms/home', OIDC_CLIENT_ID: 'rtc', OIDC_CLIENT_SECRET: 's3cret-from-the-provider' }
+
+  it('is off unless configured, and on beside GitHub with a default button label', () => {
+    expect(loadConfig({}).oidc).toBeUndefined()
+    const config = loadConfig({ ...OIDC, CLIENT_ID: 'gh', CLIENT_SECRET: 'gh-secret', PUBLIC_URL: 'https://chat.example.org' })
+    expect(config.oidc).toEqual({ issuer: 'https://auth.example.org/realms/home', clientId: 'rtc', clientSecret: 's3cret-from-the-provider', name: 'Single sign-on', allowHttpLoopback: false })
+    expect(config.github).toEqual({ clientId: 'gh', clientSecret: 'gh-secret' })
+    expect(Object.isFrozen(config.oidc)).toBe(true)
+    expect(loadConfig({ ...OIDC, OIDC_NAME: ' Family login ' }).oidc?.name).toBe('Family login')
+  })
+
+  it('keeps the issuer exactly as given, trailing slash and all (Authentik\'s has one)', () => {
+    expect(loadConfig({ ...OIDC, OIDC_ISSUER: 'https://authentik.example.org/application/o/rtc/' }).oidc?.issuer).toBe('https://authentik.example.org/application/o/rtc/')
+  })
+
+  it.each([
+    [{ OIDC_ISSUER: OIDC.OIDC_ISSUER }, 'config: OIDC_CLIENT_ID is required when OIDC_ISSUER is set (OpenID Connect sign-in needs all three)'],
+    [{ OIDC_CLIENT_ID: 'rtc', OIDC_CLIENT_SECRET: 'x' }, 'config: OIDC_ISSUER is required when OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set (OpenID Connect sign-in needs all three)'],
+    [{ OIDC_ISSUER: OIDC.OIDC_ISSUER, OIDC_CLIENT_ID: 'rtc' }, 'config: OIDC_CLIENT_SECRET is required when OIDC_ISSUER and OIDC_CLIENT_ID are set'],
+    [{ OIDC_NAME: 'Authelia' }, 'config: OIDC_NAME is set but OIDC_ISSUER is not, so there is no provider to name'],
+    [{ ...OIDC, OIDC_ISSUER: 'auth.example.org' }, 'config: OIDC_ISSUER must be a URL starting with https: or http:'],
+    [{ ...OIDC, OIDC_ISSUER: 'http://auth.example.org' }, 'config: OIDC_ISSUER must use https (got "http://auth.example.org")'],
+    [{ ...OIDC, OIDC_ISSUER: 'http://127.0.0.1:9000' }, 'config: OIDC_ISSUER must use https (got "http://127.0.0.1:9000")'],
+    [{ ...OIDC, OIDC_ISSUER: 'https://auth.example.org/?realm=home' }, 'config: OIDC_ISSUER must be the provider\'s issuer URL, without a query'],
+    [{ ...OIDC, OIDC_NAME: 'x'.repeat(41) }, 'config: OIDC_NAME must be a button label of at most 40 characters'],
+    [{ ...OIDC, OIDC_ALLOW_HTTP_LOOPBACK: 'true', OIDC_ISSUER: 'http://127.0.0.1:9000', PUBLIC_URL: 'https://chat.example.org' }, 'config: OIDC_ALLOW_HTTP_LOOPBACK trusts an unencrypted identity provider; it is for a test provider on loopback only'],
+    [{ ...OIDC, OIDC_ALLOW_HTTP_LOOPBACK: 'true', OIDC_ISSUER: 'http://auth.example.org' }, 'config: OIDC_ISSUER must use https'],
+    [{ OIDC_ALLOW_HTTP_LOOPBACK: 'true' }, 'config: OIDC_ALLOW_HTTP_LOOPBACK is set but OIDC_ISSUER is not'],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    const text = problem(env)
+    expect(text.startsWith(message)).toBe(true)
+    expect(text).not.toContain('s3cret')
+  })
+
+  it('admits a plain-http issuer on loopback only for a test server on loopback that asks for it', () => {
+    const config = loadConfig({ ...OIDC, OIDC_ISSUER: 'http://127.0.0.1:9000', OIDC_ALLOW_HTTP_LOOPBACK: 'true' })
+    expect(config.oidc).toMatchObject({ issuer: 'http://127.0.0.1:9000', allowHttpLoopback: true })
+  })
+})

@@ -33,6 +33,8 @@ export interface Config {
   /** `json` lines, `pretty` ones for people, or `auto`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: 'auto' | 'json' | 'pretty'
   readonly github: Readonly<{ clientId: string; clientSecret: string }> | undefined
+  /** Sign-in through an OpenID Connect provider (`OIDC_*`), beside or instead of GitHub; unset, there is none. */
+  readonly oidc: OidcConfig | undefined
   readonly localLogin: boolean
   readonly tls: Readonly<{ certFile: string; keyFile: string }> | undefined
   /** Snowflake instance number, 0..1023; unique per running instance. */
@@ -60,6 +62,17 @@ export interface Config {
   readonly push: PushConfig
   /** Cards for the first link of a message (`LINK_PREVIEWS`, on by default), and the test-only allowance of loopback pages. */
   readonly linkPreviews: Readonly<{ enabled: boolean; allowLoopback: boolean }>
+}
+
+export interface OidcConfig {
+  /** The issuer identifier exactly as the provider states it (its discovery document is under it). */
+  readonly issuer: string
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The sign-in button's label (`OIDC_NAME`). */
+  readonly name: string
+  /** Plain-http issuer on loopback, for the provider run inside tests (`OIDC_ALLOW_HTTP_LOOPBACK`); never in production. */
+  readonly allowHttpLoopback: boolean
 }
 
 export interface PushConfig {
@@ -303,6 +316,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     logFormat,
     github: github && Object.freeze({ clientId: github[0], clientSecret: github[1] }),
+    oidc: oidcConfig(env, publicIsLoopback),
     localLogin,
     tls: tls && Object.freeze({ certFile: tlsFile('TLS_CERT', tls[0]), keyFile: tlsFile('TLS_PRIVKEY', tls[1]) }),
     instanceId: integer(env, 'INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
@@ -322,6 +336,42 @@ export function loadConfig(env: Env): Config {
     push: pushConfig(env, publicUrl),
     linkPreviews: linkPreviewConfig(env, publicIsLoopback),
   })
+}
+
+const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const
+
+/**
+ * `OIDC_ISSUER`, `OIDC_CLIENT_ID` and `OIDC_CLIENT_SECRET` all, or none; `OIDC_NAME` labels the button.
+ * The issuer is https: its discovery document and keys decide who may sign in. `OIDC_ALLOW_HTTP_LOOPBACK`
+ * admits a plain-http issuer on loopback for the provider a test runs, and only on a loopback server.
+ */
+function oidcConfig(env: Env, publicIsLoopback: boolean): Config['oidc'] {
+  const [issuer, clientId, clientSecret] = OIDC_VARIABLES.map((name) => text(env, name))
+  const name = text(env, 'OIDC_NAME')
+  const allowHttpLoopback = boolean(env, 'OIDC_ALLOW_HTTP_LOOPBACK')
+  const given = OIDC_VARIABLES.filter((_, i) => [issuer, clientId, clientSecret][i] !== undefined)
+  if (given.length === 0) {
+    if (name !== undefined) throw new ConfigError('OIDC_NAME', 'is set but OIDC_ISSUER is not, so there is no provider to name')
+    if (allowHttpLoopback) throw new ConfigError('OIDC_ALLOW_HTTP_LOOPBACK', 'is set but OIDC_ISSUER is not')
+    return undefined
+  }
+  const missing = OIDC_VARIABLES.find((v) => !given.includes(v))
+  if (missing) throw new ConfigError(missing, `is required when ${given.join(' and ')} ${given.length === 1 ? 'is' : 'are'} set (OpenID Connect sign-in needs all three)`)
+
+  if (allowHttpLoopback && !publicIsLoopback) {
+    throw new ConfigError('OIDC_ALLOW_HTTP_LOOPBACK', 'trusts an unencrypted identity provider; it is for a test provider on loopback only (PUBLIC_URL is not a loopback address)')
+  }
+  const parsed = url(env, 'OIDC_ISSUER', ['https:', 'http:'])!
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new ConfigError('OIDC_ISSUER', `must be the provider's issuer URL, without a query, fragment or credentials (got "${issuer}")`)
+  }
+  if (parsed.protocol === 'http:' && !(allowHttpLoopback && isLoopbackHost(parsed.hostname))) {
+    throw new ConfigError('OIDC_ISSUER', `must use https (got "${issuer}")`)
+  }
+  if (name !== undefined && (name.length > 40 || /[\p{Cc}]/u.test(name))) {
+    throw new ConfigError('OIDC_NAME', 'must be a button label of at most 40 characters')
+  }
+  return Object.freeze({ issuer: issuer!, clientId: clientId!, clientSecret: clientSecret!, name: name ?? 'Single sign-on', allowHttpLoopback })
 }
 
 /** `LINK_PREVIEWS` on or off; `LINK_PREVIEW_ALLOW_LOOPBACK` only where the server itself is on loopback (a test's stand-in site). */
