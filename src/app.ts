@@ -27,7 +27,7 @@ import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { memberRoutes } from './rooms/members.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, SignInStateStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
@@ -52,6 +52,8 @@ export interface AppDeps {
   log: Logger
   users: UserStore
   sessions: SessionStore
+  /** OpenID Connect sign-ins under way; needed when `config.oidc` is set. */
+  signInStates?: SignInStateStore
   rooms: RoomStore
   messages: MessageStore
   /** Read markers and mentions (PostgreSQL, whatever holds the messages). */
@@ -198,7 +200,7 @@ export function createApp(given: AppDeps) {
   app.use(loadAdmin(admins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
-    config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
+    config, users: deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
     isBanned: bans.isBanned,
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))

@@ -40,6 +40,7 @@ const server = Deno.serve({
       runtime: `deno ${Deno.version.deno}`,
       backends: composed.backends,
       githubSignIn: config.github !== undefined,
+      oidcSignIn: config.oidc?.issuer ?? false,
       localSignIn: config.localLogin,
       metrics: config.metrics ? `${listenUrl(config.metrics.host, config.metrics.port)}/metrics` : 'off',
     }, 'rtc started')

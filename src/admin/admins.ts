@@ -13,12 +13,13 @@ export interface AdminRule {
 /**
  * Who administers this server (never a bot):
  * - a GitHub account whose numeric id is in `ADMIN_GITHUB_IDS`, whatever its login;
- * - a GitHub account whose login is in `ADMIN_LOGINS` and to which that login is
+ * - an account whose login is in `ADMIN_LOGINS` and to which that login is
  *   pinned: the account holding it when the server first ran with it listed, or
  *   else the first to use it here. A pin never moves, so whoever takes the login
- *   after its holder renamed their GitHub account is not an administrator;
- * - a local sign-in (`LOCAL_LOGIN`, no GitHub id) whose login is in `ADMIN_LOGINS`.
- * GitHub users are keyed by GitHub's id here; local ones have negative ids.
+ *   after its holder renamed their GitHub account is not an administrator. This
+ *   holds for GitHub, single sign-on (OpenID Connect) and local sign-in alike: a
+ *   provider's username is no proof of being the person the list meant.
+ * GitHub users are keyed by GitHub's id here; the others have negative ids.
  */
 export function administrators(rule: AdminRule, pins: Pick<ModerationStore, 'pinAdminLogins' | 'adminLoginHolder'>) {
   // A pin never moves: once read, it is remembered for the process's life.
@@ -41,7 +42,6 @@ export function administrators(rule: AdminRule, pins: Pick<ModerationStore, 'pin
       if (user.id > 0 && rule.githubIds.includes(user.id)) return true
       const login = user.login.toLowerCase()
       if (!rule.logins.includes(login)) return false
-      if (user.id < 0) return true
       await seed()
       return (await holderOf(login, user.id)) === user.id
     },

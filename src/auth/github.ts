@@ -3,17 +3,12 @@ import { Hono, type Context } from 'hono'
 import { deleteCookie } from 'hono/cookie'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
-import type { UserStore } from '../store/ports.ts'
-import type { SessionCookies } from './session.ts'
-import { BANNED_NOTICE } from './bans.ts'
+import { REFUSALS, type SignInAs } from './signIn.ts'
 
 export interface GithubRoutesOptions {
   clientId: string
   clientSecret: string
-  users: UserStore
-  session: SessionCookies
-  /** True for a banned user: no session is started. */
-  isBanned?: (userId: number) => Promise<boolean>
+  signInAs: SignInAs
 }
 
 /** Why sign-in failed, as the login page words it; keys travel in `/login?error=`. */
@@ -21,7 +16,7 @@ export const SIGN_IN_ERRORS = {
   cancelled: 'Sign-in was cancelled on GitHub. You can try again.',
   state: 'That sign-in link expired or was already used. Please sign in again.',
   github: 'GitHub could not confirm who you are right now. Please try again in a moment.',
-  banned: BANNED_NOTICE,
+  ...REFUSALS,
 } as const
 
 /**
@@ -30,7 +25,7 @@ export const SIGN_IN_ERRORS = {
  * The only scope asked for is `user:email`: @hono/oauth-providers always reads
  * the user's e-mail list, which fails without it.
  */
-export function githubRoutes({ clientId, clientSecret, users, session, isBanned }: GithubRoutesOptions) {
+export function githubRoutes({ clientId, clientSecret, signInAs }: GithubRoutesOptions) {
   const oauth = githubAuth({ client_id: clientId, client_secret: clientSecret, scope: ['user:email'], oauthApp: true })
   const failed = (c: Context<AppEnv>, reason: keyof typeof SIGN_IN_ERRORS) => {
     deleteCookie(c, 'state', { path: '/', secure: true })
@@ -52,17 +47,13 @@ export function githubRoutes({ clientId, clientSecret, users, session, isBanned 
       }
       const profile = c.get('user-github')
       if (!profile?.id || !profile.login) return failed(c, 'github')
-      const user = await users.upsertGithubUser({
-        id: profile.id,
-        login: profile.login,
-        name: profile.name ?? null,
-        avatarUrl: profile.avatar_url ?? null,
+      const signedIn = await signInAs(c, {
+        provider: 'github',
+        profile: { id: profile.id, login: profile.login, name: profile.name ?? null, avatarUrl: profile.avatar_url ?? null },
       })
       // The state is single-use: a replayed callback URL finds no cookie to match.
       deleteCookie(c, 'state', { path: '/', secure: true })
-      if (await isBanned?.(user.id)) return failed(c, 'banned')
-      await session.startSession(c, user.id)
-      c.get('log').info({ userId: user.id }, 'signed in with github')
+      if ('refused' in signedIn) return failed(c, signedIn.refused)
       return c.redirect('/', 303)
     })
 }

@@ -4,14 +4,21 @@ import type { AppEnv } from '../context.ts'
 import { rateLimitedResponse } from '../http/errors.tsx'
 import { readForm } from '../http/forms.ts'
 import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
-import type { UserStore } from '../store/ports.ts'
+import type { Logger } from '../log.ts'
+import type { SignInStateStore, UserStore } from '../store/ports.ts'
 import { LoginPage } from '../views/LoginPage.tsx'
 import { githubRoutes, SIGN_IN_ERRORS } from './github.ts'
+import { oidcRoutes } from './oidc.ts'
+import { oidcClient } from './oidcClient.ts'
 import type { SessionCookies } from './session.ts'
+import { signIns } from './signIn.ts'
 
 export interface AuthRoutesOptions {
-  config: Pick<Config, 'github' | 'localLogin' | 'publicUrl'>
+  config: Pick<Config, 'github' | 'oidc' | 'localLogin' | 'publicUrl' | 'secureCookies'>
   users: UserStore
+  /** Sign-ins under way at the OpenID Connect provider; needed when `config.oidc` is set. */
+  signInStates?: SignInStateStore | undefined
+  log: Logger
   session: SessionCookies
   limits: RateLimits
   /** The client's address, behind trusted proxies the forwarded one: sign-in attempts are limited per address. */
@@ -23,16 +30,18 @@ export interface AuthRoutesOptions {
 /** Same shape as a GitHub login, so a local name could be a GitHub one. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 
-export function authRoutes({ config, users, session, limits, clientAddress, isBanned }: AuthRoutesOptions) {
+export function authRoutes({ config, users, signInStates, log, session, limits, clientAddress, isBanned }: AuthRoutesOptions) {
   const app = new Hono<AppEnv>()
   const loginPage = (error?: string) => (
     <LoginPage
       githubEnabled={config.github !== undefined}
+      oidcName={config.oidc?.name}
       localLogin={config.localLogin}
-      callbackUrl={`${config.publicUrl}/auth/github/callback`}
+      publicUrl={config.publicUrl}
       error={error}
     />
   )
+  const signInAs = signIns({ users, session, isBanned })
 
   app.get('/login', (c) => {
     if (c.get('user')) return c.redirect('/', 303)
@@ -50,13 +59,26 @@ export function authRoutes({ config, users, session, limits, clientAddress, isBa
     }
     await next()
   }
-  app.on('POST', '/auth/local', signInLimit).on('GET', ['/auth/github', '/auth/github/callback'], signInLimit)
+  app.on('POST', '/auth/local', signInLimit).on('GET', ['/auth/github', '/auth/github/callback', '/auth/oidc', '/auth/oidc/callback'], signInLimit)
 
   if (config.github) {
-    app.route('/', githubRoutes({ ...config.github, users, session, isBanned }))
+    app.route('/', githubRoutes({ ...config.github, signInAs }))
   } else {
     app.get('/auth/github/*', (c) => c.redirect('/login', 303))
     app.get('/auth/github', (c) => c.redirect('/login', 303))
+  }
+
+  if (config.oidc) {
+    if (!signInStates) throw new Error('OpenID Connect sign-in needs a store for sign-ins under way')
+    const redirectUri = `${config.publicUrl}/auth/oidc/callback`
+    app.route('/', oidcRoutes({
+      client: oidcClient({ ...config.oidc, redirectUri, allowHttp: config.oidc.allowHttpLoopback, log }),
+      name: config.oidc.name, redirectUri, states: signInStates, signInAs, secureCookies: config.secureCookies,
+      refuse: (c, message, status) => c.html(loginPage(message), status),
+    }))
+  } else {
+    app.get('/auth/oidc/*', (c) => c.redirect('/login', 303))
+    app.get('/auth/oidc', (c) => c.redirect('/login', 303))
   }
 
   if (config.localLogin) {
@@ -70,7 +92,7 @@ export function authRoutes({ config, users, session, limits, clientAddress, isBa
         if (err.code === 'LOGIN_TAKEN') return undefined
         throw err
       })
-      if (!user) return c.html(loginPage(`"${login}" belongs to a GitHub account or a bot; choose another name.`), 409)
+      if (!user) return c.html(loginPage(`"${login}" belongs to a GitHub or single sign-on account, or a bot; choose another name.`), 409)
       if (await isBanned?.(user.id)) return c.html(loginPage(SIGN_IN_ERRORS.banned), 403)
       await session.startSession(c, user.id)
       return c.redirect('/', 303)

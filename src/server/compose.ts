@@ -32,6 +32,7 @@ import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
+import { postgresSignInStates } from '../store/postgres/oidc.ts'
 import { postgresUploads } from '../store/postgres/uploads.ts'
 import { uploadFiles } from '../uploads/files.ts'
 import { uploadSweeper } from '../uploads/sweeper.ts'
@@ -123,6 +124,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
       onRefused: (limit) => metrics.rateLimited.labels(limit).inc(),
     }),
     users: local.users, sessions: local.sessions, rooms, messages: stores.messages, reads, activity, search,
+    signInStates: timed(postgresSignInStates(db.sql), db.backend),
     uploadStore,
     notifications: timed(postgresNotifications(db.sql), db.backend),
     kept: timed(postgresKept(db.sql), db.backend),

@@ -81,6 +81,7 @@ export async function startNode(config: Config, log: Logger = createLogger(confi
     runtime: `node ${process.version}`,
     backends: composed.backends,
     githubSignIn: config.github !== undefined,
+    oidcSignIn: config.oidc?.issuer ?? false,
     localSignIn: config.localLogin,
     metrics: config.metrics ? `${listenUrl(config.metrics.host, config.metrics.port)}/metrics` : 'off',
   }, 'rtc started')

@@ -78,6 +78,11 @@ export function cachedStores(
       await put('user', `user:${user.id}`, user)
       return user
     },
+    async upsertOidcUser(profile) {
+      const user = await users.upsertOidcUser(profile)
+      await put('user', `user:${user.id}`, user)
+      return user
+    },
     findUserById: (id) => through('user', `user:${id}`, () => users.findUserById(id).then((u) => u ?? null)).then((u) => u ?? undefined),
   }
 

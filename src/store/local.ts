@@ -102,6 +102,7 @@ export function localStores(
       ...users,
       upsertGithubUser: async (profile) => rememberUser(await users.upsertGithubUser(profile)),
       upsertLocalUser: async (login) => rememberUser(await users.upsertLocalUser(login)),
+      upsertOidcUser: async (profile) => rememberUser(await users.upsertOidcUser(profile)),
       findUserById: (id) => remembered(`user:${id}`, () => users.findUserById(id)),
     } satisfies UserStore,
     sessions: {

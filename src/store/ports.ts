@@ -4,7 +4,7 @@
  * the composition roots.
  */
 export interface User {
-  /** GitHub's numeric id; local (demo) users have negative ids, so they never collide. */
+  /** GitHub's numeric id; local (demo), bot and OpenID Connect users have negative ids, so they never collide. */
   readonly id: number
   readonly login: string
   readonly name: string | null
@@ -20,8 +20,36 @@ export interface GithubProfile {
   readonly avatarUrl: string | null
 }
 
+/** A person as an OpenID Connect provider vouches for them: known by (issuer, subject), never by e-mail. */
+export interface OidcProfile {
+  readonly issuer: string
+  readonly subject: string
+  /** The login wanted, already in the login alphabet; taken as it is if free, else made unique, on the first sign-in only. */
+  readonly login: string
+  readonly name: string | null
+  readonly avatarUrl: string | null
+}
+
+/** A sign-in sent to a provider and not yet back: what only the server may know of it. */
+export interface PendingSignIn {
+  readonly codeVerifier: string
+  readonly nonce: string
+}
+
+/** Sign-ins under way, found by the hash of their `state`, each at most once. */
+export interface SignInStateStore {
+  putSignIn(stateHash: string, pending: PendingSignIn, expiresAt: Date): Promise<void>
+  /** The sign-in under this hash, removed as it is read; undefined when unknown, already taken or expired. */
+  takeSignIn(stateHash: string, now: Date): Promise<PendingSignIn | undefined>
+}
+
 export interface UserStore {
   upsertGithubUser(profile: GithubProfile): Promise<User>
+  /**
+   * Finds the user linked to (issuer, subject) and refreshes their name and avatar, or creates one: the login
+   * as given when no one holds it, else `login~<hash of issuer and subject>`. A login, once given, stays.
+   */
+  upsertOidcUser(profile: OidcProfile): Promise<User>
   /** Finds or creates the local (demo) user with this login. */
   upsertLocalUser(login: string): Promise<User>
   findUserById(id: number): Promise<User | undefined>

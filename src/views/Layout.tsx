@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx'
 import type { User } from '../store/ports.ts'
 import { SearchBox } from './SearchBox.tsx'
+import { isShownAvatar } from './avatars.ts'
 
 export interface LayoutProps {
   title: string
@@ -38,7 +39,7 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
           {user && <SearchBox q={query} />}
           {user && (
             <form class="whoami" method="post" action="/logout">
-              {user.avatarUrl && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
+              {isShownAvatar(user.avatarUrl) && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
               <span class="name">{user.name ?? user.login}</span>
               <a class="sessions-link" href="/sessions">Sessions</a>
               <a class="settings-link" href="/settings">Settings</a>

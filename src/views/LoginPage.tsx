@@ -2,19 +2,27 @@ import { Layout } from './Layout.tsx'
 
 export interface LoginPageProps {
   githubEnabled: boolean
+  /** The single sign-on button's label (`OIDC_NAME`); none, no such button. */
+  oidcName?: string | undefined
   localLogin: boolean
-  /** The callback URL to register with GitHub, shown when sign-in is not configured yet. */
-  callbackUrl: string
+  /** This server's address (`PUBLIC_URL`): the callback URLs to register are shown when no provider is configured yet. */
+  publicUrl: string
   error?: string | undefined
 }
 
-export function LoginPage({ githubEnabled, localLogin, callbackUrl, error }: LoginPageProps) {
+export function LoginPage({ githubEnabled, oidcName, localLogin, publicUrl, error }: LoginPageProps) {
+  const providers = githubEnabled || oidcName !== undefined
   return (
     <Layout title="Sign in">
       <section class="card login">
         <h1>Sign in to rtc</h1>
         {error && <p class="error" role="alert">{error}</p>}
-        {githubEnabled && <a class="button primary" href="/auth/github">Sign in with GitHub</a>}
+        {providers && (
+          <div class="providers">
+            {githubEnabled && <a class="button primary" href="/auth/github">Sign in with GitHub</a>}
+            {oidcName !== undefined && <a class={githubEnabled ? 'button' : 'button primary'} href="/auth/oidc">Sign in with {oidcName}</a>}
+          </div>
+        )}
         {localLogin && (
           <form class="local" method="post" action="/auth/local">
             <label for="login">Local sign-in (demo only)</label>
@@ -23,14 +31,18 @@ export function LoginPage({ githubEnabled, localLogin, callbackUrl, error }: Log
           </form>
         )}
         {/* For the administrator: below the sign-in people came for. */}
-        {!githubEnabled && (
+        {!providers && (
           <div class="setup">
-            <p>GitHub sign-in is not configured on this server yet.</p>
+            <p>No sign-in provider is configured on this server yet. Set up GitHub, your own identity provider, or both:</p>
             <ol>
-              <li>Register an OAuth app at <a href="https://github.com/settings/applications/new">github.com/settings/applications/new</a>.</li>
-              <li>Homepage URL: this server's address. Authorization callback URL: <code>{callbackUrl}</code></li>
-              <li>Set <code>CLIENT_ID</code> and <code>CLIENT_SECRET</code> from the app's page and restart rtc.</li>
+              <li>GitHub: register an OAuth app at <a href="https://github.com/settings/applications/new">github.com/settings/applications/new</a>.
+                Homepage URL: this server's address. Authorization callback URL: <code>{`${publicUrl}/auth/github/callback`}</code>.
+                Set <code>CLIENT_ID</code> and <code>CLIENT_SECRET</code> from the app's page.</li>
+              <li>OpenID Connect (Authelia, Authentik, Keycloak…): register a confidential client with the redirect
+                URI <code>{`${publicUrl}/auth/oidc/callback`}</code>, then set <code>OIDC_ISSUER</code>,
+                {' '}<code>OIDC_CLIENT_ID</code> and <code>OIDC_CLIENT_SECRET</code>.</li>
             </ol>
+            <p>Then restart rtc.</p>
           </div>
         )}
       </section>

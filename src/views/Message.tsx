@@ -4,14 +4,13 @@ import type { StoredMessage } from '../store/ports.ts'
 import { nobodyIsMember, type IsMember } from '../messages/mentionable.ts'
 import { noReplies, type ReplyOf } from '../messages/replies.ts'
 import { Attachments } from './Attachments.tsx'
+import { isShownAvatar } from './avatars.ts'
 import { LinkPreviewCard } from './LinkPreview.tsx'
 import { Reactions } from './Reactions.tsx'
 
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
 export const UPSERT_MESSAGES = 'upsert key:data-key sort'
 
-/** Only GitHub's avatar host (the one the Content-Security-Policy allows), over https. */
-const GITHUB_AVATAR = /^https:\/\/avatars\.githubusercontent\.com\/[^\s"<>]+$/
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' })
 /** The face's letter: the name's first character as a reader sees it (an emoji, an accented letter), upper-cased. */
 export const initialOf = (name: string) => ([...graphemes.segment(name.trim())][0]?.segment ?? '?').toLocaleUpperCase()
@@ -85,7 +84,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
       {/* A face per author: a colour from the id and the first letter of the name (look.js fills it for older markup). */}
-      {GITHUB_AVATAR.test(m.authorAvatarUrl ?? '')
+      {isShownAvatar(m.authorAvatarUrl)
         ? <img class="face" src={`${m.authorAvatarUrl}${m.authorAvatarUrl!.includes('?') ? '&' : '?'}s=64`} alt="" width="32" height="32" loading="lazy" />
         : <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true">{initialOf(m.authorName || m.authorLogin)}</span>}
       <header>

@@ -14,6 +14,7 @@ import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
+import { postgresSignInStates } from '../../src/store/postgres/oidc.ts'
 import { capturedLogger } from './logs.ts'
 import { sealed } from './network.ts'
 
@@ -32,6 +33,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     log: opts.log ?? captured.log,
     users: postgresUsers(db.sql),
     sessions: postgresSessions(db.sql),
+    signInStates: postgresSignInStates(db.sql),
     rooms: postgresRooms(db.sql),
     messages: postgresMessages(db.sql),
     reads: postgresReadState(db.sql),

@@ -311,4 +311,26 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN device text, ADD COLUMN last_active_at timestamptz;
     `,
   },
+  {
+    version: 32,
+    name: 'OpenID Connect sign-in: identities keyed by (issuer, subject), and sign-ins under way',
+    // A user signs in through a provider as (issuer, subject), never as an e-mail address; the row is the link.
+    // A started sign-in is found once, by the hash of its state, until it expires; its nonce and PKCE verifier
+    // never leave the server.
+    sql: `
+      CREATE TABLE oidc_identities (
+        issuer      text NOT NULL,
+        subject     text NOT NULL,
+        user_id     bigint NOT NULL UNIQUE REFERENCES users (id) ON DELETE CASCADE,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (issuer, subject)
+      );
+      CREATE TABLE oidc_sign_ins (
+        state_hash    text PRIMARY KEY,
+        code_verifier text NOT NULL,
+        nonce         text NOT NULL,
+        expires_at    timestamptz NOT NULL
+      );
+    `,
+  },
 ]
