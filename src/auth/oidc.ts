@@ -47,8 +47,9 @@ export function oidcRoutes({ client, name, redirectUri, states, signInAs, secure
   const cookieOptions = { path: '/', httpOnly: true, secure: secureCookies, sameSite: 'Lax' } as const
   const failed = (c: Context<AppEnv>, err: unknown) => {
     if (!(err instanceof OidcSignInError)) throw err
-    const cause = err.cause as { message?: string; code?: string; error?: string } | undefined
-    c.get('log').warn({ code: err.code, cause: { message: cause?.message, code: cause?.code, error: cause?.error } }, 'oidc sign-in failed')
+    // The library's error, and what it wraps (which claim, which check): never a token or a code.
+    const cause = err.cause as { message?: string; code?: string; error?: string; cause?: { message?: string } } | undefined
+    c.get('log').warn({ reason: err.code, cause: { message: cause?.message, code: cause?.code, error: cause?.error, detail: cause?.cause?.message } }, 'oidc sign-in failed')
     return refuse(c, err.message, err.status)
   }
 
