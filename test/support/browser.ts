@@ -51,10 +51,11 @@ export interface BrowserWorld {
  * loopback port, so a restarted server comes back where the pages look for it.
  * Limits are off: the suites seed messages faster than a person would.
  */
-export async function browserWorld(env: Record<string, string> = {}): Promise<BrowserWorld> {
+export async function browserWorld(env: Record<string, string> = {}, { port: given }: { port?: number } = {}): Promise<BrowserWorld> {
   const database = await createTestDatabase()
   const chromium = await launchChromium()
-  const port = await freePort()
+  // A suite that must register its address elsewhere first (an identity provider's redirect URI) picks the port.
+  const port = given ?? await freePort()
   const base = `http://127.0.0.1:${port}`
   const dataDir = await mkdtemp(join(tmpdir(), 'rtc-browser-'))
   const start = () => startNode(
