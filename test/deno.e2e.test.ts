@@ -5,6 +5,7 @@ import cassandra from 'cassandra-driver'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verifyWebhook } from '../src/bots/signature.ts'
+import postgres from 'postgres'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
@@ -16,6 +17,8 @@ import { startServerProcess } from './support/process.ts'
 import { standInSite } from './support/standInSite.ts'
 import { pushEnv, startPushService, verifyVapid } from './support/pushService.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
+import { startTestProvider, throughProvider } from './support/oidcProvider.ts'
+import { tamperingProxy } from './support/tamperingProxy.ts'
 
 const denoEnv = (databaseUrl: string, env: Record<string, string> = {}) =>
   ({ DATABASE_URL: databaseUrl, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...env })
@@ -432,4 +435,55 @@ describe('Deno with formatting, reactions and attachments', () => {
       await server.stop()
     }
   }, 60_000)
+})
+
+describe('Deno OpenID Connect sign-in (issue 27)', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('signs in through oidc-provider, refuses a replayed callback and an ID token tampered with in transit', async () => {
+    const client = { client_id: 'rtc-deno', client_secret: 'rtc-deno-secret-0123456789', redirect_uris: [`${ORIGIN}/auth/oidc/callback`] }
+    // The app reaches the provider only through a man in the middle, who tampers when told to.
+    const proxy = await tamperingProxy()
+    const op = await startTestProvider([client], { issuer: proxy.url })
+    proxy.forwardTo(op.address)
+    const server = await startServerProcess(denoEnv(database.url, {
+      LOCAL_LOGIN: 'false', OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: client.client_id, OIDC_CLIENT_SECRET: client.client_secret, OIDC_ALLOW_HTTP_LOOPBACK: 'true',
+    }), 'deno')
+    const get = (path: string, cookie = '') => fetch(`${server.url}${path}`, { redirect: 'manual', headers: { cookie } })
+    const cookieOf = (res: Response, name: string) => res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? ''
+    /** The app's start, the provider's interaction, and the callback path the provider sends the browser back to. */
+    const authorize = async () => {
+      const start = await get('/auth/oidc')
+      expect(start.status).toBe(302)
+      const back = new URL(await throughProvider(start.headers.get('location')!, client.redirect_uris[0]!))
+      return { cookie: cookieOf(start, 'rtc_oidc'), callback: back.pathname + back.search }
+    }
+    try {
+      op.signInNext({ sub: 'deno-sub-1', preferred_username: 'dina', name: 'Dina on Deno' })
+      const { cookie, callback } = await authorize()
+      const res = await get(callback, cookie)
+      expect(res.status).toBe(303)
+      const session = cookieOf(res, 'rtc_session')
+      expect(session).not.toBe('')
+      expect(await (await get('/', session)).text()).toContain('Dina on Deno')
+      expect((await get(callback, cookie)).status).toBe(400)
+
+      proxy.state.tampering = true
+      op.signInNext({ sub: 'deno-sub-2', preferred_username: 'mallory' })
+      const tampered = await authorize()
+      const refused = await get(tampered.callback, tampered.cookie)
+      expect(proxy.state.tampered).toBe(1)
+      expect(refused.status).toBe(401)
+      expect(cookieOf(refused, 'rtc_session')).toBe('')
+      const sql = postgres(database.url, { max: 1, onnotice: () => {} })
+      const linked = await sql<{ login: string }[]>`SELECT u.login FROM oidc_identities i JOIN users u ON u.id = i.user_id ORDER BY u.login`.finally(() => sql.end())
+      expect(linked.map((u) => u.login)).toEqual(['dina'])
+    } finally {
+      await server.stop()
+      await op.close()
+      await proxy.close()
+    }
+  }, 90_000)
 })

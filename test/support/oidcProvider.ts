@@ -27,7 +27,7 @@ const signingKey = () => ({ ...generateKeyPairSync('rsa', { modulusLength: 2048 
  * what the client asked for, so a test (or a browser) just follows redirects.
  * `requests` lists each request's method and path, in order.
  */
-export async function startTestProvider(clients: TestClient[], { port = 0 }: { port?: number } = {}) {
+export async function startTestProvider(clients: TestClient[], { port = 0, issuer: publicIssuer }: { port?: number; issuer?: string } = {}) {
   let next: TestAccount | undefined
   const accounts = new Map<string, TestAccount>()
   const requests: string[] = []
@@ -56,7 +56,9 @@ export async function startTestProvider(clients: TestClient[], { port = 0 }: { p
     void callback(req, res)
   })
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  // Another issuer: a proxy in front, at whose address every endpoint is published.
+  const issuer = publicIssuer ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   provider = new Provider(issuer, {
     clients: clients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
@@ -76,6 +78,8 @@ export async function startTestProvider(clients: TestClient[], { port = 0 }: { p
 
   return {
     issuer,
+    /** Where the provider itself answers (the issuer's address unless a proxy is in front). */
+    address,
     provider,
     requests,
     /** The person the next interaction signs in. */
