@@ -338,25 +338,24 @@ export function loadConfig(env: Env): Config {
   })
 }
 
-const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const
-
 /**
  * `OIDC_ISSUER`, `OIDC_CLIENT_ID` and `OIDC_CLIENT_SECRET` all, or none; `OIDC_NAME` labels the button.
  * The issuer is https: its discovery document and keys decide who may sign in. `OIDC_ALLOW_HTTP_LOOPBACK`
  * admits a plain-http issuer on loopback for the provider a test runs, and only on a loopback server.
  */
 function oidcConfig(env: Env, publicIsLoopback: boolean): Config['oidc'] {
-  const [issuer, clientId, clientSecret] = OIDC_VARIABLES.map((name) => text(env, name))
+  const given = { OIDC_ISSUER: text(env, 'OIDC_ISSUER'), OIDC_CLIENT_ID: text(env, 'OIDC_CLIENT_ID'), OIDC_CLIENT_SECRET: text(env, 'OIDC_CLIENT_SECRET') }
   const name = text(env, 'OIDC_NAME')
   const allowHttpLoopback = boolean(env, 'OIDC_ALLOW_HTTP_LOOPBACK')
-  const given = OIDC_VARIABLES.filter((_, i) => [issuer, clientId, clientSecret][i] !== undefined)
-  if (given.length === 0) {
+  const set = Object.entries(given).filter(([, value]) => value !== undefined).map(([variable]) => variable)
+  if (set.length === 0) {
     if (name !== undefined) throw new ConfigError('OIDC_NAME', 'is set but OIDC_ISSUER is not, so there is no provider to name')
     if (allowHttpLoopback) throw new ConfigError('OIDC_ALLOW_HTTP_LOOPBACK', 'is set but OIDC_ISSUER is not')
     return undefined
   }
-  const missing = OIDC_VARIABLES.find((v) => !given.includes(v))
-  if (missing) throw new ConfigError(missing, `is required when ${given.join(' and ')} ${given.length === 1 ? 'is' : 'are'} set (OpenID Connect sign-in needs all three)`)
+  const missing = Object.keys(given).find((variable) => !set.includes(variable))
+  if (missing) throw new ConfigError(missing, `is required when ${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set (OpenID Connect sign-in needs all three)`)
+  const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = given
 
   if (allowHttpLoopback && !publicIsLoopback) {
     throw new ConfigError('OIDC_ALLOW_HTTP_LOOPBACK', 'trusts an unencrypted identity provider; it is for a test provider on loopback only (PUBLIC_URL is not a loopback address)')
