@@ -1,33 +1,14 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { violations } from './support/axe.ts'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
 
 let world: BrowserWorld
-let axeSource: string
 beforeAll(async () => {
   world = await browserWorld({ ADMIN_LOGINS: 'axe-admin' })
-  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 })
 afterAll(() => world?.close())
 
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }] as const
-
-interface Violation { id: string; help: string; nodes: { target: string[] }[] }
-
-/** axe-core's WCAG 2.2 A/AA violations on the page as it stands, each as "rule: targets". */
-async function violations(page: Page): Promise<string[]> {
-  // Injected by the test (the page's CSP allows only its own scripts; a page script's source is not restricted here).
-  await page.evaluate(axeSource)
-  const found = await page.evaluate(async (tags) => {
-    const result = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } })
-      .axe.run(document, { runOnly: { type: 'tag', values: tags } })
-    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
-  }, TAGS)
-  return found.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-}
 
 describe('accessibility (axe-core, WCAG 2.2 A/AA)', () => {
   it('finds no violation on the room, lobby, search, settings and admin pages, on a desktop and a phone, light and dark', { timeout: 240_000 }, async () => {

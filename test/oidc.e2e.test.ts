@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { violations } from './support/axe.ts'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
 import { startTestProvider, type TestProvider } from './support/oidcProvider.ts'
 import { DESKTOP, PHONE } from './support/people.ts'
@@ -54,8 +55,9 @@ describe('signing in through the household\'s identity provider in a browser', (
     await context.close()
   })
 
-  it('looks right with two providers at 1280x800 and 390x844, light and dark (screenshots when SHOTS_DIR is set)', async () => {
+  it('looks right with two providers at 1280x800 and 390x844, light and dark, with no axe violation (screenshots when SHOTS_DIR is set)', async () => {
     const dir = process.env.SHOTS_DIR
+    const found: string[] = []
     if (dir) await mkdir(dir, { recursive: true })
     for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
       for (const dark of [false, true]) {
@@ -70,14 +72,17 @@ describe('signing in through the household\'s identity provider in a browser', (
         expect(second!.y).toBeGreaterThan(first!.y + first!.height - 1)
         expect(second!.width).toBe(first!.width)
         if (dir) await page.screenshot({ path: `${dir}/login-two-providers-${name}-${dark ? 'dark' : 'light'}.png` })
+        for (const v of await violations(page)) found.push(`${name} ${dark ? 'dark' : 'light'} /login: ${v}`)
         // A refusal is the same page, its message above the buttons to try again.
         const refused = await page.goto(`${world.base}/auth/oidc/callback?error=access_denied`)
         expect(refused?.status()).toBe(400)
         await expect.poll(() => page.locator('.login .error').textContent()).toBe('Sign-in was cancelled at Family login. You can try again.')
         await expect.poll(() => buttons.count()).toBe(2)
         if (dir) await page.screenshot({ path: `${dir}/login-refused-${name}-${dark ? 'dark' : 'light'}.png` })
+        for (const v of await violations(page)) found.push(`${name} ${dark ? 'dark' : 'light'} refusal: ${v}`)
         await context.close()
       }
     }
+    expect(found).toEqual([])
   })
 })
