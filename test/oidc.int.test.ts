@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { hashSessionToken } from '../src/auth/session.ts'
+import { postgresModeration } from '../src/store/postgres/moderation.ts'
 import { postgresSignInStates } from '../src/store/postgres/oidc.ts'
 import { postgresUsers } from '../src/store/postgres/users.ts'
 import { oidcStoresContract } from './contract/oidcStores.ts'
@@ -301,6 +302,17 @@ describe('OpenID Connect sign-in against a real provider (oidc-provider)', () =>
     const second = browser(app)
     await signIn(second)
     expect((await second.get('/admin')).status).toBe(404)
+  })
+
+  it('refuses a banned person at the callback with a page that says so, and starts no session', async () => {
+    op.signInNext({ sub: 'sub-banned', preferred_username: 'banned-one' })
+    await signIn(setup().user)
+    await postgresModeration(opened.db.sql).setBanned(Number(await identityOf('sub-banned')), new Date())
+    const { user } = setup()
+    const { res } = await signIn(user)
+    expect(res.status).toBe(403)
+    expect(await res.text()).toContain('This account has been suspended')
+    expect(user.jar.has('rtc_session')).toBe(false)
   })
 
   it('limits sign-in attempts through the provider per address', async () => {
