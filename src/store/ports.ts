@@ -1,3 +1,5 @@
+import type { SnippetPart } from '../lib/snippets.ts'
+
 /**
  * Ports: the small interfaces the app core depends on. Adapters live beside
  * them (postgres/ today; cassandra/ and redis/ later) and are chosen only by
@@ -550,12 +552,6 @@ export interface BotStore {
    * URL whose login is among `logins`, or all of them when `everyBot`.
    */
   hooksFor(roomId: string, authorId: number, logins: readonly string[], everyBot: boolean): Promise<BotHook[]>
-}
-
-/** A piece of a search result's snippet; `mark` pieces are the words that matched. Plain text, escaped where shown. */
-export interface SnippetPart {
-  readonly text: string
-  readonly mark: boolean
 }
 
 /**
