@@ -46,6 +46,7 @@ import { uploadService } from './uploads/service.ts'
 import { deferredActivity, type DeferredActivity } from './store/activity.ts'
 import { linkPreviews, type LinkPreviewsOptions } from './previews/previews.ts'
 import { previewRoutes } from './previews/routes.ts'
+import { exportRoutes } from './export/routes.ts'
 
 export interface AppDeps {
   config: Config
@@ -216,6 +217,7 @@ export function createApp(given: AppDeps) {
   app.route('/', previewRoutes({ chat, previews }))
   app.route('/', readRoutes({ chat }))
   if (kept) app.route('/', keptRoutes({ kept, limits }))
+  app.route('/', exportRoutes({ messages: deps.messages, files: uploads && { read: (sha256) => uploads.read(sha256) }, origin: config.publicUrl, limits, now: deps.now }))
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,

@@ -6,6 +6,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verifyWebhook } from '../src/bots/signature.ts'
 import sharp from 'sharp'
+import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
@@ -380,6 +381,16 @@ describe('Deno with formatting, reactions and attachments', () => {
       expect(preview.headers.get('content-security-policy')).toBe('sandbox')
       expect((await sharp(new Uint8Array(await preview.arrayBuffer())).metadata()).width).toBe(800)
       expect(new Uint8Array(await (await jo.send(file!)).arrayBuffer())).toEqual(new Uint8Array(png))
+
+      // The room's export: a Markdown transcript, and a zip with the file in it (client-zip's streams under Deno).
+      const md = await (await jo.send(`/rooms/${slug}/export?format=md&tz=Europe/Paris`)).text()
+      expect(md).toContain('Times are in Europe/Paris.')
+      expect(md).toContain('**bold** [x](javascript:alert(1)) <b>raw</b>')
+      const zipped = await jo.send(`/rooms/${slug}/export?format=json&files=1`)
+      expect(zipped.headers.get('content-type')).toBe('application/zip')
+      const zip = unzipSync(new Uint8Array(await zipped.arrayBuffer()))
+      const inZip = Object.entries(zip).find(([name]) => name.endsWith('-pic.png'))
+      expect(inZip?.[1]).toEqual(new Uint8Array(png))
     } finally {
       await server.stop()
     }
