@@ -217,7 +217,7 @@ export function createApp(given: AppDeps) {
   app.route('/', previewRoutes({ chat, previews }))
   app.route('/', readRoutes({ chat }))
   if (kept) app.route('/', keptRoutes({ kept, limits }))
-  app.route('/', exportRoutes({ messages: deps.messages, files: uploads && { read: (sha256) => uploads.read(sha256) }, origin: config.publicUrl, limits, now: deps.now }))
+  app.route('/', exportRoutes({ messages: deps.messages, rooms, reads: deps.reads, notifications: deps.notifications, files: uploads && { read: (sha256) => uploads.read(sha256) }, origin: config.publicUrl, limits, now: deps.now }))
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,

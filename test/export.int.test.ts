@@ -156,3 +156,55 @@ describe('room export limits', () => {
     }
   })
 })
+
+describe('one\'s own data', () => {
+  it('zips what the person wrote in every room, their files, reactions, read markers and settings, and nothing of anyone else', async () => {
+    const [, openPostgres] = databaseBackends[0]!
+    const opened = await openPostgres()
+    const dataDir = await mkdtemp(join(tmpdir(), 'rtc-export-own-'))
+    try {
+      const { app } = appOn(opened.db, { env: { DATA_DIR: dataDir } })
+      const person = async (login: string) => {
+        const p = browser(app)
+        await p.post('/auth/local', { login })
+        return p
+      }
+      const [ivy, jon] = [await person('own-ivy'), await person('own-jon')]
+      await ivy.post('/rooms', { name: 'Garden', visibility: 'public' })
+      await jon.post('/rooms/garden/join')
+      await jon.post('/rooms', { name: 'Jon only', visibility: 'private' })
+      const mine = idOf(await ivy.post('/rooms/garden/messages', { body: 'tomatoes are in', nonce: crypto.randomUUID() }))
+      const theirs = idOf(await jon.post('/rooms/garden/messages', { body: 'nice!', nonce: crypto.randomUUID() }))
+      await jon.post('/rooms/jon-only/messages', { body: 'private note', nonce: crypto.randomUUID() })
+      await ivy.post(`/rooms/garden/messages/${theirs}/reactions`, { emoji: '🍅' })
+      await ivy.post('/settings/notifications', { choice: 'mentions' })
+      const form = new FormData()
+      form.set('body', 'photo list')
+      form.set('nonce', crypto.randomUUID())
+      form.append('file', new File([new TextEncoder().encode('basil\n')], 'plants.txt', { type: 'text/plain' }))
+      await ivy.get('/rooms/garden/messages', { method: 'POST', body: form })
+      await ivy.post(`/rooms/garden/read`, { id: theirs })
+
+      const res = await ivy.get('/settings/export')
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="rtc-own-ivy-\d{4}-\d{2}-\d{2}\.zip"$/)
+      const zip = unzipSync(new Uint8Array(await res.arrayBuffer()))
+      const entry = (suffix: string) => Object.entries(zip).find(([n]) => n.endsWith(suffix))?.[1]
+      const you = JSON.parse(strFromU8(entry('/you.json')!)) as { user: { login: string }; notifications: string; rooms: { slug: string; read_up_to: string | null }[] }
+      expect(you.user.login).toBe('own-ivy')
+      expect(you.notifications).toBe('mentions')
+      expect(you.rooms.map((r) => r.slug)).toEqual(['garden'])
+      expect(BigInt(you.rooms[0]!.read_up_to ?? '0')).toBeGreaterThanOrEqual(BigInt(theirs))
+      const written = JSON.parse(strFromU8(entry('/messages.json')!)) as { room: string; id: string; body: string }[]
+      expect(written.map((m) => [m.room, m.body])).toEqual([['garden', 'tomatoes are in'], ['garden', 'photo list']])
+      expect(written[0]!.id).toBe(mine)
+      expect(JSON.parse(strFromU8(entry('/reactions.json')!))).toEqual([{ room: 'garden', message_id: theirs, emoji: '🍅' }])
+      expect(strFromU8(entry('-plants.txt')!)).toBe('basil\n')
+      expect(Object.keys(zip).some((n) => n.includes('private'))).toBe(false)
+      expect(JSON.stringify(written)).not.toContain('nice!')
+    } finally {
+      await opened.cleanup()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})

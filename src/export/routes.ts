@@ -4,8 +4,8 @@ import { makeZip } from 'client-zip'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { requireMember } from '../http/roomAccess.ts'
 import type { RateLimits } from '../http/rateLimits.ts'
-import type { MessageStore } from '../store/ports.ts'
-import { jsonTranscript, knownZone, markdownTranscript, roomMessages, zipPathOf, type Links, type TranscriptHead } from './transcript.ts'
+import type { Attachment, MessageStore, NotificationStore, ReadStateStore, RoomStore } from '../store/ports.ts'
+import { jsonTranscript, knownZone, markdownTranscript, messageEntry, roomMessages, zipPathOf, type Links, type TranscriptHead } from './transcript.ts'
 
 const TYPES = { md: 'text/markdown; charset=utf-8', json: 'application/json; charset=utf-8' } as const
 
@@ -35,9 +35,12 @@ function streamOf(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
  * zip beside the room's files, also streamed (nothing is compressed: the files mostly are already). Times in the
  * Markdown are in `tz` (the page's link adds the browser's zone; UTC without it).
  */
-export function exportRoutes({ messages, files, origin, limits, now = () => new Date() }: {
+export function exportRoutes({ messages, rooms, reads, notifications, files, origin, limits, now = () => new Date() }: {
   messages: MessageStore
-  files?: ExportFiles
+  rooms: RoomStore
+  reads: ReadStateStore
+  notifications?: NotificationStore | undefined
+  files?: ExportFiles | undefined
   origin: string
   limits: RateLimits
   now?: () => Date
@@ -79,6 +82,60 @@ export function exportRoutes({ messages, files, origin, limits, now = () => new 
         }
       }
     }
+    c.header('Content-Disposition', `attachment; filename="${name}.zip"`)
+    return c.body(makeZip(entries()), 200, { 'Content-Type': 'application/zip' })
+  })
+
+  /**
+   * `GET /settings/export`: one's own data as a zip: `you.json` (who you are, your notification choice, the rooms
+   * you are in with your read marker in each), `messages.json` (everything you wrote in those rooms, one object
+   * per message as in a room's JSON export, with its room), `reactions.json` (your reactions, by message) and
+   * your files. Each room is walked a page at a time; only your own messages and reactions are kept.
+   */
+  app.get('/settings/export', async (c) => {
+    const user = signedInUser(c.get('user'))
+    await limits.take('exports', String(user.id))
+    const exportedAt = now()
+    const name = `rtc-${user.login}-${exportedAt.toISOString().slice(0, 10)}`
+    const [memberOf, markers, choice] = await Promise.all([rooms.roomsOf(user.id), reads.markers(user.id), notifications?.choiceOf(user.id)])
+    const you = {
+      user: { id: user.id, login: user.login, name: user.name, avatar_url: user.avatarUrl },
+      exported_at: exportedAt.toISOString(),
+      notifications: choice ?? null,
+      rooms: memberOf.map((r) => ({
+        slug: r.slug, name: r.name, visibility: r.visibility, url: `${origin}/rooms/${r.slug}`,
+        ...(r.peer ? { with: r.peer.login } : {}), muted: r.muted ?? false, read_up_to: markers.get(r.id) ?? null,
+      })),
+    }
+    const reactions: { room: string; message_id: string; emoji: string }[] = []
+    const ownFiles = new Map<string, { createdAt: Date; attachment: Attachment }>()
+    async function* written(): AsyncGenerator<string> {
+      yield '['
+      let first = true
+      for (const room of memberOf) {
+        const base = `${origin}/rooms/${room.slug}/messages`
+        const links: Links = { message: (id) => `${base}/${id}`, file: (_m, a) => zipPathOf(a) }
+        for await (const m of roomMessages(messages, room.id)) {
+          for (const r of m.reactions ?? []) if (r.userId === user.id) reactions.push({ room: room.slug, message_id: m.id, emoji: r.emoji })
+          if (m.authorId !== user.id) continue
+          for (const a of m.attachments ?? []) if (!ownFiles.has(a.sha256)) ownFiles.set(a.sha256, { createdAt: m.createdAt, attachment: a })
+          yield `${first ? '' : ','}\n${JSON.stringify({ room: room.slug, ...messageEntry(m, links) })}`
+          first = false
+        }
+      }
+      yield '\n]\n'
+    }
+    async function* entries() {
+      yield { name: `${name}/you.json`, lastModified: exportedAt, input: `${JSON.stringify(you, null, 2)}\n` }
+      yield { name: `${name}/messages.json`, lastModified: exportedAt, input: streamOf(written()) }
+      // Known once the messages were walked (the zip writes entries in order).
+      yield { name: `${name}/reactions.json`, lastModified: exportedAt, input: `${JSON.stringify(reactions, null, 2)}\n` }
+      for (const [sha256, { createdAt, attachment }] of ownFiles) {
+        const bytes = await files?.read(sha256)
+        if (bytes) yield { name: `${name}/${zipPathOf(attachment)}`, lastModified: createdAt, input: bytes }
+      }
+    }
+    c.header('Cache-Control', 'no-store')
     c.header('Content-Disposition', `attachment; filename="${name}.zip"`)
     return c.body(makeZip(entries()), 200, { 'Content-Type': 'application/zip' })
   })

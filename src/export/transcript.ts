@@ -93,6 +93,22 @@ export async function* markdownTranscript(head: TranscriptHead, all: AsyncIterab
   yield count ? '' : '\nNo messages.\n'
 }
 
+/** One message as the JSON exports write it. */
+export function messageEntry(m: StoredMessage, links: Links) {
+  return {
+    id: m.id,
+    url: links.message(m.id),
+    author: { id: m.authorId, login: m.authorLogin, name: m.authorName },
+    created_at: m.createdAt.toISOString(),
+    edited_at: m.editedAt?.toISOString() ?? null,
+    body: m.body,
+    reply_to: m.replyTo ?? null,
+    reactions: reactionSummary(m),
+    attachments: (m.attachments ?? []).map((a) => ({ name: a.name, type: a.type, size: a.size, sha256: a.sha256, url: links.file(m, a) })),
+    link_preview: m.preview ? { url: m.preview.url, site: m.preview.site, title: m.preview.title, description: m.preview.description ?? null } : null,
+  }
+}
+
 /**
  * One JSON document, streamed: the room and, in `messages`, one object per message (id, author, times, the body's
  * Markdown source, reactions, the message it answers, files, link card).
@@ -103,18 +119,7 @@ export async function* jsonTranscript(head: TranscriptHead, all: AsyncIterable<S
     `"exported_by":${JSON.stringify(head.exportedBy)},"exported_at":${JSON.stringify(head.exportedAt.toISOString())},"messages":[`
   let first = true
   for await (const m of all) {
-    const entry = {
-      id: m.id,
-      url: links.message(m.id),
-      author: { id: m.authorId, login: m.authorLogin, name: m.authorName },
-      created_at: m.createdAt.toISOString(),
-      edited_at: m.editedAt?.toISOString() ?? null,
-      body: m.body,
-      reply_to: m.replyTo ?? null,
-      reactions: reactionSummary(m),
-      attachments: (m.attachments ?? []).map((a) => ({ name: a.name, type: a.type, size: a.size, sha256: a.sha256, url: links.file(m, a) })),
-      link_preview: m.preview ? { url: m.preview.url, site: m.preview.site, title: m.preview.title, description: m.preview.description ?? null } : null,
-    }
+    const entry = messageEntry(m, links)
     yield `${first ? '' : ','}\n${JSON.stringify(entry)}`
     first = false
   }

@@ -70,6 +70,12 @@ export function SettingsPage(props: SettingsPageProps) {
             {mutedRooms.map((r) => <li><a href={`/rooms/${r.slug}`}><bdi>{r.name}</bdi></a></li>)}
           </ul>
         )}
+        <h2>Your data</h2>
+        <p>
+          <a href="/settings/export" download>Download your data</a>: a zip of everything you wrote in your rooms, your
+          files, your reactions, where you have read up to and these settings. A room's whole history is under
+          "Export this room" in its member list.
+        </p>
       </section>
     </Layout>
   )
