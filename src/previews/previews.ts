@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LRUCache } from 'lru-cache'
 import pLimit from 'p-limit'
+import { loadSharp } from '../lib/sharp.ts'
 import type { Logger } from '../log.ts'
 import { firstLink } from '../messages/markdown.ts'
 import type { MessageService } from '../messages/service.ts'
@@ -11,10 +12,7 @@ import { guardedGet, type GuardedGetOptions } from './fetch.ts'
 import { cardText, decodePage, readMetadata } from './metadata.ts'
 
 type Card = Omit<LinkPreview, 'url'>
-type Sharp = typeof import('sharp').default
-/** Where sharp cannot load (a runtime without its binary), cards come without images. */
-let sharpLoaded: Promise<Sharp | undefined> | undefined
-const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default, () => undefined))
+// Where sharp cannot load (lib/sharp.ts), cards come without images.
 
 export const PAGE_BYTES = 1024 * 1024
 export const IMAGE_BYTES = 5 * 1024 * 1024
