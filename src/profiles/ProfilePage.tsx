@@ -59,7 +59,7 @@ export function ProfilePage({ user, profile, typed, errors = {}, notice }: Profi
             <legend>Picture</legend>
             <div class="row">
               <BigFace user={profile.user} px={64} />
-              <span>
+              <span class="avatar-input">
                 <input id="avatar" type="file" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif"
                   data-max-bytes={String(AVATAR_MAX_BYTES)} {...described('avatar-error', errors.avatar)} />
                 <span class="hint muted">JPEG, PNG, WebP or GIF, up to 5 MB; cropped to a square. {profile.avatar ? 'Yours replaces the one you uploaded.' : 'Until you upload one, your GitHub avatar shows.'}</span>
