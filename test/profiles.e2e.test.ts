@@ -121,6 +121,25 @@ describe('profiles in the browser', () => {
     await dot.context.close()
   })
 
+  it('offers this device\'s time zone in one click and refuses a picture over 5 MB before it is sent', async () => {
+    const gil = await signedIn(world, 'gil', { viewport: { width: 1280, height: 800 }, timezoneId: 'Europe/Berlin' })
+    await gil.page.goto(`${world.base}/profile`)
+    const use = gil.page.locator('#use-device-zone')
+    expect(await use.innerText()).toBe('Use this device\'s (Europe/Berlin)')
+    await use.click()
+    expect(await gil.page.inputValue('#time_zone')).toBe('Europe/Berlin')
+    expect(await use.isVisible()).toBe(false)
+    await gil.page.setInputFiles('#avatar', { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(6 * 1024 * 1024) })
+    expect(await gil.page.locator('#avatar-error').innerText()).toBe('That picture is too large: at most 5 MB.')
+    expect(await gil.page.locator('#avatar').evaluate((input: HTMLInputElement) => input.files?.length)).toBe(0)
+    await gil.page.click('#profile-form button[type="submit"]')
+    await gil.page.waitForURL(`${world.base}/profile?saved`)
+    await gil.page.goto(`${world.base}/users/gil`)
+    expect(await gil.page.locator('.profile-facts').innerText()).toContain('(Europe/Berlin)')
+    expect(gil.pageErrors).toEqual([])
+    await gil.context.close()
+  })
+
   it('looks right at 1280x800 and 390x844, light and dark (screenshots when SHOTS_DIR is set)', async () => {
     const dir = process.env.SHOTS_DIR
     if (dir) await mkdir(dir, { recursive: true })

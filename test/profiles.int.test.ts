@@ -166,6 +166,9 @@ for (const [name, open] of databaseBackends) {
       expect(own).toContain('href="/profile">Edit your profile</a>')
       expect(own).not.toContain('>Message</button>')
       expect((await eli.get('/users/pf-nobody')).status).toBe(404)
+      // A bot's name in a message leads to a card too, saying it is one.
+      await opened.db.sql`INSERT INTO users (id, login, name, kind) VALUES (-nextval('local_user_ids'), 'pf-bot', 'pf-bot', 'bot')`
+      expect(await (await eli.get('/users/pf-bot')).text()).toContain('@pf-bot <span class="badge">bot</span>')
       const stranger = browser(app)
       const out = await stranger.get('/users/pf-dee')
       expect(out.status).toBe(303)

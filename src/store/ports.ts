@@ -58,8 +58,9 @@ export interface NewAvatar {
  * store can be told.
  */
 export interface ProfileStore {
-  /** By login, in any case; undefined for no such person (a bot has no profile). */
+  /** By login, in any case (a bot's too: its card says it is one); undefined for no such account. */
   profileByLogin(login: string): Promise<Profile | undefined>
+  /** A person's own, to edit; undefined for a bot (bots never sign in to set one). */
   profileOf(userId: number): Promise<Profile | undefined>
   /** Saves the chosen fields (null clears one) and, when given, the new avatar; the user as now shown. */
   saveProfile(userId: number, fields: { displayName: string | null; bio: string | null; timeZone: string | null }, avatar?: NewAvatar): Promise<User>

@@ -3,11 +3,11 @@ import type { Profile, ProfileStore } from '../ports.ts'
 import { toUser } from './users.ts'
 
 interface ProfileRow {
-  id: bigint; login: string; name: string | null; avatar_url: string | null
+  id: bigint; login: string; name: string | null; avatar_url: string | null; kind: string
   display_name: string | null; bio: string | null; time_zone: string | null; avatar_sha256: string | null; last_seen_at: Date | null
 }
 
-const PROFILE_COLUMNS = 'id, login, name, avatar_url, display_name, bio, time_zone, avatar_sha256, last_seen_at'
+const PROFILE_COLUMNS = 'id, login, name, avatar_url, kind, display_name, bio, time_zone, avatar_sha256, last_seen_at'
 const USER_COLUMNS = 'id, login, name, avatar_url, kind'
 
 const toProfile = (r: ProfileRow): Profile => ({
@@ -24,7 +24,7 @@ export function postgresProfiles(sql: Sql): ProfileStore {
   return {
     async profileByLogin(login) {
       const [row] = await sql<ProfileRow[]>`
-        SELECT ${sql.unsafe(PROFILE_COLUMNS)} FROM users WHERE lower(login) = lower(${login}) AND kind = 'person'`
+        SELECT ${sql.unsafe(PROFILE_COLUMNS)} FROM users WHERE lower(login) = lower(${login})`
       return row && toProfile(row)
     },
 
