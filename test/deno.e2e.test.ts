@@ -421,6 +421,47 @@ describe('Deno with formatting, reactions and attachments', () => {
     }
   })
 
+  it('saves a profile with a picture re-encoded by sharp (square WebP, no EXIF), shows the card, and sends with the new name', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { DATA_DIR: dataDir }), 'deno')
+    try {
+      const pat = await signIn(server.url, 'pat')
+      const quin = await signIn(server.url, 'quin')
+      const slug = await pat.createRoom('Deno faces')
+      expect((await pat.post(slug, 'before')).html).toContain('<bdi>pat</bdi>')
+      const jpeg = await sharp({ create: { width: 500, height: 300, channels: 3, background: '#a53' } })
+        .jpeg().withExif({ IFD0: { Make: 'PhoneCo' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } }).toBuffer()
+      const form = new FormData()
+      form.set('display_name', 'Pat on Deno')
+      form.set('bio', 'Runs <everywhere>.')
+      form.set('time_zone', 'America/Chicago')
+      form.append('avatar', new File([new Uint8Array(jpeg)], 'me.jpg', { type: 'image/jpeg' }))
+      const saved = await pat.send('/profile', { method: 'POST', body: form })
+      expect(saved.status).toBe(303)
+      expect(saved.headers.get('location')).toBe('/profile?saved')
+      const refused = new FormData()
+      refused.set('display_name', 'x'.repeat(65))
+      refused.set('bio', 'kept as typed')
+      expect((await pat.send('/profile', { method: 'POST', body: refused })).status).toBe(422)
+
+      const card = await (await quin.send('/users/pat')).text()
+      expect(card).toContain('<h1 id="profile-name"><bdi>Pat on Deno</bdi></h1>')
+      expect(card).toContain('Runs &lt;everywhere&gt;.')
+      expect(card).toContain('(America/Chicago)')
+      const src = /<img class="big-face" src="(\/avatars\/-\d+\/[0-9a-f]{64}\.webp)"/.exec(card)![1]!
+      const image = await quin.send(src)
+      expect(image.headers.get('content-type')).toBe('image/webp')
+      const meta = await sharp(new Uint8Array(await image.arrayBuffer())).metadata()
+      expect(meta).toMatchObject({ width: 256, height: 256 })
+      expect(meta.exif).toBeUndefined()
+      expect((await quin.send('/users/nobody-here')).status).toBe(404)
+      const after = await pat.post(slug, 'after')
+      expect(after.html).toContain('<bdi>Pat on Deno</bdi>')
+      expect(after.html).toContain(`<img class="face" src="${src}"`)
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('reads a multipart send as it streams: the 11th of 140,000 empty file parts is refused before the rest is sent, a body past the limit as it comes', async () => {
     const server = await startServerProcess(denoEnv(database.url, { DATA_DIR: dataDir }), 'deno')
     try {

@@ -12,6 +12,7 @@ import { guardedGet, type GuardedGetOptions } from './fetch.ts'
 import { cardText, decodePage, readMetadata } from './metadata.ts'
 
 type Card = Omit<LinkPreview, 'url'>
+// Where sharp cannot load (lib/images.ts), cards come without images.
 
 export const PAGE_BYTES = 1024 * 1024
 export const IMAGE_BYTES = 5 * 1024 * 1024

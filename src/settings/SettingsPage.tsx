@@ -47,6 +47,8 @@ export function SettingsPage(props: SettingsPageProps) {
     <Layout title="Settings" user={user}>
       <section class="card settings">
         <h1>Settings</h1>
+        <h2>Profile</h2>
+        <p>Your display name, bio, time zone and picture: <a href="/profile">edit your profile</a>.</p>
         <h2>Notifications</h2>
         <NotifyChoiceForm choice={choice} notice={props.notice} error={props.error} />
         {vapidPublicKey ? (

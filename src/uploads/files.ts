@@ -10,7 +10,7 @@ import type { Attachment } from '../store/ports.ts'
 export const PREVIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
 /** The longest side of a preview, in pixels. */
 const PREVIEW_SIZE = 800
-
+// Where sharp cannot load (lib/images.ts), files are still stored and served, only without previews.
 
 /** The sender's file name as shown: its last path segment, no control or bidi characters, at most 120 characters. */
 export function cleanName(raw: string): string {
