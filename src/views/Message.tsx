@@ -94,6 +94,7 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       id={`m-${m.id}`}
       data-key={m.id}
       data-author={String(m.authorId)}
+      data-rev={m.rev}
       class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}${firstUnread ? ' first-unread' : ''}`}
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
