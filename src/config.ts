@@ -105,6 +105,8 @@ export interface Limits {
   readonly search: Rate
   /** Room changes per user: renames, topics, members removed (each rename is an audit entry). */
   readonly manage: Rate
+  /** Room exports per user (each reads the whole room). */
+  readonly exports: Rate
   /** Open sockets per user on one instance; the oldest is closed beyond it. */
   readonly maxSocketsPerUser: number
   /** Live sessions per user; the oldest is ended beyond it. */
@@ -235,6 +237,7 @@ function limits(env: Env): Limits | undefined {
     sockets: rate(env, 'RATE_LIMIT_SOCKETS', '60/1m'),
     search: rate(env, 'RATE_LIMIT_SEARCH', '30/1m'),
     manage: rate(env, 'RATE_LIMIT_MANAGE', '30/10m'),
+    exports: rate(env, 'RATE_LIMIT_EXPORT', '10/1h'),
     maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1, 10_000),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 10_000),
   })

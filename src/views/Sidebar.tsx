@@ -1,5 +1,5 @@
 import type { RoomSummary } from '../store/ports.ts'
-import { telltaleSlug } from '../rooms/slug.ts'
+import { telltaleSlug } from '../lib/slug.ts'
 
 /** Counts are exact below this and shown as "99+" from it on. */
 export const UNREAD_CAP = 100

@@ -19,8 +19,12 @@ export function loginCandidates(p: OidcProfile): string[] {
 /** `UserStore.upsertOidcUser` on PostgreSQL: the identity row links (issuer, subject) to a user with a negative id. */
 export function postgresOidcUsers(sql: Sql) {
   const once = (p: OidcProfile) => sql.begin(async (tx): Promise<User> => {
+    // What the person chose on their profile outlives every sign-in; the provider's shows only where they chose nothing.
     const [known] = await tx<UserRow[]>`
-      UPDATE users u SET name = ${p.name}, avatar_url = ${p.avatarUrl}, updated_at = now()
+      UPDATE users u SET account_name = ${p.name}, account_avatar_url = ${p.avatarUrl},
+        name = coalesce(u.display_name, ${p.name}),
+        avatar_url = CASE WHEN u.avatar_sha256 IS NULL THEN ${p.avatarUrl} ELSE u.avatar_url END,
+        updated_at = now()
       FROM oidc_identities i
       WHERE i.issuer = ${p.issuer} AND i.subject = ${p.subject} AND u.id = i.user_id
       RETURNING u.id, u.login, u.name, u.avatar_url`
@@ -30,7 +34,8 @@ export function postgresOidcUsers(sql: Sql) {
       SELECT lower(login) AS login FROM users WHERE lower(login) = ANY(${candidates.map((l) => l.toLowerCase())}::text[])`).map((r) => r.login))
     const login = candidates.find((l) => !taken.has(l.toLowerCase()))!
     const [row] = await tx<UserRow[]>`
-      INSERT INTO users (id, login, name, avatar_url) VALUES (-nextval('local_user_ids'), ${login}, ${p.name}, ${p.avatarUrl})
+      INSERT INTO users (id, login, name, avatar_url, account_name, account_avatar_url)
+      VALUES (-nextval('local_user_ids'), ${login}, ${p.name}, ${p.avatarUrl}, ${p.name}, ${p.avatarUrl})
       RETURNING id, login, name, avatar_url`
     await tx`INSERT INTO oidc_identities (issuer, subject, user_id) VALUES (${p.issuer}, ${p.subject}, ${String(row!.id)})`
     return toUser(row!)
