@@ -138,7 +138,7 @@ export function createApp(given: AppDeps) {
   const admins = administrators({ logins: config.adminLogins, githubIds: config.adminGithubIds }, deps.moderation)
   const pending = pendingInvites(config.secureCookies)
   const invites = deps.invites && inviteService({ store: deps.invites, rooms, moderation: deps.moderation, bus, log, publicUrl: config.publicUrl, now: deps.now })
-  const admit = admissions({ signup: config.signup, invites, pending })
+  const admit = admissions({ signup: config.signup, invites, pending, admins })
   const clientAddressOf = (c: Context<AppEnv>) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies)
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus })
   const uploads = deps.uploadStore && uploadService({

@@ -224,12 +224,14 @@ describe('invite links, end to end with the GitHub stand-in', () => {
     expect((await app.visitor().get(`/invite/${'A'.repeat(43)}`)).status).toBe(404)
   })
 
-  it('with SIGNUP=invite refuses a stranger, admits an invitee and a known person, and makes no account for the refused', async () => {
+  it('with SIGNUP=invite refuses a stranger, admits an invitee, a known person and a configured administrator, and makes no account for the refused', async () => {
     const open = setup()
     const known = person('known')
     await signedIn(open, known)
-    const app = setup({ SIGNUP: 'invite' })
+    const app = setup({ SIGNUP: 'invite', ADMIN_GITHUB_IDS: `${ADMIN_ID},5002` })
     const boss = await admin(app)
+    // An administrator by configuration is let in though new: a fresh invite-only server needs its first one.
+    expect((await viaGithub(app.visitor(), { id: 5002, login: 'second-admin', name: null, avatar_url: '' })).headers.get('location')).toBe('/')
 
     const stranger = person('stranger')
     const refused = await viaGithub(app.visitor(), stranger)

@@ -55,7 +55,7 @@ export function githubRoutes({ clientId, clientSecret, users, session, isBanned,
       }
       const profile = c.get('user-github')
       if (!profile?.id || !profile.login) return failed(c, 'github')
-      const admission = await admit(c, { known: (await users.findUserById(profile.id)) !== undefined })
+      const admission = await admit(c, { known: (await users.findUserById(profile.id)) !== undefined, candidate: { id: profile.id, login: profile.login } })
       if (!admission.admitted) {
         deleteCookie(c, 'state', { path: '/', secure: true })
         return admission.refusal()

@@ -77,7 +77,7 @@ export function authRoutes({ config, users, session, limits, clientAddress, isBa
       const existing = await users.findUserByLogin(login)
       // Refused before admission, so a taken name spends no invite.
       if (existing && (existing.id > 0 || existing.kind === 'bot')) return taken()
-      const admission = await admit(c, { known: existing !== undefined })
+      const admission = await admit(c, { known: existing !== undefined, candidate: existing ?? { id: -1, login } })
       if (!admission.admitted) return admission.refusal()
       const user = await users.upsertLocalUser(login).catch((err: { code?: string }) => {
         if (err.code === 'LOGIN_TAKEN') return undefined

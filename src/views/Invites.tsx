@@ -56,10 +56,11 @@ export function InviteList({ invites, back, showRoom = true }: { invites: readon
           {invites.map((i) => (
             <tr>
               <td><code>/invite/{i.tokenPrefix}…</code></td>
-              {showRoom && <td>{i.room ? <bdi>{i.room.name}</bdi> : 'the server'}</td>}
-              <td>{i.createdByLogin ? `@${i.createdByLogin}` : '—'}</td>
+              {/* data-label: the column's name, shown before the value where the table is a list (phones). */}
+              {showRoom && <td data-label="for">{i.room ? <bdi>{i.room.name}</bdi> : 'the server'}</td>}
+              <td data-label="by">{i.createdByLogin ? `@${i.createdByLogin}` : '—'}</td>
               <td>{usesLeft(i)}</td>
-              <td>{i.expiresAt ? <When at={i.expiresAt} /> : 'never'}</td>
+              <td data-label="expires">{i.expiresAt ? <When at={i.expiresAt} /> : 'never'}</td>
               <td>
                 <form method="post" action={`/admin/invites/${i.id}/revoke`} data-confirm="Revoke this invite link? Nobody can use it after this.">
                   {back.kind === 'room' && <input type="hidden" name="from" value="room" />}
