@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ORIGIN, openSocket, signIn, startChatServer, type Person } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { freePort } from './support/ports.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
+import { readmeBlock, runShell } from './support/readme.ts'
 
 type Server_ = Awaited<ReturnType<typeof startChatServer>>
 
@@ -69,15 +67,7 @@ describe('bans and removals across instances', () => {
   })
 })
 
-/** The README's shell blocks marked `<!-- readme-test: NAME -->`, as written. */
-async function readmeBlock(name: string): Promise<string> {
-  const readme = await readFile('README.md', 'utf8')
-  const block = new RegExp(`<!-- readme-test: ${name} -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1]
-  if (!block) throw new Error(`README has no block "${name}"`)
-  return block
-}
-const run = async (script: string, env: Record<string, string>) =>
-  (await promisify(execFile)('bash', ['-e', '-c', script], { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 })).stdout
+const run = runShell
 
 describe('the README\'s curl examples, run as written', () => {
   let receiver: Server

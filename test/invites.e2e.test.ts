@@ -4,7 +4,9 @@ import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserWorld, type BrowserWorld } from './support/browser.ts'
+import { signIn } from './support/chat.ts'
 import { DESKTOP, PHONE, signedIn } from './support/people.ts'
+import { readmeBlock, runShell } from './support/readme.ts'
 
 let world: BrowserWorld
 beforeAll(async () => { world = await browserWorld({ ADMIN_LOGINS: 'boss' }) })
@@ -123,5 +125,21 @@ describe('invite links in the browser', () => {
         await context.close()
       }
     }
+  }, 180_000)
+
+  it('makes an invite with the README\'s curl example, as written, printing a link that works', async () => {
+    const boss = await signIn(world.base, 'boss', { origin: world.base })
+    const made = await boss.send('/rooms', { method: 'POST', body: new URLSearchParams({ name: 'Porch', visibility: 'private' }), headers: { origin: world.base } })
+    const slug = made.headers.get('location')!.replace('/rooms/', '')
+    const printed = (await runShell(await readmeBlock('create-invite'), { RTC_URL: world.base, RTC_ADMIN_COOKIE: boss.cookie, RTC_ROOM: slug })).trim()
+    expect(printed).toMatch(new RegExp(`^${world.base}/invite/[A-Za-z0-9_-]{43}$`))
+    const server = (await runShell(await readmeBlock('create-invite'), { RTC_URL: world.base, RTC_ADMIN_COOKIE: boss.cookie, RTC_ROOM: '' })).trim()
+    expect(server).toMatch(/\/invite\//)
+    const visitor = await world.chromium.browser.newContext()
+    const page = await visitor.newPage()
+    await page.goto(printed)
+    await page.waitForURL(`${world.base}/login`)
+    expect(await page.locator('.invited').textContent()).toContain('Porch')
+    await visitor.close()
   })
 })
