@@ -166,6 +166,17 @@ describe('invite links, end to end with the GitHub stand-in', () => {
     expect((await storedInvite(made.token!)).uses).toBe(1)
   })
 
+  it('leads a sign-in whose invite cookie names no invite to the lobby, whatever the cookie holds', async () => {
+    const app = setup()
+    for (const junk of ['..%2F..%2Fevil', 'A'.repeat(43)]) {
+      const visitor = app.visitor()
+      visitor.jar.set('__Host-rtc_invite', junk)
+      const res = await viaGithub(visitor, person('junk'))
+      expect(res.headers.get('location')).toBe('/')
+      expect(visitor.jar.has('__Host-rtc_invite')).toBe(false)
+    }
+  })
+
   it('says plainly that an expired invite expired (410), and no longer lists it', async () => {
     const app = setup()
     const boss = await admin(app)

@@ -75,7 +75,8 @@ export function admissions({ signup, invites, pending, admins }: AdmissionOption
       admitted: true,
       async welcome(user) {
         pending.forget(c)
-        if (!token || !invites) return '/'
+        // A cookie that names no invite (not even the shape of a token) leads nowhere but the lobby.
+        if (!found || !invites) return '/'
         // Shown why on the invite's own page: expired, revoked, used up meanwhile.
         if (!usable) return `/invite/${token}`
         return (await invites.accept(user, usable, { claimed })) ?? `/invite/${token}`
