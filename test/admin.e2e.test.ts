@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ORIGIN, openSocket, signIn, startChatServer, type Person } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { freePort } from './support/ports.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
+import { docsBlock, runShell } from './support/docs.ts'
 
 type Server_ = Awaited<ReturnType<typeof startChatServer>>
 
@@ -69,15 +67,7 @@ describe('bans and removals across instances', () => {
   })
 })
 
-/** docs/http-api.md's shell blocks marked `<!-- docs-test: NAME -->`, as written. */
-async function docsBlock(name: string): Promise<string> {
-  const doc = await readFile('docs/http-api.md', 'utf8')
-  const block = new RegExp(`<!-- docs-test: ${name} -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(doc)?.[1]
-  if (!block) throw new Error(`docs/http-api.md has no block "${name}"`)
-  return block
-}
-const run = async (script: string, env: Record<string, string>) =>
-  (await promisify(execFile)('bash', ['-e', '-c', script], { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 })).stdout
+const run = runShell
 
 describe('the bot API\'s curl examples in docs/http-api.md, run as written', () => {
   let receiver: Server

@@ -6,6 +6,7 @@ import type { AppEnv } from '../context.ts'
 import type { UserStore } from '../store/ports.ts'
 import type { SessionCookies } from './session.ts'
 import { BANNED_NOTICE } from './bans.ts'
+import type { Admit } from './admit.tsx'
 
 export interface GithubRoutesOptions {
   clientId: string
@@ -14,6 +15,8 @@ export interface GithubRoutesOptions {
   session: SessionCookies
   /** True for a banned user: no session is started. */
   isBanned?: (userId: number) => Promise<boolean>
+  /** Whether this person may sign in (`SIGNUP`, invites), asked before the user is made or updated. */
+  admit: Admit
 }
 
 /** Why sign-in failed, as the login page words it; keys travel in `/login?error=`. */
@@ -30,7 +33,7 @@ export const SIGN_IN_ERRORS = {
  * The only scope asked for is `user:email`: @hono/oauth-providers always reads
  * the user's e-mail list, which fails without it.
  */
-export function githubRoutes({ clientId, clientSecret, users, session, isBanned }: GithubRoutesOptions) {
+export function githubRoutes({ clientId, clientSecret, users, session, isBanned, admit }: GithubRoutesOptions) {
   const oauth = githubAuth({ client_id: clientId, client_secret: clientSecret, scope: ['user:email'], oauthApp: true })
   const failed = (c: Context<AppEnv>, reason: keyof typeof SIGN_IN_ERRORS) => {
     deleteCookie(c, 'state', { path: '/', secure: true })
@@ -52,6 +55,11 @@ export function githubRoutes({ clientId, clientSecret, users, session, isBanned 
       }
       const profile = c.get('user-github')
       if (!profile?.id || !profile.login) return failed(c, 'github')
+      const admission = await admit(c, { known: (await users.findUserById(profile.id)) !== undefined, candidate: { id: profile.id, login: profile.login } })
+      if (!admission.admitted) {
+        deleteCookie(c, 'state', { path: '/', secure: true })
+        return admission.refusal()
+      }
       const user = await users.upsertGithubUser({
         id: profile.id,
         login: profile.login,
@@ -63,6 +71,6 @@ export function githubRoutes({ clientId, clientSecret, users, session, isBanned 
       if (await isBanned?.(user.id)) return failed(c, 'banned')
       await session.startSession(c, user.id)
       c.get('log').info({ userId: user.id }, 'signed in with github')
-      return c.redirect('/', 303)
+      return c.redirect(await admission.welcome(user), 303)
     })
 }
