@@ -8,7 +8,7 @@
 # Needs pg_dump of the server's major version or newer, and node with the built app (dist/) or
 # this checkout's dev dependencies. Under docker compose, run it in the app's environment, e.g.
 #   docker compose exec -T postgres pg_dump -U rtc -Fc rtc > postgres.dump
-# and see the README's "Backups" for the compose walk-through.
+# and see "Backups and restore" in docs/operations.md for the compose walk-through.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dest="${1:-./backups}"

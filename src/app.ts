@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { authRoutes } from './auth/routes.tsx'
 import { requireSignIn } from './auth/requireSignIn.ts'
@@ -27,7 +27,7 @@ import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { memberRoutes } from './rooms/members.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ProfileStore, ReadStateStore, RoomStore, SessionStore, SignInStateStore, UploadStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, InviteStore, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ProfileStore, ReadStateStore, RoomStore, SessionStore, SignInStateStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
@@ -49,6 +49,10 @@ import { previewRoutes } from './previews/routes.ts'
 import { exportRoutes } from './export/routes.ts'
 import { AVATAR_MAX_BYTES } from './profiles/avatar.ts'
 import { profileRoutes } from './profiles/routes.tsx'
+import { admissions, pendingInvitation } from './auth/admit.tsx'
+import { inviteService } from './invites/service.ts'
+import { pendingInvites } from './invites/pending.ts'
+import { inviteRoutes } from './invites/routes.tsx'
 
 export interface AppDeps {
   config: Config
@@ -76,6 +80,8 @@ export interface AppDeps {
    * reach the caches in front of `users` and `sessions` (store/cached.ts, store/local.ts), so a send after a change carries it.
    */
   profiles?: ProfileStore
+  /** Invite links; without it there are none (and with `SIGNUP=invite` only known people sign in). */
+  invites?: InviteStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -139,6 +145,10 @@ export function createApp(given: AppDeps) {
   })
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
   const admins = administrators({ logins: config.adminLogins, githubIds: config.adminGithubIds }, deps.moderation)
+  const pending = pendingInvites(config.secureCookies)
+  const invites = deps.invites && inviteService({ store: deps.invites, rooms, moderation: deps.moderation, bus, log, publicUrl: config.publicUrl, now: deps.now })
+  const admit = admissions({ signup: config.signup, invites, pending, admins })
+  const clientAddressOf = (c: Context<AppEnv>) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies)
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus })
   const uploads = deps.uploadStore && uploadService({
     files: deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
@@ -208,8 +218,8 @@ export function createApp(given: AppDeps) {
   app.use(loadAdmin(admins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
-    config, users: deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
-    isBanned: bans.isBanned,
+    config, users: deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: clientAddressOf,
+    isBanned: bans.isBanned, admit, invitedTo: pendingInvitation({ invites, pending }),
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
   app.post('/rooms/:room/messages', sends.afterSession)
@@ -228,8 +238,10 @@ export function createApp(given: AppDeps) {
   if (kept) app.route('/', keptRoutes({ kept, limits }))
   app.route('/', exportRoutes({ messages: deps.messages, rooms, reads: deps.reads, notifications: deps.notifications, files: uploads && { read: (sha256) => uploads.read(sha256) }, origin: config.publicUrl, limits, now: deps.now }))
   if (deps.profiles) app.route('/', profileRoutes({ profiles: deps.profiles, presence, limits, maxPixels: config.uploads.previewMaxPixels, now: deps.now }))
+  // Before the admin routes: a private room's owner makes and revokes invites to it under /admin/invites too.
+  if (invites) app.route('/', inviteRoutes({ invites, rooms, limits, pending, clientAddress: clientAddressOf }))
   app.route('/', adminRoutes({
-    users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
+    users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins, invites,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,
   }))
   app.route('/', typingRoutes({ bus, limiter: realtime.typingLimiter }))

@@ -98,7 +98,8 @@ describe('loadConfig', () => {
     expect(loadConfig({}).limits).toEqual({
       send: { points: 10, seconds: 10 }, sendBurst: { points: 20, seconds: 300 }, rooms: { points: 10, seconds: 600 },
       directRooms: { points: 30, seconds: 600 }, members: { points: 30, seconds: 600 }, signIn: { points: 20, seconds: 600 },
-      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, manage: { points: 30, seconds: 600 }, exports: { points: 10, seconds: 3600 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
+      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, manage: { points: 30, seconds: 600 }, exports: { points: 10, seconds: 3600 },
+      invites: { points: 30, seconds: 600 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
     })
     expect(loadConfig({}).trustedProxies).toEqual(['127.0.0.1', '::1'])
   })
@@ -115,6 +116,7 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_SEND: '10' }, 'config: RATE_LIMIT_SEND must be a count per duration like 10/1m'],
     [{ RATE_LIMIT_SIGN_IN: '0/1m' }, 'config: RATE_LIMIT_SIGN_IN must be a count per duration'],
     [{ RATE_LIMIT_SOCKETS: '5/1d' }, 'config: RATE_LIMIT_SOCKETS must be a count per duration'],
+    [{ RATE_LIMIT_INVITES: 'many' }, 'config: RATE_LIMIT_INVITES must be a count per duration'],
     [{ MAX_SESSIONS_PER_USER: '0' }, 'config: MAX_SESSIONS_PER_USER must be an integer from 1'],
     [{ TRUSTED_PROXIES: 'caddy' }, 'config: TRUSTED_PROXIES must list IP addresses'],
     [{ TRUSTED_PROXIES: '10.0.0.0/40' }, 'config: TRUSTED_PROXIES must list IP addresses'],
@@ -192,6 +194,15 @@ describe('administration', () => {
     [{ ADMIN_GITHUB_IDS: '1234567890123456' }, 'config: ADMIN_GITHUB_IDS must list GitHub account ids'],
   ])('refuses %j with one line naming it', (env, message) => {
     expect(problem(env).startsWith(message)).toBe(true)
+  })
+})
+
+describe('sign-up', () => {
+  it('is open by default, invite-only with SIGNUP=invite, and refuses anything else naming SIGNUP', () => {
+    expect(loadConfig({}).signup).toBe('open')
+    expect(loadConfig({ SIGNUP: 'invite' }).signup).toBe('invite')
+    expect(loadConfig({ SIGNUP: ' Open ' }).signup).toBe('open')
+    expect(problem({ SIGNUP: 'closed' })).toBe('config: SIGNUP must be open or invite (got "closed")')
   })
 })
 

@@ -36,6 +36,11 @@ export interface Config {
   /** Sign-in through an OpenID Connect provider (`OIDC_*`), beside or instead of GitHub; unset, there is none. */
   readonly oidc: OidcConfig | undefined
   readonly localLogin: boolean
+  /**
+   * Who may sign in the first time (`SIGNUP`): `open`, anyone a provider vouches for; `invite`, only people
+   * following a valid invite link (people already known here always sign in). Decided in src/auth/admit.ts.
+   */
+  readonly signup: 'open' | 'invite'
   readonly tls: Readonly<{ certFile: string; keyFile: string }> | undefined
   /** Snowflake instance number, 0..1023; unique per running instance. */
   readonly instanceId: number
@@ -107,6 +112,8 @@ export interface Limits {
   readonly manage: Rate
   /** Room exports per user (each reads the whole room). */
   readonly exports: Rate
+  /** Invite links created per user, and invite links followed per client address. */
+  readonly invites: Rate
   /** Open sockets per user on one instance; the oldest is closed beyond it. */
   readonly maxSocketsPerUser: number
   /** Live sessions per user; the oldest is ended beyond it. */
@@ -238,6 +245,7 @@ function limits(env: Env): Limits | undefined {
     search: rate(env, 'RATE_LIMIT_SEARCH', '30/1m'),
     manage: rate(env, 'RATE_LIMIT_MANAGE', '30/10m'),
     exports: rate(env, 'RATE_LIMIT_EXPORT', '10/1h'),
+    invites: rate(env, 'RATE_LIMIT_INVITES', '30/10m'),
     maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1, 10_000),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 10_000),
   })
@@ -321,6 +329,7 @@ export function loadConfig(env: Env): Config {
     github: github && Object.freeze({ clientId: github[0], clientSecret: github[1] }),
     oidc: oidcConfig(env, publicIsLoopback),
     localLogin,
+    signup: signup(env),
     tls: tls && Object.freeze({ certFile: tlsFile('TLS_CERT', tls[0]), keyFile: tlsFile('TLS_PRIVKEY', tls[1]) }),
     instanceId: integer(env, 'INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
     metrics: metricsConfig(env, port),
@@ -425,6 +434,13 @@ function administration(env: Env): Pick<Config, 'adminLogins' | 'adminGithubIds'
     adminGithubIds: Object.freeze(list('ADMIN_GITHUB_IDS', /^[1-9][0-9]{0,14}$/, 'GitHub account ids (numbers; `gh api users/LOGIN --jq .id`)').map(Number)),
     webhookAllowHosts: list('WEBHOOK_ALLOW_HOSTS', /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|[0-9a-f:]+)$/, 'host names or IP addresses'),
   }
+}
+
+/** `SIGNUP`: `open` (the default) or `invite`. */
+function signup(env: Env): Config['signup'] {
+  const raw = (text(env, 'SIGNUP') ?? 'open').toLowerCase()
+  if (raw !== 'open' && raw !== 'invite') throw new ConfigError('SIGNUP', `must be open or invite (got "${raw}")`)
+  return raw
 }
 
 /** A text search configuration's name; whether the database has it is checked at start-up. */

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ORIGIN, openSocket, signIn, startChatServer, type Person } from './support/chat.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { freePort } from './support/ports.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
+import { docsBlock, runShell } from './support/docs.ts'
 
 type Server_ = Awaited<ReturnType<typeof startChatServer>>
 
@@ -69,17 +67,9 @@ describe('bans and removals across instances', () => {
   })
 })
 
-/** The README's shell blocks marked `<!-- readme-test: NAME -->`, as written. */
-async function readmeBlock(name: string): Promise<string> {
-  const readme = await readFile('README.md', 'utf8')
-  const block = new RegExp(`<!-- readme-test: ${name} -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1]
-  if (!block) throw new Error(`README has no block "${name}"`)
-  return block
-}
-const run = async (script: string, env: Record<string, string>) =>
-  (await promisify(execFile)('bash', ['-e', '-c', script], { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 })).stdout
+const run = runShell
 
-describe('the README\'s curl examples, run as written', () => {
+describe('the bot API\'s curl examples in docs/http-api.md, run as written', () => {
   let receiver: Server
   let hook: { body: string; signature: string } | undefined
   beforeAll(async () => {
@@ -101,22 +91,22 @@ describe('the README\'s curl examples, run as written', () => {
     const RTC_URL = `http://localhost:${port}`
     const c = await startChatServer({ DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: '33', PORT: String(port), PUBLIC_URL: RTC_URL, ...ENV })
     try {
-      await readmeExamples(RTC_URL)
+      await docsExamples(RTC_URL)
     } finally {
       await c.close()
     }
   })
 
-  const readmeExamples = async (RTC_URL: string) => {
+  const docsExamples = async (RTC_URL: string) => {
     const boss = await signIn(a.url, 'boss')
-    const created = await run(await readmeBlock('create-bot'), { RTC_URL, RTC_ADMIN_COOKIE: boss.cookie })
+    const created = await run(await docsBlock('create-bot'), { RTC_URL, RTC_ADMIN_COOKIE: boss.cookie })
     expect(created).toContain('Bot @deploy-bot created')
     const token = /id="bot-token"[^>]*value="([^"]+)"/.exec(created)![1]!
 
     const slug = await boss.createRoom('Deploys')
     await boss.form(`/rooms/${slug}/members`, { login: 'deploy-bot' })
     const watcher = await socketOnB(boss, slug)
-    const post = await readmeBlock('post-as-bot')
+    const post = await docsBlock('post-as-bot')
     const out = await run(post, { RTC_URL, RTC_BOT_TOKEN: token, RTC_ROOM: slug })
     expect(out).toMatch(/^\{"id":"\d+","room":"deploys"/)
     await watcher.waitFor(() => watcher.frames.some((f) => f.includes('Deployed build 1234')) && watcher.frames.some((f) => f.includes('Nightly backup done')), 'the bot\'s messages on B')
@@ -134,7 +124,7 @@ describe('the README\'s curl examples, run as written', () => {
     await boss.post(slug, '@hook-bot are you there?')
     const start = Date.now()
     while (!hook && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 20))
-    const verify = await readmeBlock('verify-webhook')
+    const verify = await docsBlock('verify-webhook')
     expect(await run(verify, { RTC_SIGNATURE: hook!.signature, RTC_BODY: hook!.body, RTC_WEBHOOK_SECRET: secret })).toBe('verified\n')
     expect(await run(verify, { RTC_SIGNATURE: hook!.signature, RTC_BODY: hook!.body.replace('are you', 'ARE YOU'), RTC_WEBHOOK_SECRET: secret })).toBe('forged\n')
   }

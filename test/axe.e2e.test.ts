@@ -11,7 +11,7 @@ afterAll(() => world?.close())
 const SIZES = [{ width: 1280, height: 800 }, { width: 390, height: 844 }] as const
 
 describe('accessibility (axe-core, WCAG 2.2 A/AA)', () => {
-  it('finds no violation on the room, lobby, search, settings and admin pages, on a desktop and a phone, light and dark', { timeout: 240_000 }, async () => {
+  it('finds no violation on the room, lobby, search, settings, admin and invite pages, on a desktop and a phone, light and dark', { timeout: 240_000 }, async () => {
     const setup = await (await world.chromium.browser.newContext()).newPage()
     await setup.goto(`${world.base}/login`)
     await setup.fill('input[name="login"]', 'axe-admin')
@@ -42,6 +42,18 @@ describe('accessibility (axe-core, WCAG 2.2 A/AA)', () => {
           if (path.startsWith('/rooms/')) await page.locator('#conn[data-state="connected"]').waitFor()
           for (const v of await violations(page)) found.push(`${viewport.width}px ${colorScheme} ${path}: ${v}`)
         }
+        // A new invite link's page (its QR code), then the sign-in page it leads a signed-out person to.
+        await page.goto(`${world.base}/admin#invites`)
+        await page.click('form.invite-form button[type="submit"]')
+        await page.locator('.invite-created').waitFor()
+        for (const v of await violations(page)) found.push(`${viewport.width}px ${colorScheme} invite page: ${v}`)
+        const invite = await page.locator('#invite-url').inputValue()
+        const visitor = await world.chromium.browser.newContext({ viewport, colorScheme })
+        const invited = await visitor.newPage()
+        await invited.goto(invite)
+        await invited.waitForURL(`${world.base}/login`)
+        for (const v of await violations(invited)) found.push(`${viewport.width}px ${colorScheme} invited sign-in: ${v}`)
+        await visitor.close()
         await context.close()
       }
     }

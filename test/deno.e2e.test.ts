@@ -489,7 +489,49 @@ describe('Deno with formatting, reactions and attachments', () => {
   }, 60_000)
 })
 
-describe('Deno OpenID Connect sign-in (issue 27)', () => {
+describe('Deno invites', () => {
+  let database: TestDatabase
+  beforeAll(async () => { database = await createTestDatabase() })
+  afterAll(() => database?.drop())
+
+  it('makes a room invite with its QR code, and lets a newcomer through invite-only sign-up into the room, once', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { ADMIN_LOGINS: 'deno-boss', SIGNUP: 'invite' }), 'deno')
+    try {
+      const boss = await signIn(server.url, 'deno-boss')
+      const slug = await boss.createRoom('Deno invited', 'private')
+      const made = await boss.form('/admin/invites', { room: slug, max_uses: '1', expires_in_hours: '24' })
+      expect(made.status).toBe(200)
+      const page = await made.text()
+      expect(page).toContain('<svg')
+      const path = new RegExp(`${ORIGIN}(/invite/[A-Za-z0-9_-]{43})`).exec(page)![1]!
+      const at = (p: string, init: RequestInit = {}) => fetch(`${server.url}${p}`, { redirect: 'manual', ...init, headers: { origin: ORIGIN, ...init.headers } })
+
+      const followed = await at(path)
+      expect(followed.status).toBe(303)
+      expect(followed.headers.get('location')).toBe('/login')
+      const invite = followed.headers.getSetCookie().find((c) => c.startsWith('rtc_invite='))!.split(';')[0]!
+      expect(await (await at('/login', { headers: { cookie: invite } })).text()).toContain('Deno invited')
+      const joined = await at('/auth/local', { method: 'POST', body: new URLSearchParams({ login: 'deno-newcomer' }), headers: { cookie: invite } })
+      expect(joined.status).toBe(303)
+      expect(joined.headers.get('location')).toBe(`/rooms/${slug}`)
+      const session = joined.headers.getSetCookie().find((c) => c.startsWith('rtc_session='))!.split(';')[0]!
+      const room = await at(`/rooms/${slug}`, { headers: { cookie: session } })
+      expect(room.status).toBe(200)
+      expect(await room.text()).toContain('id="composer"')
+
+      const stranger = await at('/auth/local', { method: 'POST', body: new URLSearchParams({ login: 'deno-stranger' }) })
+      expect(stranger.status).toBe(403)
+      expect(await stranger.text()).toContain('Sign-up needs an invite')
+      const usedUp = await at(path)
+      expect(usedUp.status).toBe(410)
+      expect(await usedUp.text()).toContain('used up')
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe('Deno OpenID Connect sign-in', () => {
   let database: TestDatabase
   beforeAll(async () => { database = await createTestDatabase() })
   afterAll(() => database?.drop())

@@ -21,7 +21,7 @@ export interface AdminRule {
  *   provider's username is no proof of being the person the list meant.
  * GitHub users are keyed by GitHub's id here; the others have negative ids.
  */
-export function administrators(rule: AdminRule, pins: Pick<ModerationStore, 'pinAdminLogins' | 'adminLoginHolder'>) {
+export function administrators(rule: AdminRule, pins: Pick<ModerationStore, 'pinAdminLogins' | 'adminLoginHolder' | 'adminLoginPin'>) {
   // A pin never moves: once read, it is remembered for the process's life.
   const holders = new Map<string, number>()
   let seeded: Promise<void> | undefined
@@ -44,6 +44,18 @@ export function administrators(rule: AdminRule, pins: Pick<ModerationStore, 'pin
       if (!rule.logins.includes(login)) return false
       await seed()
       return (await holderOf(login, user.id)) === user.id
+    },
+    /**
+     * Whether someone signing in, perhaps for the first time (no account of ours yet: any negative id), would be
+     * an administrator once in; pins nothing. A listed login pinned to no one yet would be theirs.
+     */
+    async wouldBeAdmin(candidate: Pick<User, 'id' | 'login'>): Promise<boolean> {
+      if (candidate.id > 0 && rule.githubIds.includes(candidate.id)) return true
+      const login = candidate.login.toLowerCase()
+      if (!rule.logins.includes(login)) return false
+      await seed()
+      const holder = holders.get(login) ?? await pins.adminLoginPin(login)
+      return holder === undefined || holder === candidate.id
     },
   }
 }

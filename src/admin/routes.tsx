@@ -8,6 +8,7 @@ import type { BotStore, ModerationStore, UserStore } from '../store/ports.ts'
 import { AdminPage, BotCreatedPage } from '../views/AdminPage.tsx'
 import { requireAdmin, type Administrators } from './admins.ts'
 import type { Bans } from '../auth/bans.ts'
+import type { InviteService } from '../invites/service.ts'
 
 export interface AdminRoutesOptions {
   users: UserStore
@@ -15,6 +16,8 @@ export interface AdminRoutesOptions {
   moderation: ModerationStore
   bans: Bans
   admins: Administrators
+  /** The active invite links, listed with the form that makes one (invites/routes.tsx answers it). */
+  invites?: InviteService | undefined
   webhookAllowHosts: readonly string[]
   /** For the curl example on the bot's page. */
   publicUrl: string
@@ -31,7 +34,7 @@ const BOT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
  * route answers 404 to anyone but an administrator, so the page's existence
  * is not revealed.
  */
-export function adminRoutes({ users, bots, moderation, bans, admins, webhookAllowHosts, publicUrl, now = () => new Date() }: AdminRoutesOptions) {
+export function adminRoutes({ users, bots, moderation, bans, admins, invites, webhookAllowHosts, publicUrl, now = () => new Date() }: AdminRoutesOptions) {
   const app = new Hono<AppEnv>()
   app.use('/admin', requireAdmin)
   app.use('/admin/*', requireAdmin)
@@ -39,8 +42,8 @@ export function adminRoutes({ users, bots, moderation, bans, admins, webhookAllo
   const page = async (c: Context<AppEnv>, extra: { status?: 200 | 400 | 404 | 409; notice?: string; error?: string; botDraft?: { name: string; webhookUrl: string } } = {}) => {
     const before = c.req.query('before')
     const cursor = before !== undefined && /^\d{1,19}$/.test(before) ? before : undefined
-    const [audit, people, botList, roomList] = await Promise.all([
-      moderation.auditPage(cursor, AUDIT_PAGE + 1), moderation.listUsers(LISTED), bots.listBots(), moderation.listRooms(LISTED),
+    const [audit, people, botList, roomList, inviteList] = await Promise.all([
+      moderation.auditPage(cursor, AUDIT_PAGE + 1), moderation.listUsers(LISTED), bots.listBots(), moderation.listRooms(LISTED), invites?.active(),
     ])
     const adminIds = new Set((await Promise.all(people.map(async (u) => ((await admins.isAdmin(u)) ? u.id : undefined)))).filter((id) => id !== undefined))
     return c.html(
@@ -53,6 +56,7 @@ export function adminRoutes({ users, bots, moderation, bans, admins, webhookAllo
         admins={adminIds}
         bots={botList}
         rooms={roomList}
+        invites={inviteList}
         notice={extra.notice}
         error={extra.error}
         botDraft={extra.botDraft}

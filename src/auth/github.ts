@@ -53,7 +53,8 @@ export function githubRoutes({ clientId, clientSecret, signInAs }: GithubRoutesO
       })
       // The state is single-use: a replayed callback URL finds no cookie to match.
       deleteCookie(c, 'state', { path: '/', secure: true })
+      if ('refusal' in signedIn) return signedIn.refusal()
       if ('refused' in signedIn) return failed(c, signedIn.refused)
-      return c.redirect('/', 303)
+      return c.redirect(signedIn.goTo, 303)
     })
 }

@@ -84,7 +84,8 @@ export function oidcRoutes({ client, name, redirectUri, states, signInAs, secure
         return failed(c, err)
       }
       const signedIn = await signInAs(c, { provider: 'oidc', profile: oidcProfile(claims) })
+      if ('refusal' in signedIn) return signedIn.refusal()
       if ('refused' in signedIn) return refuse(c, REFUSALS[signedIn.refused], 403)
-      return c.redirect('/', 303)
+      return c.redirect(signedIn.goTo, 303)
     })
 }

@@ -10,7 +10,7 @@ export function signWebhook(secret: string, body: string, timestamp = Math.floor
   return `t=${timestamp},v1=${hmac(secret, timestamp, body)}`
 }
 
-/** What a receiver does (the README shows the same in shell): the signature matches and is at most `toleranceSeconds` old. */
+/** What a receiver does (docs/http-api.md shows the same in shell): the signature matches and is at most `toleranceSeconds` old. */
 export function verifyWebhook(secret: string, body: string, header: string | null | undefined, toleranceSeconds = 300, now = Date.now()): boolean {
   const parts = new Map((header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]))
   const t = Number(parts.get('t'))

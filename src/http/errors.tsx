@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
 import { ErrorPage } from '../views/ErrorPage.tsx'
 import { RateLimited } from './rateLimits.ts'
+import { loggedPath } from './requestLog.ts'
 
 /** Browsers get a page; API clients and scripts get JSON. */
 export function wantsHtml(c: Context): boolean {
@@ -45,7 +46,7 @@ export function errorResponse(c: Context, status: number, message: string): Resp
 
 /** Answers a rate-limit refusal: 429, Retry-After, the reason; a warn line (no stack) for the first refusal of its window. */
 export function rateLimitedResponse(c: Context<AppEnv>, err: RateLimited, render: () => Response | Promise<Response> = () => errorResponse(c, 429, err.message)) {
-  if (err.report) c.get('log').warn({ limit: err.limit, key: err.key, retryAfter: err.retryAfterSeconds, path: c.req.path }, 'rate limited')
+  if (err.report) c.get('log').warn({ limit: err.limit, key: err.key, retryAfter: err.retryAfterSeconds, path: loggedPath(c.req.path) }, 'rate limited')
   c.header('Retry-After', String(err.retryAfterSeconds))
   return render()
 }
@@ -55,7 +56,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof HTTPException) {
     if (err.status >= 500) c.get('log').error({ err }, 'http exception')
     // Bad input is the client's: a line to see it by, without a stack.
-    else if (err.status === 400) c.get('log').warn({ status: 400, reason: err.message, path: c.req.path }, 'bad request')
+    else if (err.status === 400) c.get('log').warn({ status: 400, reason: err.message, path: loggedPath(c.req.path) }, 'bad request')
     return errorResponse(c, err.status, err.message || defaultMessage(err.status))
   }
   if (isOutcomeUnknown(err)) {

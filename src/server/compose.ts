@@ -23,6 +23,7 @@ import type { HealthCheck } from '../store/ports.ts'
 import { openDatabase } from '../store/postgres/connect.ts'
 import { postgresMessages } from '../store/postgres/messages.ts'
 import { postgresKept } from '../store/postgres/kept.ts'
+import { postgresInvites } from '../store/postgres/invites.ts'
 import { postgresNotifications } from '../store/postgres/notifications.ts'
 import { postgresBots } from '../store/postgres/bots.ts'
 import { postgresModeration } from '../store/postgres/moderation.ts'
@@ -132,6 +133,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     kept: timed(postgresKept(db.sql), db.backend),
     // Through both caches: a new name or face reaches every instance's sessions at once.
     profiles: local.profiles,
+    invites: timed(postgresInvites(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,

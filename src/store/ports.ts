@@ -52,6 +52,8 @@ export interface UserStore {
    * as given when no one holds it, else `login~<hash of issuer and subject>`. A login, once given, stays.
    */
   upsertOidcUser(profile: OidcProfile): Promise<User>
+  /** The user linked to (issuer, subject), if any. */
+  findOidcUser(issuer: string, subject: string): Promise<User | undefined>
   /** Finds or creates the local (demo) user with this login. */
   upsertLocalUser(login: string): Promise<User>
   findUserById(id: number): Promise<User | undefined>
@@ -546,6 +548,52 @@ export interface KeptStore {
   forgetMessage(roomId: string, messageId: string): Promise<{ unpinned: boolean }>
 }
 
+/** An invite link: the server, or one room, for whoever holds its token (stored only as a hash). */
+export interface Invite {
+  readonly id: string
+  /** The first characters of the token, to tell invites apart in a list; the rest is never stored. */
+  readonly tokenPrefix: string
+  /** Null for an invite to the server (it lets a person in; no room is joined). */
+  readonly room: Pick<Room, 'id' | 'slug' | 'name' | 'visibility' | 'createdBy'> | null
+  readonly createdBy: number
+  /** The creator's login now, or null when the account is gone. */
+  readonly createdByLogin: string | null
+  readonly createdAt: Date
+  readonly expiresAt: Date | null
+  /** Null: no limit. */
+  readonly maxUses: number | null
+  readonly uses: number
+  readonly revokedAt: Date | null
+}
+
+export interface NewInvite {
+  readonly tokenHash: string
+  readonly tokenPrefix: string
+  readonly roomId: string | null
+  readonly createdBy: number
+  readonly expiresAt: Date | null
+  readonly maxUses: number | null
+}
+
+/**
+ * Invite links, in PostgreSQL (PGlite alike). A use is taken by one
+ * conditional update, so of several people racing for an invite's last use
+ * exactly one gets it.
+ */
+export interface InviteStore {
+  createInvite(invite: NewInvite): Promise<Invite>
+  findInviteByTokenHash(tokenHash: string): Promise<Invite | undefined>
+  findInvite(id: string): Promise<Invite | undefined>
+  /** Takes one use when, at `now`, the invite is not revoked, not expired and has a use left; false otherwise. */
+  claimInviteUse(id: string, now: Date): Promise<boolean>
+  /** Gives back a use taken by `claimInviteUse` that was not needed after all. */
+  releaseInviteUse(id: string): Promise<void>
+  /** False when there is no such invite or it was revoked already. */
+  revokeInvite(id: string, at: Date): Promise<boolean>
+  /** Invites usable at `now` (not revoked, not expired, a use left), newest first; only one room's when `roomId` is given. */
+  activeInvites(now: Date, filter: { roomId?: string; limit: number }): Promise<Invite[]>
+}
+
 /** One line of the audit list: who did what to what, and when. */
 export interface AuditEntry {
   readonly id: string
@@ -594,6 +642,8 @@ export interface ModerationStore {
   pinAdminLogins(logins: readonly string[]): Promise<void>
   /** The GitHub account id `login` (lower-cased) is pinned to, pinning it to `userId` first if nothing holds it yet. */
   adminLoginHolder(login: string, userId: number): Promise<number>
+  /** The account a listed login is pinned to, if it is pinned yet; pins nothing. */
+  adminLoginPin(login: string): Promise<number | undefined>
 }
 
 /** A bot as the admin page lists it (its token and secret are never read back). */

@@ -1,9 +1,11 @@
-import type { AuditEntry, BotInfo, RoomListing, User, UserListing } from '../store/ports.ts'
+import type { AuditEntry, BotInfo, Invite, RoomListing, User, UserListing } from '../store/ports.ts'
+import { InviteForm, InviteList } from './Invites.tsx'
 import { Layout } from './Layout.tsx'
 import { telltaleSlug } from '../lib/slug.ts'
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
-const When = ({ at }: { at: Date }) => <time datetime={at.toISOString()}>{utc(at)}</time>
+/** A moment as the admin pages show it: to the minute, in UTC. */
+export const When = ({ at }: { at: Date }) => <time datetime={at.toISOString()}>{utc(at)}</time>
 
 export interface AdminPageProps {
   user: User
@@ -17,6 +19,8 @@ export interface AdminPageProps {
   admins: ReadonlySet<number>
   bots: readonly BotInfo[]
   rooms: readonly RoomListing[]
+  /** The active invite links; undefined where invites are off. */
+  invites?: readonly Invite[] | undefined
   notice?: string | undefined
   error?: string | undefined
   /** What was typed into a refused "new bot" form; the error then shows beside it. */
@@ -97,6 +101,14 @@ export function AdminPage(p: AdminPageProps) {
             <button type="submit" class="primary">Create bot</button>
           </form>
         </section>
+
+        {p.invites && (
+          <section id="invites" class="card">
+            <h2>Invite links</h2>
+            <InviteList invites={p.invites} back={{ kind: 'admin' }} />
+            <InviteForm rooms={p.rooms.filter((r) => !r.archivedAt)} />
+          </section>
+        )}
 
         <section id="rooms" class="card">
           <h2>Rooms</h2>

@@ -67,6 +67,7 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
         <script src="/static/js/kept.js"></script>
         <script src="/static/js/export.js"></script>
         <script src="/static/js/profiles.js"></script>
+        <script src="/static/js/invites.js"></script>
         <script src="/static/js/removed.js"></script>
         <script src="/static/js/awareness.js"></script>
         <script src="/static/js/notifications.js"></script>

@@ -8,14 +8,22 @@ export interface LoginPageProps {
   /** This server's address (`PUBLIC_URL`): the callback URLs to register are shown when no provider is configured yet. */
   publicUrl: string
   error?: string | undefined
+  /** The invite a signed-out person followed, carried through whichever provider they choose (src/auth/admit.tsx). */
+  invite?: { roomName: string | null } | undefined
 }
 
-export function LoginPage({ githubEnabled, oidcName, localLogin, publicUrl, error }: LoginPageProps) {
+export function LoginPage({ githubEnabled, oidcName, localLogin, publicUrl, error, invite }: LoginPageProps) {
   const providers = githubEnabled || oidcName !== undefined
   return (
     <Layout title="Sign in">
       <section class="card login">
         <h1>Sign in to rtc</h1>
+        {invite && (
+          <p class="invited" role="status">
+            {invite.roomName === null ? 'You are invited to this rtc server.' : <>You are invited to the room <strong><bdi>{invite.roomName}</bdi></strong>.</>}
+            {' '}Sign in to accept: you land there once you are in.
+          </p>
+        )}
         {error && <p class="error" role="alert">{error}</p>}
         {providers && (
           <div class="providers">
@@ -45,6 +53,20 @@ export function LoginPage({ githubEnabled, oidcName, localLogin, publicUrl, erro
             <p>Then restart rtc.</p>
           </div>
         )}
+      </section>
+    </Layout>
+  )
+}
+
+/** `SIGNUP=invite` and no usable invite: a plain page, whichever provider the person came through. */
+export function InviteNeededPage({ reason }: { reason?: string | undefined }) {
+  return (
+    <Layout title="Sign-up needs an invite">
+      <section class="card login">
+        <h1>Sign-up needs an invite</h1>
+        <p>This rtc server lets new people in only through an invite link. Ask someone who uses it, or its administrator, to send you one, then open the link.</p>
+        {reason && <p class="error" role="alert">{reason}</p>}
+        <p>Already have an account here? <a href="/login">Sign in</a> with it.</p>
       </section>
     </Layout>
   )

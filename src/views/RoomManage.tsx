@@ -47,6 +47,9 @@ export function RoomManage({ room, me, members, isMember, owner, admin }: RoomMa
           <button type="submit">Rename</button>
         </form>
       )}
+      {((owner && room.visibility === 'private') || (admin && room.visibility !== 'direct')) && (
+        <p class="stack"><a href={`${base}/invites`}>Invite links</a><span class="muted">A link (and QR code) that lets someone sign in and join this room.</span></p>
+      )}
       {manager && others.length > 0 && (
         <div class="stack">
           <span class="label">Remove a member</span>

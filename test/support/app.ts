@@ -5,6 +5,7 @@ import type { Database } from '../../src/store/postgres/connect.ts'
 import { memoryBus } from '../../src/store/memory/bus.ts'
 import { postgresMessages } from '../../src/store/postgres/messages.ts'
 import { postgresKept } from '../../src/store/postgres/kept.ts'
+import { postgresInvites } from '../../src/store/postgres/invites.ts'
 import { postgresNotifications } from '../../src/store/postgres/notifications.ts'
 import { postgresBots } from '../../src/store/postgres/bots.ts'
 import { postgresModeration } from '../../src/store/postgres/moderation.ts'
@@ -40,6 +41,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     reads: postgresReadState(db.sql),
     notifications: postgresNotifications(db.sql),
     kept: postgresKept(db.sql),
+    invites: postgresInvites(db.sql),
     bots: postgresBots(db.sql),
     moderation: postgresModeration(db.sql),
     search: postgresSearch(db.sql),

@@ -336,6 +336,27 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 33,
+    name: 'invite links',
+    // Only the token's hash is kept (and its first characters, to tell invites apart in a list). An invite to a
+    // room goes with the room; its creator's invites go with their account.
+    sql: `
+      CREATE TABLE invites (
+        id            bigserial PRIMARY KEY,
+        token_hash    text NOT NULL UNIQUE,
+        token_prefix  text NOT NULL,
+        room_id       bigint REFERENCES rooms (id) ON DELETE CASCADE,
+        created_by    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        expires_at    timestamptz,
+        max_uses      integer CHECK (max_uses > 0),
+        uses          integer NOT NULL DEFAULT 0 CHECK (uses >= 0),
+        revoked_at    timestamptz
+      );
+      CREATE INDEX invites_room ON invites (room_id);
+    `,
+  },
+  {
+    version: 34,
     name: 'OpenID Connect sign-in: identities keyed by (issuer, subject), and sign-ins under way',
     // A user signs in through a provider as (issuer, subject), never as an e-mail address; the row is the link.
     // A started sign-in is found once, by the hash of its state, until it expires; its nonce and PKCE verifier

@@ -68,6 +68,11 @@ export function postgresModeration(sql: Sql): ModerationStore {
         ON CONFLICT (login) DO NOTHING`
     },
 
+    async adminLoginPin(login) {
+      const [row] = await sql<{ user_id: bigint }[]>`SELECT user_id FROM admin_login_pins WHERE login = ${login}`
+      return row && Number(row.user_id)
+    },
+
     async adminLoginHolder(login, userId) {
       await sql`INSERT INTO admin_login_pins (login, user_id) VALUES (${login}, ${userId}) ON CONFLICT (login) DO NOTHING`
       const [row] = await sql<{ user_id: bigint }[]>`SELECT user_id FROM admin_login_pins WHERE login = ${login}`

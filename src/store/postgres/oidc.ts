@@ -42,6 +42,13 @@ export function postgresOidcUsers(sql: Sql) {
   })
 
   return {
+    async findOidcUser(issuer: string, subject: string): Promise<User | undefined> {
+      const [row] = await sql<UserRow[]>`
+        SELECT u.id, u.login, u.name, u.avatar_url FROM oidc_identities i JOIN users u ON u.id = i.user_id
+        WHERE i.issuer = ${issuer} AND i.subject = ${subject}`
+      return row && toUser(row)
+    },
+
     async upsertOidcUser(p: OidcProfile): Promise<User> {
       for (let attempt = 1; ; attempt++) {
         try {
