@@ -84,8 +84,7 @@ export function authRoutes({ config, users, signInStates, log, session, limits, 
       refuse: (c, message, status) => c.html(loginPage(message), status),
     }))
   } else {
-    app.get('/auth/oidc/*', (c) => c.redirect('/login', 303))
-    app.get('/auth/oidc', (c) => c.redirect('/login', 303))
+    app.on('GET', ['/auth/oidc', '/auth/oidc/callback'], (c) => c.redirect('/login', 303))
   }
 
   if (config.localLogin) {
