@@ -315,6 +315,26 @@ describe('OpenID Connect sign-in against a real provider (oidc-provider)', () =>
     expect(user.jar.has('rtc_session')).toBe(false)
   })
 
+  it('with SIGNUP=invite, refuses a newcomer from the provider without making an account, and lets in the known and a listed administrator', async () => {
+    op.signInNext({ sub: 'sub-known-before', preferred_username: 'known-before' })
+    await signIn(setup().user)
+    const { app } = setup({ SIGNUP: 'invite', ADMIN_LOGINS: 'house-boss' })
+    op.signInNext({ sub: 'sub-stranger', preferred_username: 'stranger' })
+    const stranger = browser(app)
+    const { res } = await signIn(stranger)
+    expect(res.status).toBe(403)
+    expect(stranger.jar.has('rtc_session')).toBe(false)
+    expect(await identityOf('sub-stranger')).toBeUndefined()
+    expect(await users().findUserByLogin('stranger')).toBeUndefined()
+
+    op.signInNext({ sub: 'sub-known-before', preferred_username: 'known-before' })
+    expect((await signIn(browser(app))).res.status).toBe(303)
+    op.signInNext({ sub: 'sub-house-boss', preferred_username: 'house-boss' })
+    const boss = browser(app)
+    expect((await signIn(boss)).res.status).toBe(303)
+    expect((await boss.get('/admin')).status).toBe(200)
+  })
+
   it('limits sign-in attempts through the provider per address', async () => {
     const { app } = setup({ RATE_LIMITS: 'on', RATE_LIMIT_SIGN_IN: '2/10m' })
     const b = browser(app)
