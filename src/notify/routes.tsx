@@ -80,7 +80,7 @@ export function notifyRoutes({ notifications, rooms, bus, log, policy, pushOn }:
     const chosen = level === defaultLevel(room) ? undefined : level
     await notifications.setLevel(room.id, userId, chosen)
     await bus.publish({ type: 'notify-level', userId }).catch((err: unknown) => log.warn({ err, userId }, 'notification level not published to other instances'))
-    if (c.req.header('hx-request') === 'true') return c.html(<NotifyLevelMenu room={room} level={chosen} saved />)
+    if (c.req.header('hx-request') === 'true') return c.html(<NotifyLevelMenu room={room} level={chosen} />)
     if (c.req.header('accept')?.includes('application/json')) return c.json({ level })
     return c.redirect(`/rooms/${room.slug}`, 303)
   }

@@ -4,13 +4,14 @@ import type { NotifyLevel, Room } from '../store/ports.ts'
 /**
  * The room's notification level for the reader, in the room's header: a
  * disclosure (so without JavaScript too) holding one button per level. htmx
- * swaps the menu in place; a plain form comes back to the room.
+ * swaps the menu in place, closed, its button naming the new level; a plain
+ * form comes back to the room.
  */
-export function NotifyLevelMenu({ room, level, saved = false }: { room: Room; level: NotifyLevel | undefined; saved?: boolean }) {
+export function NotifyLevelMenu({ room, level }: { room: Room; level: NotifyLevel | undefined }) {
   const action = `/rooms/${room.slug}/notifications`
   const current = levelIn(room, level)
   return (
-    <details id="notify-level" class="notify-level" data-level={current} open={saved}>
+    <details id="notify-level" class="notify-level" data-level={current}>
       <summary class="button" title="Notifications from this room" aria-label={`Notifications: ${levelLabel(current)}`}>
         <span class="icon" aria-hidden="true">{current === 'none' ? '🔕' : '🔔'}</span> <span class="label">{levelLabel(current)}</span>
       </summary>
@@ -23,7 +24,6 @@ export function NotifyLevelMenu({ room, level, saved = false }: { room: Room; le
           </button>
         ))}
         <p class="hint">Desktop and push notifications follow this; the room list highlights what it lets through.</p>
-        <span class="notice" role="status">{saved ? 'Saved.' : ''}</span>
       </form>
     </details>
   )

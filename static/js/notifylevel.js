@@ -1,6 +1,7 @@
 // The room's notification menu (views/NotifyLevelMenu.tsx, a <details>): closes on a click elsewhere or Escape;
-// a level chosen here shows on the room's sidebar entry at once, and one chosen in another tab or on another
-// device (the sidebar's entry carries it, live over the socket) shows here.
+// a level chosen here shows on the room's sidebar entry at once, and focus comes back to the menu's button, which
+// names the new level; one chosen in another tab or on another device (the sidebar's entry carries it, live over
+// the socket) shows here.
 'use strict'
 {
   const menu = () => document.getElementById('notify-level')
@@ -30,10 +31,15 @@
     m.open = false
     m.querySelector('summary').focus()
   })
+  let chosen = false
+  document.addEventListener('submit', (e) => { chosen = e.target.closest?.('#notify-level') !== null })
   document.addEventListener('htmx:after:swap', () => {
-    const level = menu()?.dataset.level
+    if (!chosen) return
+    chosen = false
+    const m = menu()
     const here = currentEntry()
-    if (level && here) here.dataset.level = level
+    if (m && here) here.dataset.level = m.dataset.level
+    m?.querySelector('summary').focus()
   })
   document.addEventListener('DOMContentLoaded', () => {
     const sidebar = document.getElementById('sidebar')
