@@ -88,7 +88,7 @@ export function Sidebar({ entries, currentRoomId }: { entries: readonly SidebarE
       </div>
       <SidebarRooms entries={entries} currentRoomId={currentRoomId} />
       <UnreadTotal entries={entries} />
-      <button type="button" id="notify-enable" class="link" hidden>Show notifications on this device (as each room's level says)</button>
+      <button type="button" id="notify-enable" class="link" hidden>Show notifications on this device</button>
     </nav>
   )
 }
