@@ -2,7 +2,7 @@ import pLimit from 'p-limit'
 import { mentionedLogins } from '../messages/mentions.ts'
 import type { Logger } from '../log.ts'
 import type { NotificationStore, Presence, PushSubscriptionKeys, Room, StoredMessage } from '../store/ports.ts'
-import { levelIn, wantsPush } from './levels.ts'
+import { levelIn, wantsPush } from '../messages/notifyLevels.ts'
 import type { SendPush } from './push.ts'
 
 export interface NotifierOptions {
@@ -31,7 +31,7 @@ export function excerpt(body: string, max = EXCERPT_CHARS): string {
  * the instance that stored it (so one instance decides, and each person gets
  * one push per message however many instances run), it works after the send
  * has answered, at bounded concurrency: each member (never the author) whose
- * level for the room wants the message (src/notify/levels.ts: every message,
+ * level for the room wants the message (src/messages/notifyLevels.ts: every message,
  * mentions, nothing; narrowed by their choice for all rooms) gets it, unless
  * they are present: some tab of theirs visible and used lately, on any instance.
  */

@@ -7,7 +7,7 @@ import { loadRoom, requireMember } from '../rooms/access.ts'
 import type { Logger } from '../log.ts'
 import type { Bus, NotificationStore, NotifyLevel, RoomStore } from '../store/ports.ts'
 import { NotifyLevelMenu } from '../views/NotifyLevelMenu.tsx'
-import { defaultLevel, isLevel } from './levels.ts'
+import { defaultLevel, isLevel } from '../messages/notifyLevels.ts'
 import { checkSubscription, MAX_ENDPOINT_CHARS, MAX_SUBSCRIPTION_BYTES, type EndpointPolicy } from './subscription.ts'
 
 /** Browsers (devices) per user that get pushes; a new one beyond it replaces the oldest. */

@@ -1,4 +1,4 @@
-import { levelLabel } from '../notify/levels.ts'
+import { levelLabel } from '../messages/notifyLevels.ts'
 import type { NotifyChoice, NotifyLevel, Room, User } from '../store/ports.ts'
 import { Layout } from '../views/Layout.tsx'
 import { InstallSection } from './InstallSection.tsx'

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx'
 import type { User } from '../store/ports.ts'
-import { APPLE_TOUCH_ICON, THEME } from '../install/manifest.ts'
+import { APPLE_TOUCH_ICON, THEME } from './appLook.ts'
 import { SearchBox } from './SearchBox.tsx'
 
 export interface LayoutProps {

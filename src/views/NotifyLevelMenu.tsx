@@ -1,4 +1,4 @@
-import { defaultLevel, LEVELS, levelIn, levelLabel } from '../notify/levels.ts'
+import { defaultLevel, LEVELS, levelIn, levelLabel } from '../messages/notifyLevels.ts'
 import type { NotifyLevel, Room } from '../store/ports.ts'
 
 /**

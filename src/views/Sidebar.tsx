@@ -1,5 +1,5 @@
 import type { RoomSummary } from '../store/ports.ts'
-import { levelIn } from '../notify/levels.ts'
+import { levelIn } from '../messages/notifyLevels.ts'
 import { telltaleSlug } from '../rooms/slug.ts'
 
 /** Counts are exact below this and shown as "99+" from it on. */

@@ -1,5 +1,8 @@
 import type { NotifyChoice, NotifyLevel, Room } from '../store/ports.ts'
 
+// Which messages notify a member, room by room: the web push notifier, the room's menu, the sidebar and the
+// settings page all read these rules.
+
 /** The levels a member picks per room, in the order the menu offers them. */
 export const LEVELS: readonly { value: NotifyLevel; label: string; hint: string }[] = [
   { value: 'all', label: 'Every message', hint: 'Each new message notifies you.' },
