@@ -27,6 +27,12 @@ export interface FullStackSetup {
    * true: sends and sockets go round robin over A and B, as Caddy spreads them.
    */
   spread: boolean
+  /**
+   * Every body ends with a link to this site's page for its message (`<links>/page/<seq>`), and the
+   * instances may fetch it (link previews on, loopback allowed): each send then has a card attached after
+   * it is acknowledged, delivered as a change. Deliveries count new messages only; cards are counted apart.
+   */
+  links?: string
 }
 
 export interface FullStackStep {
@@ -66,8 +72,8 @@ export async function fullStack(stack: Stack, plan: FullStackPlan, profiler?: Pr
  * so a late delivery of one is never taken for another's.
  */
 export async function openFullStack(stack: Stack, setup: FullStackSetup, profiler?: Profiler) {
-  const { name, rooms, members, spread } = setup
-  const apps = await stack.instances(2, { nodeArgs: profiler?.nodeArgs(name) })
+  const { name, rooms, members, spread, links } = setup
+  const apps = await stack.instances(2, { nodeArgs: profiler?.nodeArgs(name), ...(links ? { env: { LINK_PREVIEWS: 'on', LINK_PREVIEW_ALLOW_LOOPBACK: 'true' } } : {}) })
   const [a, b] = apps.bases as [string, string]
   const [pidA, pidB] = apps.pids as [number, number]
   const probes: Probe[] = []
@@ -82,7 +88,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
       return slug
     })
     const socketBase = (i: number) => (spread ? [a, b][i % 2]! : b).replace('http', 'ws')
-    probes.push(...await openMany(rooms * members, (i) => new Probe(`${socketBase(i)}/ws?room=${slugs[Math.floor(i / members)]}`, { cookie: cookies[i]!, origin: ORIGIN }), 50))
+    probes.push(...await openMany(rooms * members, (i) => new Probe(`${socketBase(i)}/ws?room=${slugs[Math.floor(i / members)]}`, { cookie: cookies[i]!, origin: ORIGIN }, { withPreviews: links !== undefined }), 50))
   } catch (err) {
     for (const p of probes) p.close()
     await apps.stop()
@@ -96,6 +102,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
     const warmCount = Math.floor((rate * warmMs) / 1000)
     const stampedBefore = probes.reduce((n, p) => n + p.stamped, 0)
     const repeatedBefore = probes.reduce((n, p) => n + p.repeated, 0)
+    const previewsBefore = probes.reduce((n, p) => n + p.previews, 0)
     for (const p of probes) {
       p.measureFrom = firstSeq + warmCount
       p.latencies.length = 0
@@ -106,7 +113,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
     const failed: Record<string, number> = {}
     const fail = (why: string) => void (failed[why] = (failed[why] ?? 0) + 1)
     // Each writer's consecutive sends alternate instances too, as behind a round-robin proxy.
-    const post = (p: Publish) => inflight.push(sendMessage(spread ? [a, b][p.seq % 2]! : a, memberCookies[p.room]![Math.floor(p.seq / 2) % members]!, slugs[p.room]!, stampBody(p))
+    const post = (p: Publish) => inflight.push(sendMessage(spread ? [a, b][p.seq % 2]! : a, memberCookies[p.room]![Math.floor(p.seq / 2) % members]!, slugs[p.room]!, links ? `${stampBody(p)} ${links}/page/${p.seq}` : stampBody(p))
       .then((status) => {
         if (status !== 200) fail(String(status))
         else if (p.seq >= firstSeq + warmCount) acks.push(Number(process.hrtime.bigint() - BigInt(p.t)) / 1e6)
@@ -123,8 +130,9 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
     await Promise.all(inflight)
     const expected = (warm.sent + measured.sent) * members
     const delivered = () => probes.reduce((n, p) => n + p.stamped, 0) - stampedBefore
+    const cards = () => probes.reduce((n, p) => n + p.previews, 0) - previewsBefore
     const deadline = Date.now() + 10_000
-    while (delivered() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    while ((delivered() < expected || (links && cards() < expected)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     const elapsed = (performance.now() - started) / 1000
     const cpu = apps.cpu() - cpuBefore
     const cpuBy = endCpu()
@@ -145,6 +153,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
       lost: expected - delivered(), deliveredPerSecond: Math.round(latencies.length / elapsed),
       latencyMs: percentiles(latencies), ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, latencies.length),
       sendsAcknowledged: acks.length, cpuMsPerSend, ...(profiles ? { profiles } : {}),
+      ...(links ? { previewsDelivered: cards() } : {}),
     }
     process.stderr.write(`full stack ${name} at ${rate}/s: delivery p50 ${row.latencyMs.p50.toFixed(1)} p99 ${row.latencyMs.p99.toFixed(1)} ms, ` +
       `ack p50 ${row.ackMs.p50.toFixed(1)} p99 ${row.ackMs.p99.toFixed(1)} ms, lost ${row.lost}, repeated ${repeated}, failed sends ${failures} ${JSON.stringify(failed)}; ` +

@@ -50,6 +50,8 @@ export class Probe {
   /** Distinct stamped messages received, and stamped messages received again. */
   stamped = 0
   repeated = 0
+  /** Frames carrying a link card (a message changed to show its preview). */
+  previews = 0
   readonly #seen = new Set<number>()
   /** Latencies in ms of messages with seq at or above `measureFrom`. */
   readonly latencies: number[] = []
@@ -57,15 +59,22 @@ export class Probe {
   readonly ws: WebSocket
   readonly ready: Promise<void>
 
-  constructor(url: string, headers: Record<string, string> = {}) {
+  /**
+   * `withPreviews`: a message may come again once with its link card (a change pushed like an edit,
+   * as a new message to readers who started before it): counted in `previews`, not as repeated.
+   */
+  constructor(url: string, headers: Record<string, string> = {}, { withPreviews = false } = {}) {
     this.ws = new WebSocket(url, { headers, perMessageDeflate: false, handshakeTimeout: 10_000 })
     this.ws.on('message', (data: Buffer) => {
       const now = process.hrtime.bigint()
       this.frames++
       this.frameBytes = data.length
-      const stamp = readStamp(data.toString())
+      const text = data.toString()
+      const stamp = readStamp(text)
       if (!stamp) return
-      if (this.#seen.has(stamp.seq)) return void this.repeated++
+      const card = withPreviews && text.includes('class="link-preview')
+      if (card) this.previews++
+      if (this.#seen.has(stamp.seq)) return void (card || this.repeated++)
       this.#seen.add(stamp.seq)
       this.stamped++
       if (stamp.seq >= this.measureFrom) this.latencies.push(Number(now - stamp.t) / 1e6)

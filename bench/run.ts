@@ -3,7 +3,7 @@
  * couple of minutes): the product's fan-out against a raw `ws` baseline, and
  * the whole product, on one box over loopback. Servers run on core 0, this
  * load generator on core 1 (bench/run.sh pins it and raises the open-file
- * limit). `--only e,f` runs the named scenarios alone (a b c e f g h r; c is
+ * limit). `--only e,f` runs the named scenarios alone (a b c e f g h l r; c is
  * the idle connections and their ramp, d). BENCH_NODE_ARGS adds Node flags
  * to the servers under test (`--cpu-prof --cpu-prof-dir=prof`, say). Prints a
  * table and writes JSON to bench/results/.
@@ -27,13 +27,14 @@ import { cpus } from 'node:os'
 import { fullStack, openFullStack, type CpuMsPerSend } from './fullstack.ts'
 import { awarenessScenario } from './awareness.ts'
 import { openProfiler, type Profiler } from './profile.ts'
+import { benchSite } from './site.ts'
 import { openStack, type Stack } from './stack.ts'
 import { closeRooms, idle, openRooms, startTransport, step, type Kind, type StepResult } from './transport.ts'
 
 const quick = process.argv.includes('--quick')
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') : undefined
-const SCENARIOS = ['a', 'b', 'c', 'e', 'f', 'g', 'h', 'r']
+const SCENARIOS = ['a', 'b', 'c', 'e', 'f', 'g', 'h', 'l', 'r']
 if (only?.some((s) => !SCENARIOS.includes(s))) throw new Error(`--only takes some of ${SCENARIOS.join(',')}`)
 const runs = (scenario: string) => !only || only.includes(scenario)
 const P99_BOUND_MS = 25
@@ -117,7 +118,7 @@ async function main() {
       log(`${kind} idle: ${r.rssPerConnectionBytes} B/conn, ${r.connectionsPerSecond} conn/s`)
     }
   }
-  if (runs('e') || runs('f') || runs('g') || runs('h')) {
+  if (runs('e') || runs('f') || runs('g') || runs('h') || runs('l')) {
     try {
       await wholeProduct()
     } finally {
@@ -130,6 +131,8 @@ async function main() {
 
 /**
  * (e) one room, every send to instance A and every reader on B, beside the transport alone at the same size and rate;
+ * (l) e once more with a link in every body (link previews on, a stand-in site on loopback): a card is made and attached
+ * after each send's answer, so the answer should not wait longer than e's;
  * (f) the same room with sends and readers spread over both; (g) the seed's scale, spread over both, then its capacity.
  */
 async function wholeProduct() {
@@ -145,6 +148,16 @@ async function wholeProduct() {
       } finally {
         closeRooms(rooms)
         await transport.stop()
+      }
+    }
+    if (runs('l')) {
+      // e again, every body ending with a link: each send gets a card after its answer. e ran just before (or runs now) on the same stack.
+      if (!runs('e')) rows.push(await fullStack(stack, { name: 'e', ...plan.oneRoom, spread: false }))
+      const site = await benchSite()
+      try {
+        rows.push({ ...await fullStack(stack, { name: 'l', ...plan.oneRoom, spread: false, links: site.base }, profiler), site: site.served() })
+      } finally {
+        await site.close()
       }
     }
     if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }, profiler))
@@ -245,6 +258,16 @@ function goals() {
   if (big1k) out.push({ goal: '1,000-member room p99 <= 30 ms', met: (big1k.bigRoomP99Ms as number) <= 30, measured: ms(big1k.bigRoomP99Ms as number) })
   if (big10k) out.push({ goal: '10,000-member room p99 <= 150 ms, event-loop lag <= 50 ms', met: (big10k.bigRoomP99Ms as number) <= 150 && (big10k.lagMaxMs ?? Infinity) <= 50, measured: `${ms(big10k.bigRoomP99Ms as number)}, lag ${ms(big10k.lagMaxMs)}` })
   if (e) out.push({ goal: 'e: send acknowledged p99 <= 20 ms with Cassandra', met: onCassandra(e) && ack(e).p99 <= 20, measured: `${ms(ack(e).p99)} (${e.note})` })
+  const l = stacked('l:')
+  if (e && l) {
+    const cards = Number(l.previewsDelivered) / Math.max(1, Number(l.expected))
+    out.push({
+      goal: 'l: link previews leave the send alone: e with a link in every body acknowledged p50 within 10% of e, every message given its card',
+      met: ack(l).p50 <= 1.1 * ack(e).p50 && l.lost === 0 && l.failedSends === 0 && cards >= 0.99,
+      measured: `ack p50 ${ms(ack(l).p50)} vs ${ms(ack(e).p50)} (${(ack(l).p50 / ack(e).p50).toFixed(2)}), p99 ${ms(ack(l).p99)} vs ${ms(ack(e).p99)}; ` +
+        `cards delivered ${l.previewsDelivered} of ${l.expected} (${(cards * 100).toFixed(1)}%); app CPU ${cpuOf(l)?.app.toFixed(2)} vs ${cpuOf(e)?.app.toFixed(2)} ms/send`,
+    })
+  }
   if (f) out.push({ goal: 'f: sends over two instances in one room acknowledged p50 <= 15 ms, p99 <= 40 ms with Cassandra', met: onCassandra(f) && ack(f).p50 <= 15 && ack(f).p99 <= 40, measured: `p50 ${ms(ack(f).p50)}, p99 ${ms(ack(f).p99)} (${f.note})` })
   if (g) {
     out.push({

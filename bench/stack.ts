@@ -37,7 +37,7 @@ export interface Stack {
    * Starts `count` app instances on core 0, one after the other (the first creates the schema); `postgresMessages`: messages in PostgreSQL even when Cassandra answers;
    * `nodeArgs`: Node flags for the instances (profiling).
    */
-  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[] }): Promise<Instances>
+  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[]; env?: Record<string, string> }): Promise<Instances>
   /**
    * The processes behind the app, by name, for their CPU: the Cassandra JVM (only when messages go there), every process named `postgres`
    * (the server's backends and background workers, this run's and anyone else's on the box) and redis-server.
@@ -58,13 +58,13 @@ export async function openStack(): Promise<Stack> {
   }
   return {
     store: useCassandra ? 'Cassandra' : 'PostgreSQL',
-    async instances(count, { postgresMessages = false, nodeArgs } = {}) {
+    async instances(count, { postgresMessages = false, nodeArgs, env: extra = {} } = {}) {
       const procs: ServerProcess[] = []
       const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, ...withoutCassandra } = env
       try {
         for (let i = 0; i < count; i++) {
           const port = await freePort()
-          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/, nodeArgs }))
+          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), ...extra, PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/, nodeArgs }))
         }
       } catch (err) {
         await Promise.all(procs.map((p) => p.stop()))

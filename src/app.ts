@@ -29,7 +29,7 @@ import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { memberRoutes } from './rooms/members.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ProfileStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
@@ -48,6 +48,9 @@ import { uploadService } from './uploads/service.ts'
 import { deferredActivity, type DeferredActivity } from './store/activity.ts'
 import { linkPreviews, type LinkPreviewsOptions } from './previews/previews.ts'
 import { previewRoutes } from './previews/routes.ts'
+import { exportRoutes } from './export/routes.ts'
+import { AVATAR_MAX_BYTES } from './profiles/avatar.ts'
+import { profileRoutes } from './profiles/routes.tsx'
 
 export interface AppDeps {
   config: Config
@@ -68,6 +71,11 @@ export interface AppDeps {
   search?: MessageSearch
   /** Pinned and saved messages; without it there are neither. */
   kept?: KeptStore
+  /**
+   * Display names, bios, time zones and avatars; without it there is no /profile and no cards. Its writes must
+   * reach the caches in front of `users` and `sessions` (store/cached.ts, store/local.ts), so a send after a change carries it.
+   */
+  profiles?: ProfileStore
   bus: Bus
   health: readonly HealthCheck[]
   /** The runtime's WebSocket helper (`@hono/node-server` or `hono/deno`); without it /ws is 404. */
@@ -183,7 +191,7 @@ export function createApp(given: AppDeps) {
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
-  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes }))
+  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes, avatarMaxBytes: deps.profiles && AVATAR_MAX_BYTES }))
   app.use(refuseNulInUrl)
   // Bearer tokens, no cookies: before the Origin check and the session.
   if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
@@ -220,6 +228,8 @@ export function createApp(given: AppDeps) {
   app.route('/', previewRoutes({ chat, previews }))
   app.route('/', readRoutes({ chat }))
   if (kept) app.route('/', keptRoutes({ kept, limits }))
+  app.route('/', exportRoutes({ messages: deps.messages, rooms, reads: deps.reads, notifications: deps.notifications, files: uploads && { read: (sha256) => uploads.read(sha256) }, origin: config.publicUrl, limits, now: deps.now }))
+  if (deps.profiles) app.route('/', profileRoutes({ profiles: deps.profiles, presence, limits, maxPixels: config.uploads.previewMaxPixels, now: deps.now }))
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,

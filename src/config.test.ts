@@ -98,7 +98,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).limits).toEqual({
       send: { points: 10, seconds: 10 }, sendBurst: { points: 20, seconds: 300 }, rooms: { points: 10, seconds: 600 },
       directRooms: { points: 30, seconds: 600 }, members: { points: 30, seconds: 600 }, signIn: { points: 20, seconds: 600 },
-      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, manage: { points: 30, seconds: 600 }, testPush: { points: 5, seconds: 600 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
+      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, manage: { points: 30, seconds: 600 }, exports: { points: 10, seconds: 3600 }, testPush: { points: 5, seconds: 600 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
     })
     expect(loadConfig({}).trustedProxies).toEqual(['127.0.0.1', '::1'])
   })

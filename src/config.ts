@@ -96,6 +96,8 @@ export interface Limits {
   readonly manage: Rate
   /** "Send a test notification" presses per user (each is a push to every browser of theirs). */
   readonly testPush: Rate
+  /** Room exports per user (each reads the whole room). */
+  readonly exports: Rate
   /** Open sockets per user on one instance; the oldest is closed beyond it. */
   readonly maxSocketsPerUser: number
   /** Live sessions per user; the oldest is ended beyond it. */
@@ -227,6 +229,7 @@ function limits(env: Env): Limits | undefined {
     search: rate(env, 'RATE_LIMIT_SEARCH', '30/1m'),
     manage: rate(env, 'RATE_LIMIT_MANAGE', '30/10m'),
     testPush: rate(env, 'RATE_LIMIT_TEST_PUSH', '5/10m'),
+    exports: rate(env, 'RATE_LIMIT_EXPORT', '10/1h'),
     maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1, 10_000),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 10_000),
   })

@@ -16,6 +16,22 @@ const messages = () => document.getElementById('messages')
 const scroller = () => document.getElementById('scroller')
 
 /**
+ * A message is shown as its newest rendering: each carries its rev (data-rev), and a swap never puts an older
+ * one over a newer one already on the page. A send's own answer (rendered as the message was stored) can
+ * arrive after the socket brought the message and a later change to it (its link card, an edit, a reaction);
+ * a history page read before a change can land after it. The newer rendering stays where it is.
+ */
+document.addEventListener('htmx:before:swap', (e) => {
+  for (const task of e.detail?.tasks ?? []) {
+    for (const incoming of task.fragment?.querySelectorAll?.('article[data-rev]') ?? []) {
+      const shown = document.getElementById(incoming.id)
+      const rev = shown?.dataset.rev
+      if (rev && BigInt(rev) > BigInt(incoming.dataset.rev)) incoming.replaceWith(shown.cloneNode(true))
+    }
+  }
+})
+
+/**
  * The socket's `since` on every (re)connect: the newest id the page got from the server's stream or
  * its render, never one a send's own answer put there. The answer to my send (id 10) can arrive
  * before someone else's earlier message (id 9) reaches me over the socket; resuming from 10 would

@@ -291,6 +291,6 @@ describe('names that could mislead', () => {
     const nonce = /name="nonce" value="([^"]+)"/.exec(page)![1]!
     await mallory.post('/rooms/lookalikes/messages', { body: 'trust me', nonce })
     const shown = await (await mallory.get('/rooms/lookalikes')).text()
-    expect(shown).toMatch(/<bdi class="who"[^>]*>alice<\/bdi> <span class="login">@mallory<\/span>/)
+    expect(shown).toMatch(/<a class="who"[^>]*><bdi>alice<\/bdi><\/a> <span class="login">@mallory<\/span>/)
   })
 })

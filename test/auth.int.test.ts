@@ -1,3 +1,4 @@
+import sharp from 'sharp'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { hashSessionToken, newSessionToken } from '../src/auth/session.ts'
 import { postgresSessions } from '../src/store/postgres/sessions.ts'
@@ -74,6 +75,27 @@ describe('GitHub sign-in', () => {
     expect(await postgresUsers(opened.db.sql).findUserById(9002)).toEqual({
       id: 9002, login: 'hubot2', name: 'Hubot Two', avatarUrl: 'https://avatars.githubusercontent.com/u/2',
     })
+  })
+
+  it('keeps the display name and picture a person chose across GitHub sign-ins, and shows GitHub\'s again once they are cleared', async () => {
+    const { user } = setup()
+    github.setUser({ id: 9010, login: 'chooser', name: 'GitHub Name', avatar_url: 'https://avatars.githubusercontent.com/u/9010?v=1' })
+    await signIn(user)
+    const form = new FormData()
+    form.set('display_name', 'Chosen Name')
+    form.append('avatar', new File([new Uint8Array(await sharp({ create: { width: 40, height: 40, channels: 3, background: '#123' } }).png().toBuffer())], 'me.png', { type: 'image/png' }))
+    expect((await user.get('/profile', { method: 'POST', body: form })).status).toBe(303)
+    github.setUser({ id: 9010, login: 'chooser', name: 'GitHub Renamed', avatar_url: 'https://avatars.githubusercontent.com/u/9010?v=2' })
+    const again = browser(setup().app, ORIGIN)
+    await signIn(again)
+    const chosen = await postgresUsers(opened.db.sql).findUserById(9010)
+    expect(chosen).toMatchObject({ name: 'Chosen Name', avatarUrl: expect.stringMatching(/^\/avatars\/9010\/[0-9a-f]{64}\.webp$/) })
+    expect(await (await again.get('/')).text()).toContain('<span class="name">Chosen Name</span>')
+    expect((await again.post('/profile/avatar/delete')).status).toBe(303)
+    const cleared = new FormData()
+    cleared.set('display_name', '')
+    expect((await again.get('/profile', { method: 'POST', body: cleared })).status).toBe(303)
+    expect(await postgresUsers(opened.db.sql).findUserById(9010)).toMatchObject({ name: 'GitHub Renamed', avatarUrl: 'https://avatars.githubusercontent.com/u/9010?v=2' })
   })
 
   it('refuses a callback whose state does not match the cookie', async () => {

@@ -6,6 +6,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verifyWebhook } from '../src/bots/signature.ts'
 import sharp from 'sharp'
+import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatScenarios } from './contract/chatScenarios.ts'
 import { CASSANDRA_CONTACT_POINTS } from './support/cassandra.ts'
@@ -448,6 +449,16 @@ describe('Deno with formatting, reactions and attachments', () => {
       expect(preview.headers.get('content-security-policy')).toBe('sandbox')
       expect((await sharp(new Uint8Array(await preview.arrayBuffer())).metadata()).width).toBe(800)
       expect(new Uint8Array(await (await jo.send(file!)).arrayBuffer())).toEqual(new Uint8Array(png))
+
+      // The room's export: a Markdown transcript, and a zip with the file in it (client-zip's streams under Deno).
+      const md = await (await jo.send(`/rooms/${slug}/export?format=md&tz=Europe/Paris`)).text()
+      expect(md).toContain('Times are in Europe/Paris.')
+      expect(md).toContain('**bold** [x](javascript:alert(1)) <b>raw</b>')
+      const zipped = await jo.send(`/rooms/${slug}/export?format=json&files=1`)
+      expect(zipped.headers.get('content-type')).toBe('application/zip')
+      const zip = unzipSync(new Uint8Array(await zipped.arrayBuffer()))
+      const inZip = Object.entries(zip).find(([name]) => name.endsWith('-pic.png'))
+      expect(inZip?.[1]).toEqual(new Uint8Array(png))
     } finally {
       await server.stop()
     }
@@ -475,6 +486,47 @@ describe('Deno with formatting, reactions and attachments', () => {
     } finally {
       await server.stop()
       await site.close()
+    }
+  })
+
+  it('saves a profile with a picture re-encoded by sharp (square WebP, no EXIF), shows the card, and sends with the new name', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { DATA_DIR: dataDir }), 'deno')
+    try {
+      const pat = await signIn(server.url, 'pat')
+      const quin = await signIn(server.url, 'quin')
+      const slug = await pat.createRoom('Deno faces')
+      expect((await pat.post(slug, 'before')).html).toContain('<bdi>pat</bdi>')
+      const jpeg = await sharp({ create: { width: 500, height: 300, channels: 3, background: '#a53' } })
+        .jpeg().withExif({ IFD0: { Make: 'PhoneCo' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } }).toBuffer()
+      const form = new FormData()
+      form.set('display_name', 'Pat on Deno')
+      form.set('bio', 'Runs <everywhere>.')
+      form.set('time_zone', 'America/Chicago')
+      form.append('avatar', new File([new Uint8Array(jpeg)], 'me.jpg', { type: 'image/jpeg' }))
+      const saved = await pat.send('/profile', { method: 'POST', body: form })
+      expect(saved.status).toBe(303)
+      expect(saved.headers.get('location')).toBe('/profile?saved')
+      const refused = new FormData()
+      refused.set('display_name', 'x'.repeat(65))
+      refused.set('bio', 'kept as typed')
+      expect((await pat.send('/profile', { method: 'POST', body: refused })).status).toBe(422)
+
+      const card = await (await quin.send('/users/pat')).text()
+      expect(card).toContain('<h1 id="profile-name"><bdi>Pat on Deno</bdi></h1>')
+      expect(card).toContain('Runs &lt;everywhere&gt;.')
+      expect(card).toContain('(America/Chicago)')
+      const src = /<img class="big-face" src="(\/avatars\/-\d+\/[0-9a-f]{64}\.webp)"/.exec(card)![1]!
+      const image = await quin.send(src)
+      expect(image.headers.get('content-type')).toBe('image/webp')
+      const meta = await sharp(new Uint8Array(await image.arrayBuffer())).metadata()
+      expect(meta).toMatchObject({ width: 256, height: 256 })
+      expect(meta.exif).toBeUndefined()
+      expect((await quin.send('/users/nobody-here')).status).toBe(404)
+      const after = await pat.post(slug, 'after')
+      expect(after.html).toContain('<bdi>Pat on Deno</bdi>')
+      expect(after.html).toContain(`<img class="face" src="${src}"`)
+    } finally {
+      await server.stop()
     }
   })
 

@@ -57,6 +57,32 @@ describe('link previews in the browser', () => {
     await ben.context().close()
   })
 
+  it('keeps the card the socket brought when the send\'s own answer arrives after it', async () => {
+    const dee = await person('dee')
+    await dee.fill('#room-name', 'Late answers')
+    await dee.click('form[action="/rooms"] button')
+    await dee.waitForURL(/\/rooms\/late-answers$/)
+    await dee.locator('#conn[data-state="connected"]').waitFor()
+    // The send's answer is held until the socket has brought the message and then its card: the answer, rendered
+    // before the card existed, comes last, as it can on a slow network.
+    let released = false
+    await dee.route('**/rooms/late-answers/messages', async (route) => {
+      const answer = await route.fetch()
+      await expect.poll(() => dee.locator('#messages article .link-preview').count(), { timeout: 15_000 }).toBe(1)
+      released = true
+      await route.fulfill({ response: answer })
+    })
+    await dee.locator('#composer textarea').fill(`Held back: ${site.base}/twitter`)
+    await dee.locator('#composer textarea').press('Enter')
+    await expect.poll(() => released, { timeout: 20_000 }).toBe(true)
+    // The answer has been swapped in (the composer is clear again), and the card is still there.
+    await expect.poll(() => dee.locator('#composer textarea').inputValue(), { timeout: 10_000 }).toBe('')
+    await dee.waitForTimeout(300)
+    expect(await dee.locator('#messages article', { hasText: 'Held back' }).count()).toBe(1)
+    expect(await dee.locator('#messages article .link-preview .title').innerText()).toBe('Tweeted title')
+    await dee.context().close()
+  })
+
   it('looks right at 1280x800 and 390x844, light and dark (screenshots when SHOTS_DIR is set)', async () => {
     const dir = process.env.SHOTS_DIR
     const writer = await person('cal')

@@ -4,7 +4,7 @@ import { isId } from '../messages/ids.ts'
 import type { MessageService } from '../messages/service.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { readForm, textField } from '../http/forms.ts'
-import { requireMember } from '../rooms/access.ts'
+import { requireMember } from '../http/roomAccess.ts'
 
 /**
  * `POST /rooms/:room/read` (form `id`: the newest message the reader has

@@ -3,7 +3,7 @@ import { hashSessionToken } from '../auth/session.ts'
 import { ChatError, type MessageService } from '../messages/service.ts'
 import type { AppEnv } from '../context.ts'
 import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
-import { roomAndMembership } from '../rooms/access.ts'
+import { roomAndMembership } from '../http/roomAccess.ts'
 import type { BotStore, RoomStore } from '../store/ports.ts'
 
 export interface BotApiOptions {

@@ -3,7 +3,7 @@ import {
 } from 'rate-limiter-flexible'
 import type { Limits, Rate } from '../config.ts'
 
-export type LimitName = 'send' | 'rooms' | 'directRooms' | 'members' | 'signIn' | 'sockets' | 'search' | 'manage' | 'testPush'
+export type LimitName = 'send' | 'rooms' | 'directRooms' | 'members' | 'signIn' | 'sockets' | 'search' | 'manage' | 'exports' | 'testPush'
 
 /** What each refusal tells the person, beside the control they used; `{wait}` becomes "12 s" or "4 min". */
 const REASONS: Record<LimitName, string> = {
@@ -16,6 +16,7 @@ const REASONS: Record<LimitName, string> = {
   search: 'You are searching too fast. Try again in {wait}.',
   manage: 'You have changed rooms many times lately. Try again in {wait}.',
   testPush: 'You have sent several test notifications lately. Try again in {wait}.',
+  exports: 'You have exported rooms many times lately. Try again in {wait}.',
 }
 
 /** A refusal by a rate limit: HTTP 429 with Retry-After, or a socket closed with 4429. */
@@ -80,6 +81,7 @@ export function rateLimits(
     search: make('search', limits.search),
     manage: make('manage', limits.manage),
     testPush: make('test-push', limits.testPush),
+    exports: make('exports', limits.exports),
   }
   /** When each refused key's window ends, to report only its first refusal per window. */
   const reported = new Map<string, number>()

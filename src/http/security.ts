@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
@@ -38,24 +38,33 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
   }
 }
 
-const SENT_FILE = /^\/rooms\/[^/]+\/messages\/\d+\/files\//
+const SENT_FILE = /^\/rooms\/[^/]+\/messages\/\d+\/files\/|^\/avatars\//
 
 /** Where files are sent: a message with `multipart/form-data`. */
 const UPLOAD_PATH = /^\/rooms\/[^/]+\/messages$/
+/** Where a profile's picture is sent. */
+const PROFILE_PATH = '/profile'
+
+const isMultipartPost = (c: Context) => c.req.method === 'POST' && (c.req.header('content-type') ?? '').startsWith('multipart/form-data')
 
 /**
  * Caps every request body while it streams in (and at once by Content-Length):
  * small forms everywhere, and `uploadMaxBytes` of files plus a form's worth
- * for a multipart send, refused with the limit in the message.
+ * for a multipart send, refused with the limit in the message. A profile's
+ * form (`avatarMaxBytes` of picture) is only ever counted as it streams, so
+ * its route reads the text fields that came first and shows the refusal on
+ * the form, beside what was typed.
  */
-export function limitBody({ uploadMaxBytes }: { uploadMaxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
+export function limitBody({ uploadMaxBytes, avatarMaxBytes }: { uploadMaxBytes?: number | undefined; avatarMaxBytes?: number | undefined } = {}): MiddlewareHandler<AppEnv> {
   const small = capped(MAX_BODY_BYTES, 'That request is too large.')
-  if (!uploadMaxBytes) return small
-  const upload = capped(uploadMaxBytes + MAX_BODY_BYTES, `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.`)
-  return (c, next) =>
-    c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path) && (c.req.header('content-type') ?? '').startsWith('multipart/form-data')
-      ? upload(c, next)
-      : small(c, next)
+  const upload = uploadMaxBytes ? capped(uploadMaxBytes + MAX_BODY_BYTES, `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.`) : undefined
+  const avatar = avatarMaxBytes ? capped(avatarMaxBytes + MAX_BODY_BYTES, `That picture is too large: at most ${formatBytes(avatarMaxBytes)}.`, { streamed: true }) : undefined
+  if (!upload && !avatar) return small
+  return (c, next) => {
+    if (upload && UPLOAD_PATH.test(c.req.path) && isMultipartPost(c)) return upload(c, next)
+    if (avatar && c.req.path === PROFILE_PATH && isMultipartPost(c)) return avatar(c, next)
+    return small(c, next)
+  }
 }
 
 /**
@@ -63,16 +72,16 @@ export function limitBody({ uploadMaxBytes }: { uploadMaxBytes?: number } = {}):
  * reads exactly that many bytes), without touching the body: looking at it would make the runtime build
  * a web Request and stream for every request. Only a body of unknown length is counted as it streams in:
  * a multipart one as its parts are read (http/multipart.ts), so it is never held whole here; any other
- * held up to the limit.
+ * held up to the limit. With `streamed`, a multipart body is counted so even when it has a length.
  */
-function capped(maxSize: number, message: string): MiddlewareHandler<AppEnv> {
+function capped(maxSize: number, message: string, { streamed: always = false } = {}): MiddlewareHandler<AppEnv> {
   const refusal = () => new HTTPException(413, { message })
   const onError = (): never => { throw refusal() }
   const streamed = bodyLimit({ maxSize, onError })
   return (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     const length = c.req.header('content-length')
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
+    if (always || length === undefined || c.req.header('transfer-encoding') !== undefined) {
       const body = c.req.raw.body
       if (!body || !/^multipart\//i.test(c.req.header('content-type') ?? '')) return streamed(c, next)
       c.req.raw = new Request(c.req.raw, { body: counted(body, maxSize, refusal), duplex: 'half' } as RequestInit)

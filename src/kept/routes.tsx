@@ -5,7 +5,7 @@ import { readForm } from '../http/forms.ts'
 import type { RateLimits } from '../http/rateLimits.ts'
 import { isId } from '../messages/ids.ts'
 import { ChatError } from '../messages/service.ts'
-import { requireMember, requireReader } from '../rooms/access.ts'
+import { requireMember, requireReader } from '../http/roomAccess.ts'
 import { messageUrl, PinsList, PinsPage, SavedPage } from '../views/Kept.tsx'
 import type { KeptService } from './service.ts'
 

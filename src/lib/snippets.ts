@@ -1,5 +1,10 @@
 import type { WordAt } from './words.ts'
-import type { SnippetPart } from '../store/ports.ts'
+
+/** A piece of a search result's snippet; `mark` pieces are the words that matched. Plain text, escaped where shown. */
+export interface SnippetPart {
+  readonly text: string
+  readonly mark: boolean
+}
 
 /** Words shown around the first match, about what PostgreSQL's ts_headline shows by default. */
 const BEFORE = 8

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import { signedInUser, type AppEnv } from '../context.ts'
-import { requireMember } from '../rooms/access.ts'
+import { requireMember } from '../http/roomAccess.ts'
 import type { Bus } from '../store/ports.ts'
 
 /** `POST /rooms/:room/typing`: the composer says its author is typing; at most one notice per user per limiter window. */

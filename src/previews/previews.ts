@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { LRUCache } from 'lru-cache'
 import pLimit from 'p-limit'
 import type { Logger } from '../log.ts'
+import { imageThreadsInBackground, loadSharp } from '../lib/images.ts'
 import { firstLink } from '../messages/markdown.ts'
 import type { MessageService } from '../messages/service.ts'
 import type { LinkPreview, Room, StoredMessage } from '../store/ports.ts'
@@ -11,10 +12,7 @@ import { guardedGet, type GuardedGetOptions } from './fetch.ts'
 import { cardText, decodePage, readMetadata } from './metadata.ts'
 
 type Card = Omit<LinkPreview, 'url'>
-type Sharp = typeof import('sharp').default
-/** Where sharp cannot load (a runtime without its binary), cards come without images. */
-let sharpLoaded: Promise<Sharp | undefined> | undefined
-const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default, () => undefined))
+// Where sharp cannot load (lib/images.ts), cards come without images.
 
 export const PAGE_BYTES = 1024 * 1024
 export const IMAGE_BYTES = 5 * 1024 * 1024
@@ -79,7 +77,8 @@ export function linkPreviews(options: LinkPreviewsOptions) {
     try {
       const { bytes } = await guardedGet(url, { ...fetching, accept: isImage, maxBytes: IMAGE_BYTES, cut: false })
       const webp = await sharp(bytes, { animated: false, limitInputPixels: maxPixels })
-        .rotate().resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer()
+        .rotate().resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer()
+        .finally(imageThreadsInBackground)
       return await storeImage(new Uint8Array(webp))
     } catch (err) {
       log.debug({ err, url }, 'link preview image not taken')

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { isId } from '../messages/ids.ts'
 import { ChatError, type MessageService } from '../messages/service.ts'
-import { requireMember, requireReader } from '../rooms/access.ts'
+import { requireMember, requireReader } from '../http/roomAccess.ts'
 import type { LinkPreviews } from './previews.ts'
 
 /**

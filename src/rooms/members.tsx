@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
 import type { Member, Presence, RoomStore } from '../store/ports.ts'
 import { MemberList } from '../views/Members.tsx'
-import { requireMember } from './access.ts'
+import { requireMember } from '../http/roomAccess.ts'
 
 /** At most this many members are offered for one prefix: the list stays small and the answer bounded. */
 export const MENTION_SUGGESTIONS = 8

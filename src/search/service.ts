@@ -1,5 +1,5 @@
 import type { MessageSearch, Room, RoomStore, SearchCursor, SearchHit, User, UserStore } from '../store/ports.ts'
-import { roomAndMembership } from '../rooms/access.ts'
+import { roomAndMembership } from '../http/roomAccess.ts'
 import { parseQuery } from './query.ts'
 import { normalizeWord } from '../lib/words.ts'
 

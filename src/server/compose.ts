@@ -32,6 +32,7 @@ import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
+import { postgresProfiles } from '../store/postgres/profiles.ts'
 import { postgresUploads } from '../store/postgres/uploads.ts'
 import { uploadFiles } from '../uploads/files.ts'
 import { uploadSweeper } from '../uploads/sweeper.ts'
@@ -86,6 +87,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     sessions: timed(postgresSessions(db.sql), db.backend),
     rooms: timed(postgresRooms(db.sql), db.backend),
     messages: cassandra ? timed(cassandraMessages(cassandra, { bucketPositions: config.cassandra!.bucketPositions }), 'cassandra') : timed(postgresMessages(db.sql), db.backend),
+    profiles: timed(postgresProfiles(db.sql), db.backend),
   }, log)
   // In front of the shared cache: each request's session, user, room and membership from this process's memory.
   const local = localStores({ ...stores, moderation: timed(postgresModeration(db.sql), db.backend) }, bus, log)
@@ -126,6 +128,8 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     uploadStore,
     notifications: timed(postgresNotifications(db.sql), db.backend),
     kept: timed(postgresKept(db.sql), db.backend),
+    // Through both caches: a new name or face reaches every instance's sessions at once.
+    profiles: local.profiles,
     bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,

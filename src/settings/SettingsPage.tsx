@@ -80,6 +80,8 @@ export function SettingsPage(props: SettingsPageProps) {
     <Layout title="Settings" user={user}>
       <section class="card settings">
         <h1>Settings</h1>
+        <h2>Profile</h2>
+        <p>Your display name, bio, time zone and picture: <a href="/profile">edit your profile</a>.</p>
         <h2>Notifications</h2>
         <NotifyChoiceForm choice={choice} idleSeconds={props.idleSeconds} notice={props.notice} error={props.error} />
         {vapidPublicKey ? (
@@ -106,6 +108,12 @@ export function SettingsPage(props: SettingsPageProps) {
               {roomLevels.map(({ room, level }) => <li data-level={level}><a href={`/rooms/${room.slug}`}><bdi>{room.name}</bdi></a>: {levelLabel(level)}</li>)}
             </ul>
           )}
+        <h2>Your data</h2>
+        <p>
+          <a href="/settings/export" download>Download your data</a>: a zip of everything you wrote in your rooms, your
+          files, your reactions, where you have read up to and these settings. A room's whole history is under
+          "Export this room" in its member list.
+        </p>
         <InstallSection />
       </section>
     </Layout>

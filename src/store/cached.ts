@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts'
 import { revivedMessage } from './json.ts'
-import type { Cache, MessageStore, RoomStore, SessionStore, StoredMessage, User, UserStore } from './ports.ts'
+import type { Cache, MessageStore, ProfileStore, RoomStore, SessionStore, StoredMessage, User, UserStore } from './ports.ts'
 
 /** Lifetimes, in seconds: short enough that a missed invalidation heals quickly. */
 const TTL = { session: 60, user: 300, member: 300, page: 60 } as const
@@ -33,7 +33,7 @@ export class CacheStats {
 /** Cache-aside around the stores, invalidated by every write that goes through them. */
 export function cachedStores(
   cache: Cache,
-  stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; messages: MessageStore },
+  stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; messages: MessageStore; profiles?: ProfileStore | undefined },
   log: Logger,
 ) {
   const stats = new CacheStats()
@@ -79,6 +79,18 @@ export function cachedStores(
       return user
     },
     findUserById: (id) => through('user', `user:${id}`, () => users.findUserById(id).then((u) => u ?? null)).then((u) => u ?? undefined),
+  }
+
+  // A profile change is the user's new name or face: the shared entry is replaced, so every instance's next read has it.
+  const { profiles } = stores
+  const profileChanged = async (user: User) => {
+    await put('user', `user:${user.id}`, user)
+    return user
+  }
+  const cachedProfiles: ProfileStore | undefined = profiles && {
+    ...profiles,
+    saveProfile: async (userId, fields, avatar) => profileChanged(await profiles.saveProfile(userId, fields, avatar)),
+    removeAvatar: async (userId) => profileChanged(await profiles.removeAvatar(userId)),
   }
 
   const cachedSessions: SessionStore = {
@@ -155,5 +167,5 @@ export function cachedStores(
     },
   }
 
-  return { users: cachedUsers, sessions: cachedSessions, rooms: cachedRooms, messages: cachedMessages, stats }
+  return { users: cachedUsers, sessions: cachedSessions, rooms: cachedRooms, messages: cachedMessages, profiles: cachedProfiles, stats }
 }

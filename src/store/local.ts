@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Logger } from '../log.ts'
-import type { Bus, ModerationStore, Room, RoomStore, SessionRecord, SessionStore, User, UserStore } from './ports.ts'
+import type { Bus, ModerationStore, ProfileStore, Room, RoomStore, SessionRecord, SessionStore, User, UserStore } from './ports.ts'
 
 /** How long an answer is served from this process's memory when no event dropped it sooner. */
 export const LOCAL_TTL_MS = 10_000
@@ -14,8 +14,10 @@ type Entry = SessionRecord | User | Room | boolean
  * membership), answered from this process's memory. Each entry is dropped by
  * the write that changes it, here through these stores and on the other
  * instances by the bus event the write already sends: `sessions-ended` (sign
- * out, bans), `membership` (join, leave, removal) and `room` (renamed,
- * archived, deleted; published here). A `resync` (the bus lost events)
+ * out, bans), `membership` (join, leave, removal), `room` (renamed,
+ * archived, deleted; published here) and `user` (a profile's new name or
+ * face, published here: the user and every session carrying them are read
+ * again, so the next send carries the new ones). A `resync` (the bus lost events)
  * drops everything, and every entry lives at most `ttlMs`, so an event that
  * never arrives costs at most that long. Only what exists is remembered: a
  * session or membership that is missing is asked for again. A slug that
@@ -25,7 +27,7 @@ type Entry = SessionRecord | User | Room | boolean
  * its slug's absence at once (`room` with its slug).
  */
 export function localStores(
-  stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; moderation: ModerationStore },
+  stores: { users: UserStore; sessions: SessionStore; rooms: RoomStore; moderation: ModerationStore; profiles?: ProfileStore | undefined },
   bus: Bus, log: Logger, { ttlMs = LOCAL_TTL_MS } = {},
 ) {
   const memory = new LRUCache<string, Entry>({ max: MAX_ENTRIES, ttl: ttlMs })
@@ -76,10 +78,22 @@ export function localStores(
     return room
   }
 
+  const forgetUser = (userId: number) => {
+    forget(`user:${userId}`)
+    for (const [key, value] of memory.entries()) if (key.startsWith('session:') && (value as SessionRecord).user.id === userId) forget(key)
+  }
+  const userChanged = async (user: User) => {
+    forgetUser(user.id)
+    await bus.publish({ type: 'user', userId: user.id })
+      .catch((err: unknown) => log.warn({ err, userId: user.id }, 'profile change not published to other instances'))
+    return user
+  }
+
   const unsubscribe = bus.subscribe((event) => {
     switch (event.type) {
       case 'sessions-ended': return void event.sessions.forEach((hash) => forget(`session:${hash}`))
       case 'membership': return forget(`member:${event.roomId}:${event.userId}`)
+      case 'user': return forgetUser(event.userId)
       case 'room':
         if (event.slug) absent.delete(event.slug)
         return forgetRoom(event.roomId)
@@ -90,7 +104,7 @@ export function localStores(
     }
   })
 
-  const { users, sessions, rooms, moderation } = stores
+  const { users, sessions, rooms, moderation, profiles } = stores
   const rememberUser = (user: User) => {
     memory.set(`user:${user.id}`, user)
     return user
@@ -161,6 +175,11 @@ export function localStores(
         forget(`member:${roomId}:${userId}`)
       },
     } satisfies RoomStore,
+    profiles: profiles && {
+      ...profiles,
+      saveProfile: async (userId, fields, avatar) => userChanged(await profiles.saveProfile(userId, fields, avatar)),
+      removeAvatar: async (userId) => userChanged(await profiles.removeAvatar(userId)),
+    } satisfies ProfileStore,
     moderation: {
       ...moderation,
       renameRoom: async (roomId, name) => { await moderation.renameRoom(roomId, name); await roomChanged(roomId) },

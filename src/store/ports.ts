@@ -1,3 +1,5 @@
+import type { SnippetPart } from '../lib/snippets.ts'
+
 /**
  * Ports: the small interfaces the app core depends on. Adapters live beside
  * them (postgres/ today; cassandra/ and redis/ later) and are chosen only by
@@ -28,6 +30,46 @@ export interface UserStore {
   findUserByLogin(login: string): Promise<User | undefined>
   /** Records when these users were last connected (on disconnect and periodically, never per message). */
   touchLastSeen(userIds: readonly number[], at: Date): Promise<void>
+}
+
+/** What a person chose to show of themselves (src/profiles/), beside their account. */
+export interface Profile {
+  /** The account as shown: `name` is the display name when one is chosen, `avatarUrl` the uploaded avatar's. */
+  readonly user: User
+  /** The chosen display name; null: the account's own (GitHub's name, or the login). */
+  readonly displayName: string | null
+  readonly bio: string | null
+  /** An IANA time zone (`Europe/Paris`), for the card's local time; null: not shown. */
+  readonly timeZone: string | null
+  /** Hex SHA-256 of the uploaded avatar's WebP bytes; null while the account's own (GitHub's) is shown. */
+  readonly avatar: string | null
+  readonly lastSeenAt: Date | null
+}
+
+/** An uploaded avatar, re-encoded: its WebP bytes, their hash, and the address it is served at. */
+export interface NewAvatar {
+  readonly sha256: string
+  readonly bytes: Uint8Array
+  readonly url: string
+}
+
+/**
+ * Profiles: display name, bio, time zone and an uploaded avatar (one per
+ * person: a new one replaces the old, whose bytes go with it). What a write
+ * answers is the user as now shown, so the caches in front of the user
+ * store can be told.
+ */
+export interface ProfileStore {
+  /** By login, in any case (a bot's too: its card says it is one); undefined for no such account. */
+  profileByLogin(login: string): Promise<Profile | undefined>
+  /** A person's own, to edit; undefined for a bot (bots never sign in to set one). */
+  profileOf(userId: number): Promise<Profile | undefined>
+  /** Saves the chosen fields (null clears one) and, when given, the new avatar; the user as now shown. */
+  saveProfile(userId: number, fields: { displayName: string | null; bio: string | null; timeZone: string | null }, avatar?: NewAvatar): Promise<User>
+  /** Drops the uploaded avatar: the account's own shows again. */
+  removeAvatar(userId: number): Promise<User>
+  /** The user's uploaded avatar; undefined when they have none. */
+  avatarOf(userId: number): Promise<{ sha256: string; bytes: Uint8Array } | undefined>
 }
 
 export interface Member extends User {
@@ -335,7 +377,9 @@ export type ReadEvent = { readonly type: 'read'; readonly userId: number; readon
  * instances remember of it, or of its slug's absence, is read again.
  */
 export type RoomEvent = { readonly type: 'room'; readonly roomId: string; readonly slug?: string }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent | NotifyLevelEvent
+/** A user's name or face changed (their profile): what instances remember of them is read again. */
+export type UserEvent = { readonly type: 'user'; readonly userId: number }
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent | NotifyLevelEvent | UserEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**
@@ -566,12 +610,6 @@ export interface BotStore {
    * URL whose login is among `logins`, or all of them when `everyBot`.
    */
   hooksFor(roomId: string, authorId: number, logins: readonly string[], everyBot: boolean): Promise<BotHook[]>
-}
-
-/** A piece of a search result's snippet; `mark` pieces are the words that matched. Plain text, escaped where shown. */
-export interface SnippetPart {
-  readonly text: string
-  readonly mark: boolean
 }
 
 /**

@@ -3,20 +3,14 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileTypeFromBuffer } from 'file-type'
 import pLimit from 'p-limit'
+import { imageThreadsInBackground, loadSharp } from '../lib/images.ts'
 import type { Attachment } from '../store/ports.ts'
 
 /** Image types a browser shows safely and sharp decodes: these get a preview and are served inline. */
 export const PREVIEWABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
 /** The longest side of a preview, in pixels. */
 const PREVIEW_SIZE = 800
-
-type Sharp = typeof import('sharp').default
-/**
- * sharp is a native module: where it cannot load (a runtime without its
- * prebuilt binary), files are still stored and served, only without previews.
- */
-let sharpLoaded: Promise<Sharp | undefined> | undefined
-const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default, () => undefined))
+// Where sharp cannot load (lib/images.ts), files are still stored and served, only without previews.
 
 /** The sender's file name as shown: its last path segment, no control or bidi characters, at most 120 characters. */
 export function cleanName(raw: string): string {
@@ -109,6 +103,7 @@ export function uploadFiles({ dir, previewMaxPixels, previewConcurrency = 1, bef
         // The limit again as sharp decodes: a header that lied about the image's size stops here.
         const webp = await sharp(bytes, { animated: false, limitInputPixels: previewMaxPixels })
           .rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer()
+          .finally(imageThreadsInBackground)
         await writeOnce(previewOf(sha256), webp)
         return true
       } catch {

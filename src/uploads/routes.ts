@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { isId } from '../messages/ids.ts'
 import type { MessageService } from '../messages/service.ts'
 import type { AppEnv } from '../context.ts'
-import { requireReader } from '../rooms/access.ts'
+import { requireReader } from '../http/roomAccess.ts'
 import { PREVIEWABLE } from './files.ts'
 import type { UploadService } from './service.ts'
 

@@ -1,6 +1,6 @@
 import type { AuditEntry, BotInfo, RoomListing, User, UserListing } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
-import { telltaleSlug } from '../rooms/slug.ts'
+import { telltaleSlug } from '../lib/slug.ts'
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 const When = ({ at }: { at: Date }) => <time datetime={at.toISOString()}>{utc(at)}</time>

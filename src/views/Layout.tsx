@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx'
 import type { User } from '../store/ports.ts'
 import { APPLE_TOUCH_ICON, THEME } from './appLook.ts'
+import { faceSrc } from './Message.tsx'
 import { SearchBox } from './SearchBox.tsx'
 
 export interface LayoutProps {
@@ -44,8 +45,10 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
           {user && <SearchBox q={query} />}
           {user && (
             <form class="whoami" method="post" action="/logout">
-              {user.avatarUrl && <img class="avatar" src={user.avatarUrl} alt="" width="24" height="24" />}
-              <span class="name">{user.name ?? user.login}</span>
+              <a class="me" href="/profile" title="Your profile">
+                {faceSrc(user.avatarUrl, 48) && <img class="avatar" src={faceSrc(user.avatarUrl, 48)} alt="" width="24" height="24" />}
+                <span class="name">{user.name ?? user.login}</span>
+              </a>
               <a class="sessions-link" href="/sessions">Sessions</a>
               <a class="settings-link" href="/settings">Settings</a>
               <button type="submit">Sign out</button>
@@ -68,6 +71,8 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
         <script src="/static/js/delete.js"></script>
         <script src="/static/js/replies.js"></script>
         <script src="/static/js/kept.js"></script>
+        <script src="/static/js/export.js"></script>
+        <script src="/static/js/profiles.js"></script>
         <script src="/static/js/removed.js"></script>
         <script src="/static/js/awareness.js"></script>
         <script src="/static/js/notifications.js"></script>

@@ -1,4 +1,5 @@
 import type { Member } from '../store/ports.ts'
+import { profileHref } from './Message.tsx'
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
@@ -9,7 +10,7 @@ export function MemberList({ members, online, oob = false }: { members: readonly
       {members.map((m) => (
         <li class={online.has(m.id) ? 'online' : 'offline'}>
           <span class="dot" aria-hidden="true"></span>
-          <bdi>{m.name ?? m.login}</bdi> <span class="muted">@{m.login}</span>{' '}
+          <a class="member-name" href={profileHref(m.login)}><bdi>{m.name ?? m.login}</bdi></a> <span class="muted">@{m.login}</span>{' '}
           {m.kind === 'bot' && <><span class="badge">bot</span>{' '}</>}
           {online.has(m.id) ? <span class="presence">online</span>
             : m.lastSeenAt ? <span class="presence">last seen <time class="ago" datetime={m.lastSeenAt.toISOString()}>{utc(m.lastSeenAt)}</time></span>

@@ -32,35 +32,42 @@ const templateSameName = html(<MessageItem message={message(B, L, L)} roomSlug="
 
 /** Names render as text; the body's own markup is the Markdown renderer's, checked in markdown.test.ts and below. */
 const rendersAsText = (body: string, name: string, login: string) => {
-  const out = html(<MessageItem message={message(body, name, login)} roomSlug="general" />)
+  // Each message here has a rev of its own (rendered bodies are cached by it): the shape is the same whatever the rev.
+  const out = html(<MessageItem message={message(body, name, login)} roomSlug="general" />).replace(/ data-rev="\d+"/, ' data-rev="REV"')
   // The face's letter is the name's first, escaped like the rest (the templates hold the placeholders' first letters).
   const face = (t: string) => t.replace(/(<span class="face[^"]*" aria-hidden="true">)[^<]*(<\/span>)/, (_, open: string, close: string) => `${open}${escape(initialOf(name || login))}${close}`)
-  const shape = face(name === login ? templateSameName : template.replace(A, () => escape(name)))
-  expect(out).toBe(shape.replace(`<p>${B}</p>`, () => renderBody(body)).replaceAll(L, () => escape(login)))
+  const shape = face(name === login ? templateSameName : template.replace(A, () => escape(name))).replace(/ data-rev="\d+"/, ' data-rev="REV"')
+  // The login is the address of the author's card too, there URL-encoded.
+  const addressed = shape.replaceAll(`/users/${L}`, () => `/users/${escape(encodeURIComponent(login))}`)
+  expect(out).toBe(addressed.replace(`<p>${B}</p>`, () => renderBody(body)).replaceAll(L, () => escape(login)))
   expectOnlyAllowedMarkup(renderBody(body))
 }
 
 describe('a message renders user text as inert text', () => {
   it('places body and names only as isolated text, never as markup or attributes', () => {
-    expect(template).toContain(`<bdi class="who" title="@${L}">${A}</bdi>`)
+    expect(template).toContain(`<a class="who" href="/users/${L}" title="@${L}"><bdi>${A}</bdi></a>`)
     expect(template).toContain(`<div class="body" dir="auto"><p>${B}</p></div>`)
     expect(template).toContain('id="m-384917038985474048"')
   })
 
   it('shows the author\'s @login visibly beside a display name that differs from it, and not twice when they match', () => {
     expect(html(<MessageItem message={message('hi', 'alice', 'mallory')} roomSlug="general" />))
-      .toContain('<bdi class="who" title="@mallory">alice</bdi> <span class="login">@mallory</span>')
+      .toContain('<a class="who" href="/users/mallory" title="@mallory"><bdi>alice</bdi></a> <span class="login">@mallory</span>')
     expect(html(<MessageItem message={message('hi', 'alice', 'alice')} roomSlug="general" />)).not.toContain('class="login"')
   })
 
   it.each(PAYLOADS)('renders %j as text', (payload) => rendersAsText(payload, payload, payload))
 
-  it('shows a GitHub author\'s avatar as their face, and initials for anyone else or any other address', () => {
+  it('shows a GitHub author\'s avatar or one uploaded to rtc as their face, and initials for anyone else or any other address', () => {
     const github = html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: 'https://avatars.githubusercontent.com/u/7?v=4' }} roomSlug="general" />)
     expect(github).toContain('<img class="face" src="https://avatars.githubusercontent.com/u/7?v=4&amp;s=64" alt=""')
     const local = html(<MessageItem message={message('hi', 'Ann', 'ann')} roomSlug="general" />)
     expect(local).toContain('<span class="face hue-7" aria-hidden="true">A</span>')
-    for (const url of ['http://avatars.githubusercontent.com/u/7', 'https://evil.example/u/7', 'https://avatars.githubusercontent.com/u/7" onerror="x', 'javascript:alert(1)']) {
+    const own = `/avatars/-7/${'ab'.repeat(32)}.webp`
+    expect(html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: own }} roomSlug="general" />))
+      .toContain(`<img class="face" src="${own}" alt=""`)
+    for (const url of ['http://avatars.githubusercontent.com/u/7', 'https://evil.example/u/7', 'https://avatars.githubusercontent.com/u/7" onerror="x', 'javascript:alert(1)',
+      '//evil.example/avatars/7/x.webp', `/avatars/7/${'ab'.repeat(32)}.webp?x`, `/avatars/7/../../x/${'ab'.repeat(32)}.webp`]) {
       const other = html(<MessageItem message={{ ...message('hi', 'Ann', 'ann'), authorAvatarUrl: url }} roomSlug="general" />)
       expect(other).not.toContain('<img')
     }

@@ -12,6 +12,18 @@ export const UPSERT_MESSAGES = 'upsert key:data-key sort'
 
 /** Only GitHub's avatar host (the one the Content-Security-Policy allows), over https. */
 const GITHUB_AVATAR = /^https:\/\/avatars\.githubusercontent\.com\/[^\s"<>]+$/
+/** An avatar uploaded to rtc, served from its own origin (profiles/routes.tsx). */
+const OWN_AVATAR = /^\/avatars\/-?\d+\/[0-9a-f]{64}\.webp$/
+
+/** Where a face's picture is fetched, `px` wide, for an avatar address rtc trusts; undefined for anything else (a letter instead). */
+export function faceSrc(url: string | null | undefined, px: number): string | undefined {
+  if (url && OWN_AVATAR.test(url)) return url
+  if (url && GITHUB_AVATAR.test(url)) return `${url}${url.includes('?') ? '&' : '?'}s=${px}`
+  return undefined
+}
+
+/** A person's card: a page of its own, or (js/profiles.js) a dialog over this one. */
+export const profileHref = (login: string) => `/users/${encodeURIComponent(login)}`
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' })
 /** The face's letter: the name's first character as a reader sees it (an emoji, an accented letter), upper-cased. */
 export const initialOf = (name: string) => ([...graphemes.segment(name.trim())][0]?.segment ?? '?').toLocaleUpperCase()
@@ -76,20 +88,25 @@ function MessageActions({ base }: { base: string }) {
 export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember, replyOf = noReplies, firstUnread = false }: MessageItemProps) {
   const deleted = m.deletedAt !== null
   const base = `/rooms/${roomSlug}/messages/${m.id}`
+  const face = faceSrc(m.authorAvatarUrl, 64)
   return (
     <article
       id={`m-${m.id}`}
       data-key={m.id}
       data-author={String(m.authorId)}
+      data-rev={m.rev}
       class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}${firstUnread ? ' first-unread' : ''}`}
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
-      {/* A face per author: a colour from the id and the first letter of the name (look.js fills it for older markup). */}
-      {GITHUB_AVATAR.test(m.authorAvatarUrl ?? '')
-        ? <img class="face" src={`${m.authorAvatarUrl}${m.authorAvatarUrl!.includes('?') ? '&' : '?'}s=64`} alt="" width="32" height="32" loading="lazy" />
-        : <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true">{initialOf(m.authorName || m.authorLogin)}</span>}
+      {/* A face per author: a colour from the id and the first letter of the name (look.js fills it for older markup).
+          Face and name open the author's card; the face is a second way to the same place, so it is out of the tab order. */}
+      <a class="face-link" href={profileHref(m.authorLogin)} tabindex={-1} aria-hidden="true">
+        {face
+          ? <img class="face" src={face} alt="" width="32" height="32" loading="lazy" />
+          : <span class={`face hue-${Math.abs(m.authorId) % 8}`} aria-hidden="true">{initialOf(m.authorName || m.authorLogin)}</span>}
+      </a>
       <header>
-        <bdi class="who" title={`@${m.authorLogin}`}>{m.authorName}</bdi>{' '}
+        <a class="who" href={profileHref(m.authorLogin)} title={`@${m.authorLogin}`}><bdi>{m.authorName}</bdi></a>{' '}
         {/* A display name is the author's to choose, so it could copy someone else's: the login is the identity. */}
         {m.authorName !== m.authorLogin && <><span class="login">@{m.authorLogin}</span>{' '}</>}
         <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>

@@ -268,6 +268,7 @@ export function RoomPage(props: RoomPageProps) {
               <PinsList room={room} pins={props.pins} canUnpin={isMember} />
             </section>
           )}
+          {isMember && <ExportLinks room={room} files={props.uploadMaxBytes !== undefined} />}
           <RoomManage room={room} me={user} members={members} isMember={isMember} owner={props.manage?.owner ?? false} admin={props.manage?.admin ?? false} />
           {isMember && room.visibility !== 'direct' && (
             <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm="Leave this room? You can join a public room again; a private one needs a member to add you.">
@@ -277,5 +278,23 @@ export function RoomPage(props: RoomPageProps) {
         </aside>
       </div>
     </Layout>
+  )
+}
+
+/**
+ * A member's copy of the room (src/export/): Markdown to read, JSON to process, or a zip with the files. js/export.js
+ * adds the browser's time zone to each link; without it the times are in UTC.
+ */
+function ExportLinks({ room, files }: { room: Room; files: boolean }) {
+  const base = `/rooms/${room.slug}/export`
+  return (
+    <details class="export-section">
+      <summary>Export this room</summary>
+      <ul class="export-links">
+        <li><a href={`${base}?format=md`} data-export download>Markdown</a></li>
+        <li><a href={`${base}?format=json`} data-export download>JSON</a></li>
+        {files && <li><a href={`${base}?format=md&files=1`} data-export download>Markdown with the files (zip)</a></li>}
+      </ul>
+    </details>
   )
 }

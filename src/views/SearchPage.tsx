@@ -1,6 +1,6 @@
 import type { Room, RoomSummary, SearchHit, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
-import { telltaleSlug } from '../rooms/slug.ts'
+import { telltaleSlug } from '../lib/slug.ts'
 
 export interface SearchForm {
   q: string

@@ -1,6 +1,6 @@
 import type { RoomSummary } from '../store/ports.ts'
 import { levelIn } from '../messages/notifyLevels.ts'
-import { telltaleSlug } from '../rooms/slug.ts'
+import { telltaleSlug } from '../lib/slug.ts'
 
 /** Counts are exact below this and shown as "99+" from it on. */
 export const UNREAD_CAP = 100

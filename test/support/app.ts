@@ -14,6 +14,7 @@ import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
 import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
+import { postgresProfiles } from '../../src/store/postgres/profiles.ts'
 import { capturedLogger } from './logs.ts'
 import { sealed } from './network.ts'
 
@@ -41,6 +42,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     moderation: postgresModeration(db.sql),
     search: postgresSearch(db.sql),
     uploadStore: postgresUploads(db.sql),
+    profiles: postgresProfiles(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

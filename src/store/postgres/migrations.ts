@@ -313,6 +313,29 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 32,
+    name: 'profiles: a chosen display name, bio, time zone and avatar',
+    // name and avatar_url stay what rtc shows (every query reads them as before); account_name and
+    // account_avatar_url keep what the account brought (GitHub's at the last sign-in, a local user's login),
+    // to fall back to when the chosen ones are cleared. One avatar per person: replacing it overwrites the row.
+    sql: `
+      ALTER TABLE users
+        ADD COLUMN account_name text,
+        ADD COLUMN account_avatar_url text,
+        ADD COLUMN display_name text,
+        ADD COLUMN bio text,
+        ADD COLUMN time_zone text,
+        ADD COLUMN avatar_sha256 text;
+      UPDATE users SET account_name = name, account_avatar_url = avatar_url;
+      CREATE TABLE avatars (
+        user_id     bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        sha256      text NOT NULL,
+        bytes       bytea NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    version: 33,
     name: 'notification levels per room (every message, mentions, nothing); a mute becomes "nothing"',
     sql: `
       CREATE TABLE room_notification_levels (

@@ -26,9 +26,14 @@ export function postgresUsers(sql: Sql): UserStore {
         const [bot] = await tx`SELECT 1 FROM users WHERE lower(login) = lower(${p.login}) AND kind = 'bot'`
         const login = bot ? `${p.login}~${p.id}` : p.login
         const [row] = await tx<UserRow[]>`
-          INSERT INTO users (id, login, name, avatar_url) VALUES (${p.id}, ${login}, ${p.name}, ${p.avatarUrl})
-          ON CONFLICT (id) DO UPDATE SET login = excluded.login, name = excluded.name,
-            avatar_url = excluded.avatar_url, updated_at = now()
+          INSERT INTO users (id, login, name, avatar_url, account_name, account_avatar_url)
+          VALUES (${p.id}, ${login}, ${p.name}, ${p.avatarUrl}, ${p.name}, ${p.avatarUrl})
+          ON CONFLICT (id) DO UPDATE SET login = excluded.login,
+            account_name = excluded.account_name, account_avatar_url = excluded.account_avatar_url,
+            -- What the person chose on their profile outlives every sign-in; GitHub's shows only where they chose nothing.
+            name = coalesce(users.display_name, excluded.name),
+            avatar_url = CASE WHEN users.avatar_sha256 IS NULL THEN excluded.avatar_url ELSE users.avatar_url END,
+            updated_at = now()
           RETURNING id, login, name, avatar_url`
         return toUser(row!)
       })
@@ -41,7 +46,7 @@ export function postgresUsers(sql: Sql): UserStore {
       if (existing && (existing.id > 0n || existing.kind === 'bot')) throw new LoginTakenError(login)
       if (existing) return toUser(existing)
       const [row] = await sql<UserRow[]>`
-        INSERT INTO users (id, login, name) VALUES (-nextval('local_user_ids'), ${login}, ${login})
+        INSERT INTO users (id, login, name, account_name) VALUES (-nextval('local_user_ids'), ${login}, ${login}, ${login})
         ON CONFLICT (lower(login)) DO UPDATE SET updated_at = now()
         RETURNING id, login, name, avatar_url, kind`
       if (row!.id > 0n || row!.kind === 'bot') throw new LoginTakenError(login)

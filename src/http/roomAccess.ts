@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
 import type { RoomStore } from '../store/ports.ts'
-import { SLUG_PATTERN } from './slug.ts'
+import { SLUG_PATTERN } from '../lib/slug.ts'
 
 /** No room has this id: a missing room's membership is looked up under it. */
 const NO_ROOM = '0'
