@@ -15,6 +15,7 @@ import type { AppEnv } from './context.ts'
 import { notFound, onError } from './http/errors.tsx'
 import { faviconRoutes } from './http/favicon.ts'
 import { healthRoutes } from './http/health.ts'
+import { manifestRoutes } from './install/manifest.ts'
 import { requestLog } from './http/requestLog.ts'
 import { clientAddress, runtimeRemoteAddress, type RemoteAddress } from './http/clientAddress.ts'
 import { rateLimits, type RateLimits } from './http/rateLimits.ts'
@@ -23,6 +24,7 @@ import { refuseNulInUrl } from './http/forms.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { serviceWorkerScope, webPush } from './notify/webPush.ts'
+import { attention } from './presence/attention.ts'
 import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { memberRoutes } from './rooms/members.tsx'
@@ -130,6 +132,7 @@ export function createApp(given: AppDeps) {
   })
   const limits = deps.limits ?? rateLimits(config.limits)
   const { hub, feed, presence, tracker } = realtime
+  const tabs = attention({ presence, idleMs: config.presenceIdleMs, log })
   const webhooks = makeWebhooks({
     bots: deps.bots, log, allowHosts: config.webhookAllowHosts, ...deps.webhookTiming,
     reply: async (bot, room, body, nonce) => {
@@ -149,7 +152,7 @@ export function createApp(given: AppDeps) {
   const invites = deps.invites && inviteService({ store: deps.invites, rooms, moderation: deps.moderation, bus, log, publicUrl: config.publicUrl, now: deps.now })
   const admit = admissions({ signup: config.signup, invites, pending, admins })
   const clientAddressOf = (c: Context<AppEnv>) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies)
-  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus })
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus, limits })
   const uploads = deps.uploadStore && uploadService({
     files: deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
     store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
@@ -164,7 +167,7 @@ export function createApp(given: AppDeps) {
 
   const kept = deps.kept && keptService({ kept: deps.kept, rooms, chat, bus, moderation: deps.moderation, log })
   // What every room page shows beside its messages (sidebar counts, mentions, replies, pins).
-  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies, reads: deps.reads, kept }
+  const awareness = { awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies, reads: deps.reads, kept, idleSeconds: config.presenceIdleMs / 1000 }
   if (kept) {
     // A deleted message leaves the pins and saved lists; a pins change redraws the list on every live page of the room.
     chat.onRemoved((message) => kept.forget(message))
@@ -208,6 +211,7 @@ export function createApp(given: AppDeps) {
   app.use(checkOrigin(config.publicUrl))
   app.route('/', healthRoutes(deps.health))
   app.route('/', faviconRoutes())
+  app.route('/', manifestRoutes())
   // Metrics live on their own listener only: here they are not found, signed in or not.
   app.all('/metrics', (c) => c.notFound())
   const sends = sendLimit(limits, session.sessionHashOf)
@@ -248,7 +252,7 @@ export function createApp(given: AppDeps) {
   if (deps.search) app.route('/', searchRoutes({ search: searchService({ search: deps.search, rooms, users: deps.users }), limits }))
   if (deps.upgradeWebSocket) {
     app.route('/', socketRoutes({
-      upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, sockets: realtime.sockets, limits,
+      upgradeWebSocket: deps.upgradeWebSocket, publicUrl: config.publicUrl, rooms, chat, hub, feed, tracker, attention: tabs, sockets: realtime.sockets, limits,
       awareness: realtime.awareness, mentions: realtime.mentions, replies: realtime.replies,
     }))
   }

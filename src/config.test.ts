@@ -98,10 +98,17 @@ describe('loadConfig', () => {
     expect(loadConfig({}).limits).toEqual({
       send: { points: 10, seconds: 10 }, sendBurst: { points: 20, seconds: 300 }, rooms: { points: 10, seconds: 600 },
       directRooms: { points: 30, seconds: 600 }, members: { points: 30, seconds: 600 }, signIn: { points: 20, seconds: 600 },
-      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, manage: { points: 30, seconds: 600 }, exports: { points: 10, seconds: 3600 },
+      sockets: { points: 60, seconds: 60 }, search: { points: 30, seconds: 60 }, manage: { points: 30, seconds: 600 }, exports: { points: 10, seconds: 3600 }, testPush: { points: 5, seconds: 600 },
       invites: { points: 30, seconds: 600 }, maxSocketsPerUser: 20, maxSessionsPerUser: 10,
     })
     expect(loadConfig({}).trustedProxies).toEqual(['127.0.0.1', '::1'])
+  })
+
+  it('keeps a visible tab\'s person present for PRESENCE_IDLE_SECONDS after they last used it: two minutes by default', () => {
+    expect(loadConfig({}).presenceIdleMs).toBe(120_000)
+    expect(loadConfig({ PRESENCE_IDLE_SECONDS: '30' }).presenceIdleMs).toBe(30_000)
+    expect(problem({ PRESENCE_IDLE_SECONDS: '0' })).toBe('config: PRESENCE_IDLE_SECONDS must be an integer from 1 to 86400 (got "0")')
+    expect(problem({ PRESENCE_IDLE_SECONDS: '2m' })).toMatch(/^config: PRESENCE_IDLE_SECONDS must be an integer/)
   })
 
   it('reads each limit as a count per duration, and RATE_LIMITS=off turns them all off', () => {

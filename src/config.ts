@@ -65,6 +65,8 @@ export interface Config {
   readonly webhookAllowHosts: readonly string[]
   /** Web Push: VAPID keys (unset: push is off) and the test-only allowance of loopback endpoints. */
   readonly push: PushConfig
+  /** A visible tab keeps its person present (no Web Push) this long after they last used it (`PRESENCE_IDLE_SECONDS`). */
+  readonly presenceIdleMs: number
   /** Cards for the first link of a message (`LINK_PREVIEWS`, on by default), and the test-only allowance of loopback pages. */
   readonly linkPreviews: Readonly<{ enabled: boolean; allowLoopback: boolean }>
 }
@@ -110,6 +112,8 @@ export interface Limits {
   readonly search: Rate
   /** Room changes per user: renames, topics, members removed (each rename is an audit entry). */
   readonly manage: Rate
+  /** "Send a test notification" presses per user (each is a push to every browser of theirs). */
+  readonly testPush: Rate
   /** Room exports per user (each reads the whole room). */
   readonly exports: Rate
   /** Invite links created per user, and invite links followed per client address. */
@@ -244,6 +248,7 @@ function limits(env: Env): Limits | undefined {
     sockets: rate(env, 'RATE_LIMIT_SOCKETS', '60/1m'),
     search: rate(env, 'RATE_LIMIT_SEARCH', '30/1m'),
     manage: rate(env, 'RATE_LIMIT_MANAGE', '30/10m'),
+    testPush: rate(env, 'RATE_LIMIT_TEST_PUSH', '5/10m'),
     exports: rate(env, 'RATE_LIMIT_EXPORT', '10/1h'),
     invites: rate(env, 'RATE_LIMIT_INVITES', '30/10m'),
     maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1, 10_000),
@@ -346,6 +351,7 @@ export function loadConfig(env: Env): Config {
     searchLanguage: searchLanguage(env),
     ...administration(env),
     push: pushConfig(env, publicUrl),
+    presenceIdleMs: integer(env, 'PRESENCE_IDLE_SECONDS', 120, 1, 24 * 3600) * 1000,
     linkPreviews: linkPreviewConfig(env, publicIsLoopback),
   })
 }

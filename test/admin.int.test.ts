@@ -333,7 +333,7 @@ describe('outgoing webhooks', () => {
     expect(logs.text()).not.toContain(secret!)
     expect(logs.text()).not.toContain(token!)
     // The reply is the bot's, and it calls no webhook itself.
-    expect(await messages()).toMatch(/title="@echo-bot">echo-bot<\/bdi>[\s\S]*pong from the hook/)
+    expect(await messages()).toMatch(/title="@echo-bot"><bdi>echo-bot<\/bdi><\/a>[\s\S]*pong from the hook/)
     expect(received.filter((r) => r.path === '/echo')).toHaveLength(2)
   })
 

@@ -31,7 +31,7 @@ const focused = (page: Page) => page.evaluate(() => {
 })
 
 describe('the phone header', () => {
-  it('shows the whole of a 30-character room name; Mute and Members are in the "⋯" menu', async () => {
+  it('shows the whole of a 30-character room name; Notifications and Members are in the "⋯" menu', async () => {
     const ada = await person('ada', { viewport: PHONE })
     const name = 'Quarterly planning for Rotterd'
     expect(name).toHaveLength(30)
@@ -45,9 +45,15 @@ describe('the phone header', () => {
     expect(await ada.page.locator('.rooms-toggle .icon').isVisible()).toBe(true)
     expect(await ada.page.locator('.rooms-toggle').evaluate((el) => el.getBoundingClientRect().width)).toBeLessThan(60)
     expect(await ada.page.locator('.rooms-toggle .label').textContent()).toBe('Rooms')
-    expect(await ada.page.locator('.room-head #mute').isVisible()).toBe(false)
+    expect(await ada.page.locator('.room-head #notify-level').isVisible()).toBe(false)
     await ada.page.click('.actions-toggle')
-    await ada.page.locator('#room-actions #mute button').waitFor()
+    await ada.page.locator('#room-actions #notify-level summary').waitFor()
+    // The menu opens in the panel's flow, inside the window.
+    await ada.page.click('#notify-level summary')
+    const menu = ada.page.locator('#notify-level button[value="all"]')
+    await menu.waitFor()
+    expect(await menu.evaluate((el) => el.getBoundingClientRect().right <= window.innerWidth && el.getBoundingClientRect().left >= 0)).toBe(true)
+    await ada.page.click('#notify-level summary')
     await ada.page.click('#room-actions .members-toggle')
     await ada.page.waitForFunction(() => getComputedStyle(document.getElementById('members-panel')!).transform === 'none')
     expect(ada.pageErrors).toEqual([])

@@ -299,6 +299,74 @@ describe('Deno notifications', () => {
       await push.close()
     }
   })
+
+  it('serves the app manifest and its icons, sets a room\'s level, skips a person looking at a tab, and sends a test notification (issue 27)', async () => {
+    const { env } = pushEnv()
+    const push = await startPushService()
+    const server = await startServerProcess(denoEnv(database.url, { ...env, LOG_LEVEL: 'debug' }), 'deno')
+    try {
+      // Browsers fetch the manifest without cookies.
+      const manifest = await fetch(`${server.url}/manifest.webmanifest`)
+      expect(manifest.status).toBe(200)
+      expect(manifest.headers.get('content-type')).toBe('application/manifest+json')
+      const fields = await manifest.json() as { display: string; start_url: string; icons: { src: string; sizes: string; purpose: string }[] }
+      expect(fields).toMatchObject({ display: 'standalone', start_url: '/' })
+      const large = fields.icons.find((i) => i.sizes === '512x512' && i.purpose === 'any')!
+      const icon = await fetch(`${server.url}${large.src}`)
+      expect(icon.headers.get('content-type')).toBe('image/png')
+      expect((await sharp(Buffer.from(await icon.arrayBuffer())).metadata()).width).toBe(512)
+
+      const wes = await signIn(server.url, 'wes')
+      const xia = await signIn(server.url, 'xia')
+      const slug = await wes.createRoom('Deno levels')
+      await xia.form(`/rooms/${slug}/join`, {})
+      const browser = push.subscriber('xia')
+      const subscribed = await xia.send('/push/subscriptions', { method: 'POST', body: JSON.stringify(browser.json), headers: { 'content-type': 'application/json' } })
+      expect(subscribed.status).toBe(201)
+      /** Wes writes; answers once xia's browser holds `count` pushes (or the wait ends). */
+      const pushesAfter = async (body: string, count: number) => {
+        await wes.post(slug, body)
+        const deadline = Date.now() + 10_000
+        while (push.to(browser).length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+        return push.to(browser).length
+      }
+      expect((await xia.form(`/rooms/${slug}/notifications`, { level: 'loud' })).status).toBe(400)
+      expect((await xia.form(`/rooms/${slug}/notifications`, { level: 'all' })).status).toBe(303)
+      expect(await pushesAfter('no mention, and still for xia', 1)).toBe(1)
+      expect((await xia.form(`/rooms/${slug}/notifications`, { level: 'none' }, true)).status).toBe(200)
+      await wes.post(slug, '@xia set to nothing')
+      // A tab xia looks at keeps the next mention from her phone; once it is hidden, pushes go out again.
+      expect((await xia.form(`/rooms/${slug}/notifications`, { level: 'mentions' })).status).toBe(303)
+      /** Mentions xia until the instance decides she is `present` (or not); answers that message's decision. */
+      const mentionUntil = async (present: boolean) => {
+        const deadline = Date.now() + 10_000
+        for (;;) {
+          const { id } = await wes.post(slug, `@xia are you there? (${present ? 'looking' : 'away'})`)
+          let done: { present: number; pushed: number } | undefined
+          while (!done && Date.now() < deadline) {
+            const line = server.stdout.find((l) => l.startsWith('{') && l.endsWith('}') && l.includes('"msg":"pushes done"') && l.includes(`"messageId":"${id}"`))
+            if (line) done = JSON.parse(line) as { present: number; pushed: number }
+            else await new Promise((r) => setTimeout(r, 20))
+          }
+          if (!done || Date.now() > deadline) throw new Error(`xia never counted as ${present ? 'present' : 'away'}`)
+          if ((done.present === 1) === present) return done
+        }
+      }
+      const socket = await xia.socket(slug)
+      socket.tell('active')
+      expect((await mentionUntil(true)).pushed).toBe(0)
+      socket.tell('hidden')
+      expect((await mentionUntil(false)).pushed).toBe(1)
+      await socket.close()
+
+      const tested = await xia.send('/settings/notifications/test', { method: 'POST', headers: { accept: 'application/json' } })
+      expect(await tested.json()).toEqual({ browsers: 1, reached: 1 })
+      expect(JSON.parse(browser.decrypt(push.to(browser).at(-1)!.body))).toMatchObject({ title: 'rtc: test notification' })
+    } finally {
+      await server.stop()
+      await push.close()
+    }
+  })
 })
 
 

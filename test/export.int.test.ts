@@ -190,10 +190,11 @@ describe('one\'s own data', () => {
       expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="rtc-own-ivy-\d{4}-\d{2}-\d{2}\.zip"$/)
       const zip = unzipSync(new Uint8Array(await res.arrayBuffer()))
       const entry = (suffix: string) => Object.entries(zip).find(([n]) => n.endsWith(suffix))?.[1]
-      const you = JSON.parse(strFromU8(entry('/you.json')!)) as { user: { login: string }; notifications: string; rooms: { slug: string; read_up_to: string | null }[] }
+      const you = JSON.parse(strFromU8(entry('/you.json')!)) as { user: { login: string }; notifications: string; rooms: { slug: string; read_up_to: string | null; notification_level: string }[] }
       expect(you.user.login).toBe('own-ivy')
       expect(you.notifications).toBe('mentions')
       expect(you.rooms.map((r) => r.slug)).toEqual(['garden'])
+      expect(you.rooms[0]).toMatchObject({ notification_level: 'mentions' })
       expect(BigInt(you.rooms[0]!.read_up_to ?? '0')).toBeGreaterThanOrEqual(BigInt(theirs))
       const written = JSON.parse(strFromU8(entry('/messages.json')!)) as { room: string; id: string; body: string }[]
       expect(written.map((m) => [m.room, m.body])).toEqual([['garden', 'tomatoes are in'], ['garden', 'photo list']])

@@ -43,7 +43,42 @@ describe('Redis presence', () => {
   })
 })
 
+describe('Redis presence of people looking at a tab', () => {
+  it('is present while some tab on any instance is marked, until it goes away or its mark expires', async () => {
+    const [one, two] = [await instance(), await instance()]
+    await one.attend(21, '1', Date.now() + 10_000)
+    await two.attend(21, '1', Date.now() + 10_000)
+    await two.attend(22, '2', Date.now() + 10_000)
+    expect(await one.present([21, 22, 23])).toEqual(new Set([21, 22]))
+    // Tab numbers are per instance: one's tab 1 going away leaves two's.
+    await one.away(21, '1')
+    expect(await one.present([21])).toEqual(new Set([21]))
+    await two.away(21, '1')
+    expect(await two.present([21, 22])).toEqual(new Set([22]))
+    await one.attend(23, '5', Date.now() + 300)
+    expect(await two.present([23])).toEqual(new Set([23]))
+    await sleep(450)
+    expect(await two.present([23])).toEqual(new Set())
+    // Online and present are separate: a socket alone makes nobody present.
+    await one.heartbeat([24], 10_000)
+    expect(await one.present([24])).toEqual(new Set())
+  })
+})
+
 describe('in-process presence', () => {
+  it('is present while a tab is marked, until it goes away or its mark expires', async () => {
+    const p = memoryPresence()
+    await p.attend(7, 'a', Date.now() + 10_000)
+    await p.attend(7, 'b', Date.now() + 10_000)
+    await p.away(7, 'a')
+    expect(await p.present([7, 8])).toEqual(new Set([7]))
+    await p.away(7, 'b')
+    expect(await p.present([7])).toEqual(new Set())
+    await p.attend(8, 'c', Date.now() + 100)
+    await sleep(200)
+    expect(await p.present([8])).toEqual(new Set())
+  })
+
   it('is online from the first heartbeat until leave', async () => {
     const p = memoryPresence()
     await p.heartbeat([5], 1000)

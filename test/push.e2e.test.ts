@@ -15,7 +15,7 @@ async function pushesDone(server: Server, messageId: string | undefined) {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     for (const line of server.logs.lines) {
-      const entry = JSON.parse(line) as { msg: string; messageId?: string; pushed: number; online: number; candidates: number }
+      const entry = JSON.parse(line) as { msg: string; messageId?: string; pushed: number; present: number; candidates: number }
       if (entry.msg === 'pushes done' && entry.messageId === messageId) return entry
     }
     await new Promise((r) => setTimeout(r, 20))
@@ -108,15 +108,18 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect(push.to(carolsBrowser)).toHaveLength(0)
   })
 
-  it('sends nothing from a room the member muted, and again after unmuting', async () => {
-    const muted = await bob.form(`/rooms/${slug}/mute`, { muted: 'on' }, true)
-    expect(muted.status).toBe(200)
-    expect(await muted.text()).toContain('value="off"')
-    expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('Muted · unmute')
-    expect(await (await bob.send('/settings', { headers: { accept: 'application/json' } })).json()).toEqual({ notifications: 'all', mutedRooms: [slug], devices: 1 })
+  it('sends nothing from a room the member set to nothing, every message once set to all, and mentions again by default', async () => {
+    const none = await bob.form(`/rooms/${slug}/notifications`, { level: 'none' }, true)
+    expect(none.status).toBe(200)
+    expect(await none.text()).toContain('data-level="none"')
+    expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('aria-label="Notifications: Nothing"')
+    expect(await (await bob.send('/settings', { headers: { accept: 'application/json' } })).json())
+      .toEqual({ notifications: 'all', mutedRooms: [slug], roomLevels: { [slug]: 'none' }, devices: 1 })
     expect((await mentionBob()).pushes).toHaveLength(0)
-    const unmuted = await bob.form(`/rooms/${slug}/mute`, { muted: 'off' })
-    expect(unmuted.status).toBe(303)
+    expect((await bob.form(`/rooms/${slug}/notifications`, { level: 'all' })).status).toBe(303)
+    expect((await mentionBob('no mention, and still for bob')).pushes).toHaveLength(1)
+    expect((await bob.form(`/rooms/${slug}/notifications`, { level: 'mentions' })).status).toBe(303)
+    expect((await mentionBob('no mention at all')).pushes).toHaveLength(0)
     expect((await mentionBob()).pushes).toHaveLength(1)
   })
 
@@ -130,7 +133,7 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     // A client not asking for HTML gets the refusal as JSON, with its status.
     const bogus = await bob.send('/settings/notifications', { method: 'POST', body: new URLSearchParams({ choice: 'bogus' }), headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } })
     expect(bogus.status).toBe(422)
-    expect(await bogus.json()).toMatchObject({ notifications: 'all', error: 'Choose direct messages and mentions, mentions only, or nothing.' })
+    expect(await bogus.json()).toMatchObject({ notifications: 'all', error: 'Choose what each room is set to, mentions only, or nothing.' })
   })
 
   it('pushes a direct message by default, but under "mentions only" only when it mentions them', async () => {
@@ -146,18 +149,33 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     // A client not asking for HTML gets the refusal as JSON, with its status.
     const bogus = await bob.send('/settings/notifications', { method: 'POST', body: new URLSearchParams({ choice: 'bogus' }), headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } })
     expect(bogus.status).toBe(422)
-    expect(await bogus.json()).toMatchObject({ notifications: 'all', error: 'Choose direct messages and mentions, mentions only, or nothing.' })
+    expect(await bogus.json()).toMatchObject({ notifications: 'all', error: 'Choose what each room is set to, mentions only, or nothing.' })
   })
 
-  it('sends nothing to someone with a tab open', async () => {
+  /** Mentions bob until the instance finds him `present` (or not), a push each time he is not; answers that last message's pushes. */
+  const mentionUntil = async (present: boolean) => {
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const sent = await mentionBob()
+      if ((sent.done.present === 1) === present) return sent.pushes
+      if (Date.now() > deadline) throw new Error(`bob never counted as ${present ? 'present' : 'away'}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  it('sends nothing to someone looking at a tab, and pushes once it is hidden or closed, or says nothing', async () => {
     const socket = await bob.socket(slug)
     await waitForPresence(alice, slug, 'bob', true)
-    const { done, pushes } = await mentionBob()
-    expect(done.online).toBe(1)
-    expect(pushes).toHaveLength(0)
-    await socket.close()
-    await waitForPresence(alice, slug, 'bob', false)
+    // Online but silent (a tab whose page says nothing of being looked at): pushes go out.
     expect((await mentionBob()).pushes).toHaveLength(1)
+    socket.tell('active')
+    expect(await mentionUntil(true)).toHaveLength(0)
+    socket.tell('hidden')
+    expect(await mentionUntil(false)).toHaveLength(1)
+    socket.tell('active')
+    expect(await mentionUntil(true)).toHaveLength(0)
+    await socket.close()
+    expect(await mentionUntil(false)).toHaveLength(1)
   })
 
   it('forgets a subscription whose push service answers 410, and keeps the others', async () => {
@@ -304,7 +322,7 @@ describe('Web Push across two instances sharing Redis', () => {
     await database?.drop()
   })
 
-  it('sends no push to someone with a tab on the other instance, and one push, from the storing instance, once they leave', async () => {
+  it('sends no push to someone looking at a tab on the other instance, and one push, from the storing instance, once they leave', async () => {
     const alice = await signIn(a.url, 'alice')
     const bob = await signIn(b.url, 'bob')
     const slug = await alice.createRoom('Two instances')
@@ -313,17 +331,75 @@ describe('Web Push across two instances sharing Redis', () => {
     expect((await json(bob, '/push/subscriptions', browser.json)).status).toBe(201)
 
     const socket = await bob.socket(slug)
-    await waitForPresence(alice, slug, 'bob', true)
-    const seen = await alice.post(slug, '@bob can you see this?')
-    expect((await pushesDone(a, seen.id)).online).toBe(1)
-    expect(push.to(browser)).toHaveLength(0)
+    socket.tell('active')
+    // Bob's tab on b counts on a through Redis: mentions from a push nothing once a finds him present.
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const seen = await alice.post(slug, '@bob can you see this?')
+      if ((await pushesDone(a, seen.id)).present === 1) break
+      if (Date.now() > deadline) throw new Error('bob never counted as present on the other instance')
+    }
+    const quiet = push.to(browser).length
+    const seen = await alice.post(slug, '@bob still there?')
+    expect((await pushesDone(a, seen.id)).present).toBe(1)
+    expect(push.to(browser)).toHaveLength(quiet)
 
     await socket.close()
     await waitForPresence(alice, slug, 'bob', false)
     const away = await alice.post(slug, '@bob you left')
     expect((await pushesDone(a, away.id)).pushed).toBe(1)
     await new Promise((r) => setTimeout(r, 300))
-    expect(push.to(browser)).toHaveLength(1)
+    expect(push.to(browser)).toHaveLength(quiet + 1)
     expect(b.logs.text()).not.toContain('"msg":"pushes done"')
+  })
+})
+
+describe('Web Push to someone whose visible tab is left alone', () => {
+  const { env } = pushEnv()
+  let database: TestDatabase
+  let server: Server
+  let push: PushService
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    push = await startPushService()
+    server = await startChatServer({ ...env, DATABASE_URL: database.url, PRESENCE_IDLE_SECONDS: '3' })
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await push?.close()
+    await database?.drop()
+  })
+
+  it('pushes once PRESENCE_IDLE_SECONDS pass without the tab saying it was used, though it stays open and shown', async () => {
+    const alice = await signIn(server.url, 'alice')
+    const bob = await signIn(server.url, 'bob')
+    const slug = await alice.createRoom('Idle desk')
+    await bob.form(`/rooms/${slug}/join`, {})
+    const browser = push.subscriber('bob')
+    expect((await json(bob, '/push/subscriptions', browser.json)).status).toBe(201)
+    const socket = await bob.socket(slug)
+    const mention = async () => {
+      const { id } = await alice.post(slug, '@bob are you at your desk?')
+      return pushesDone(server, id)
+    }
+    let deadline = Date.now() + 10_000
+    for (;;) {
+      socket.tell('active')
+      if ((await mention()).present === 1) break
+      if (Date.now() > deadline) throw new Error('bob never counted as present')
+    }
+    const before = push.to(browser).length
+    // Nothing more from the tab: bob is away once his last use is PRESENCE_IDLE_SECONDS old.
+    deadline = Date.now() + 15_000
+    let done = await mention()
+    while (done.present === 1) {
+      if (Date.now() > deadline) throw new Error('bob never went idle')
+      await new Promise((r) => setTimeout(r, 200))
+      done = await mention()
+    }
+    expect(done.pushed).toBe(1)
+    expect(push.to(browser).length).toBe(before + 1)
+    await socket.close()
   })
 })

@@ -28,7 +28,7 @@ async function signedIn(login: string, grant: boolean): Promise<{ context: Brows
 }
 
 describe('the settings page in Chromium', () => {
-  it('saves the notification choice in place, and a room is muted from its page', async () => {
+  it('saves the notification choice in place, and a room set to nothing from its page is listed', async () => {
     const { context, page, errors } = await signedIn('sam', false)
     await page.click('a[href="/settings"]')
     await page.waitForURL(`${world.base}/settings`)
@@ -44,10 +44,11 @@ describe('the settings page in Chromium', () => {
     await page.fill('#room-name', 'Quiet room')
     await page.click('form[action="/rooms"] button')
     await page.waitForURL(/\/rooms\/quiet-room$/)
-    await page.click('#mute button')
-    await page.locator('#mute button', { hasText: 'Muted · unmute' }).waitFor()
+    await page.click('#notify-level summary')
+    await page.click('#notify-level button[value="none"]')
+    await page.locator('#notify-level summary', { hasText: 'Nothing' }).waitFor()
     await page.goto(`${world.base}/settings`)
-    expect(await page.locator('.muted-rooms a').allInnerTexts()).toEqual(['Quiet room'])
+    expect(await page.locator('.room-levels li').allInnerTexts()).toEqual(['Quiet room: Nothing'])
     expect(errors).toEqual([])
     await context.close()
   })

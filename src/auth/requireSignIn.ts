@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
 
 /** Routes anyone may reach; every other route needs a signed-in user. */
-const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/login$/, /^\/auth\//, /^\/invite\/[^/]+$/, /^\/static\//, /^\/favicon\.ico$/]
+const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/login$/, /^\/auth\//, /^\/invite\/[^/]+$/, /^\/static\//, /^\/favicon\.ico$/, /^\/manifest\.webmanifest$/]
 
 export const isPublicPath = (path: string) => PUBLIC.some((p) => p.test(path))
 

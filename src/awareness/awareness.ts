@@ -176,7 +176,7 @@ export class Awareness {
     if (f) void this.#load(f)
   }
 
-  /** The user's list is read again (a room muted or unmuted: its entry is dimmed or not). */
+  /** The user's list is read again (a room's notification level changed: its entry shows it). */
   reload(userId: number): void {
     const f = this.#followers.get(userId)
     if (f) void this.#load(f)
@@ -273,7 +273,7 @@ export class Awareness {
   }
 
   #item(t: Tally): string {
-    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.activity}:${t.room.peer?.id ?? ''}:${t.room.muted ? 'm' : ''}`
+    const key = `${t.room.id}:${t.unread}:${t.mentions}:${t.activity}:${t.room.peer?.id ?? ''}:${t.room.level ?? ''}`
     let markup = this.#rendered.get(key)
     if (markup === undefined) {
       if (this.#rendered.size >= MAX_RENDERED) this.#rendered.clear()

@@ -63,7 +63,7 @@ export function createRealtime(deps: RealtimeDeps) {
         awareness.resync()
         return feed.resync()
       case 'read': return awareness.read(event)
-      case 'muted': return awareness.reload(event.userId)
+      case 'notify-level': return awareness.reload(event.userId)
       case 'membership':
         mentions.forget(event.roomId)
         awareness.membership(event)

@@ -10,6 +10,7 @@ import { html } from '../views/Message.tsx'
 import type { SocketRegistry } from '../realtime/sockets.ts'
 import { Connection, SEND_TEXT_BYTES, type TextBytesSender } from '../realtime/connection.ts'
 import type { PresenceTracker } from '../presence/tracker.ts'
+import { tabReport, type Attention } from '../presence/attention.ts'
 import type { RoomFeed } from '../realtime/feed.ts'
 import { CLOSE, type Hub } from '../realtime/hub.ts'
 import { isId } from '../messages/ids.ts'
@@ -27,6 +28,8 @@ export interface SocketRoutesOptions {
   hub: Hub
   feed: RoomFeed
   tracker: PresenceTracker
+  /** Each tab says over its socket whether it is shown and used: its person's presence for Web Push. */
+  attention: Attention
   sockets: SocketRegistry
   limits: RateLimits
   /** The user's own stream (sidebar counts, rooms coming and going) rides on the same socket. */
@@ -61,7 +64,7 @@ const sinkOf = (ws: WSContext) => {
  * Origin, membership), then the room's messages newer than `since` are
  * replayed and the room streams live.
  */
-export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, sockets, limits, awareness, mentions, replies }: SocketRoutesOptions) {
+export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, feed, tracker, attention, sockets, limits, awareness, mentions, replies }: SocketRoutesOptions) {
   return new Hono<AppEnv>().get(
     '/ws',
     async (c, next) => {
@@ -110,7 +113,9 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
       let unregister = () => {}
       let unfollow = () => {}
       let counted = false
+      const tab = attention.tab(user.id)
       const gone = () => {
+        tab.closed()
         unsubscribe()
         unregister()
         unfollow()
@@ -164,10 +169,12 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
           })
         },
         onMessage(event, ws) {
-          // Clients only listen on this socket; sends travel over HTTP. Anything sent is dropped, but size is policed.
+          // Sends travel over HTTP; a tab only says here whether it is shown and used. Anything else is dropped, but size is policed.
           const data = event.data as string | ArrayBuffer | Blob
           const size = typeof data === 'string' ? new TextEncoder().encode(data).byteLength : data instanceof Blob ? data.size : data.byteLength
-          if (size > MAX_FRAME_BYTES) ws.close(CLOSE.tooBig, 'frame too large')
+          if (size > MAX_FRAME_BYTES) return ws.close(CLOSE.tooBig, 'frame too large')
+          const state = typeof data === 'string' && !connection?.closed ? tabReport(data) : undefined
+          if (state) tab.report(state)
         },
         onClose() {
           gone()

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import { makeZip } from 'client-zip'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { requireMember } from '../http/roomAccess.ts'
+import { levelIn } from '../messages/notifyLevels.ts'
 import type { RateLimits } from '../http/rateLimits.ts'
 import type { Attachment, MessageStore, NotificationStore, ReadStateStore, RoomStore } from '../store/ports.ts'
 import { jsonTranscript, knownZone, markdownTranscript, messageEntry, roomMessages, zipPathOf, type Links, type TranscriptHead } from './transcript.ts'
@@ -104,7 +105,7 @@ export function exportRoutes({ messages, rooms, reads, notifications, files, ori
       notifications: choice ?? null,
       rooms: memberOf.map((r) => ({
         slug: r.slug, name: r.name, visibility: r.visibility, url: `${origin}/rooms/${r.slug}`,
-        ...(r.peer ? { with: r.peer.login } : {}), muted: r.muted ?? false, read_up_to: markers.get(r.id) ?? null,
+        ...(r.peer ? { with: r.peer.login } : {}), notification_level: levelIn(r, r.level), read_up_to: markers.get(r.id) ?? null,
       })),
     }
     const reactions: { room: string; message_id: string; emoji: string }[] = []

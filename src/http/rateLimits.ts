@@ -3,7 +3,7 @@ import {
 } from 'rate-limiter-flexible'
 import type { Limits, Rate } from '../config.ts'
 
-export type LimitName = 'send' | 'rooms' | 'directRooms' | 'members' | 'signIn' | 'sockets' | 'search' | 'manage' | 'exports' | 'invites'
+export type LimitName = 'send' | 'rooms' | 'directRooms' | 'members' | 'signIn' | 'sockets' | 'search' | 'manage' | 'exports' | 'invites' | 'testPush'
 
 /** What each refusal tells the person, beside the control they used; `{wait}` becomes "12 s" or "4 min". */
 const REASONS: Record<LimitName, string> = {
@@ -15,6 +15,7 @@ const REASONS: Record<LimitName, string> = {
   sockets: 'Too many connections opened lately. Reload the page in {wait}.',
   search: 'You are searching too fast. Try again in {wait}.',
   manage: 'You have changed rooms many times lately. Try again in {wait}.',
+  testPush: 'You have sent several test notifications lately. Try again in {wait}.',
   exports: 'You have exported rooms many times lately. Try again in {wait}.',
   invites: 'Too many invite links lately. Try again in {wait}.',
 }
@@ -80,6 +81,7 @@ export function rateLimits(
     sockets: make('sockets', limits.sockets),
     search: make('search', limits.search),
     manage: make('manage', limits.manage),
+    testPush: make('test-push', limits.testPush),
     exports: make('exports', limits.exports),
     invites: make('invites', limits.invites),
   }

@@ -5,8 +5,9 @@ import { holdsNul, readForm, textField } from '../http/forms.ts'
 import { NUL_REFUSAL } from '../messages/validate.ts'
 import { loadRoom, requireMember } from '../http/roomAccess.ts'
 import type { Logger } from '../log.ts'
-import type { Bus, NotificationStore, RoomStore } from '../store/ports.ts'
-import { MuteControl } from '../views/MuteControl.tsx'
+import type { Bus, NotificationStore, NotifyLevel, RoomStore } from '../store/ports.ts'
+import { NotifyLevelMenu } from '../views/NotifyLevelMenu.tsx'
+import { defaultLevel, isLevel } from '../messages/notifyLevels.ts'
 import { checkSubscription, MAX_ENDPOINT_CHARS, MAX_SUBSCRIPTION_BYTES, type EndpointPolicy } from './subscription.ts'
 
 /** Browsers (devices) per user that get pushes; a new one beyond it replaces the oldest. */
@@ -15,7 +16,7 @@ export const MAX_SUBSCRIPTIONS_PER_USER = 10
 export interface NotifyRoutesOptions {
   notifications: NotificationStore
   rooms: RoomStore
-  /** A mute is told to every instance (`muted`): the user's live sidebars dim the room. */
+  /** A level change is told to every instance (`notify-level`): the user's live sidebars show it. */
   bus: Bus
   log: Logger
   policy: EndpointPolicy
@@ -39,8 +40,9 @@ async function readJson(c: Context<AppEnv>): Promise<{ json: unknown } | Refusal
 
 /**
  * `POST /push/subscriptions` and `POST /push/subscriptions/delete` take a
- * browser's subscription JSON; `POST /rooms/:room/mute` (form `muted` = on or
- * off) mutes a room's pushes for the signed-in member.
+ * browser's subscription JSON; `POST /rooms/:room/notifications` (form `level`
+ * = all, mentions or none) sets how much of a room notifies the signed-in
+ * member, and `POST /rooms/:room/mute` (form `muted` = on or off) is its older alias.
  */
 export function notifyRoutes({ notifications, rooms, bus, log, policy, pushOn }: NotifyRoutesOptions) {
   const app = new Hono<AppEnv>()
@@ -71,15 +73,29 @@ export function notifyRoutes({ notifications, rooms, bus, log, policy, pushOn }:
     return c.json({ deleted, devices: await notifications.countSubscriptions(userId) })
   })
 
-  app.post('/rooms/:room/mute', loadRoom(rooms), requireMember, async (c) => {
+  /** Sets the reader's level for the room (its default is stored as no choice) and tells their other tabs, on every instance. */
+  const setLevel = async (c: Context<AppEnv>, level: NotifyLevel) => {
     const room = c.get('room')
+    const userId = signedInUser(c.get('user')).id
+    const chosen = level === defaultLevel(room) ? undefined : level
+    await notifications.setLevel(room.id, userId, chosen)
+    await bus.publish({ type: 'notify-level', userId }).catch((err: unknown) => log.warn({ err, userId }, 'notification level not published to other instances'))
+    if (c.req.header('hx-request') === 'true') return c.html(<NotifyLevelMenu room={room} level={chosen} />)
+    if (c.req.header('accept')?.includes('application/json')) return c.json({ level })
+    return c.redirect(`/rooms/${room.slug}`, 303)
+  }
+
+  app.post('/rooms/:room/notifications', loadRoom(rooms), requireMember, async (c) => {
+    const level = textField(await readForm(c), 'level')
+    if (!isLevel(level)) throw new HTTPException(400, { message: 'level must be all (every message), mentions or none (nothing).' })
+    return setLevel(c, level)
+  })
+
+  // The route before levels, kept for scripts and bookmarks: muted=on is "nothing", off the room's default.
+  app.post('/rooms/:room/mute', loadRoom(rooms), requireMember, async (c) => {
     const value = textField(await readForm(c), 'muted')
     if (value !== 'on' && value !== 'off') throw new HTTPException(422, { message: 'muted must be on or off.' })
-    const userId = signedInUser(c.get('user')).id
-    await notifications.setMuted(room.id, userId, value === 'on')
-    await bus.publish({ type: 'muted', userId }).catch((err: unknown) => log.warn({ err, userId }, 'mute not published to other instances'))
-    if (c.req.header('hx-request') !== 'true') return c.redirect(`/rooms/${room.slug}`, 303)
-    return c.html(<MuteControl room={room} muted={value === 'on'} />)
+    return setLevel(c, value === 'on' ? 'none' : defaultLevel(c.get('room')))
   })
 
   return app

@@ -26,6 +26,8 @@ export interface RoomPageDeps {
   notifications?: NotificationStore | undefined
   /** UPLOAD_MAX_BYTES, for the composer to refuse a larger file before sending it; undefined without uploads. */
   uploadMaxBytes?: number | undefined
+  /** PRESENCE_IDLE_SECONDS, for the page to say how often it is used (static/js/presence.js). */
+  idleSeconds?: number | undefined
 }
 
 /** Set by the page's script: this browser runs JavaScript, so the page reports what was seen instead of the visit counting as reading. */
@@ -33,8 +35,8 @@ export const SCRIPT_COOKIE = 'rtc-js'
 /** Logins that look like what the mention parser accepts; anything else in `?unknown=` is dropped. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
 
-/** What every room page shows beside its messages: members and who is online, the sidebar, the reader's marker, mute and management. */
-async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications, kept, uploadMaxBytes }: RoomPageDeps, live: boolean) {
+/** What every room page shows beside its messages: members and who is online, the sidebar, the reader's marker, notification level and management. */
+async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads, notifications, kept, uploadMaxBytes, idleSeconds }: RoomPageDeps, live: boolean) {
   const room = c.get('room')
   const user = signedInUser(c.get('user'))
   const [members, sidebar, marker, pins] = await Promise.all([
@@ -46,10 +48,10 @@ async function roomFrame(c: Context<AppEnv>, { rooms, presence, awareness, reads
   const online = new Set(await presence.online(members.map((m) => m.id)))
   // This page opens a socket for its reader at once: they are here, whatever the last mark says.
   if (live) online.add(user.id)
-  const muted = notifications && c.get('member') ? await notifications.isMuted(room.id, user.id) : undefined
+  const notifyLevel = notifications && c.get('member') ? { level: await notifications.levelOf(room.id, user.id) } : undefined
   const memberLogins = new Set(members.map((m) => m.login.toLowerCase()))
   return {
-    user, room, members, online, sidebar, marker, muted, pins, uploadMaxBytes,
+    user, room, members, online, sidebar, marker, notifyLevel, pins, uploadMaxBytes, idleSeconds,
     isMember: c.get('member'),
     mentionable: (login: string) => memberLogins.has(login.toLowerCase()),
     manage: { owner: ownsRoom(c), admin: c.get('admin') },

@@ -32,6 +32,8 @@ export interface RoomRoutesOptions {
   /** For the room page's mute control. */
   notifications?: NotificationStore | undefined
   uploadMaxBytes?: number | undefined
+  /** PRESENCE_IDLE_SECONDS, drawn on the room page. */
+  idleSeconds?: number | undefined
 }
 
 const MAX_ROOM_NAME = 80
@@ -39,9 +41,9 @@ const LOGIN = /^[A-Za-z0-9-]{1,39}$/
 const PUBLIC_ROOMS_SHOWN = 50
 
 /** The lobby and the room resources: create, join, leave, add members, direct rooms. */
-export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications, kept, uploadMaxBytes }: RoomRoutesOptions) {
+export function roomRoutes({ rooms, users, chat, bus, presence, limits, awareness, mentions, replies, reads, notifications, kept, uploadMaxBytes, idleSeconds }: RoomRoutesOptions) {
   const app = new Hono<AppEnv>()
-  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications, kept, uploadMaxBytes }
+  const pageDeps = { rooms, chat, presence, awareness, mentions, replies, reads, notifications, kept, uploadMaxBytes, idleSeconds }
   const lobby = async (c: Context<AppEnv>, error?: string, status: 200 | 400 | 404 | 429 = 200, errorAt?: 'room' | 'direct', directLogin?: string) => {
     const user = signedInUser(c.get('user'))
     const [mine, publicRooms] = await Promise.all([rooms.roomsOf(user.id), rooms.publicRoomsToJoin(user.id, PUBLIC_ROOMS_SHOWN)])

@@ -165,8 +165,8 @@ export interface Room {
 export interface RoomSummary extends Room {
   /** For a direct room, the other person. */
   readonly peer?: User
-  /** The user whose room list this is muted its pushes (the sidebar dims it). */
-  readonly muted?: boolean
+  /** The notification level the user whose room list this is set for the room; absent, the room's default. */
+  readonly level?: NotifyLevel
 }
 
 export interface RoomStore {
@@ -396,8 +396,8 @@ export type TypingEvent = { readonly type: 'typing'; readonly roomId: string; re
 export type SessionsEndedEvent = { readonly type: 'sessions-ended'; readonly sessions: readonly string[]; readonly reason: string }
 /** Raised locally by a bus that lost and regained its connection: wake-ups may have been missed. */
 export type ResyncEvent = { readonly type: 'resync' }
-/** The user muted or unmuted a room: their live sidebars (on every instance) read their list again, to dim it or not. */
-export type MutedEvent = { readonly type: 'muted'; readonly userId: number }
+/** The user set a room's notification level: their live sidebars (on every instance) read their list again, to show it. */
+export type NotifyLevelEvent = { readonly type: 'notify-level'; readonly userId: number }
 /** A room's pins changed: its live pages redraw their pins list. */
 export type PinsEvent = { readonly type: 'pins'; readonly roomId: string }
 /** A user's read marker in a room moved up to `id`: every tab of theirs, on every instance, redraws that room's count. */
@@ -409,7 +409,7 @@ export type ReadEvent = { readonly type: 'read'; readonly userId: number; readon
 export type RoomEvent = { readonly type: 'room'; readonly roomId: string; readonly slug?: string }
 /** A user's name or face changed (their profile): what instances remember of them is read again. */
 export type UserEvent = { readonly type: 'user'; readonly userId: number }
-export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent | MutedEvent | UserEvent
+export type PublishedEvent = WakeEvent | MembershipEvent | PresenceEvent | TypingEvent | SessionsEndedEvent | ReadEvent | RoomEvent | PinsEvent | NotifyLevelEvent | UserEvent
 export type ChatEvent = PublishedEvent | ResyncEvent
 
 /**
@@ -454,10 +454,22 @@ export interface Presence {
   leave(userId: number): Promise<void>
   /** Which of these users are online anywhere. */
   online(userIds: readonly number[]): Promise<Set<number>>
+  /**
+   * One tab (`tab`, unique on this instance) of the user is visible and was used just now: the user counts
+   * as present until `untilMs` (epoch ms) unless the tab says so again. Web Push skips a present user.
+   */
+  attend(userId: number, tab: string, untilMs: number): Promise<void>
+  /** The tab was hidden or closed: it no longer makes its user present. */
+  away(userId: number, tab: string): Promise<void>
+  /** Which of these users have a tab visible and used lately, on any instance. */
+  present(userIds: readonly number[]): Promise<Set<number>>
 }
 
-/** Which messages reach a user by Web Push when no tab of theirs is open. */
+/** What may reach a user by Web Push from any room: what each room's level says, mentions only, or nothing. */
 export type NotifyChoice = 'all' | 'mentions' | 'nothing'
+
+/** How much of one room notifies a member: every message, mentions of them, or nothing. */
+export type NotifyLevel = 'all' | 'mentions' | 'none'
 
 /** A browser's push subscription, as checked from its JSON (keys in base64url). */
 export interface PushSubscriptionKeys {
@@ -466,28 +478,30 @@ export interface PushSubscriptionKeys {
   readonly auth: string
 }
 
-/** One member's push target for a message: their choice, whether the room is muted for them, their browsers. */
+/** One member's push target for a message: their choice, the level they set for the room (absent: its default), their browsers. */
 export interface PushRecipient {
   readonly userId: number
   /** Lower-cased, as mentions compare. */
   readonly login: string
   readonly choice: NotifyChoice
-  readonly muted: boolean
+  readonly level: NotifyLevel | undefined
   readonly subscriptions: readonly PushSubscriptionKeys[]
 }
 
-/** Notification choices (default `all`), per-room mutes and push subscriptions. */
+/** Notification choices (default `all`), per-room levels and push subscriptions. */
 export interface NotificationStore {
   choiceOf(userId: number): Promise<NotifyChoice>
   setChoice(userId: number, choice: NotifyChoice): Promise<void>
-  isMuted(roomId: string, userId: number): Promise<boolean>
-  setMuted(roomId: string, userId: number, muted: boolean): Promise<void>
-  /** The rooms the user muted, by name. */
-  mutedRooms(userId: number): Promise<Room[]>
+  /** The level the user set for the room; undefined when they set none (the room's default holds). */
+  levelOf(roomId: string, userId: number): Promise<NotifyLevel | undefined>
+  /** Sets the user's level for the room; undefined goes back to the room's default. */
+  setLevel(roomId: string, userId: number, level: NotifyLevel | undefined): Promise<void>
+  /** The rooms the user set a level for, by name. */
+  roomLevels(userId: number): Promise<{ room: Room; level: NotifyLevel }[]>
   /**
    * Everything needed to push one message of `roomId`, in one read: the members whose login is one
-   * of `logins` (lower-cased), or every member when `everyone` (a direct room); never `except` (its author),
-   * never a banned user. Only subscriptions whose session is live are listed.
+   * of `logins` (lower-cased), every member when `everyone` (a direct room), and those who set the room
+   * to every message; never `except` (its author), never a banned user. Only subscriptions whose session is live are listed.
    */
   recipients(roomId: string, who: { logins: readonly string[]; everyone: boolean; except: number }): Promise<PushRecipient[]>
   /**
@@ -503,6 +517,8 @@ export interface NotificationStore {
   forgetEndpoint(endpoint: string): Promise<void>
   /** The user's subscriptions whose session is live. */
   countSubscriptions(userId: number): Promise<number>
+  /** The user's subscriptions whose session is live. */
+  subscriptionsOf(userId: number): Promise<PushSubscriptionKeys[]>
 }
 
 /** A message pinned to its room, by a member. */

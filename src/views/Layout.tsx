@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx'
 import type { User } from '../store/ports.ts'
+import { APPLE_TOUCH_ICON, THEME } from './appLook.ts'
 import { faceSrc } from './Message.tsx'
 import { SearchBox } from './SearchBox.tsx'
 
@@ -26,10 +27,15 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {/* A tab in the background keeps its socket (hx-ws closes it by default): its counts and desktop
-            notifications stay live, and it counts as an open tab, so Web Push is only for people with none. */}
+            notifications stay live. It says it is hidden (static/js/presence.js), so Web Push still reaches the phone. */}
         <meta name="htmx-config" content='extensions:"rtc-no-eval,ws,upsert" ws.pauseOnBackground:false' />
         <title>{title === 'rtc' ? 'rtc' : `${title} · rtc`}</title>
         <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
+        {/* Installable (src/install/manifest.ts); the title bar takes the header's colour in either scheme. */}
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="apple-touch-icon" href={APPLE_TOUCH_ICON} />
+        <meta name="theme-color" content={THEME.light} media="(prefers-color-scheme: light)" />
+        <meta name="theme-color" content={THEME.dark} media="(prefers-color-scheme: dark)" />
         <link rel="stylesheet" href="/static/app.css" />
       </head>
       <body data-me={user ? String(user.id) : undefined} data-me-login={user?.login} class={fill ? 'fill' : undefined}>
@@ -71,6 +77,9 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
         <script src="/static/js/removed.js"></script>
         <script src="/static/js/awareness.js"></script>
         <script src="/static/js/notifications.js"></script>
+        <script src="/static/js/notifylevel.js"></script>
+        <script src="/static/js/presence.js"></script>
+        <script src="/static/js/install.js"></script>
         <script src="/static/js/uploads.js"></script>
         <script src="/static/js/attachments.js"></script>
         <script src="/static/js/reactions.js"></script>

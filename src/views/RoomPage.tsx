@@ -1,5 +1,5 @@
 import { MAX_BODY_CHARS } from '../messages/validate.ts'
-import type { Member, PinnedMessage, Room, StoredMessage, User } from '../store/ports.ts'
+import type { Member, NotifyLevel, PinnedMessage, Room, StoredMessage, User } from '../store/ports.ts'
 import { Layout } from './Layout.tsx'
 import { MemberList, TypingLine } from './Members.tsx'
 import { MessageItem, UPSERT_MESSAGES } from './Message.tsx'
@@ -7,7 +7,7 @@ import { Sidebar, countText, titleCount, type SidebarEntry } from './Sidebar.tsx
 import type { IsMember } from '../messages/mentionable.ts'
 import type { ReplyExcerpt, ReplyOf } from '../messages/replies.ts'
 import { PinsList } from './Kept.tsx'
-import { MuteControl } from './MuteControl.tsx'
+import { NotifyLevelMenu } from './NotifyLevelMenu.tsx'
 import { RoomManage, RoomTopic } from './RoomManage.tsx'
 import { QUICK_EMOJIS } from '../messages/reactions.ts'
 import { QuickEmojis } from './Reactions.tsx'
@@ -45,10 +45,12 @@ export interface RoomPageProps {
   notMembers?: readonly string[]
   /** The largest file the server accepts (UPLOAD_MAX_BYTES), checked in the browser before sending. */
   uploadMaxBytes?: number | undefined
+  /** PRESENCE_IDLE_SECONDS: how often the page says it is used (static/js/presence.js). */
+  idleSeconds?: number | undefined
   /** Logins it mentioned that are nobody's here. */
   nobody?: readonly string[]
-  /** Whether the reader muted the room's pushes; undefined: no mute control (not a member). */
-  muted?: boolean | undefined
+  /** The level the reader set for the room's notifications (its `level` undefined: the default); undefined: no menu (not a member). */
+  notifyLevel?: { level: NotifyLevel | undefined } | undefined
   /** Who may change the room: its owner (creator of a private room) and administrators. */
   manage?: { owner: boolean; admin: boolean }
   /** Opened around this message (a search result): it is marked, and around.js scrolls to it. */
@@ -213,15 +215,16 @@ export function RoomPage(props: RoomPageProps) {
             <a class="button rooms-toggle" href="#sidebar"><span class="icon" aria-hidden="true">☰</span><span class="label">Rooms</span><span class="count">{titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}</span></a>
             <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
             {/* Inline on wide screens; on phones a small menu behind "⋯", opened by :target (so without JavaScript too). */}
-            <a class="button actions-toggle" href="#room-actions" aria-label="Room actions: mute, members"><span aria-hidden="true">⋯</span></a>
+            <a class="button actions-toggle" href="#room-actions" aria-label="Room actions: notifications, members"><span aria-hidden="true">⋯</span></a>
             <div id="room-actions" class="room-actions">
-              {props.muted !== undefined && <MuteControl room={room} muted={props.muted} />}
+              {props.notifyLevel && <NotifyLevelMenu room={room} level={props.notifyLevel.level} />}
               {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
               <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
             </div>
           </div>
           <RoomTopic room={room} />
-          {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}></span>}
+          {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}
+            data-idle-seconds={props.idleSeconds === undefined ? undefined : String(props.idleSeconds)}></span>}
           {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">Live updates need JavaScript; reload to see new messages.</p>}
           {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
           {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}

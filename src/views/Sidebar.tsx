@@ -1,4 +1,5 @@
 import type { RoomSummary } from '../store/ports.ts'
+import { levelIn } from '../messages/notifyLevels.ts'
 import { telltaleSlug } from '../lib/slug.ts'
 
 /** Counts are exact below this and shown as "99+" from it on. */
@@ -20,14 +21,16 @@ const oobAttr = (oob: boolean) => (oob ? { 'hx-swap-oob': 'true' } : {})
 
 /**
  * A room's link with its counts. `data-unread` and `data-mentions` carry the
- * numbers (capped), the text shows them; `data-activity` orders the list.
+ * numbers (capped), the text shows them; `data-activity` orders the list;
+ * `data-level` (the reader's notification level) dims a room set to nothing and
+ * shows the unread count of one set to every message like a mention.
  */
 export function SidebarItem({ entry, current = false, oob = false }: { entry: SidebarEntry; current?: boolean; oob?: boolean }) {
   const { room, unread, mentions } = entry
   const name = sidebarName(room)
   return (
     <a id={`side-${room.id}`} class="side-room" href={`/rooms/${room.slug}`} data-kind={room.visibility}
-      data-muted={room.muted ? '' : undefined}
+      data-level={levelIn(room, room.level)}
       data-activity={String(room.lastMessageAt?.getTime() ?? 0)} aria-current={current ? 'page' : undefined} {...oobAttr(oob)}>
       <bdi class="side-name">{name}{telltaleSlug(room) && <span class="slug"> #{telltaleSlug(room)}</span>}</bdi>
       <span class="side-mentions" data-mentions={String(mentions)} title={`${countText(mentions)} unread mentions of you`} hidden={mentions === 0}>@{countText(mentions)}</span>
@@ -85,7 +88,7 @@ export function Sidebar({ entries, currentRoomId }: { entries: readonly SidebarE
       </div>
       <SidebarRooms entries={entries} currentRoomId={currentRoomId} />
       <UnreadTotal entries={entries} />
-      <button type="button" id="notify-enable" class="link" hidden>Notify me on this device of mentions and direct messages</button>
+      <button type="button" id="notify-enable" class="link" hidden>Show notifications on this device</button>
     </nav>
   )
 }

@@ -38,7 +38,8 @@
     }
   }
 
-  // Desktop notifications: a mention, or a direct message, while this tab is hidden.
+  // Desktop notifications while this tab is hidden, as each room's level says (data-level, views/Sidebar.tsx): every
+  // message, mentions, or nothing.
   const seen = new Map()
   function countsOf(a) {
     return { unread: Number(a.querySelector('[data-unread]')?.dataset.unread ?? 0), mentions: Number(a.querySelector('[data-mentions]')?.dataset.mentions ?? 0) }
@@ -49,10 +50,13 @@
       const before = seen.get(a.id)
       seen.set(a.id, now)
       if (!before || document.visibilityState !== 'hidden' || !('Notification' in window) || Notification.permission !== 'granted') continue
+      const level = a.dataset.level
+      if (level === 'none') continue
       const name = a.querySelector('.side-name')?.textContent ?? 'rtc'
+      const kind = a.dataset.kind === 'direct' ? 'direct message' : 'message'
       let body = null
       if (now.mentions > before.mentions) body = `${capText(now.mentions)} unread mention${now.mentions === 1 ? '' : 's'} of you`
-      else if (a.dataset.kind === 'direct' && now.unread > before.unread) body = `${capText(now.unread)} unread direct message${now.unread === 1 ? '' : 's'}`
+      else if (level === 'all' && now.unread > before.unread) body = `${capText(now.unread)} unread ${kind}${now.unread === 1 ? '' : 's'}`
       if (!body) continue
       const n = new Notification(name, { body, tag: a.id })
       n.onclick = () => { window.focus(); location.href = a.getAttribute('href') }
@@ -211,14 +215,6 @@
       navigator.sendBeacon(`/rooms/${encodeURIComponent(slug)}/read`, new URLSearchParams({ id: seenUpTo }))
     })
     window.addEventListener('focus', maybeRead)
-    // Muting the open room dims its sidebar entry at once (the next page draws it so from the store).
-    document.addEventListener('htmx:after:swap', () => {
-      const pressed = document.querySelector('#mute button[aria-pressed]')?.getAttribute('aria-pressed')
-      const here = document.querySelector('#side-rooms a.side-room[aria-current="page"]')
-      if (!pressed || !here) return
-      if (pressed === 'true') here.dataset.muted = ''
-      else delete here.dataset.muted
-    })
     maybeRead()
   })
 }

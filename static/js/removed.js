@@ -1,7 +1,7 @@
 // A page whose reader can no longer take part: removed from the room or left it elsewhere (close 1008), or
 // their session ended or was banned (4401). The server said why just before, in #conn; this drops what would
 // now be refused: the composer (a typed text stays, read-only, to copy), the forms beside the member list and
-// the mute control, and for a room left or removed from, its sidebar entry and its stale member list.
+// the notification menu, and for a room left or removed from, its sidebar entry and its stale member list.
 'use strict'
 document.addEventListener('htmx:ws:close', (e) => {
   const code = e.detail?.code
@@ -20,7 +20,7 @@ document.addEventListener('htmx:ws:close', (e) => {
     composer.replaceWith(gone)
   }
   document.querySelector('.typing')?.remove()
-  for (const el of document.querySelectorAll('#members-panel form, #members-panel details, #mute')) el.remove()
+  for (const el of document.querySelectorAll('#members-panel form, #members-panel details, #notify-level')) el.remove()
   if (code !== 1008) return
   document.querySelector('#side-rooms a.side-room[aria-current="page"]')?.remove()
   // The member list no longer follows the room (it came over the closed socket): it goes rather than go stale.

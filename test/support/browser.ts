@@ -41,6 +41,8 @@ export interface BrowserWorld {
   /** Where the app answers, and its PUBLIC_URL: the same across restarts. */
   readonly base: string
   server: RunningServer
+  /** What the app logged (every level), across restarts. */
+  readonly logs: ReturnType<typeof capturedLogger>
   /** Starts the app again on the same port (after `server.close()`). */
   start(): Promise<RunningServer>
   close(): Promise<void>
@@ -58,12 +60,13 @@ export async function browserWorld(env: Record<string, string> = {}, { port: giv
   const port = given ?? await freePort()
   const base = `http://127.0.0.1:${port}`
   const dataDir = await mkdtemp(join(tmpdir(), 'rtc-browser-'))
+  const logs = capturedLogger()
   const start = () => startNode(
     loadConfig({ HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base, LOCAL_LOGIN: 'true', DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMITS: 'off', DATA_DIR: dataDir, ...sealed(env), ...env }),
-    capturedLogger().log,
+    logs.log,
   )
   const world: BrowserWorld = {
-    database, chromium, base, server: await start(), start,
+    database, chromium, base, logs, server: await start(), start,
     async close() {
       await chromium.close()
       await world.server.close()

@@ -59,6 +59,8 @@ export interface TestSocket {
   waitFor(predicate: () => boolean, what: string, ms?: number): Promise<void>
   closed: Promise<{ code: number; reason: string }>
   close(): Promise<void>
+  /** Says what a tab says (static/js/presence.js): shown and used just now, or hidden. */
+  tell(state: 'active' | 'hidden'): void
 }
 
 /** Ids in a CreatedFrame, in document order; changed frames carry hx-swap-oob="true" and are skipped. */
@@ -94,6 +96,7 @@ export function openSocket(base: string, slug: string, since: string | undefined
   const socket: TestSocket = {
     ws, frames, closed,
     createdIds: () => frames.flatMap(createdIdsIn),
+    tell: (state) => ws.send(JSON.stringify({ presence: state })),
     async waitFor(predicate, what, ms = 10_000) {
       const start = Date.now()
       while (!predicate()) {

@@ -377,4 +377,21 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 35,
+    name: 'notification levels per room (every message, mentions, nothing); a mute becomes "nothing"',
+    sql: `
+      CREATE TABLE room_notification_levels (
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        level       text NOT NULL CHECK (level IN ('all', 'mentions', 'none')),
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_notification_levels_user ON room_notification_levels (user_id);
+      INSERT INTO room_notification_levels (room_id, user_id, level, updated_at)
+        SELECT room_id, user_id, 'none', muted_at FROM room_mutes;
+      DROP TABLE room_mutes;
+    `,
+  },
 ]

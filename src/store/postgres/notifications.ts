@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres'
-import type { NotificationStore, NotifyChoice, PushRecipient } from '../ports.ts'
+import type { NotificationStore, NotifyChoice, NotifyLevel, PushRecipient, PushSubscriptionKeys } from '../ports.ts'
 import { ROOM_COLUMNS, toRoom, type RoomRow } from './rooms.ts'
 
 const DEFAULT_CHOICE: NotifyChoice = 'all'
@@ -18,43 +18,52 @@ export function postgresNotifications(sql: Sql): NotificationStore {
         ON CONFLICT (user_id) DO UPDATE SET choice = excluded.choice, updated_at = now()`
     },
 
-    async isMuted(roomId, userId) {
-      const [row] = await sql`SELECT 1 FROM room_mutes WHERE room_id = ${roomId} AND user_id = ${userId}`
-      return row !== undefined
+    async levelOf(roomId, userId) {
+      const [row] = await sql<{ level: NotifyLevel }[]>`SELECT level FROM room_notification_levels WHERE room_id = ${roomId} AND user_id = ${userId}`
+      return row?.level
     },
 
-    async setMuted(roomId, userId, muted) {
-      if (muted) await sql`INSERT INTO room_mutes (room_id, user_id) VALUES (${roomId}, ${userId}) ON CONFLICT DO NOTHING`
-      else await sql`DELETE FROM room_mutes WHERE room_id = ${roomId} AND user_id = ${userId}`
+    async setLevel(roomId, userId, level) {
+      if (level === undefined) await sql`DELETE FROM room_notification_levels WHERE room_id = ${roomId} AND user_id = ${userId}`
+      else {
+        await sql`
+          INSERT INTO room_notification_levels (room_id, user_id, level) VALUES (${roomId}, ${userId}, ${level})
+          ON CONFLICT (room_id, user_id) DO UPDATE SET level = excluded.level, updated_at = now()`
+      }
     },
 
-    async mutedRooms(userId) {
-      const rows = await sql<RoomRow[]>`
-        SELECT ${sql.unsafe(ROOM_COLUMNS)} FROM room_mutes m JOIN rooms r ON r.id = m.room_id
-        WHERE m.user_id = ${userId} ORDER BY lower(r.name), r.id`
-      return rows.map(toRoom)
+    async roomLevels(userId) {
+      const rows = await sql<(RoomRow & { level: NotifyLevel })[]>`
+        SELECT ${sql.unsafe(ROOM_COLUMNS)}, l.level FROM room_notification_levels l JOIN rooms r ON r.id = l.room_id
+        WHERE l.user_id = ${userId} ORDER BY lower(r.name), r.id`
+      return rows.map((r) => ({ room: toRoom(r), level: r.level }))
     },
 
     async recipients(roomId, { logins, everyone, except }) {
-      if (!everyone && logins.length === 0) return []
       // A subscription counts while the session that made it is live (an expired one may not be swept yet); a banned user gets nothing.
-      const rows = await sql<{ user_id: bigint; login: string; choice: NotifyChoice | null; muted: boolean; endpoint: string | null; p256dh: string | null; auth: string | null }[]>`
-        SELECT u.id AS user_id, lower(u.login) AS login, s.choice,
-               EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = m.room_id AND x.user_id = u.id) AS muted,
-               p.endpoint, p.p256dh, p.auth
-        FROM room_members m
+      // Candidates come from small indexed sets (the mentioned logins, those who set the room to every message),
+      // so a message in a big room with no mention reads a handful of rows, not every member.
+      const rows = await sql<{ user_id: bigint; login: string; choice: NotifyChoice | null; level: NotifyLevel | null; endpoint: string | null; p256dh: string | null; auth: string | null }[]>`
+        WITH candidates AS (
+          SELECT user_id FROM room_members WHERE ${everyone} AND room_id = ${roomId}
+          UNION SELECT id FROM users WHERE lower(login) = ANY(${logins as string[]}::text[])
+          UNION SELECT user_id FROM room_notification_levels WHERE room_id = ${roomId} AND level = 'all'
+        )
+        SELECT u.id AS user_id, lower(u.login) AS login, s.choice, l.level, p.endpoint, p.p256dh, p.auth
+        FROM candidates c
+        JOIN room_members m ON m.room_id = ${roomId} AND m.user_id = c.user_id
         JOIN users u ON u.id = m.user_id
         LEFT JOIN notification_settings s ON s.user_id = u.id
+        LEFT JOIN room_notification_levels l ON l.room_id = m.room_id AND l.user_id = u.id
         LEFT JOIN (push_subscriptions p JOIN sessions live ON live.token_hash = p.session_hash AND live.expires_at > now())
           ON p.user_id = u.id
-        WHERE m.room_id = ${roomId} AND m.user_id <> ${except} AND u.banned_at IS NULL
-          AND (${everyone} OR lower(u.login) = ANY(${logins as string[]}::text[]))
+        WHERE m.user_id <> ${except} AND u.banned_at IS NULL
         ORDER BY u.id, p.id`
       const byUser = new Map<number, PushRecipient & { subscriptions: PushRecipient['subscriptions'][number][] }>()
       for (const r of rows) {
         const userId = Number(r.user_id)
         let recipient = byUser.get(userId)
-        if (!recipient) byUser.set(userId, recipient = { userId, login: r.login, choice: r.choice ?? DEFAULT_CHOICE, muted: r.muted, subscriptions: [] })
+        if (!recipient) byUser.set(userId, recipient = { userId, login: r.login, choice: r.choice ?? DEFAULT_CHOICE, level: r.level ?? undefined, subscriptions: [] })
         if (r.endpoint !== null) recipient.subscriptions.push({ endpoint: r.endpoint, p256dh: r.p256dh!, auth: r.auth! })
       }
       return [...byUser.values()]
@@ -103,6 +112,12 @@ export function postgresNotifications(sql: Sql): NotificationStore {
         SELECT count(*)::int AS n FROM push_subscriptions p JOIN sessions live ON live.token_hash = p.session_hash
         WHERE p.user_id = ${userId} AND live.expires_at > now()`
       return row?.n ?? 0
+    },
+
+    async subscriptionsOf(userId) {
+      return sql<PushSubscriptionKeys[]>`
+        SELECT p.endpoint, p.p256dh, p.auth FROM push_subscriptions p JOIN sessions live ON live.token_hash = p.session_hash
+        WHERE p.user_id = ${userId} AND live.expires_at > now() ORDER BY p.created_at DESC, p.id DESC`
     },
   }
 }

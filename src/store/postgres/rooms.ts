@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres'
-import type { Room, RoomStore, RoomSummary, User } from '../ports.ts'
+import type { NotifyLevel, Room, RoomStore, RoomSummary, User } from '../ports.ts'
 
 export interface RoomRow {
   id: bigint; slug: string; name: string; visibility: Room['visibility']; last_message_at: Date | null
@@ -90,9 +90,9 @@ export function postgresRooms(sql: Sql): RoomStore {
     },
 
     async roomsOf(userId) {
-      const rows = await sql<(RoomRow & { peer_id: bigint | null; peer_login: string | null; peer_name: string | null; peer_avatar: string | null; muted: boolean })[]>`
+      const rows = await sql<(RoomRow & { peer_id: bigint | null; peer_login: string | null; peer_name: string | null; peer_avatar: string | null; level: NotifyLevel | null })[]>`
         SELECT ${sql.unsafe(ROOM_COLUMNS)}, p.id AS peer_id, p.login AS peer_login, p.name AS peer_name, p.avatar_url AS peer_avatar,
-          EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = r.id AND x.user_id = ${userId}) AS muted
+          (SELECT x.level FROM room_notification_levels x WHERE x.room_id = r.id AND x.user_id = ${userId}) AS level
         FROM room_members m JOIN rooms r ON r.id = m.room_id
         LEFT JOIN LATERAL (
           SELECT u.* FROM room_members o JOIN users u ON u.id = o.user_id
@@ -102,7 +102,7 @@ export function postgresRooms(sql: Sql): RoomStore {
         ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id DESC`
       return rows.map((r): RoomSummary => ({
         ...toRoom(r),
-        ...(r.muted ? { muted: true } : {}),
+        ...(r.level !== null ? { level: r.level } : {}),
         ...(r.peer_id !== null ? { peer: toUser({ id: r.peer_id, login: r.peer_login!, name: r.peer_name, avatar_url: r.peer_avatar }) } : {}),
       }))
     },

@@ -11,12 +11,23 @@ function failed(results: PipelineResult): [Error | null, unknown][] {
 }
 
 /**
- * One sorted set per user: member = instance, score = when its mark expires.
- * Online means some instance's mark has not expired yet.
+ * Two sorted sets per user, scored by when each mark expires. `online`: one
+ * member per instance; online means some instance's mark has not expired yet.
+ * `present`: one member per tab (instance and tab); present means some visible
+ * tab was used recently enough that its mark has not expired.
  */
 export function redisPresence({ commands, prefix }: RedisClients): Presence {
   const instance = crypto.randomUUID()
   const key = (userId: number) => `${prefix}online:${userId}`
+  const presentKey = (userId: number) => `${prefix}present:${userId}`
+  const count = async (keyOf: (userId: number) => string, userIds: readonly number[]) => {
+    if (userIds.length === 0) return new Set<number>()
+    const now = Date.now()
+    const batch = commands.pipeline()
+    for (const id of userIds) batch.zcount(keyOf(id), now, '+inf')
+    const counts = failed(await batch.exec())
+    return new Set(userIds.filter((_, i) => Number(counts[i]?.[1] ?? 0) > 0))
+  }
   return {
     backend: 'redis',
     async heartbeat(userIds, ttlMs) {
@@ -29,13 +40,16 @@ export function redisPresence({ commands, prefix }: RedisClients): Presence {
     async leave(userId) {
       await commands.zrem(key(userId), instance)
     },
-    async online(userIds) {
-      if (userIds.length === 0) return new Set()
-      const now = Date.now()
-      const batch = commands.pipeline()
-      for (const id of userIds) batch.zcount(key(id), now, '+inf')
-      const counts = failed(await batch.exec())
-      return new Set(userIds.filter((_, i) => Number(counts[i]?.[1] ?? 0) > 0))
+    online: (userIds) => count(key, userIds),
+    async attend(userId, tab, untilMs) {
+      const k = presentKey(userId)
+      // Expired tabs of crashed instances are trimmed as the user's tabs report; the key itself outlives the last mark briefly.
+      failed(await commands.pipeline().zadd(k, untilMs, `${instance}:${tab}`).zremrangebyscore(k, '-inf', Date.now())
+        .pexpireat(k, untilMs + 60_000).exec())
     },
+    async away(userId, tab) {
+      await commands.zrem(presentKey(userId), `${instance}:${tab}`)
+    },
+    present: (userIds) => count(presentKey, userIds),
   }
 }
