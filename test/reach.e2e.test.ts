@@ -114,7 +114,7 @@ describe('installing rtc', () => {
     await context.setOffline(true)
     await page.goto(`${world.base}/settings`).catch(() => {})
     await page.locator('h1', { hasText: 'You are offline' }).waitFor()
-    expect(await page.locator('.offline img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(192)
+    expect(await page.locator('.offline-page img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(192)
     expect(await page.locator('a.button', { hasText: 'Try again' }).getAttribute('href')).toBe('/')
     // Back online, the page loads what was asked for by itself.
     await context.setOffline(false)
