@@ -47,7 +47,9 @@ describe('the Node process', () => {
     const run = runMain({ DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'pretty', PUBLIC_URL: 'http://localhost:8123' })
     try {
       const start = Date.now()
-      while (!run.stdout.includes('  rtc is running: open http://localhost:8123') && run.child.exitCode === null && Date.now() - start < 30_000) {
+      // Logs are written asynchronously: the pretty "rtc started" line may come a moment after the plain one.
+      const both = () => run.stdout.includes('  rtc is running: open http://localhost:8123') && run.stdout.some((l) => l.includes('rtc started'))
+      while (!both() && run.child.exitCode === null && Date.now() - start < 30_000) {
         await new Promise((r) => setTimeout(r, 50))
       }
       expect(run.stdout).toContain('  rtc is running: open http://localhost:8123')
