@@ -60,7 +60,14 @@ down_all() { # whatever an interrupted run left of the project
 finish() {
   local status=$?
   trap - EXIT INT TERM
-  if docker info >/dev/null 2>&1; then down_all; fi
+  if docker info >/dev/null 2>&1; then
+    down_all
+    local project="label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" left
+    left=$( { docker ps -aq --filter "$project" | sed 's/^/container /'; docker volume ls -q --filter "$project" | sed 's/^/volume /'
+              docker network ls -q --filter "$project" | sed 's/^/network /'; } 2>&1)
+    if [ -n "$left" ]; then say "left behind by the compose project: $(echo $left)"; [ "$status" -ne 0 ] || status=1
+    else say "nothing of the compose project $COMPOSE_PROJECT_NAME is left (containers, volumes, networks)"; fi
+  fi
   if [ -n "$dockerd_pid" ]; then
     say "stopping the dockerd this run started (pid $dockerd_pid)"
     kill -TERM "$dockerd_pid" 2>/dev/null || true
