@@ -73,6 +73,7 @@ finish() {
     kill -TERM "$dockerd_pid" 2>/dev/null || true
     for _ in $(seq 1 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
     if kill -0 "$dockerd_pid" 2>/dev/null; then say "dockerd still runs after 30 s; killing it"; kill -KILL "$dockerd_pid"; fi
+    [ "$status" -ne 0 ] || rm -f "$dockerd_log"   # kept after a failure, for what dockerd said
   fi
   say "$([ "$status" -eq 0 ] && echo passed || echo "FAILED ($status)") after $((SECONDS - started)) s"
   exit "$status"
