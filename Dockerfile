@@ -1,12 +1,14 @@
-# syntax=docker/dockerfile:1
-# rtc: one small image. Build with dev dependencies, ship with production ones only.
+# rtc: one small image. Build with dev dependencies, ship with production ones only (and of sharp,
+# only the prebuilt libvips binary for the platform being built: npm installs the one optional
+# @img/sharp-* package that matches). Builds with BuildKit and with the legacy builder
+# (DOCKER_BUILDKIT=0): no `# syntax=` line, so no frontend image has to be pulled.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY tools ./tools
+COPY tools/copy-static.mjs ./tools/
 COPY src ./src
 COPY static ./static
 RUN npm run build
@@ -17,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
+LABEL org.opencontainers.image.title=rtc org.opencontainers.image.description="Self-hosted realtime group chat"
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATA_DIR=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -101,5 +101,14 @@ describe('the appliance files', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m)
     expect(dockerfile).toMatch(/npm ci --omit=dev/)
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main.js"\]$/m)
+    // No `# syntax=` line: BuildKit would pull that frontend from a registry; without it the
+    // Dockerfile builds with BuildKit's own and with the legacy builder, registry or not.
+    expect(dockerfile).not.toMatch(/^# *syntax=/m)
+  })
+
+  it('checks Cassandra\'s health with nodetool, which the official image and the stand-in both have', () => {
+    const cassandra = composeConfig().services.cassandra as Service & { healthcheck: { test: string[] } }
+    expect(cassandra.healthcheck.test.join(' ')).toContain('nodetool info')
+    expect(cassandra.healthcheck.test.join(' ')).not.toContain('cqlsh')
   })
 })

@@ -3,11 +3,10 @@ import { existsSync, readdirSync } from 'node:fs'
 import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createdIdsIn, startChatServer } from './support/chat.ts'
 import { launchChromium } from './support/browser.ts'
-import { httpsRequest, httpsSignIn } from './support/https.ts'
+import { httpsForm, httpsRequest, httpsSignIn, wss } from './support/https.ts'
 import { freePort } from './support/ports.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
@@ -24,19 +23,6 @@ afterAll(async () => {
   await database?.drop()
   await redis?.cleanup()
 })
-
-/** A WebSocket over TLS trusting `ca`; resolves when open, rejects with the refusal's status. */
-function wss(url: string, ca: string, headers: Record<string, string>): Promise<{ ws: WebSocket; frames: string[]; closed: Promise<number> }> {
-  const ws = new WebSocket(url, { headers, ca })
-  const frames: string[] = []
-  ws.on('message', (d) => frames.push(d.toString()))
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws, frames, closed }))
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })))
-    ws.once('error', reject)
-  })
-}
 
 const until = async (check: () => boolean | Promise<boolean>, what: string, ms = 15_000) => {
   const start = Date.now()
@@ -115,10 +101,7 @@ describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
   it('carries a chat over WSS, across two app instances balanced by Caddy', async () => {
     const ada = await httpsSignIn(base, ca, 'ada')
     const ben = await httpsSignIn(base, ca, 'ben')
-    const form = (cookie: string, path: string, fields: Record<string, string>, htmx = false) => httpsRequest(`${base}${path}`, ca, {
-      method: 'POST', body: new URLSearchParams(fields).toString(),
-      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded', ...(htmx ? { 'hx-request': 'true' } : {}) },
-    })
+    const form = (cookie: string, path: string, fields: Record<string, string>, htmx = false) => httpsForm(base, ca, cookie, path, fields, htmx)
     const created = await form(ada, '/rooms', { name: 'Through Caddy' })
     const slug = String(created.headers.location).replace('/rooms/', '')
     await form(ben, `/rooms/${slug}/join`, {})

@@ -1,4 +1,5 @@
 import { request } from 'node:https'
+import WebSocket from 'ws'
 
 export interface HttpsAnswer {
   status: number
@@ -29,4 +30,25 @@ export async function httpsSignIn(base: string, ca: string, login: string): Prom
   const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]
   if (res.status !== 303 || !cookie) throw new Error(`sign-in over HTTPS failed: ${res.status} ${res.text.slice(0, 200)}`)
   return cookie.split(';')[0]!
+}
+
+/** A form POST over HTTPS as a signed-in person (`htmx`: as the page's htmx sends it, answering a fragment). */
+export function httpsForm(base: string, ca: string, cookie: string, path: string, fields: Record<string, string>, htmx = false, headers: Record<string, string> = {}) {
+  return httpsRequest(`${base}${path}`, ca, {
+    method: 'POST', body: new URLSearchParams(fields).toString(),
+    headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded', ...(htmx ? { 'hx-request': 'true' } : {}), ...headers },
+  })
+}
+
+/** A WebSocket over TLS trusting `ca`; resolves when open, rejects with the refusal's status. */
+export function wss(url: string, ca: string, headers: Record<string, string>): Promise<{ ws: WebSocket; frames: string[]; closed: Promise<number> }> {
+  const ws = new WebSocket(url, { headers, ca })
+  const frames: string[] = []
+  ws.on('message', (d) => frames.push(d.toString()))
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, frames, closed }))
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })))
+    ws.once('error', reject)
+  })
 }

@@ -48,33 +48,13 @@ start() {
   mkdir -p "$home/data" "$home/logs"
   local jamm; jamm=$(ls "$lib"/jamm-*.jar | head -1)
   say "starting one node on $host:$port (heap 1 GB; about 1.5 GB resident)"
-  nohup "$java" \
-    -Xms512m -Xmx1g -Xss256k -XX:MaxDirectMemorySize=512m -XX:+UseG1GC -XX:+PerfDisableSharedMem \
-    -XX:TieredStopAtLevel=1 \
-    -Djava.net.preferIPv4Stack=true -Dchronicle.analytics.disable=true -Djdk.attach.allowAttachSelf=true \
-    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
-    --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED \
-    --add-exports java.management/com.sun.jmx.remote.security=ALL-UNNAMED \
-    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED \
-    --add-exports java.sql/java.sql=ALL-UNNAMED --add-exports java.base/java.lang.ref=ALL-UNNAMED \
-    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED --add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED \
-    --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED \
-    --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED --add-opens java.base/java.lang.module=ALL-UNNAMED \
-    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED \
-    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED --add-opens java.base/jdk.internal.math=ALL-UNNAMED \
-    --add-opens java.base/jdk.internal.module=ALL-UNNAMED --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED \
-    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED \
-    --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
-    --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED \
-    --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
-    -Dio.netty.tryReflectionSetAccessible=true \
+  local flags; mapfile -t flags < <(grep -Ev '^[[:space:]]*(#|$)' "$here/jvm.options" | tr ' ' '\n')
+  nohup "$java" -Xms512m -Xmx1g -XX:MaxDirectMemorySize=512m "${flags[@]}" \
     -javaagent:"$jamm" \
-    -Dcassandra-foreground=yes \
     -Dcassandra.config="file://$here/cassandra.yaml" \
     -Dlogback.configurationFile="$here/logback.xml" \
     -Dcassandra.storagedir="$home/data" -Dcassandra.logdir="$home/logs" \
-    -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.load_ring_state=false \
-    -Dcassandra.superuser_setup_delay_ms=0 \
+    -Dcassandra.load_ring_state=false \
     -cp "$lib/*" org.apache.cassandra.service.CassandraDaemon >"$log" 2>&1 &
   echo $! >"$pidfile"
   local waited=0
