@@ -155,6 +155,25 @@ describe('the Cassandra message store', () => {
     expect((await store.pageBefore(roomId, undefined, 50)).filter((m) => m.nonce === 'kept-nonce')).toHaveLength(1)
   })
 
+  it('reads an earlier bucket\'s nonce markers at the serial level, so a claim left half done there is finished and seen first', async () => {
+    const levels: number[] = []
+    const client = new Proxy(ks.client, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver)
+        return (query: string, params: unknown[], options: { consistency?: number }) => {
+          if (query.includes('FROM room_log') && query.includes('nonce_key IN')) levels.push(options.consistency ?? -1)
+          return target.execute(query, params as never, options as never)
+        }
+      },
+    })
+    const store = cassandraMessages(client, { bucketPositions: 4 })
+    const roomId = room()
+    const first = await store.appendMessage(draft(roomId, 'first', 'serial-nonce'))
+    for (let i = 0; i < 4; i++) await store.appendMessage(draft(roomId))
+    expect(await store.appendMessage(draft(roomId, 'retried', 'serial-nonce'))).toEqual({ message: first.message, created: false })
+    expect(levels).toEqual([cassandra.types.consistencies.localSerial])
+  })
+
   it('stores one message for a nonce retried however many buckets later', async () => {
     const { store } = counted(undefined, { bucketPositions: 4 })
     const roomId = room()

@@ -112,6 +112,19 @@ const env = (id: number) => ({
   CASSANDRA_BUCKET_POSITIONS: String(BUCKET_POSITIONS), PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info',
 })
 
+/** The app's error lines (level 50), by message and error, gathered from every process of the run. */
+const appErrors = new Map<string, number>()
+function harvest(p: ServerProcess) {
+  for (const line of p.stdout.splice(0)) {
+    if (!line.includes('"level":50')) continue
+    try {
+      const { msg, err } = JSON.parse(line) as { msg: string; err?: { type?: string; name?: string; code?: unknown; message?: string } }
+      const key = `${msg}: ${err?.type ?? err?.name ?? ''}${err?.code !== undefined ? ` (code ${String(err.code)})` : ''} ${err?.message?.slice(0, 160) ?? ''}`
+      appErrors.set(key, (appErrors.get(key) ?? 0) + 1)
+    } catch { /* not JSON */ }
+  }
+}
+
 interface AppInstance extends Endpoint {
   url: string
   readonly id: number
@@ -127,6 +140,7 @@ async function startInstance(id: number): Promise<AppInstance> {
       const t = Date.now()
       instance.alive = false
       await instance.process.stop('SIGTERM')
+      harvest(instance.process)
       // It may come up while Cassandra is short of a quorum: it tries again until it starts.
       for (let attempt = 1; ; attempt++) {
         try {
@@ -349,11 +363,15 @@ for (const r of results) {
   console.log(`${r.name}: ${wrong ? 'FAILED' : 'clean'}: ${t.acknowledged} acknowledged, lost ${t.lost}, duplicated ${t.duplicated}, reordered ${t.reordered}, ` +
     `phantom ${t.phantom}, doubled nonces ${t.doubledNonces}`)
   for (const n of r.notes) console.log(`    ${n}`)
+  for (const d of t.doubled) console.log(`    doubled nonce ${d.nonce}: stored at positions ${d.ids.join(' and ')} (buckets of ${BUCKET_POSITIONS}: ${d.ids.map((id) => Math.floor((Number(id) - 1) / BUCKET_POSITIONS)).join(' and ')}), acknowledged as ${d.acked ?? 'nothing'}`)
   for (const f of r.failures) console.log(`    FAILURE: ${f}`)
   await r.room!.close()
 }
 console.log(`faults:cluster: ${bad ? `${bad} case(s) FAILED` : 'every case clean'}; ${total.acknowledged} acknowledged in all, lost ${total.lost}, duplicated ${total.duplicated}, ` +
   `reordered ${total.reordered}, phantom ${total.phantom}, doubled nonces ${total.doubledNonces}; ${results.filter((r) => r.skipped).length} case(s) skipped; ${Math.round((Date.now() - started) / 1000)} s`)
+for (const i of instances) harvest(i.process)
+console.log(appErrors.size ? 'the app\'s error lines (each answered 503 unless it says unhandled, a 500):' : 'the app logged no errors')
+for (const [key, n] of [...appErrors].sort((a, b) => b[1] - a[1])) console.log(`    ${n} × ${key}`)
 clearTimeout(watchdog)
 await cleanUp()
 process.exit(bad ? 1 : 0)

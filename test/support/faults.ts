@@ -183,7 +183,7 @@ export async function faultRoom({ instances, sql, direct, bucketPositions }: Roo
     slug, send, edit, readers: live, answers, unavailable,
 
     /** Waits until every reader holds every acknowledged message (or gives up), then counts. */
-    async tally(settleMs = 20_000): Promise<Tally & { perReader: Tally[] }> {
+    async tally(settleMs = 20_000): Promise<Tally & { perReader: Tally[]; doubled: { nonce: string; ids: string[]; acked: string | undefined }[] }> {
       const want = [...acked.values()]
       const start = Date.now()
       while (live.some((r) => !want.every((id) => r.ids().includes(id))) && Date.now() - start < settleMs) {
@@ -224,14 +224,15 @@ export async function faultRoom({ instances, sql, direct, bucketPositions }: Roo
         }
       })
       const stored = await cassandraMessages(direct, { bucketPositions }).pageBefore(roomId!, undefined, 10_000)
-      const perNonce = new Map<string, number>()
-      for (const m of stored) perNonce.set(m.nonce, (perNonce.get(m.nonce) ?? 0) + 1)
+      const perNonce = new Map<string, string[]>()
+      for (const m of stored) perNonce.set(m.nonce, [...(perNonce.get(m.nonce) ?? []), m.id])
       const sum = (k: keyof Tally) => perReader.reduce((n, t) => n + t[k], 0)
       return {
         acknowledged: ackedIds.size,
         lost: sum('lost'), duplicated: sum('duplicated'), reordered: sum('reordered'),
         phantom: sum('phantom') + stored.filter((m) => !ackedIds.has(m.id)).length,
-        doubledNonces: [...perNonce.values()].filter((n) => n > 1).length,
+        doubledNonces: [...perNonce.values()].filter((ids) => ids.length > 1).length,
+        doubled: [...perNonce].filter(([, ids]) => ids.length > 1).map(([nonce, ids]) => ({ nonce, ids, acked: acked.get(nonce) })),
         perReader,
       }
     },

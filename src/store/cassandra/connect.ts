@@ -68,6 +68,12 @@ export function levelsFor(replication: Record<string, string>, options: Pick<Cas
   }
 }
 
+/** The serial level the client runs claims at (configured at connect), for the reads that must see claims in flight. */
+export function serialOf(client: CassandraClient): number {
+  const options = (client as unknown as { options?: { queryOptions?: { serialConsistency?: number } } }).options
+  return options?.queryOptions?.serialConsistency ?? types.consistencies.localSerial
+}
+
 const cql = (strings: TemplateStringsArray) => strings.join('')
 
 /** Tables of the message store; each statement is safe to run again. */
