@@ -347,6 +347,23 @@ await sleep(15_000)
 await afterWriters.stop()
 results.push({ name: 'after the faults', room: afterRoom, notes: [`ack latency: ${latency(afterAcks)}`], failures: afterWriters.errors })
 
+/** For a nonce stored twice: the buckets its tries noted, and each marker with the time its claim was committed. */
+async function evidence(slug: string, nonce: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`SELECT id::text FROM rooms WHERE slug = ${slug}`
+  const roomId = cassandra.types.Long.fromString(row!.id)
+  const notes = await direct.execute('SELECT nonce_key, bucket FROM room_nonces WHERE room_id = ?', [roomId], { prepare: true })
+  const mine = notes.rows.filter((n) => String(n.nonce_key).endsWith(`:${nonce}`))
+  const key = mine[0]?.nonce_key as string | undefined
+  const buckets = mine.map((n) => n.bucket as number)
+  const markers = []
+  for (const bucket of new Set([...buckets, ...buckets.map((b) => b + 1)])) {
+    const m = await direct.execute('SELECT target, writetime(target) AS at FROM room_log WHERE room_id = ? AND bucket = ? AND entry = 1 AND pos = 0 AND nonce_key = ?',
+      [roomId, bucket, key ?? ''], { prepare: true })
+    for (const x of m.rows) markers.push(`bucket ${bucket} -> ${String(x.target)} at ${new Date(Number(String(x.at)) / 1000).toISOString()}`)
+  }
+  return `tries noted in buckets [${buckets.join(', ')}]; markers: ${markers.join('; ') || 'none'}`
+}
+
 // ---- the count ----
 say('counting: every reader must hold every acknowledged message, once, in order; the store one message per nonce')
 let bad = 0
@@ -363,7 +380,10 @@ for (const r of results) {
   console.log(`${r.name}: ${wrong ? 'FAILED' : 'clean'}: ${t.acknowledged} acknowledged, lost ${t.lost}, duplicated ${t.duplicated}, reordered ${t.reordered}, ` +
     `phantom ${t.phantom}, doubled nonces ${t.doubledNonces}`)
   for (const n of r.notes) console.log(`    ${n}`)
-  for (const d of t.doubled) console.log(`    doubled nonce ${d.nonce}: stored at positions ${d.ids.join(' and ')} (buckets of ${BUCKET_POSITIONS}: ${d.ids.map((id) => Math.floor((Number(id) - 1) / BUCKET_POSITIONS)).join(' and ')}), acknowledged as ${d.acked ?? 'nothing'}`)
+  for (const d of t.doubled) {
+    console.log(`    doubled nonce ${d.nonce}: stored at positions ${d.ids.join(' and ')} (buckets of ${BUCKET_POSITIONS}: ${d.ids.map((id) => Math.floor((Number(id) - 1) / BUCKET_POSITIONS)).join(' and ')}), acknowledged as ${d.acked ?? 'nothing'}`)
+    console.log(`      ${await evidence(r.room!.slug, d.nonce)}`)
+  }
   for (const f of r.failures) console.log(`    FAILURE: ${f}`)
   await r.room!.close()
 }
