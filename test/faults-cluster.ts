@@ -187,7 +187,10 @@ const context = { instances, sql, direct, bucketPositions: BUCKET_POSITIONS }
 type Room = Awaited<ReturnType<typeof faultRoom>>
 interface Ack { at: number; ms: number }
 
-/** Three writers sending into `room` until `stop()` says so, each retrying a send (same nonce) for up to three minutes. */
+/**
+ * Three writers sending into `room` until `stop()` says so, each retrying a send (same nonce) for up to three minutes;
+ * a try unanswered for 15 s (past the driver's 12 s read timeout, so the app answers first) goes to the other instance.
+ */
 function writers(room: Room, label: string, acks: Ack[]) {
   let stopping = false
   const errors: string[] = []
@@ -195,7 +198,7 @@ function writers(room: Room, label: string, acks: Ack[]) {
     for (let i = 0; !stopping; i++) {
       const t = Date.now()
       try {
-        await room.send(`${label} w${w} m${i}`, { first: (w + i) % 2, patienceMs: 3_000, giveUpMs: 180_000 })
+        await room.send(`${label} w${w} m${i}`, { first: (w + i) % 2, patienceMs: 15_000, giveUpMs: 180_000 })
         acks.push({ at: Date.now(), ms: Date.now() - t })
       } catch (err) {
         errors.push((err as Error).message)
