@@ -14,6 +14,8 @@
  * tools/cassandra/cluster.sh, which this starts if none answers and stops again after). With one
  * contact point (127.0.0.1, the single test node) cases a–c are skipped, saying so, and (d) runs.
  * FAULTS_CLUSTER_MINUTES (default 20): the run gives up, cleans up and fails after this long.
+ * FAULTS_PATIENCE_MS (default 15000): how long a writer waits for an answer before trying the other
+ * instance (the first try still running there); 3000 makes tries of one nonce overlap far more often.
  */
 import { spawn } from 'node:child_process'
 import cassandra from 'cassandra-driver'
@@ -28,6 +30,7 @@ const points = (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.2,127.0.0.3,127
 const CLUSTER = 'tools/cassandra/cluster.sh'
 const BUCKET_POSITIONS = 8
 const minutes = Number(process.env.FAULTS_CLUSTER_MINUTES ?? 20)
+const patienceMs = Number(process.env.FAULTS_PATIENCE_MS ?? 15_000)
 /** Node N of cluster.sh listens on 127.0.0.(N+1). */
 const nodeOf = (point: string) => {
   const m = /^127\.0\.0\.(\d+)$/.exec(point.split(':')[0]!)
@@ -189,7 +192,7 @@ interface Ack { at: number; ms: number }
 
 /**
  * Three writers sending into `room` until `stop()` says so, each retrying a send (same nonce) for up to three minutes;
- * a try unanswered for 15 s (past the driver's 12 s read timeout, so the app answers first) goes to the other instance.
+ * a try unanswered for FAULTS_PATIENCE_MS (15 s: past the driver's 12 s read timeout, so the app answers first) goes to the other instance.
  */
 function writers(room: Room, label: string, acks: Ack[]) {
   let stopping = false
@@ -198,7 +201,7 @@ function writers(room: Room, label: string, acks: Ack[]) {
     for (let i = 0; !stopping; i++) {
       const t = Date.now()
       try {
-        await room.send(`${label} w${w} m${i}`, { first: (w + i) % 2, patienceMs: 15_000, giveUpMs: 180_000 })
+        await room.send(`${label} w${w} m${i}`, { first: (w + i) % 2, patienceMs, giveUpMs: 180_000 })
         acks.push({ at: Date.now(), ms: Date.now() - t })
       } catch (err) {
         errors.push((err as Error).message)
