@@ -23,14 +23,14 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '9000', HOST: '::', PUBLIC_URL: 'https://chat.example.org', DATABASE_URL: 'postgres://u@db:5432/rtc',
       REDIS_URL: 'redis://cache:6379', CASSANDRA_CONTACT_POINTS: 'c1, c2', CASSANDRA_LOCAL_DC: 'dc1', CASSANDRA_KEYSPACE: 'chat',
-      CASSANDRA_REPLICATION: 'dc1:3',
+      CASSANDRA_REPLICATION: 'dc1:3', CASSANDRA_CONSISTENCY: 'QUORUM', CASSANDRA_SERIAL_CONSISTENCY: 'serial',
       DATA_DIR: '/var/lib/rtc', LOG_LEVEL: 'warn', CLIENT_ID: 'id', CLIENT_SECRET: 'secret', TLS_CERT: 'localhost.pem',
       TLS_PRIVKEY: 'localhost-key.pem', INSTANCE_ID: '7', REDIS_PREFIX: 'chat:',
     })
     expect(config).toMatchObject({
       port: 9000, host: '::', publicUrl: 'https://chat.example.org', secureCookies: true,
       databaseUrl: 'postgres://u@db:5432/rtc', redisUrl: 'redis://cache:6379',
-      cassandra: { contactPoints: ['c1', 'c2'], localDc: 'dc1', keyspace: 'chat', replication: 'dc1:3', consistency: 'local_quorum' }, dataDir: '/var/lib/rtc', logLevel: 'warn',
+      cassandra: { contactPoints: ['c1', 'c2'], localDc: 'dc1', keyspace: 'chat', replication: 'dc1:3', consistency: 'quorum', serialConsistency: 'serial' }, dataDir: '/var/lib/rtc', logLevel: 'warn',
       github: { clientId: 'id', clientSecret: 'secret' }, tls: { certFile: 'tls/localhost.pem', keyFile: 'tls/localhost-key.pem' },
       instanceId: 7, redisPrefix: 'chat:',
     })
@@ -54,15 +54,19 @@ describe('loadConfig', () => {
     [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_KEYSPACE: 'Bad-Name' }, 'config: CASSANDRA_KEYSPACE must be a lowercase name'],
     [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_REPLICATION: 'three' }, 'config: CASSANDRA_REPLICATION must be a replica count'],
     [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_CONSISTENCY: 'most' }, 'config: CASSANDRA_CONSISTENCY must be one of'],
+    [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_CONSISTENCY: 'local_serial' }, 'config: CASSANDRA_CONSISTENCY must be one of'],
+    [{ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_SERIAL_CONSISTENCY: 'quorum' }, 'config: CASSANDRA_SERIAL_CONSISTENCY must be one of local_serial, serial'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     const text = problem(env)
     expect(text.startsWith(message)).toBe(true)
     expect(text).not.toContain('\n')
   })
 
-  it('uses consistency ONE for a single replica and LOCAL_QUORUM otherwise', () => {
-    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c' }).cassandra).toMatchObject({ replication: '1', consistency: 'one' })
-    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_REPLICATION: 'dc1:3,dc2:3' }).cassandra).toMatchObject({ consistency: 'local_quorum' })
+  it('leaves the consistency levels unset, for connect to choose from the keyspace it finds, unless they are given', () => {
+    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c' }).cassandra).toMatchObject({ replication: '1', consistency: undefined, serialConsistency: undefined })
+    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_REPLICATION: 'dc1:3,dc2:3' }).cassandra).toMatchObject({ consistency: undefined })
+    expect(loadConfig({ CASSANDRA_CONTACT_POINTS: 'c', CASSANDRA_CONSISTENCY: 'local_one', CASSANDRA_SERIAL_CONSISTENCY: 'LOCAL_SERIAL' }).cassandra)
+      .toMatchObject({ consistency: 'local_one', serialConsistency: 'local_serial' })
   })
 
   it('never echoes a secret back in its message', () => {

@@ -25,7 +25,10 @@ export interface Config {
     keyspace: string
     /** `1` for SimpleStrategy with one replica, or `dc1:3,dc2:3` for NetworkTopologyStrategy. */
     replication: string
-    consistency: string
+    /** Of reads and writes; unset: `local_quorum` when the keyspace keeps more than one replica here, else `one` (decided at connect). */
+    consistency: string | undefined
+    /** Of the claims' Paxos rounds; unset: `local_serial`. */
+    serialConsistency: string | undefined
     /** Positions per partition of a room's log; never change it once messages are stored. */
     bucketPositions: number
   }> | undefined
@@ -195,6 +198,7 @@ function tlsFile(name: string, value: string): string {
 }
 
 const CONSISTENCIES = ['one', 'two', 'three', 'quorum', 'local_quorum', 'each_quorum', 'all', 'local_one']
+const SERIAL_CONSISTENCIES = ['local_serial', 'serial']
 
 function cassandraConfig(env: Env, contactPoints: string[]): NonNullable<Config['cassandra']> {
   const keyspace = text(env, 'CASSANDRA_KEYSPACE') ?? 'rtc'
@@ -205,10 +209,14 @@ function cassandraConfig(env: Env, contactPoints: string[]): NonNullable<Config[
   if (!/^(\d+|[\w.-]+:\d+(\s*,\s*[\w.-]+:\d+)*)$/.test(replication)) {
     throw new ConfigError('CASSANDRA_REPLICATION', `must be a replica count (SimpleStrategy) or dc:count,dc:count (got "${replication}")`)
   }
-  // One replica needs no quorum; several default to a quorum in the local datacenter.
-  const consistency = (text(env, 'CASSANDRA_CONSISTENCY') ?? (replication === '1' ? 'one' : 'local_quorum')).toLowerCase()
-  if (!CONSISTENCIES.includes(consistency)) {
+  // Unset, they follow the keyspace's replication as found at connect (it may have been made by hand).
+  const consistency = text(env, 'CASSANDRA_CONSISTENCY')?.toLowerCase()
+  if (consistency !== undefined && !CONSISTENCIES.includes(consistency)) {
     throw new ConfigError('CASSANDRA_CONSISTENCY', `must be one of ${CONSISTENCIES.join(', ')} (got "${consistency}")`)
+  }
+  const serialConsistency = text(env, 'CASSANDRA_SERIAL_CONSISTENCY')?.toLowerCase()
+  if (serialConsistency !== undefined && !SERIAL_CONSISTENCIES.includes(serialConsistency)) {
+    throw new ConfigError('CASSANDRA_SERIAL_CONSISTENCY', `must be one of ${SERIAL_CONSISTENCIES.join(', ')} (got "${serialConsistency}")`)
   }
   return Object.freeze({
     contactPoints: Object.freeze(contactPoints),
@@ -216,6 +224,7 @@ function cassandraConfig(env: Env, contactPoints: string[]): NonNullable<Config[
     keyspace,
     replication,
     consistency,
+    serialConsistency,
     bucketPositions: integer(env, 'CASSANDRA_BUCKET_POSITIONS', 4096, 4, 1_000_000),
   })
 }

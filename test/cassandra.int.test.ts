@@ -1,13 +1,17 @@
 import cassandra from 'cassandra-driver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { consistencyOf, replicationOf } from '../src/store/cassandra/connect.ts'
+import { connectCassandra, consistencyOf, levelsFor, localReplicasOf, replicationOf } from '../src/store/cassandra/connect.ts'
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'
 import type { NewMessage } from '../src/store/ports.ts'
 import { messageSearchContract } from './contract/messageSearch.ts'
 import { messageStoreContract } from './contract/messageStore.ts'
 import { cassandraSearch } from '../src/store/cassandra/search.ts'
 import { parseQuery } from '../src/search/query.ts'
-import { testKeyspace } from './support/cassandra.ts'
+import { CASSANDRA_CONTACT_POINTS, testKeyspace } from './support/cassandra.ts'
+import { capturedLogger } from './support/logs.ts'
+
+/** The options every statement of a client runs with (the driver keeps them, its types do not say so). */
+const queryOptionsOf = (client: unknown) => (client as { options: { queryOptions: object } }).options.queryOptions
 
 messageStoreContract('cassandra', async () => {
   const ks = await testKeyspace()
@@ -151,6 +155,25 @@ describe('the Cassandra message store', () => {
     expect((await store.pageBefore(roomId, undefined, 50)).filter((m) => m.nonce === 'kept-nonce')).toHaveLength(1)
   })
 
+  it('reads an earlier bucket\'s nonce markers at the serial level, so a claim left half done there is finished and seen first', async () => {
+    const levels: number[] = []
+    const client = new Proxy(ks.client, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver)
+        return (query: string, params: unknown[], options: { consistency?: number }) => {
+          if (query.includes('FROM room_log') && query.includes('nonce_key IN')) levels.push(options.consistency ?? -1)
+          return target.execute(query, params as never, options as never)
+        }
+      },
+    })
+    const store = cassandraMessages(client, { bucketPositions: 4 })
+    const roomId = room()
+    const first = await store.appendMessage(draft(roomId, 'first', 'serial-nonce'))
+    for (let i = 0; i < 4; i++) await store.appendMessage(draft(roomId))
+    expect(await store.appendMessage(draft(roomId, 'retried', 'serial-nonce'))).toEqual({ message: first.message, created: false })
+    expect(levels).toEqual([cassandra.types.consistencies.localSerial])
+  })
+
   it('stores one message for a nonce retried however many buckets later', async () => {
     const { store } = counted(undefined, { bucketPositions: 4 })
     const roomId = room()
@@ -267,6 +290,51 @@ describe('the Cassandra message store', () => {
     expect(() => replicationOf('dc1')).toThrow()
     expect(consistencyOf('local_quorum')).toBe(cassandra.types.consistencies.localQuorum)
     expect(consistencyOf('one')).toBe(cassandra.types.consistencies.one)
+  })
+
+  it('chooses LOCAL_QUORUM when the keyspace keeps several replicas in the local datacenter, ONE for one, and configured levels over both', () => {
+    expect(localReplicasOf({ class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: '3' }, 'dc1')).toBe(3)
+    expect(localReplicasOf({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3', dc2: '1' }, 'dc2')).toBe(1)
+    expect(localReplicasOf({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3/1' }, 'dc1')).toBe(3)
+    expect(localReplicasOf({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3' }, 'elsewhere')).toBe(0)
+    const nts3 = { class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '3' }
+    expect(levelsFor(nts3, { localDc: 'dc1' })).toEqual({ consistency: 'local_quorum', serialConsistency: 'local_serial', localReplicas: 3 })
+    expect(levelsFor({ class: 'SimpleStrategy', replication_factor: '1' }, { localDc: 'dc1' })).toMatchObject({ consistency: 'one', serialConsistency: 'local_serial' })
+    expect(levelsFor(nts3, { localDc: 'dc1', consistency: 'quorum', serialConsistency: 'serial' })).toMatchObject({ consistency: 'quorum', serialConsistency: 'serial' })
+  })
+
+  it('reads the replication of a keyspace that already exists at connect, and sets every statement\'s levels from it', async () => {
+    const keyspace = `rtc_levels_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+    const admin = new cassandra.Client({ contactPoints: CASSANDRA_CONTACT_POINTS, localDataCenter: 'datacenter1' })
+    await admin.connect()
+    // Made by hand with three replicas (on one node every write at a quorum of three would fail; only the choice is checked).
+    await admin.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 3}`)
+    try {
+      const { log, lines } = capturedLogger()
+      const options = { contactPoints: CASSANDRA_CONTACT_POINTS, localDc: 'datacenter1', keyspace, replication: '1' }
+      const auto = await connectCassandra(options, log, { attempts: 1 })
+      expect(queryOptionsOf(auto)).toMatchObject({ consistency: cassandra.types.consistencies.localQuorum, serialConsistency: cassandra.types.consistencies.localSerial })
+      await auto.shutdown()
+      const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string; consistency?: string; configured?: string }).find((l) => l.level === 40)
+      expect(warned).toMatchObject({ consistency: 'local_quorum', configured: '1' })
+      expect(warned!.msg).toContain('another replication than CASSANDRA_REPLICATION')
+
+      const told = await connectCassandra({ ...options, consistency: 'local_one', serialConsistency: 'serial' }, capturedLogger().log, { attempts: 1 })
+      expect(queryOptionsOf(told)).toMatchObject({ consistency: cassandra.types.consistencies.localOne, serialConsistency: cassandra.types.consistencies.serial })
+      await told.shutdown()
+    } finally {
+      await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+      await admin.shutdown()
+    }
+  })
+
+  it('keeps ONE and LOCAL_SERIAL on a keyspace of one replica', async () => {
+    const ks = await testKeyspace()
+    try {
+      expect(queryOptionsOf(ks.client)).toMatchObject({ consistency: cassandra.types.consistencies.one, serialConsistency: cassandra.types.consistencies.localSerial })
+    } finally {
+      await ks.drop()
+    }
   })
 })
 

@@ -7,11 +7,15 @@ describe('isOutcomeUnknown', () => {
     expect(isOutcomeUnknown(Object.assign(new Error('x'), { name: 'NoHostAvailableError' }))).toBe(true)
     expect(isOutcomeUnknown(Object.assign(new Error('x'), { name: 'ResponseError', code: 0x1100 }))).toBe(true)
     expect(isOutcomeUnknown(Object.assign(new Error('x'), { code: 'ECONTENDED' }))).toBe(true)
+    // Seen in npm run faults:cluster as 500s: a read failing on a replica that was being killed, and a socket closed under a request.
+    expect(isOutcomeUnknown(Object.assign(new Error('x'), { name: 'ResponseError', code: 0x1300 }))).toBe(true)
+    expect(isOutcomeUnknown(Object.assign(new Error('Socket was closed'), { name: 'DriverError', isSocketError: true }))).toBe(true)
   })
 
   it('leaves other errors alone', () => {
     expect(isOutcomeUnknown(Object.assign(new Error('x'), { name: 'ResponseError', code: 0x2200 }))).toBe(false)
     expect(isOutcomeUnknown(new TypeError('bug'))).toBe(false)
+    expect(isOutcomeUnknown(Object.assign(new Error('x'), { name: 'DriverError' }))).toBe(false)
     expect(isOutcomeUnknown(undefined)).toBe(false)
   })
 })

@@ -28,14 +28,16 @@ export function isBackendUnavailable(err: unknown): boolean {
 
 /** Cassandra's answers that say nothing about whether a write happened (timeouts, no replica, lost races). */
 const UNKNOWN_OUTCOME_NAMES = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError'])
-/** Protocol error codes: unavailable, overloaded, bootstrapping, write and read timeouts, write failure, CAS write unknown. */
-const UNKNOWN_OUTCOME_CQL = new Set([0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1500, 0x1700])
+/** Protocol error codes: unavailable, overloaded, bootstrapping, write and read timeouts, read and write failures, CAS write unknown. */
+const UNKNOWN_OUTCOME_CQL = new Set([0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1300, 0x1500, 0x1700])
 
 export function isOutcomeUnknown(err: unknown): boolean {
   const e = err as { name?: unknown; code?: unknown } | null
   if (!e) return false
   if (e.code === 'ECONTENDED') return true
   if (typeof e.name === 'string' && UNKNOWN_OUTCOME_NAMES.has(e.name)) return true
+  // The driver's "Socket was closed": the node went away (killed, restarted) with the request on the wire.
+  if ((e as { isSocketError?: unknown }).isSocketError === true) return true
   return e.name === 'ResponseError' && typeof e.code === 'number' && UNKNOWN_OUTCOME_CQL.has(e.code)
 }
 

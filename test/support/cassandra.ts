@@ -17,7 +17,7 @@ export async function testKeyspace(): Promise<{ keyspace: string; client: Cassan
   }
   await probe.shutdown()
   const client = await connectCassandra({
-    contactPoints: CASSANDRA_CONTACT_POINTS, localDc: 'datacenter1', keyspace, replication: '1', consistency: 'one',
+    contactPoints: CASSANDRA_CONTACT_POINTS, localDc: 'datacenter1', keyspace, replication: '1',
   }, createLogger('silent'), { attempts: 1 })
   return {
     keyspace,

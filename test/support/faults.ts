@@ -16,12 +16,33 @@ import { REDIS_URL, testRedisPrefix } from './redis.ts'
  * after every close, as the page does; and a checker that counts what each
  * reader and the store got wrong.
  */
-export interface Instance {
+/** An app instance as writers and readers see it: where it answers (a restarted one answers elsewhere), and whether it is up. */
+export interface Endpoint {
   readonly url: string
-  readonly proxy: CqlProxy
   alive: boolean
+}
+
+export interface Instance extends Endpoint {
+  readonly proxy: CqlProxy
   /** Stops it: gracefully (SIGTERM-like close) or, for a process, with SIGKILL. */
   stop(): Promise<void>
+}
+
+/** What a fault room needs: the instances, PostgreSQL (room ids) and a Cassandra client of its own (what is stored). */
+export interface RoomContext {
+  readonly instances: readonly Endpoint[]
+  readonly sql: postgres.Sql
+  readonly direct: InstanceType<typeof cassandra.Client>
+  readonly bucketPositions: number
+}
+
+export interface SendOptions {
+  /** The instance tried first; later tries go round the others. */
+  first?: number
+  /** How long one try may go unanswered before the next instance is tried. */
+  patienceMs?: number
+  /** Keep trying until this long has passed (else 40 tries): for outages longer than a few seconds. */
+  giveUpMs?: number
 }
 
 export interface Tally {
@@ -80,116 +101,7 @@ export async function faultWorld() {
     startProcess,
 
     /** A public room with a writer and `readers` members, each reading from instance i % 2. */
-    async room(name: string, readers = 4) {
-      const writer = await signIn(instances[0]!.url, `writer-${name}`.slice(0, 39))
-      const slug = await writer.createRoom(name)
-      const people = await Promise.all(Array.from({ length: readers }, (_, i) => signIn(instances[0]!.url, `reader${i}-${name}`.slice(0, 39))))
-      for (const p of people) await p.form(`/rooms/${slug}/join`, {})
-      const [row] = await sql<{ id: string }[]>`SELECT id::text FROM rooms WHERE slug = ${slug}`
-      const roomId = row!.id
-      const acked = new Map<string, string>()
-      const live = people.map((p, i) => resumingReader(instances, i % 2, slug, p.cookie))
-      await Promise.all(live.map((r) => r.ready))
-
-      /** Sends until an instance acknowledges it, moving to the next instance after any failure; answers the id. */
-      /**
-       * POSTs the form as the page does, to instance `first` and then the next ones after any failure or
-       * silence longer than `patienceMs`, the same form each time; answers the first 2xx's text.
-       */
-      async function untilAcknowledged(path: string, form: Record<string, string>, what: string, { first = 0, patienceMs = 1_500 } = {}) {
-        for (let attempt = 0; attempt < 40; attempt++) {
-          const target = instances[(first + attempt) % instances.length]!
-          if (!target.alive) continue
-          try {
-            const res = await fetch(`${target.url}${path}`, {
-              method: 'POST', body: new URLSearchParams(form), redirect: 'manual',
-              headers: { cookie: writer.cookie, origin: ORIGIN, 'hx-request': 'true' }, signal: AbortSignal.timeout(patienceMs),
-            })
-            const text = await res.text()
-            if (res.ok) return text
-          } catch { /* no answer: try the next instance */ }
-          await new Promise((r) => setTimeout(r, 50))
-        }
-        throw new Error(`${what} was never acknowledged`)
-      }
-
-      /** Sends until an instance acknowledges it, with one nonce for every try; answers the id. */
-      async function send(body: string, options: { first?: number; patienceMs?: number } = {}): Promise<string> {
-        const nonce = crypto.randomUUID()
-        const answer = await untilAcknowledged(`/rooms/${slug}/messages`, { body, nonce }, `send "${body}"`, options)
-        const id = /data-key="(\d+)"/.exec(answer)?.[1]
-        if (!id) throw new Error(`send "${body}" was answered without a message`)
-        acked.set(nonce, id)
-        return id
-      }
-
-      /** Edits as the page does, retrying on the next instance after a failure. */
-      async function edit(id: string, body: string, options: { first?: number; patienceMs?: number } = {}) {
-        await untilAcknowledged(`/rooms/${slug}/messages/${id}`, { body }, `edit of ${id}`, options)
-      }
-
-      return {
-        slug, send, edit, readers: live,
-
-        /** Waits until every reader holds every acknowledged message (or gives up), then counts. */
-        async tally(settleMs = 20_000): Promise<Tally & { perReader: Tally[] }> {
-          const want = [...acked.values()]
-          const start = Date.now()
-          while (live.some((r) => !want.every((id) => r.ids().includes(id))) && Date.now() - start < settleMs) {
-            await new Promise((r) => setTimeout(r, 50))
-          }
-          await new Promise((r) => setTimeout(r, 300))
-          const ackedIds = new Set(want)
-          const perReader = live.map((r) => {
-            // A frame inserts its messages by id (htmx's sorted upsert): within one frame order does not matter.
-            // A message seen again with other content is an edit brought as new, not a duplicate.
-            const seen = new Map<string, string>()
-            let duplicated = 0
-            let reordered = 0
-            let highest = 0n
-            for (const frame of r.frames()) {
-              if (!frame.startsWith('<div id="messages"')) continue
-              const articles = [...frame.matchAll(/<article id="m-(\d+)"[\s\S]*?<\/article>/g)].map((m) => [m[1]!, m[0]] as const)
-              for (const [id, html] of articles.sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))) {
-                if (process.env.FAULT_DEBUG) r.trace.push(`${id}${seen.has(id) ? (seen.get(id) === html ? '=' : '~') : ''}`)
-                if (seen.has(id)) {
-                  if (seen.get(id) === html) duplicated++
-                  seen.set(id, html)
-                  continue
-                }
-                seen.set(id, html)
-                // An edited or deleted message a reader first meets through its change comes in the change's
-                // place (the page inserts it in id order); only messages as first sent must come in id order.
-                if (/class="edited"|class="msg deleted/.test(html)) continue
-                if (BigInt(id) < highest) reordered++
-                else highest = BigInt(id)
-              }
-            }
-            return {
-              acknowledged: ackedIds.size, duplicated, reordered,
-              lost: want.filter((id) => !seen.has(id)).length,
-              phantom: [...seen.keys()].filter((id) => !ackedIds.has(id)).length,
-              doubledNonces: 0,
-            }
-          })
-          const stored = await cassandraMessages(direct, { bucketPositions: BUCKET_POSITIONS }).pageBefore(roomId!, undefined, 10_000)
-          const perNonce = new Map<string, number>()
-          for (const m of stored) perNonce.set(m.nonce, (perNonce.get(m.nonce) ?? 0) + 1)
-          const sum = (k: keyof Tally) => perReader.reduce((n, t) => n + t[k], 0)
-          return {
-            acknowledged: ackedIds.size,
-            lost: sum('lost'), duplicated: sum('duplicated'), reordered: sum('reordered'),
-            phantom: sum('phantom') + stored.filter((m) => !ackedIds.has(m.id)).length,
-            doubledNonces: [...perNonce.values()].filter((n) => n > 1).length,
-            perReader,
-          }
-        },
-
-        /** The newest frame each reader got that carries message `id`. */
-        lastFrameOf: (id: string) => live.map((r) => r.frames().filter((f) => f.includes(`id="m-${id}"`)).at(-1)),
-        close: () => Promise.all(live.map((r) => r.stop())),
-      }
-    },
+    room: (name: string, readers = 4) => faultRoom({ instances, sql, direct, bucketPositions: BUCKET_POSITIONS }, name, readers),
 
     async close() {
       for (const i of instances) if (i.alive) await i.stop().catch(() => {})
@@ -203,8 +115,136 @@ export async function faultWorld() {
   }
 }
 
+/**
+ * A public room with a writer and `readers` members, each reading from instance i % 2 (and resuming
+ * with `since` wherever it can after any close); `tally` counts what they and the store got wrong.
+ */
+export async function faultRoom({ instances, sql, direct, bucketPositions }: RoomContext, name: string, readers = 4) {
+  const home = () => instances.find((i) => i.alive) ?? instances[0]!
+  const writer = await signIn(home().url, `writer-${name}`.slice(0, 39))
+  const slug = await writer.createRoom(name)
+  const people = await Promise.all(Array.from({ length: readers }, (_, i) => signIn(home().url, `reader${i}-${name}`.slice(0, 39))))
+  for (const p of people) await p.form(`/rooms/${slug}/join`, {})
+  const [row] = await sql<{ id: string }[]>`SELECT id::text FROM rooms WHERE slug = ${slug}`
+  const roomId = row!.id
+  const acked = new Map<string, string>()
+  const live = people.map((p, i) => resumingReader(instances, i % 2, slug, p.cookie))
+  await Promise.all(live.map((r) => r.ready))
+
+  /** Answers seen, by status (`none` for no answer in time); and the texts of the 503s. */
+  const answers = new Map<number | 'none', number>()
+  const unavailable = new Set<string>()
+  const count = (status: number | 'none') => answers.set(status, (answers.get(status) ?? 0) + 1)
+
+  /**
+   * POSTs the form as the page does, to instance `first` and then the next ones after any failure or
+   * silence longer than `patienceMs`, the same form each time; answers the first 2xx's text.
+   */
+  async function untilAcknowledged(path: string, form: Record<string, string>, what: string, { first = 0, patienceMs = 1_500, giveUpMs }: SendOptions = {}) {
+    const started = Date.now()
+    for (let attempt = 0; giveUpMs === undefined ? attempt < 40 : Date.now() - started < giveUpMs; attempt++) {
+      const target = instances[(first + attempt) % instances.length]!
+      if (!target.alive) {
+        await new Promise((r) => setTimeout(r, 50))
+        continue
+      }
+      try {
+        const res = await fetch(`${target.url}${path}`, {
+          method: 'POST', body: new URLSearchParams(form), redirect: 'manual',
+          headers: { cookie: writer.cookie, origin: ORIGIN, 'hx-request': 'true' }, signal: AbortSignal.timeout(patienceMs),
+        })
+        const text = await res.text()
+        count(res.status)
+        if (res.ok) return text
+        if (res.status === 503) unavailable.add(/<p data-reason[^>]*>([^<]*)<\/p>/.exec(text)?.[1] ?? text.slice(0, 200))
+      } catch { count('none') /* no answer: try the next instance */ }
+      // A long outage is waited out without hammering it.
+      await new Promise((r) => setTimeout(r, giveUpMs === undefined ? 50 : Math.min(50 * 2 ** Math.min(attempt, 4), 500)))
+    }
+    throw new Error(`${what} was never acknowledged`)
+  }
+
+  /** Sends until an instance acknowledges it, with one nonce for every try; answers the id. */
+  async function send(body: string, options: SendOptions = {}): Promise<string> {
+    const nonce = crypto.randomUUID()
+    const answer = await untilAcknowledged(`/rooms/${slug}/messages`, { body, nonce }, `send "${body}"`, options)
+    const id = /data-key="(\d+)"/.exec(answer)?.[1]
+    if (!id) throw new Error(`send "${body}" was answered without a message`)
+    acked.set(nonce, id)
+    return id
+  }
+
+  /** Edits as the page does, retrying on the next instance after a failure. */
+  async function edit(id: string, body: string, options: SendOptions = {}) {
+    await untilAcknowledged(`/rooms/${slug}/messages/${id}`, { body }, `edit of ${id}`, options)
+  }
+
+  return {
+    slug, send, edit, readers: live, answers, unavailable,
+
+    /** Waits until every reader holds every acknowledged message (or gives up), then counts. */
+    async tally(settleMs = 20_000): Promise<Tally & { perReader: Tally[]; doubled: { nonce: string; ids: string[]; acked: string | undefined }[] }> {
+      const want = [...acked.values()]
+      const start = Date.now()
+      while (live.some((r) => !want.every((id) => r.ids().includes(id))) && Date.now() - start < settleMs) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      await new Promise((r) => setTimeout(r, 300))
+      const ackedIds = new Set(want)
+      const perReader = live.map((r) => {
+        // A frame inserts its messages by id (htmx's sorted upsert): within one frame order does not matter.
+        // A message seen again with other content is an edit brought as new, not a duplicate.
+        const seen = new Map<string, string>()
+        let duplicated = 0
+        let reordered = 0
+        let highest = 0n
+        for (const frame of r.frames()) {
+          if (!frame.startsWith('<div id="messages"')) continue
+          const articles = [...frame.matchAll(/<article id="m-(\d+)"[\s\S]*?<\/article>/g)].map((m) => [m[1]!, m[0]] as const)
+          for (const [id, html] of articles.sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))) {
+            if (process.env.FAULT_DEBUG) r.trace.push(`${id}${seen.has(id) ? (seen.get(id) === html ? '=' : '~') : ''}`)
+            if (seen.has(id)) {
+              if (seen.get(id) === html) duplicated++
+              seen.set(id, html)
+              continue
+            }
+            seen.set(id, html)
+            // An edited or deleted message a reader first meets through its change comes in the change's
+            // place (the page inserts it in id order); only messages as first sent must come in id order.
+            if (/class="edited"|class="msg deleted/.test(html)) continue
+            if (BigInt(id) < highest) reordered++
+            else highest = BigInt(id)
+          }
+        }
+        return {
+          acknowledged: ackedIds.size, duplicated, reordered,
+          lost: want.filter((id) => !seen.has(id)).length,
+          phantom: [...seen.keys()].filter((id) => !ackedIds.has(id)).length,
+          doubledNonces: 0,
+        }
+      })
+      const stored = await cassandraMessages(direct, { bucketPositions }).pageBefore(roomId!, undefined, 10_000)
+      const perNonce = new Map<string, string[]>()
+      for (const m of stored) perNonce.set(m.nonce, [...(perNonce.get(m.nonce) ?? []), m.id])
+      const sum = (k: keyof Tally) => perReader.reduce((n, t) => n + t[k], 0)
+      return {
+        acknowledged: ackedIds.size,
+        lost: sum('lost'), duplicated: sum('duplicated'), reordered: sum('reordered'),
+        phantom: sum('phantom') + stored.filter((m) => !ackedIds.has(m.id)).length,
+        doubledNonces: [...perNonce.values()].filter((ids) => ids.length > 1).length,
+        doubled: [...perNonce].filter(([, ids]) => ids.length > 1).map(([nonce, ids]) => ({ nonce, ids, acked: acked.get(nonce) })),
+        perReader,
+      }
+    },
+
+    /** The newest frame each reader got that carries message `id`. */
+    lastFrameOf: (id: string) => live.map((r) => r.frames().filter((f) => f.includes(`id="m-${id}"`)).at(-1)),
+    close: () => Promise.all(live.map((r) => r.stop())),
+  }
+}
+
 /** A member's tab: a socket to one instance that, whenever it closes, comes back (to a live instance) with `since`. */
-function resumingReader(instances: Instance[], home: number, slug: string, cookie: string) {
+function resumingReader(instances: readonly Endpoint[], home: number, slug: string, cookie: string) {
   const done: string[] = []
   let current: TestSocket | undefined
   let stopped = false

@@ -9,8 +9,17 @@ export interface CassandraOptions {
   keyspace: string
   /** `1` (SimpleStrategy, one replica) or `dc1:3,dc2:3` (NetworkTopologyStrategy). */
   replication: string
-  /** `one`, `local_quorum`, `quorum`… */
+  /** Of every read and write: `one`, `local_quorum`, `quorum`…; unset, chosen from the keyspace's replication (`levelsFor`). */
+  consistency?: string | undefined
+  /** Of every claim's Paxos round: `local_serial` or `serial`; unset, `local_serial`. */
+  serialConsistency?: string | undefined
+}
+
+/** The levels a client uses, and the replicas the keyspace keeps in the local datacenter they were chosen for. */
+export interface Levels {
   consistency: string
+  serialConsistency: string
+  localReplicas: number
 }
 
 export type CassandraClient = InstanceType<typeof Client>
@@ -31,6 +40,38 @@ export function consistencyOf(name: string): number {
   const level = (types.consistencies as unknown as Record<string, number>)[name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())]
   if (level === undefined) throw new Error(`unknown consistency level "${name}"`)
   return level
+}
+
+/**
+ * The replicas a keyspace's replication map (as `system_schema.keyspaces` holds it) keeps in
+ * datacenter `localDc`: SimpleStrategy's factor (all in one ring), NetworkTopologyStrategy's
+ * factor for that datacenter (0 when it names others only).
+ */
+export function localReplicasOf(replication: Record<string, string>, localDc: string): number {
+  const cls = replication.class ?? ''
+  const factor = cls.endsWith('SimpleStrategy') ? replication.replication_factor : cls.endsWith('NetworkTopologyStrategy') ? replication[localDc] : undefined
+  // A factor may read `3/1` (three replicas, one of them transient): the first figure counts.
+  return Number.parseInt(factor ?? '0', 10) || 0
+}
+
+/**
+ * Configured levels win; unset, a keyspace with more than one replica here gets LOCAL_QUORUM (a read
+ * after an acknowledged write meets at least one replica that has it, and one node may be down),
+ * one replica keeps ONE (a quorum of one is one); claims run Paxos at LOCAL_SERIAL unless told SERIAL.
+ */
+export function levelsFor(replication: Record<string, string>, options: Pick<CassandraOptions, 'localDc' | 'consistency' | 'serialConsistency'>): Levels {
+  const localReplicas = localReplicasOf(replication, options.localDc)
+  return {
+    consistency: options.consistency ?? (localReplicas > 1 ? 'local_quorum' : 'one'),
+    serialConsistency: options.serialConsistency ?? 'local_serial',
+    localReplicas,
+  }
+}
+
+/** The serial level the client runs claims at (configured at connect), for the reads that must see claims in flight. */
+export function serialOf(client: CassandraClient): number {
+  const options = (client as unknown as { options?: { queryOptions?: { serialConsistency?: number } } }).options
+  return options?.queryOptions?.serialConsistency ?? types.consistencies.localSerial
 }
 
 const cql = (strings: TemplateStringsArray) => strings.join('')
@@ -66,20 +107,40 @@ export const SCHEMA = [
  * last and slowly), then applies the keyspace and schema.
  */
 export async function connectCassandra(options: CassandraOptions, log: Logger, { attempts = 30 } = {}): Promise<CassandraClient> {
-  const consistency = consistencyOf(options.consistency)
-  const make = (keyspace?: string) => new Client({
+  // Checked before anything is connected: a misspelt level is a configuration error, not a wait.
+  if (options.consistency) consistencyOf(options.consistency)
+  if (options.serialConsistency) consistencyOf(options.serialConsistency)
+  const make = (keyspace?: string, levels?: Levels) => new Client({
     contactPoints: [...options.contactPoints],
     localDataCenter: options.localDc,
     ...(keyspace ? { keyspace } : {}),
     policies: { retry: new policies.retry.IdempotenceAwareRetryPolicy(new policies.retry.RetryPolicy()) },
-    queryOptions: { consistency, serialConsistency: types.consistencies.localSerial, prepare: true },
+    queryOptions: {
+      consistency: consistencyOf(levels?.consistency ?? 'local_one'),
+      serialConsistency: consistencyOf(levels?.serialConsistency ?? 'local_serial'),
+      prepare: true,
+    },
     socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
   })
+  let levels: Levels
   for (let attempt = 1; ; attempt++) {
     const bootstrap = make()
     try {
       await bootstrap.connect()
-      await bootstrap.execute(`CREATE KEYSPACE IF NOT EXISTS ${options.keyspace} WITH replication = ${toCqlMap(replicationOf(options.replication))}`)
+      const wanted = replicationOf(options.replication)
+      await bootstrap.execute(`CREATE KEYSPACE IF NOT EXISTS ${options.keyspace} WITH replication = ${toCqlMap(wanted)}`)
+      // The keyspace as it is, which is not what was asked for when it existed before (made by hand, or altered since).
+      const found = await bootstrap.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [options.keyspace], { prepare: true })
+      const replication = (found.first()?.replication ?? wanted) as Record<string, string>
+      levels = levelsFor(replication, options)
+      const differs = localReplicasOf(replication, options.localDc) !== localReplicasOf(wanted, options.localDc)
+      log[differs ? 'warn' : 'info']({
+        keyspace: options.keyspace, replication, localDc: options.localDc, consistency: levels.consistency, serialConsistency: levels.serialConsistency,
+        ...(differs ? { configured: options.replication } : {}),
+      }, differs
+        ? 'Cassandra keyspace keeps another replication than CASSANDRA_REPLICATION says; it is used as it is (ALTER KEYSPACE, then repair, to change it)'
+        : 'Cassandra keyspace ready')
+      if (levels.localReplicas === 0) log.warn({ keyspace: options.keyspace, localDc: options.localDc, replication }, 'Cassandra keyspace keeps no replica in the local datacenter')
       await bootstrap.shutdown()
       break
     } catch (err) {
@@ -90,7 +151,7 @@ export async function connectCassandra(options: CassandraOptions, log: Logger, {
       await new Promise((r) => setTimeout(r, wait))
     }
   }
-  const client = make(options.keyspace)
+  const client = make(options.keyspace, levels)
   await client.connect()
   for (const statement of SCHEMA) await client.execute(statement)
   await addMissingColumns(client, options.keyspace)

@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver'
 import type { Attachment, LinkPreview, StoredMessage } from '../ports.ts'
-import type { CassandraClient } from './connect.ts'
+import { serialOf, type CassandraClient } from './connect.ts'
 
 const { types } = cassandra
 type Row = cassandra.types.Row
@@ -115,11 +115,16 @@ export function roomLog(client: CassandraClient, at: Positions) {
       return out
     },
 
-    /** Which of these nonce keys already name a position in this bucket. */
+    /**
+     * Which of these nonce keys already name a position in this bucket. A serial read: an earlier try's
+     * claim that a quorum accepted but that was never (or only partly) committed, its coordinator killed
+     * or cut off, is finished by this read's Paxos round and seen, instead of landing after a retry was
+     * stored in a later bucket (a read at a plain quorum may ask the replicas the commit missed).
+     */
     async markers(roomId: string, bucket: number, keys: readonly string[]): Promise<Map<string, bigint>> {
       if (keys.length === 0 || bucket < 0) return new Map()
-      const rows = (await run(`SELECT nonce_key, target FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${NONCE} AND pos = 0 AND nonce_key IN ?`,
-        [long(roomId), bucket, [...keys]])).rows
+      const rows = (await client.execute(`SELECT nonce_key, target FROM room_log WHERE room_id = ? AND bucket = ? AND entry = ${NONCE} AND pos = 0 AND nonce_key IN ?`,
+        [long(roomId), bucket, [...keys]], { prepare: true, isIdempotent: true, consistency: serialOf(client) })).rows
       return new Map(rows.map((r) => [r.nonce_key as string, BigInt(String(r.target))]))
     },
   }
