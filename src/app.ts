@@ -27,7 +27,7 @@ import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { memberRoutes } from './rooms/members.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, UploadStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ReadStateStore, RoomStore, SessionStore, SlackImportStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
@@ -47,6 +47,10 @@ import { deferredActivity, type DeferredActivity } from './store/activity.ts'
 import { linkPreviews, type LinkPreviewsOptions } from './previews/previews.ts'
 import { previewRoutes } from './previews/routes.ts'
 import { exportRoutes } from './export/routes.ts'
+import { claimingPlaceholders } from './import/claims.ts'
+import { importFiles } from './import/files.ts'
+import { importJobs } from './import/job.ts'
+import { importRoutes } from './import/routes.tsx'
 
 export interface AppDeps {
   config: Config
@@ -93,6 +97,8 @@ export interface AppDeps {
   uploadFiles?: UploadFiles
   /** Batches a send's room activity and read marker; the entry makes it over `rooms` and `reads` to flush it on shutdown. */
   activity?: DeferredActivity
+  /** What Slack imports made; without it there is no /admin/import and no placeholder is claimed at sign-in. */
+  slackImports?: SlackImportStore
   /** Link previews' timing and bounds (tests shorten the fetch's time cap); on unless `LINK_PREVIEWS=off`. */
   linkPreviewOptions?: Pick<LinkPreviewsOptions, 'timeoutMs' | 'cacheTtlMs' | 'concurrency' | 'maxQueued'>
 }
@@ -131,13 +137,22 @@ export function createApp(given: AppDeps) {
   const bans = makeBans({ moderation: deps.moderation, sessions: deps.sessions, bus, log })
   const admins = administrators({ logins: config.adminLogins, githubIds: config.adminGithubIds }, deps.moderation)
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus })
+  const disk = deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels })
   const uploads = deps.uploadStore && uploadService({
-    files: deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
-    store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
+    files: disk, store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
   })
+  const nextId = deps.nextId ?? idMaker(config.instanceId)
   const chat = messageService({
-    messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId,
     attachments: uploads?.references, users: deps.users,
+  })
+  const slackImports = deps.slackImports && importJobs({
+    deps: {
+      users: deps.users, rooms, messages: deps.messages, moderation: deps.moderation, reads: deps.reads, imports: deps.slackImports,
+      files: deps.uploadStore && importFiles(deps.uploadStore, disk), nextId, log,
+    },
+    options: { limits: { maxExpandedBytes: config.imports.maxExpandedBytes, maxFileBytes: config.uploads.maxBytes } },
+    log, now: deps.now,
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
@@ -181,7 +196,7 @@ export function createApp(given: AppDeps) {
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
-  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes }))
+  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes, importMaxBytes: slackImports && config.imports.uploadMaxBytes }))
   app.use(refuseNulInUrl)
   // Bearer tokens, no cookies: before the Origin check and the session.
   if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
@@ -199,7 +214,7 @@ export function createApp(given: AppDeps) {
   app.use(loadAdmin(admins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
-    config, users: deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
+    config, users: deps.slackImports ? claimingPlaceholders(deps.users, deps.slackImports, log) : deps.users, session, limits, clientAddress: (c) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies),
     isBanned: bans.isBanned,
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
@@ -218,6 +233,12 @@ export function createApp(given: AppDeps) {
   app.route('/', readRoutes({ chat }))
   if (kept) app.route('/', keptRoutes({ kept, limits }))
   app.route('/', exportRoutes({ messages: deps.messages, rooms, reads: deps.reads, notifications: deps.notifications, files: uploads && { read: (sha256) => uploads.read(sha256) }, origin: config.publicUrl, limits, now: deps.now }))
+  if (slackImports) {
+    app.route('/', importRoutes({
+      jobs: slackImports, imports: deps.slackImports!, users: deps.users, moderation: deps.moderation, dataDir: config.dataDir,
+      uploadMaxBytes: config.imports.uploadMaxBytes,
+    }))
+  }
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,

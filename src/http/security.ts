@@ -40,6 +40,9 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
 
 const SENT_FILE = /^\/rooms\/[^/]+\/messages\/\d+\/files\//
 
+/** Where an administrator uploads a Slack export (src/import/). */
+const IMPORT_PATH = '/admin/import'
+
 /** Where files are sent: a message with `multipart/form-data`. */
 const UPLOAD_PATH = /^\/rooms\/[^/]+\/messages$/
 
@@ -48,14 +51,16 @@ const UPLOAD_PATH = /^\/rooms\/[^/]+\/messages$/
  * small forms everywhere, and `uploadMaxBytes` of files plus a form's worth
  * for a multipart send, refused with the limit in the message.
  */
-export function limitBody({ uploadMaxBytes }: { uploadMaxBytes?: number } = {}): MiddlewareHandler<AppEnv> {
+export function limitBody({ uploadMaxBytes, importMaxBytes }: { uploadMaxBytes?: number | undefined; importMaxBytes?: number | undefined } = {}): MiddlewareHandler<AppEnv> {
   const small = capped(MAX_BODY_BYTES, 'That request is too large.')
-  if (!uploadMaxBytes) return small
-  const upload = capped(uploadMaxBytes + MAX_BODY_BYTES, `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.`)
-  return (c, next) =>
-    c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path) && (c.req.header('content-type') ?? '').startsWith('multipart/form-data')
-      ? upload(c, next)
-      : small(c, next)
+  if (!uploadMaxBytes && !importMaxBytes) return small
+  const upload = uploadMaxBytes ? capped(uploadMaxBytes + MAX_BODY_BYTES, `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.`) : small
+  const archive = importMaxBytes ? capped(importMaxBytes + MAX_BODY_BYTES, `That archive is too large to upload: at most ${formatBytes(importMaxBytes)} (IMPORT_UPLOAD_MAX_BYTES); import it with npm run import:slack instead.`) : small
+  return (c, next) => {
+    if (c.req.method !== 'POST' || !(c.req.header('content-type') ?? '').startsWith('multipart/form-data')) return small(c, next)
+    if (UPLOAD_PATH.test(c.req.path)) return upload(c, next)
+    return c.req.path === IMPORT_PATH ? archive(c, next) : small(c, next)
+  }
 }
 
 /**

@@ -31,6 +31,7 @@ import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
+import { postgresSlackImports } from '../store/postgres/slackImports.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
 import { postgresUploads } from '../store/postgres/uploads.ts'
 import { uploadFiles } from '../uploads/files.ts'
@@ -127,6 +128,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     notifications: timed(postgresNotifications(db.sql), db.backend),
     kept: timed(postgresKept(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
+    slackImports: timed(postgresSlackImports(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

@@ -12,6 +12,7 @@ import { postgresSearch } from '../../src/store/postgres/search.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
+import { postgresSlackImports } from '../../src/store/postgres/slackImports.ts'
 import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { capturedLogger } from './logs.ts'
@@ -41,6 +42,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     moderation: postgresModeration(db.sql),
     search: postgresSearch(db.sql),
     uploadStore: postgresUploads(db.sql),
+    slackImports: postgresSlackImports(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

@@ -1,6 +1,6 @@
 import type cassandra from 'cassandra-driver'
 import { termsOf } from '../../lib/words.ts'
-import type { MessageChange, MessageStore, Reaction, StoredMessage } from '../ports.ts'
+import type { Appended, MessageChange, MessageStore, Reaction, StoredMessage } from '../ports.ts'
 import { mayHaveReactions, withReactions } from '../reactions.ts'
 import { roomClaims } from './claims.ts'
 import type { CassandraClient } from './connect.ts'
@@ -15,6 +15,12 @@ type Change =
   | { readonly op: 'preview'; readonly body: string; readonly at: Date }
   | { readonly op: 'react'; readonly reaction: Reaction; readonly at: Date }
   | { readonly op: 'unreact'; readonly reaction: Reaction; readonly at: Date }
+
+/**
+ * The most text one `appendMessages` step claims at once: its claims go out in batches of at most `maxGroup`,
+ * and a logged batch over Cassandra's `batch_size_fail_threshold` (50 KB by default) is refused.
+ */
+const IMPORT_BATCH_BYTES = 24 * 1024
 
 /** A change that keeps losing to newer ones gives up after this many tries. */
 const CHANGE_ATTEMPTS = 5
@@ -125,6 +131,20 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
       const { pos, created } = await claims.claim(m.roomId, { op: 'create', message: m })
       if (created) return { message: { ...m, id: String(pos), rev: String(pos), editedAt: null, deletedAt: null }, created, after: String(pos - 1n) }
       return { message: (await findMessage(m.roomId, String(pos)))!, created }
+    },
+
+    async appendMessages(list) {
+      // Claimed in the order asked: each claim joins the room's queue at once, and the queue is taken a batch at a
+      // time. Sent in parts of at most IMPORT_BATCH_BYTES of text, so no batch passes Cassandra's batch size limit.
+      const out: Appended[] = []
+      for (let i = 0; i < list.length;) {
+        let bytes = 0
+        let end = i
+        while (end < list.length && (end === i || bytes + list[end]!.body.length < IMPORT_BATCH_BYTES)) bytes += list[end++]!.body.length
+        out.push(...await Promise.all(list.slice(i, end).map((m) => this.appendMessage(m))))
+        i = end
+      }
+      return out
     },
 
     findMessage,
