@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono'
 import { requireAdmin } from '../admin/admins.ts'
 import { signedInUser, type AppEnv } from '../context.ts'
 import { readForm, textField } from '../http/forms.ts'
+import { formatBytes } from '../lib/bytes.ts'
 import type { ModerationStore, SlackImportStore, UserStore } from '../store/ports.ts'
 import { ImportPage, ImportStatus } from '../views/ImportPage.tsx'
 import type { ImportJobs } from './job.ts'
@@ -28,7 +29,7 @@ export function importRoutes({ jobs, imports, users, moderation, dataDir, upload
   app.use('/admin/import', requireAdmin)
   app.use('/admin/import/*', requireAdmin)
 
-  const page = async (c: Context<AppEnv>, extra: { status?: 200 | 400 | 404 | 409; error?: string; notice?: string } = {}) => {
+  const page = async (c: Context<AppEnv>, extra: { status?: 200 | 400 | 404 | 409 | 413; error?: string; notice?: string } = {}) => {
     c.header('Cache-Control', 'no-store')
     return c.html(
       <ImportPage user={signedInUser(c.get('user'))} run={jobs.current()} placeholders={await imports.placeholders(LISTED)}
@@ -49,6 +50,8 @@ export function importRoutes({ jobs, imports, users, moderation, dataDir, upload
     const form = await readForm(c, { files: { files: 1, fileBytes: uploadMaxBytes } })
     const archive = form.archive
     if (!(archive instanceof File) || archive.size === 0) return page(c, { status: 400, error: 'Choose the Slack export (a .zip file) to import.' })
+    // The body's cap lets a form's text through beside the file: the file itself is held to the limit here.
+    if (archive.size > uploadMaxBytes) return page(c, { status: 413, error: `That archive is too large to upload: at most ${formatBytes(uploadMaxBytes)} (IMPORT_UPLOAD_MAX_BYTES); import it with npm run import:slack instead.` })
     const dir = join(dataDir, 'imports')
     await mkdir(dir, { recursive: true })
     const path = join(dir, `${crypto.randomUUID()}.zip`)
