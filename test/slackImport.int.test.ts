@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { strToU8 } from 'fflate'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +17,7 @@ import { appOn, browser } from './support/app.ts'
 import { testKeyspace } from './support/cassandra.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
 import { fakeGithub } from './support/github.ts'
-import { slackZip, tsOf, type SlackExportSpec } from './support/slackExport.ts'
+import { slackZip, tsOf, writeSlackZip, type SlackExportSpec } from './support/slackExport.ts'
 
 const [, openPostgres] = databaseBackends[0]!
 type Person = ReturnType<typeof browser>
@@ -347,4 +349,37 @@ describe('refusing an archive', () => {
     expect(refused.status).toBe(413)
     expect(await refused.text()).toContain('That archive is too large to upload: at most 2 KB')
   })
+})
+
+describe('npm run import:slack', () => {
+  let opened: OpenedDatabase
+  let dataDir: string
+  beforeAll(async () => {
+    opened = await openPostgres()
+    dataDir = await mkdtemp(join(tmpdir(), 'rtc-slack-cli-'))
+  })
+  afterAll(async () => {
+    await opened?.cleanup()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+  const run = (file: string) => promisify(execFile)('npx', ['tsx', 'src/ops/importSlack.ts', file], {
+    env: { ...process.env, DATABASE_URL: opened.url!, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, timeout: 120_000,
+  }).then((r) => ({ code: 0, ...r }), (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }))
+
+  it('imports into the configured stores, prints its progress, and finds everything again on a second run', async () => {
+    const file = await writeSlackZip(dataDir, 'export.zip', WORKSPACE)
+    const first = await run(file)
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/^done · 6\/6 days · 9 messages imported \(0 already there, 1 notices left out\) · 1 people matched, 3 placeholders/m)
+    const second = await run(file)
+    expect(second.stdout).toMatch(/^done · 6\/6 days · 0 messages imported \(9 already there, 1 notices left out\)/m)
+    expect((await opened.db.sql`SELECT count(*)::int AS n FROM messages`)[0]!.n).toBe(9)
+  }, 120_000)
+
+  it('refuses a bad archive on stderr with exit code 1', async () => {
+    const file = await writeSlackZip(dataDir, 'bad.zip', { users: WORKSPACE.users, channels: WORKSPACE.channels, raw: { 'general/2020-01-01.json': '{oops' } })
+    const res = await run(file)
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain('general/2020-01-01.json is not valid JSON')
+  }, 120_000)
 })

@@ -32,7 +32,7 @@ export function progressLine(p: ImportProgress): string {
     p.phase === 'done' ? 'done' : `${p.phase}${p.current ? ` (${p.current})` : ''}`,
     days,
     `${n(p.messages.imported)} messages imported (${n(p.messages.known)} already there, ${n(p.messages.notices)} notices left out)`,
-    `${n(p.people.matched)} people matched, ${n(p.people.placeholders)} placeholders`,
+    `${n(p.people.matched)} people matched, ${n(p.people.placeholders)} placeholders (${n(p.people.known)} known from before)`,
     `${n(p.rooms.made)} rooms made (${n(p.rooms.known)} already there)`,
     `${n(p.reactions.added)} reactions (${n(p.reactions.unknown)} custom emoji left out)`,
     `${n(p.files.attached)} files attached, ${n(p.files.noted)} noted by name`,
