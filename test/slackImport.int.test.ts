@@ -370,7 +370,7 @@ describe('npm run import:slack', () => {
     const file = await writeSlackZip(dataDir, 'export.zip', WORKSPACE)
     const first = await run(file)
     expect(first.code).toBe(0)
-    expect(first.stdout).toMatch(/^done · 6\/6 days · 9 messages imported \(0 already there, 1 notices left out\) · 1 people matched, 3 placeholders/m)
+    expect(first.stdout).toMatch(/^done · 6\/6 days · 9 messages imported \(0 already there, 1 notices left out\) · 0 people matched, 4 placeholders \(0 known from before\) · 5 rooms made/m)
     const second = await run(file)
     expect(second.stdout).toMatch(/^done · 6\/6 days · 0 messages imported \(9 already there, 1 notices left out\)/m)
     expect((await opened.db.sql`SELECT count(*)::int AS n FROM messages`)[0]!.n).toBe(9)
