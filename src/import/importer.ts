@@ -1,3 +1,4 @@
+import pLimit from 'p-limit'
 import type { IdMaker } from '../messages/ids.ts'
 import type { Logger } from '../log.ts'
 import { slugify } from '../lib/slug.ts'
@@ -26,12 +27,17 @@ export interface SlackImportOptions {
   onProgress?: ((progress: ImportProgress) => void) | undefined
   /** Messages appended per store call. */
   batch?: number | undefined
+  /** Rooms imported at once. */
+  roomsAtOnce?: number | undefined
 }
 
 /** A Slack author as messages are written: who, and under which login and name. */
 export interface Author { readonly userId: number; readonly login: string; readonly name: string; readonly placeholder: boolean }
 
 interface Conversation { kind: ConversationKind; channel: SlackChannel; folder: string; days: string[] }
+
+/** Rooms imported at once: enough to keep the store busy while one room waits for its own appends. */
+const ROOMS_AT_ONCE = 4
 
 const DAY = /^(.+)\/(\d{4}-\d{2}-\d{2})\.json$/
 
@@ -84,15 +90,21 @@ export async function importSlack(path: string, deps: SlackImportDeps, options: 
     const authors = await linkPeople(people, deps, progress)
     const bySlackId = new Map(people.map((p) => [p.id, p]))
     /** An author the listing lacks (a bot's message, a deleted account): a placeholder too, named as the message says. */
-    const authorOf = async (slackId: string, shownName?: string): Promise<Author> => {
+    const making = new Map<string, Promise<Author>>()
+    const authorOf = (slackId: string, shownName?: string): Promise<Author> => {
       const known = authors.get(slackId)
-      if (known) return known
-      const name = shownName ?? bySlackId.get(slackId)?.name ?? slackId
-      const link = await deps.imports.makePlaceholder(slackId, loginOf(name, `slack-${slackId.toLowerCase()}`), name)
-      progress.people.placeholders++
-      const author = { userId: link.userId, login: link.login, name: link.name, placeholder: true }
-      authors.set(slackId, author)
-      return author
+      if (known) return Promise.resolve(known)
+      let made = making.get(slackId)
+      if (!made) {
+        const name = shownName ?? bySlackId.get(slackId)?.name ?? slackId
+        making.set(slackId, made = deps.imports.makePlaceholder(slackId, loginOf(name, `slack-${slackId.toLowerCase()}`), name).then((link) => {
+          progress.people.placeholders++
+          const author = { userId: link.userId, login: link.login, name: link.name, placeholder: true }
+          authors.set(slackId, author)
+          return author
+        }))
+      }
+      return made
     }
 
     progress.phase = 'rooms'
@@ -102,7 +114,9 @@ export async function importSlack(path: string, deps: SlackImportDeps, options: 
     for (const conversation of conversations) rooms.push({ conversation, room: await roomFor(conversation, deps, authorOf, progress) })
 
     progress.phase = 'messages'
-    for (const { conversation, room } of rooms) {
+    // A few rooms at once: each room's appends are ordered (one at a time), different rooms' are not.
+    const limit = pLimit(options.roomsAtOnce ?? ROOMS_AT_ONCE)
+    await Promise.all(rooms.map(({ conversation, room }) => limit(async () => {
       progress.current = room.name
       report()
       await importConversation({
@@ -110,7 +124,7 @@ export async function importSlack(path: string, deps: SlackImportDeps, options: 
         authorOf, knownAuthor: (id) => authors.get(id), channelName: (id) => channelNames.get(id), progress, report, batch: options.batch ?? 200,
       })
       if (conversation.channel.is_archived && !room.archivedAt) await deps.moderation.setArchived(room.id, new Date())
-    }
+    })))
     progress.phase = 'done'
     progress.current = undefined
     report()
