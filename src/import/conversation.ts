@@ -1,5 +1,5 @@
 import pLimit from 'p-limit'
-import type { Appended, Attachment, NewMessage, Room } from '../store/ports.ts'
+import type { Appended, Attachment, BatchedMessage, NewMessage, Room } from '../store/ports.ts'
 import type { Archive } from './archive.ts'
 import { emojiOf } from './emoji.ts'
 import type { Author, SlackImportDeps } from './importer.ts'
@@ -13,7 +13,7 @@ export interface ImportFiles {
 }
 
 /** Reactions applied at once (each takes the room's next rev, so they mostly queue on the room anyway). */
-const REACTION_CONCURRENCY = 8
+const REACTION_CONCURRENCY = 32
 
 /** Where an export may hold a file's bytes: Slack's own exports with files, and slackdump's. */
 const filePaths = (folder: string, f: SlackFile) => f.id && f.name ? [`__uploads/${f.id}/${f.name}`, `${folder}/attachments/${f.id}-${f.name}`] : []
@@ -34,7 +34,7 @@ interface ConversationImport {
   batch: number
 }
 
-interface Pending { slack: SlackMessage; author: Author; draft: NewMessage }
+interface Pending { slack: SlackMessage; author: Author; draft: BatchedMessage }
 
 /**
  * One conversation's days, in order: each day's messages sorted by `ts`, those imported before skipped (their ids
@@ -53,7 +53,7 @@ export async function importConversation(c: ConversationImport): Promise<void> {
     if (batch.length === 0) return
     const appended: Appended[] = deps.messages.appendMessages
       ? await deps.messages.appendMessages(batch.map((p) => p.draft))
-      : await sequentially(batch.map((p) => () => deps.messages.appendMessage(p.draft)))
+      : await oneByOne(deps.messages, batch.map((p) => p.draft))
     const limit = pLimit(REACTION_CONCURRENCY)
     await Promise.all(batch.map((p, i) => limit(() => react(c, p, appended[i]!))))
     await deps.imports.recordMessages(c.channelId, room.id, batch.map((p, i) => ({ ts: p.slack.ts, id: appended[i]!.message.id })))
@@ -79,13 +79,17 @@ export async function importConversation(c: ConversationImport): Promise<void> {
         continue
       }
       const parent = m.thread_ts && m.thread_ts !== m.ts ? m.thread_ts : undefined
-      if ((parent && batch.some((p) => p.slack.ts === parent)) || batch.length >= c.batch) {
+      if (batch.length >= c.batch) {
         await flush(batch)
         batch = []
       }
+      // A reply to a message of this batch names it by its place in the batch (its id comes with the append).
+      const earlier = parent === undefined ? -1 : batch.findIndex((p) => p.slack.ts === parent)
       const author = await c.authorOf(m.user ?? `bot:${m.bot_id ?? m.username ?? 'unknown'}`, m.user ? undefined : m.username)
-      const draft = await draftOf(c, m, author, names, parent && idOf.get(parent))
-      if (parent && draft.replyTo) progress.messages.replies++
+      const draft: BatchedMessage = earlier >= 0
+        ? { ...await draftOf(c, m, author, names, undefined), replyToEarlier: earlier }
+        : await draftOf(c, m, author, names, parent && idOf.get(parent))
+      if (parent && (draft.replyTo || earlier >= 0)) progress.messages.replies++
       if (!author.placeholder && !members.includes(author.userId)) members.push(author.userId)
       batch.push({ slack: m, author, draft })
     }
@@ -100,9 +104,12 @@ export async function importConversation(c: ConversationImport): Promise<void> {
   }
 }
 
-async function sequentially<T>(work: readonly (() => Promise<T>)[]): Promise<T[]> {
-  const out: T[] = []
-  for (const w of work) out.push(await w())
+/** A store without `appendMessages`: one append at a time, a reply to one of the batch told its id. */
+async function oneByOne(messages: Pick<SlackImportDeps['messages'], 'appendMessage'>, drafts: readonly BatchedMessage[]): Promise<Appended[]> {
+  const out: Appended[] = []
+  for (const { replyToEarlier, ...draft } of drafts) {
+    out.push(await messages.appendMessage(replyToEarlier === undefined ? draft : { ...draft, replyTo: out[replyToEarlier]!.message.id }))
+  }
   return out
 }
 

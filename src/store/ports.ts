@@ -227,6 +227,9 @@ export interface Reaction {
 
 export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions' | 'preview'>
 
+/** A message of an `appendMessages` batch: `replyToEarlier` is the index in the batch of an earlier message it answers (whose id is not known yet). */
+export type BatchedMessage = NewMessage & { readonly replyToEarlier?: number }
+
 /** What an append answers: the stored message, whether this call created it, and for a new one the rev just before it. */
 export interface Appended {
   readonly message: StoredMessage
@@ -267,7 +270,7 @@ export interface MessageStore {
    * nonce): ids rise in that order. One transaction (PostgreSQL) or a few claimed batches (Cassandra) instead of
    * one round trip each: imports use it.
    */
-  appendMessages?(messages: readonly NewMessage[]): Promise<Appended[]>
+  appendMessages?(messages: readonly BatchedMessage[]): Promise<Appended[]>
   findMessage(roomId: string, id: string): Promise<StoredMessage | undefined>
   /** Applies the change unless the message is deleted (a delete is final); answers the message as it now is. */
   changeMessage(roomId: string, id: string, change: MessageChange): Promise<StoredMessage | undefined>

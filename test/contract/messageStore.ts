@@ -102,6 +102,20 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect((await f.store.pageAfter(room, before.id, 10)).map((m) => m.body)).toEqual(['first, in 2019', 'second', 'third, a reply', 'fourth'])
     })
 
+    it('appends a reply to an earlier message of the same batch, naming where that one went', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const answers = await f.store.appendMessages!([
+        draft(room, author, { body: 'question' }), draft(room, author, { body: 'aside' }),
+        { ...draft(room, author, { body: 'answer' }), replyToEarlier: 0 }, { ...draft(room, author, { body: 'answer to the answer' }), replyToEarlier: 2 },
+      ])
+      const [question, , answer, second] = answers.map((a) => a.message)
+      expect(answer!.replyTo).toBe(question!.id)
+      expect(second!.replyTo).toBe(answer!.id)
+      expect((await f.store.pageAfter(room, '0', 10)).map((m) => [m.body, m.replyTo])).toEqual([
+        ['question', undefined], ['aside', undefined], ['answer', question!.id], ['answer to the answer', answer!.id],
+      ])
+    })
+
     it('stores one message for one (author, nonce), however often it is sent', async () => {
       const [room, author] = [await f.newRoom(), await f.newAuthor()]
       const first = draft(room, author)

@@ -1,5 +1,5 @@
 import type { JSONValue, Sql, TransactionSql } from 'postgres'
-import type { Appended, Attachment, LinkPreview, MessageStore, StoredMessage } from '../ports.ts'
+import type { Appended, Attachment, BatchedMessage, LinkPreview, MessageStore, StoredMessage } from '../ports.ts'
 import { mayHaveReactions, withReactions } from '../reactions.ts'
 
 export interface MessageRow {
@@ -84,6 +84,10 @@ export function postgresMessages(sql: Sql): MessageStore {
         const fresh = list.filter((m, i) => !stored.has(keyOf(m.authorId, m.nonce)) && list.findIndex((o) => o.authorId === m.authorId && o.nonce === m.nonce) === i)
         let last = room.last_message_id
         const ids = fresh.map((m) => (last = BigInt(m.id) > last ? BigInt(m.id) : last + 1n))
+        // Where each of the batch goes (found, or the id it is about to take): a reply to an earlier one names it.
+        const planned = new Map(fresh.map((m, i) => [keyOf(m.authorId, m.nonce), String(ids[i])]))
+        const idAt = (i: number) => stored.get(keyOf(list[i]!.authorId, list[i]!.nonce))?.id ?? planned.get(keyOf(list[i]!.authorId, list[i]!.nonce))
+        const replyOf = (m: BatchedMessage) => (m.replyToEarlier === undefined ? m.replyTo ?? null : idAt(m.replyToEarlier) ?? null)
         const made = new Map<string, StoredMessage>()
         if (fresh.length) {
           const rows = await tx<MessageRow[]>`
@@ -92,7 +96,7 @@ export function postgresMessages(sql: Sql): MessageStore {
             FROM unnest(${ids.map(String)}::bigint[], ${fresh.map((m) => m.authorId)}::bigint[], ${fresh.map((m) => m.authorLogin)}::text[],
               ${fresh.map((m) => m.authorName)}::text[], ${fresh.map((m) => m.authorAvatarUrl ?? null)}::text[], ${fresh.map((m) => m.nonce)}::text[],
               ${fresh.map((m) => m.body)}::text[], ${fresh.map((m) => m.createdAt.toISOString())}::timestamptz[],
-              ${fresh.map((m) => (m.attachments?.length ? JSON.stringify(m.attachments) : null))}::text[], ${fresh.map((m) => m.replyTo ?? null)}::bigint[])
+              ${fresh.map((m) => (m.attachments?.length ? JSON.stringify(m.attachments) : null))}::text[], ${fresh.map(replyOf)}::bigint[])
               AS t(id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, attachments, reply_to)
             ORDER BY id
             ON CONFLICT (author_id, nonce) DO NOTHING
