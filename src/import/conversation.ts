@@ -65,6 +65,8 @@ export async function importConversation(c: ConversationImport): Promise<void> {
     c.report()
   }
 
+  // Batches run across days: only their size ends them.
+  let batch: Pending[] = []
   for (const day of c.days) {
     const said = messagesOf(await c.archive.json(day), day)
     progress.messages.notices += said.filter((m) => !isSaid(m)).length
@@ -72,7 +74,6 @@ export async function importConversation(c: ConversationImport): Promise<void> {
     // What an earlier run imported, and the threads this day answers that are not known here yet.
     const wanted = [...new Set(list.flatMap((m) => [m.ts, ...(m.thread_ts && m.thread_ts !== m.ts && !idOf.has(m.thread_ts) ? [m.thread_ts] : [])]))]
     for (const [ts, id] of await deps.imports.importedMessages(c.channelId, wanted)) idOf.set(ts, id)
-    let batch: Pending[] = []
     for (const m of list) {
       if (idOf.has(m.ts)) {
         progress.messages.known++
@@ -93,10 +94,9 @@ export async function importConversation(c: ConversationImport): Promise<void> {
       if (!author.placeholder && !members.includes(author.userId)) members.push(author.userId)
       batch.push({ slack: m, author, draft })
     }
-    await flush(batch)
     progress.days.done++
-    c.report()
   }
+  await flush(batch)
   if (last) {
     await deps.rooms.touchRooms([{ roomId: room.id, at: last }])
     // The history of a room a person was moved into is not news to them: it is marked read for its members who wrote.
