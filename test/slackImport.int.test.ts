@@ -121,11 +121,11 @@ for (const messagesIn of ['postgres', 'cassandra'] as const) {
     it('says on the page what it imported, and removes the uploaded archive', async () => {
       expect(status).toContain('<h2>Imported: <bdi>export.zip</bdi></h2>')
       expect(status).toMatch(/<strong>9<\/strong> messages imported, 2 of them replies in threads/)
-      expect(status).toMatch(/<strong>1<\/strong> people matched to accounts here, <strong>3<\/strong> placeholders made/)
+      expect(status).toMatch(/<strong>1<\/strong> person matched to accounts here, <strong>3<\/strong> placeholders made/)
       expect(status).toMatch(/<strong>5<\/strong> rooms made/)
       expect(status).toMatch(/<strong>3<\/strong> reactions \(1 with a custom emoji left out\)/)
-      expect(status).toMatch(/<strong>1<\/strong> files attached, <strong>1<\/strong> noted by name only/)
-      expect(status).toContain('1 notices (joins, leaves, topic changes) left out')
+      expect(status).toMatch(/<strong>1<\/strong> file attached, <strong>1<\/strong> noted by name only/)
+      expect(status).toContain('1 notice (joins, leaves, topic changes) left out')
       expect(status).not.toContain('hx-trigger')
       expect(await readdir(join(dataDir, 'imports'))).toEqual([])
     })
@@ -203,7 +203,7 @@ for (const messagesIn of ['postgres', 'cassandra'] as const) {
       const more = structuredClone(WORKSPACE)
       more.days!['general/2020-01-03.json'] = [{ type: 'message', user: 'U2BOB', text: 'one more', ts: tsOf('2020-01-03T08:00:00Z'), thread_ts: T1 }]
       const third = await importThroughPage(admin, slackZip(more))
-      expect(third).toMatch(/<strong>1<\/strong> messages imported, 9 already there/)
+      expect(third).toMatch(/<strong>1<\/strong> message imported, 9 already there/)
       const after = await messages.pageAfter(general.id, '0', 100)
       expect(after.slice(0, 5)).toEqual(before)
       expect(after[5]).toMatchObject({ body: 'one more', replyTo: before[0]!.id })

@@ -116,14 +116,18 @@ export async function importSlack(path: string, deps: SlackImportDeps, options: 
     progress.phase = 'messages'
     // A few rooms at once: each room's appends are ordered (one at a time), different rooms' are not.
     const limit = pLimit(options.roomsAtOnce ?? ROOMS_AT_ONCE)
+    const busy = new Set<string>()
     await Promise.all(rooms.map(({ conversation, room }) => limit(async () => {
-      progress.current = room.name
+      busy.add(room.name)
+      progress.current = [...busy].join(', ')
       report()
       await importConversation({
         archive, deps, room, channelId: conversation.channel.id, folder: conversation.folder, days: conversation.days,
         authorOf, knownAuthor: (id) => authors.get(id), channelName: (id) => channelNames.get(id), progress, report, batch: options.batch ?? 200,
       })
       if (conversation.channel.is_archived && !room.archivedAt) await deps.moderation.setArchived(room.id, new Date())
+      busy.delete(room.name)
+      progress.current = [...busy].join(', ')
     })))
     progress.phase = 'done'
     progress.current = undefined

@@ -15,16 +15,20 @@ const PHASES: Record<ImportProgress['phase'], string> = {
   done: 'Done',
 }
 
+/** "1 message", "2 messages". */
+const of = (x: number, one: string, many: string) => (x === 1 ? one : many)
+
 /** What a run did so far, as a short list. */
 function Counts({ p }: { p: ImportProgress }) {
+  const { messages: m, rooms: r, people: u, reactions: x, files: f } = p
   return (
     <ul class="import-counts">
-      <li><strong>{n(p.messages.imported)}</strong> messages imported{p.messages.known ? `, ${n(p.messages.known)} already there` : ''}{p.messages.replies ? `, ${n(p.messages.replies)} of them replies in threads` : ''}</li>
-      <li><strong>{n(p.rooms.made)}</strong> rooms made{p.rooms.known ? `, ${n(p.rooms.known)} found from before` : ''}</li>
-      <li><strong>{n(p.people.matched)}</strong> people matched to accounts here, <strong>{n(p.people.placeholders)}</strong> placeholders made{p.people.known ? `, ${n(p.people.known)} known from before` : ''}</li>
-      <li><strong>{n(p.reactions.added)}</strong> reactions{p.reactions.unknown ? ` (${n(p.reactions.unknown)} with a custom emoji left out)` : ''}</li>
-      <li><strong>{n(p.files.attached)}</strong> files attached, <strong>{n(p.files.noted)}</strong> noted by name only (not in the archive)</li>
-      <li>{n(p.messages.notices)} notices (joins, leaves, topic changes) left out</li>
+      <li><strong>{n(m.imported)}</strong> {of(m.imported, 'message', 'messages')} imported{m.known ? `, ${n(m.known)} already there` : ''}{m.replies ? `, ${n(m.replies)} of them ${of(m.replies, 'a reply', 'replies')} in threads` : ''}</li>
+      <li><strong>{n(r.made)}</strong> {of(r.made, 'room', 'rooms')} made{r.known ? `, ${n(r.known)} found from before` : ''}</li>
+      <li><strong>{n(u.matched)}</strong> {of(u.matched, 'person', 'people')} matched to accounts here, <strong>{n(u.placeholders)}</strong> {of(u.placeholders, 'placeholder', 'placeholders')} made{u.known ? `, ${n(u.known)} known from before` : ''}</li>
+      <li><strong>{n(x.added)}</strong> {of(x.added, 'reaction', 'reactions')}{x.unknown ? ` (${n(x.unknown)} with a custom emoji left out)` : ''}</li>
+      <li><strong>{n(f.attached)}</strong> {of(f.attached, 'file', 'files')} attached, <strong>{n(f.noted)}</strong> noted by name only (not in the archive)</li>
+      <li>{n(m.notices)} {of(m.notices, 'notice', 'notices')} (joins, leaves, topic changes) left out</li>
     </ul>
   )
 }
