@@ -7,7 +7,10 @@ import { join } from 'node:path'
 import { strToU8 } from 'fflate'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'
+import { importSlack, type SlackImportDeps } from '../src/import/importer.ts'
+import { idMaker } from '../src/messages/ids.ts'
 import type { MessageStore } from '../src/store/ports.ts'
+import { postgresReadState } from '../src/store/postgres/readState.ts'
 import { postgresMessages } from '../src/store/postgres/messages.ts'
 import { postgresModeration } from '../src/store/postgres/moderation.ts'
 import { postgresRooms } from '../src/store/postgres/rooms.ts'
@@ -382,4 +385,62 @@ describe('npm run import:slack', () => {
     expect(res.code).toBe(1)
     expect(res.stderr).toContain('general/2020-01-01.json is not valid JSON')
   }, 120_000)
+})
+
+describe('an import that fails part way', () => {
+  let opened: OpenedDatabase
+  let dir: string
+  beforeAll(async () => {
+    opened = await openPostgres()
+    dir = await mkdtemp(join(tmpdir(), 'rtc-slack-fail-'))
+  })
+  afterAll(async () => {
+    await opened?.cleanup()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const depsWith = (messages: MessageStore): SlackImportDeps => ({
+    users: postgresUsers(opened.db.sql), rooms: postgresRooms(opened.db.sql), messages, moderation: postgresModeration(opened.db.sql),
+    reads: postgresReadState(opened.db.sql), imports: postgresSlackImports(opened.db.sql), nextId: idMaker(3),
+  })
+  const limits = { maxExpandedBytes: 1024 ** 3, maxFileBytes: 1024 ** 2 }
+
+  it('tries a batch that timed out again, stops after a store keeps failing, and a second run finishes it with nothing twice', async () => {
+    const file = await writeSlackZip(dir, 'export.zip', WORKSPACE)
+    const real = postgresMessages(opened.db.sql)
+    // The store writes the batch, then answers with a timeout (as a Cassandra write whose outcome is unknown does).
+    let failures = 1
+    const flaky: MessageStore = {
+      ...real,
+      appendMessages: async (list) => {
+        const done = await real.appendMessages!(list)
+        if (failures-- > 0) throw new Error('Server timeout during write query at consistency LOCAL_SERIAL')
+        return done
+      },
+    }
+    const first = await importSlack(file, depsWith(flaky), { limits, batch: 2 })
+    expect(first.messages.imported + first.messages.known).toBe(9)
+    const count = async () => (await opened.db.sql`SELECT count(*)::int AS n FROM messages`)[0]!.n
+    expect(await count()).toBe(9)
+
+    // A store that fails for good past the first batches: the import stops, saying so; what was written stays.
+    const more = structuredClone(WORKSPACE)
+    more.days!['general/2020-01-03.json'] = Array.from({ length: 6 }, (_, i) => ({ type: 'message', user: 'U2BOB', text: `later ${i}`, ts: tsOf('2020-01-03T08:00:00Z', i) }))
+    const later = await writeSlackZip(dir, 'later.zip', more)
+    let calls = 0
+    const broken: MessageStore = {
+      ...real,
+      appendMessages: async (list) => {
+        if (++calls > 1) throw new Error('the store is down')
+        return real.appendMessages!(list)
+      },
+    }
+    await expect(importSlack(later, depsWith(broken), { limits, batch: 2 })).rejects.toThrow('the store is down')
+    expect(await count()).toBe(11)
+    const resumed = await importSlack(later, depsWith(real), { limits, batch: 2 })
+    expect(resumed.messages).toMatchObject({ imported: 4, known: 11 })
+    expect(await count()).toBe(15)
+    const general = (await postgresModeration(opened.db.sql).listRooms(10)).find((r) => r.name === 'general')!
+    expect((await real.pageAfter(general.id, '0', 100)).map((m) => m.body).slice(-6)).toEqual(['later 0', 'later 1', 'later 2', 'later 3', 'later 4', 'later 5'])
+  }, 60_000)
 })

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit'
+import pRetry from 'p-retry'
 import type { Appended, Attachment, BatchedMessage, NewMessage, Room } from '../store/ports.ts'
 import type { Archive } from './archive.ts'
 import { emojiOf } from './emoji.ts'
@@ -11,6 +12,9 @@ import { compareTs, dateOf, isSaid, messagesOf, type SlackFile, type SlackMessag
 export interface ImportFiles {
   attach(author: Author, message: { roomId: string; nonce: string }, bytes: Uint8Array, name: string): Promise<Attachment>
 }
+
+/** Times a failed batch is tried again before the import stops. */
+const BATCH_RETRIES = 3
 
 /** Reactions applied at once (each takes the room's next rev, so they mostly queue on the room anyway). */
 const REACTION_CONCURRENCY = 32
@@ -31,6 +35,8 @@ interface ConversationImport {
   channelName(slackId: string): string | undefined
   progress: ImportProgress
   report(): void
+  /** True once another room's import failed: this one stops at its next batch. */
+  stopped(): boolean
   batch: number
 }
 
@@ -49,14 +55,24 @@ export async function importConversation(c: ConversationImport): Promise<void> {
   let newest: string | undefined
   const members: number[] = []
 
-  const flush = async (batch: Pending[]) => {
-    if (batch.length === 0) return
+  /** A batch stored: its messages, their reactions, and their link to Slack. Each step is idempotent, so a failed batch is tried again whole. */
+  const store = async (batch: Pending[]) => {
     const appended: Appended[] = deps.messages.appendMessages
       ? await deps.messages.appendMessages(batch.map((p) => p.draft))
       : await oneByOne(deps.messages, batch.map((p) => p.draft))
     const limit = pLimit(REACTION_CONCURRENCY)
     await Promise.all(batch.map((p, i) => limit(() => react(c, p, appended[i]!))))
     await deps.imports.recordMessages(c.channelId, room.id, batch.map((p, i) => ({ ts: p.slack.ts, id: appended[i]!.message.id })))
+    return appended
+  }
+
+  const flush = async (batch: Pending[]) => {
+    if (batch.length === 0 || c.stopped()) return
+    // A store that timed out (a Cassandra write whose outcome is unknown) is asked again: the nonces make it safe.
+    const appended = await pRetry(() => store(batch), {
+      retries: BATCH_RETRIES, minTimeout: 500,
+      onFailedAttempt: ({ error, attemptNumber }) => deps.log?.warn({ err: error, attemptNumber, room: room.id }, 'slack import batch failed; trying again'),
+    })
     batch.forEach((p, i) => idOf.set(p.slack.ts, appended[i]!.message.id))
     progress.messages.imported += appended.filter((a) => a.created).length
     progress.messages.known += appended.filter((a) => !a.created).length
@@ -68,6 +84,7 @@ export async function importConversation(c: ConversationImport): Promise<void> {
   // Batches run across days: only their size ends them.
   let batch: Pending[] = []
   for (const day of c.days) {
+    if (c.stopped()) return
     const said = messagesOf(await c.archive.json(day), day)
     progress.messages.notices += said.filter((m) => !isSaid(m)).length
     const list = said.filter(isSaid).sort((a, b) => compareTs(a.ts, b.ts)).filter((m, i, all) => i === 0 || all[i - 1]!.ts !== m.ts)

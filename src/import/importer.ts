@@ -117,18 +117,28 @@ export async function importSlack(path: string, deps: SlackImportDeps, options: 
     // A few rooms at once: each room's appends are ordered (one at a time), different rooms' are not.
     const limit = pLimit(options.roomsAtOnce ?? ROOMS_AT_ONCE)
     const busy = new Set<string>()
+    // The first room to fail stops the others at their next batch; the import ends once none is writing.
+    let failed: { err: unknown } | undefined
     await Promise.all(rooms.map(({ conversation, room }) => limit(async () => {
+      if (failed) return
       busy.add(room.name)
       progress.current = [...busy].join(', ')
       report()
-      await importConversation({
-        archive, deps, room, channelId: conversation.channel.id, folder: conversation.folder, days: conversation.days,
-        authorOf, knownAuthor: (id) => authors.get(id), channelName: (id) => channelNames.get(id), progress, report, batch: options.batch ?? 200,
-      })
-      if (conversation.channel.is_archived && !room.archivedAt) await deps.moderation.setArchived(room.id, new Date())
-      busy.delete(room.name)
-      progress.current = [...busy].join(', ')
+      try {
+        await importConversation({
+          archive, deps, room, channelId: conversation.channel.id, folder: conversation.folder, days: conversation.days,
+          authorOf, knownAuthor: (id) => authors.get(id), channelName: (id) => channelNames.get(id), progress, report,
+          stopped: () => failed !== undefined, batch: options.batch ?? 200,
+        })
+        if (!failed && conversation.channel.is_archived && !room.archivedAt) await deps.moderation.setArchived(room.id, new Date())
+      } catch (err) {
+        failed ??= { err }
+      } finally {
+        busy.delete(room.name)
+        progress.current = [...busy].join(', ')
+      }
     })))
+    if (failed) throw failed.err
     progress.phase = 'done'
     progress.current = undefined
     report()
