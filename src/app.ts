@@ -29,7 +29,7 @@ import { typingRoutes } from './presence/routes.ts'
 import { roomRoutes } from './rooms/routes.tsx'
 import { memberRoutes } from './rooms/members.tsx'
 import { readRoutes } from './awareness/routes.ts'
-import type { BotStore, Bus, HealthCheck, InviteStore, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ProfileStore, ReadStateStore, RoomStore, SessionStore, SignInStateStore, UploadStore, UserStore } from './store/ports.ts'
+import type { BotStore, Bus, HealthCheck, InviteStore, KeptStore, MessageSearch, MessageStore, ModerationStore, NotificationStore, ProfileStore, ReadStateStore, RoomStore, SessionStore, SignInStateStore, SlackImportStore, UploadStore, UserStore } from './store/ports.ts'
 import { administrators, loadAdmin } from './admin/admins.ts'
 import { bans as makeBans } from './auth/bans.ts'
 import { adminRoutes } from './admin/routes.tsx'
@@ -55,6 +55,10 @@ import { admissions, pendingInvitation } from './auth/admit.tsx'
 import { inviteService } from './invites/service.ts'
 import { pendingInvites } from './invites/pending.ts'
 import { inviteRoutes } from './invites/routes.tsx'
+import { claimingPlaceholders } from './import/claims.ts'
+import { importFiles } from './import/files.ts'
+import { importJobs } from './import/job.ts'
+import { importRoutes } from './import/routes.tsx'
 
 export interface AppDeps {
   config: Config
@@ -110,6 +114,8 @@ export interface AppDeps {
   uploadFiles?: UploadFiles
   /** Batches a send's room activity and read marker; the entry makes it over `rooms` and `reads` to flush it on shutdown. */
   activity?: DeferredActivity
+  /** What Slack imports made; without it there is no /admin/import and no placeholder is claimed at sign-in. */
+  slackImports?: SlackImportStore
   /** Link previews' timing and bounds (tests shorten the fetch's time cap); on unless `LINK_PREVIEWS=off`. */
   linkPreviewOptions?: Pick<LinkPreviewsOptions, 'timeoutMs' | 'cacheTtlMs' | 'concurrency' | 'maxQueued'>
 }
@@ -153,13 +159,22 @@ export function createApp(given: AppDeps) {
   const admit = admissions({ signup: config.signup, invites, pending, admins })
   const clientAddressOf = (c: Context<AppEnv>) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies)
   const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus, limits })
+  const disk = deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels })
   const uploads = deps.uploadStore && uploadService({
-    files: deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels }),
-    store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
+    files: disk, store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
   })
+  const nextId = deps.nextId ?? idMaker(config.instanceId)
   const chat = messageService({
-    messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId: deps.nextId ?? idMaker(config.instanceId),
+    messages: deps.messages, rooms, reads: deps.reads, bus, activity, log, now: deps.now, nextId,
     attachments: uploads?.references, users: deps.users,
+  })
+  const slackImports = deps.slackImports && importJobs({
+    deps: {
+      users: deps.users, rooms, messages: deps.messages, moderation: deps.moderation, reads: deps.reads, imports: deps.slackImports,
+      files: deps.uploadStore && importFiles(deps.uploadStore, disk), nextId, log,
+    },
+    options: { limits: { maxExpandedBytes: config.imports.maxExpandedBytes, maxFileBytes: config.uploads.maxBytes } },
+    log, now: deps.now,
   })
   for (const listener of deps.onStored ?? []) chat.onStored(listener)
   if (push) chat.onStored(({ room, message }) => push.stored(room, message))
@@ -203,7 +218,7 @@ export function createApp(given: AppDeps) {
   app.use(securityHeaders())
   if (deps.serveStatic) app.use('/static/sw.js', serviceWorkerScope)
   if (deps.serveStatic) app.use('/static/*', deps.serveStatic)
-  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes, avatarMaxBytes: deps.profiles && AVATAR_MAX_BYTES }))
+  app.use(limitBody({ uploadMaxBytes: uploads?.maxBytes, avatarMaxBytes: deps.profiles && AVATAR_MAX_BYTES, importMaxBytes: slackImports && config.imports.uploadMaxBytes }))
   app.use(refuseNulInUrl)
   // Bearer tokens, no cookies: before the Origin check and the session.
   if (deps.metrics) app.post('/api/rooms/:room/messages', timeSends(deps.metrics))
@@ -222,7 +237,7 @@ export function createApp(given: AppDeps) {
   app.use(loadAdmin(admins))
   app.use(requireSignIn)
   app.route('/', authRoutes({
-    config, users: deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: clientAddressOf,
+    config, users: deps.slackImports ? claimingPlaceholders(deps.users, deps.slackImports, log) : deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: clientAddressOf,
     isBanned: bans.isBanned, admit, invitedTo: pendingInvitation({ invites, pending }),
   }))
   app.route('/', sessionRoutes({ sessions: deps.sessions, session, now: deps.now }))
@@ -244,6 +259,12 @@ export function createApp(given: AppDeps) {
   if (deps.profiles) app.route('/', profileRoutes({ profiles: deps.profiles, presence, limits, maxPixels: config.uploads.previewMaxPixels, now: deps.now }))
   // Before the admin routes: a private room's owner makes and revokes invites to it under /admin/invites too.
   if (invites) app.route('/', inviteRoutes({ invites, rooms, limits, pending, clientAddress: clientAddressOf }))
+  if (slackImports) {
+    app.route('/', importRoutes({
+      jobs: slackImports, imports: deps.slackImports!, users: deps.users, moderation: deps.moderation, dataDir: config.dataDir,
+      uploadMaxBytes: config.imports.uploadMaxBytes,
+    }))
+  }
   app.route('/', adminRoutes({
     users: deps.users, bots: deps.bots, moderation: deps.moderation, bans, admins, invites,
     webhookAllowHosts: config.webhookAllowHosts, publicUrl: config.publicUrl, now: deps.now,

@@ -143,6 +143,13 @@ describe('loadConfig', () => {
     expect(problem({ UPLOAD_GRACE_SECONDS: '-1' })).toMatch(/^config: UPLOAD_GRACE_SECONDS must be an integer from 0 to/)
   })
 
+  it('reads the Slack import limits: the upload on /admin/import and what an archive may expand to', () => {
+    expect(loadConfig({}).imports).toEqual({ uploadMaxBytes: 256 * 1024 * 1024, maxExpandedBytes: 8 * 1024 * 1024 * 1024 })
+    expect(loadConfig({ IMPORT_UPLOAD_MAX_BYTES: '4096', IMPORT_MAX_EXPANDED_BYTES: '100000' }).imports).toEqual({ uploadMaxBytes: 4096, maxExpandedBytes: 100_000 })
+    expect(problem({ IMPORT_UPLOAD_MAX_BYTES: '10' })).toMatch(/^config: IMPORT_UPLOAD_MAX_BYTES must be an integer from 1024 to/)
+    expect(problem({ IMPORT_MAX_EXPANDED_BYTES: 'lots' })).toMatch(/^config: IMPORT_MAX_EXPANDED_BYTES must be an integer/)
+  })
+
   it('reads SEARCH_LANGUAGE as a text search configuration name, simple by default', () => {
     expect(loadConfig({}).searchLanguage).toBe('simple')
     expect(loadConfig({ SEARCH_LANGUAGE: 'English' }).searchLanguage).toBe('english')

@@ -58,6 +58,11 @@ export interface Config {
    * file nothing references any more stays on disk; the most pixels an image may have to get a preview.
    */
   readonly uploads: Readonly<{ maxBytes: number; quotaBytes: number; graceMs: number; previewMaxPixels: number }>
+  /**
+   * Slack imports (src/import/): the largest export uploaded on /admin/import (held in memory while it is read, then
+   * written under DATA_DIR/imports), and the most an archive's entries may say they expand to together (CLI too).
+   */
+  readonly imports: Readonly<{ uploadMaxBytes: number; maxExpandedBytes: number }>
   /** PostgreSQL text search configuration for message search (`simple` suits every language); checked against pg_ts_config at start-up. */
   readonly searchLanguage: string
   /** Administrators' logins, lower-cased (`ADMIN_LOGINS`): local sign-in logins, and GitHub logins each pinned to the account that held it first (src/admin/admins.ts). */
@@ -356,6 +361,10 @@ export function loadConfig(env: Env): Config {
       // 25 megapixels: a 24-megapixel camera's 6000×4000 and any phone's default photo fit; decoding one costs
       // ~100 MB and a few hundred ms of one core, where a 50-megapixel PNG of a few KB cost twice that.
       previewMaxPixels: integer(env, 'UPLOAD_PREVIEW_MAX_PIXELS', 25_000_000, 1, 268_402_689),
+    }),
+    imports: Object.freeze({
+      uploadMaxBytes: integer(env, 'IMPORT_UPLOAD_MAX_BYTES', 256 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+      maxExpandedBytes: integer(env, 'IMPORT_MAX_EXPANDED_BYTES', 8 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     }),
     searchLanguage: searchLanguage(env),
     ...administration(env),

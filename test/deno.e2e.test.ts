@@ -20,6 +20,7 @@ import { pushEnv, startPushService, verifyVapid } from './support/pushService.ts
 import { REDIS_URL, testRedisPrefix } from './support/redis.ts'
 import { startTestProvider, throughProvider } from './support/oidcProvider.ts'
 import { tamperingProxy } from './support/tamperingProxy.ts'
+import { slackZip, tsOf } from './support/slackExport.ts'
 
 const denoEnv = (databaseUrl: string, env: Record<string, string> = {}) =>
   ({ DATABASE_URL: databaseUrl, PUBLIC_URL: ORIGIN, LOCAL_LOGIN: 'true', LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...env })
@@ -593,6 +594,53 @@ describe('Deno invites', () => {
       const usedUp = await at(path)
       expect(usedUp.status).toBe(410)
       expect(await usedUp.text()).toContain('used up')
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe('Deno Slack import', () => {
+  let database: TestDatabase
+  let dataDir: string
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    dataDir = await mkdtemp(join(tmpdir(), 'rtc-deno-slack-'))
+  })
+  afterAll(async () => {
+    await database?.drop()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it('imports an uploaded export in the background (yauzl, emojibase-data) and shows it done on /admin/import', async () => {
+    const server = await startServerProcess(denoEnv(database.url, { ADMIN_LOGINS: 'deno-admin', DATA_DIR: dataDir }), 'deno')
+    try {
+      const admin = await signIn(server.url, 'deno-admin')
+      const zip = slackZip({
+        users: [{ id: 'U1', name: 'deno-admin' }, { id: 'U2', name: 'deno.friend' }],
+        channels: [{ id: 'C1', name: 'deno-general', creator: 'U1', members: ['U1', 'U2'] }],
+        days: {
+          'deno-general/2021-06-01.json': [
+            { type: 'message', user: 'U2', text: 'hello <@U1> :wave:', ts: tsOf('2021-06-01T08:00:00Z'), reactions: [{ name: 'tada', users: ['U1'], count: 1 }] },
+            { type: 'message', user: 'U1', text: 'hi *there*', ts: tsOf('2021-06-01T08:01:00Z'), thread_ts: tsOf('2021-06-01T08:00:00Z') },
+          ],
+        },
+      })
+      const form = new FormData()
+      form.set('archive', new File([zip as Uint8Array<ArrayBuffer>], 'deno.zip', { type: 'application/zip' }))
+      expect((await admin.send('/admin/import', { method: 'POST', body: form })).status).toBe(303)
+      let status = ''
+      const start = Date.now()
+      while (!status.includes('<h2>Imported') && Date.now() - start < 30_000) {
+        status = await (await admin.send('/admin/import/status')).text()
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(status).toMatch(/<strong>2<\/strong> messages imported, 1 of them a reply in threads/)
+      expect(status).toMatch(/<strong>1<\/strong> reaction\b/)
+      const history = await (await admin.send('/rooms/deno-general/messages?after=0', { headers: { 'hx-request': 'true' } })).text()
+      expect(history).toContain('hello @deno-admin 👋')
+      expect(history).toContain('<strong>there</strong>')
+      expect(history).toContain('🎉')
     } finally {
       await server.stop()
     }

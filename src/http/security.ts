@@ -40,6 +40,9 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
 
 const SENT_FILE = /^\/rooms\/[^/]+\/messages\/\d+\/files\/|^\/avatars\//
 
+/** Where an administrator uploads a Slack export (src/import/). */
+const IMPORT_PATH = '/admin/import'
+
 /** Where files are sent: a message with `multipart/form-data`. */
 const UPLOAD_PATH = /^\/rooms\/[^/]+\/messages$/
 /** Where a profile's picture is sent. */
@@ -55,14 +58,17 @@ const isMultipartPost = (c: Context) => c.req.method === 'POST' && (c.req.header
  * its route reads the text fields that came first and shows the refusal on
  * the form, beside what was typed.
  */
-export function limitBody({ uploadMaxBytes, avatarMaxBytes }: { uploadMaxBytes?: number | undefined; avatarMaxBytes?: number | undefined } = {}): MiddlewareHandler<AppEnv> {
+export function limitBody({ uploadMaxBytes, avatarMaxBytes, importMaxBytes }: { uploadMaxBytes?: number | undefined; avatarMaxBytes?: number | undefined; importMaxBytes?: number | undefined } = {}): MiddlewareHandler<AppEnv> {
   const small = capped(MAX_BODY_BYTES, 'That request is too large.')
   const upload = uploadMaxBytes ? capped(uploadMaxBytes + MAX_BODY_BYTES, `That upload is too large: files can be at most ${formatBytes(uploadMaxBytes)} in all.`) : undefined
   const avatar = avatarMaxBytes ? capped(avatarMaxBytes + MAX_BODY_BYTES, `That picture is too large: at most ${formatBytes(avatarMaxBytes)}.`, { streamed: true }) : undefined
-  if (!upload && !avatar) return small
+  const archive = importMaxBytes ? capped(importMaxBytes + MAX_BODY_BYTES, `That archive is too large to upload: at most ${formatBytes(importMaxBytes)} (IMPORT_UPLOAD_MAX_BYTES); import it with npm run import:slack instead.`) : undefined
+  if (!upload && !avatar && !archive) return small
   return (c, next) => {
-    if (upload && UPLOAD_PATH.test(c.req.path) && isMultipartPost(c)) return upload(c, next)
-    if (avatar && c.req.path === PROFILE_PATH && isMultipartPost(c)) return avatar(c, next)
+    if (!isMultipartPost(c)) return small(c, next)
+    if (upload && UPLOAD_PATH.test(c.req.path)) return upload(c, next)
+    if (avatar && c.req.path === PROFILE_PATH) return avatar(c, next)
+    if (archive && c.req.path === IMPORT_PATH) return archive(c, next)
     return small(c, next)
   }
 }

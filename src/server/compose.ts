@@ -32,6 +32,7 @@ import { migrate } from '../store/postgres/migrate.ts'
 import { postgresRooms } from '../store/postgres/rooms.ts'
 import { postgresReadState } from '../store/postgres/readState.ts'
 import { postgresSessions } from '../store/postgres/sessions.ts'
+import { postgresSlackImports } from '../store/postgres/slackImports.ts'
 import { postgresUsers } from '../store/postgres/users.ts'
 import { postgresSignInStates } from '../store/postgres/oidc.ts'
 import { postgresProfiles } from '../store/postgres/profiles.ts'
@@ -135,6 +136,7 @@ export async function composeApp(config: Config, log: Logger, runtime: RuntimePa
     profiles: local.profiles,
     invites: timed(postgresInvites(db.sql), db.backend),
     bots: timed(postgresBots(db.sql), db.backend), moderation: local.moderation,
+    slackImports: timed(postgresSlackImports(db.sql), db.backend),
     upgradeWebSocket: runtime.upgradeWebSocket,
     serveStatic: runtime.serveStatic,
   })

@@ -156,6 +156,13 @@ export function cachedStores(
       if (result.created) await bumpPage(m.roomId)
       return result
     },
+    ...(messages.appendMessages ? {
+      async appendMessages(list: Parameters<NonNullable<MessageStore['appendMessages']>>[0]) {
+        const result = await messages.appendMessages!(list)
+        if (result.some((r) => r.created)) await bumpPage(list[0]!.roomId)
+        return result
+      },
+    } : {}),
     async changeMessage(roomId, id, change) {
       const changed = await messages.changeMessage(roomId, id, change)
       await bumpPage(roomId)

@@ -297,6 +297,9 @@ export interface Reaction {
 
 export type NewMessage = Omit<StoredMessage, 'rev' | 'editedAt' | 'deletedAt' | 'reactions' | 'preview'>
 
+/** A message of an `appendMessages` batch: `replyToEarlier` is the index in the batch of an earlier message it answers (whose id is not known yet). */
+export type BatchedMessage = NewMessage & { readonly replyToEarlier?: number }
+
 /** What an append answers: the stored message, whether this call created it, and for a new one the rev just before it. */
 export interface Appended {
   readonly message: StoredMessage
@@ -332,6 +335,12 @@ export interface MessageStore {
    * an offer: the store may raise it (PostgreSQL) or assign its own (Cassandra).
    */
   appendMessage(message: NewMessage): Promise<Appended>
+  /**
+   * Appends messages of one room in the order given, each as `appendMessage` would (idempotent on author and
+   * nonce): ids rise in that order. One transaction (PostgreSQL) or a few claimed batches (Cassandra) instead of
+   * one round trip each: imports use it.
+   */
+  appendMessages?(messages: readonly BatchedMessage[]): Promise<Appended[]>
   findMessage(roomId: string, id: string): Promise<StoredMessage | undefined>
   /** Applies the change unless the message is deleted (a delete is final); answers the message as it now is. */
   changeMessage(roomId: string, id: string, change: MessageChange): Promise<StoredMessage | undefined>
@@ -749,4 +758,44 @@ export interface SearchFound {
  */
 export interface MessageSearch {
   searchMessages(request: SearchRequest): Promise<SearchFound>
+}
+
+/** A Slack user as an import linked them: to the person they were matched to, or to a placeholder made for them. */
+export interface SlackUserLink {
+  readonly slackId: string
+  /** Who their messages are written as from now on: the matched person, the placeholder, or whoever claimed it. */
+  readonly userId: number
+  /** The login chosen for them (their Slack name, as a login); a GitHub sign-in with this login claims the placeholder. */
+  readonly login: string
+  readonly name: string
+  /** The placeholder account made for them, when none was matched; its messages keep its id. */
+  readonly placeholderId: number | null
+  readonly claimedAt: Date | null
+}
+
+/**
+ * What a Slack import made (src/import/), in PostgreSQL whatever holds the messages: Slack users, channels and
+ * messages linked to the accounts, rooms and message ids made for them, so a second run finds them again.
+ */
+export interface SlackImportStore {
+  usersBySlackId(slackIds: readonly string[]): Promise<Map<string, SlackUserLink>>
+  /** Links the Slack user to an existing person; answers the link (an earlier one stands). */
+  linkUser(slackId: string, userId: number, login: string, name: string): Promise<SlackUserLink>
+  /**
+   * Makes a placeholder account (no sign-in: no GitHub id; a negative id as local users have) with `login`, or
+   * `login-2`… when that is taken, and links the Slack user to it; answers the link (an earlier one stands).
+   */
+  makePlaceholder(slackId: string, login: string, name: string): Promise<SlackUserLink>
+  /** Placeholders, unclaimed first, then by login. */
+  placeholders(limit: number): Promise<SlackUserLink[]>
+  /**
+   * The person takes over the placeholders chosen for their login (or the one of `slackId`, an administrator's
+   * choice): their memberships move to the person, and later imports write as them. Answers those claimed.
+   */
+  claim(user: User, which?: { slackId: string }): Promise<SlackUserLink[]>
+  roomOf(channelId: string): Promise<string | undefined>
+  linkRoom(channelId: string, roomId: string): Promise<void>
+  /** Which of these timestamps of the channel were imported, and as which message id. */
+  importedMessages(channelId: string, tss: readonly string[]): Promise<Map<string, string>>
+  recordMessages(channelId: string, roomId: string, imported: readonly { ts: string; id: string }[]): Promise<void>
 }

@@ -33,6 +33,7 @@ export function AdminPage(p: AdminPageProps) {
     <Layout title="Administration" user={p.user}>
       <div class="admin">
         <h1>Administration</h1>
+        <p><a href="/admin/import">Import from Slack</a></p>
         {p.notice && <p class="notice" role="status">{p.notice}</p>}
         {p.error && !p.botDraft && <p class="error" role="alert">{p.error}</p>}
 

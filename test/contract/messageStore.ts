@@ -70,6 +70,52 @@ export function messageStoreContract(name: string, open: () => Promise<MessageSt
       expect((await f.store.pageAfter(room, original.id, 10))[0]).toMatchObject({ id: reply.id, replyTo: original.id })
     })
 
+    it('appends a batch in the order given, with its original times, files and replies, and answers a repeated one as stored', async () => {
+      const [room, author, other] = [await f.newRoom(), await f.newAuthor(), await f.newAuthor()]
+      const before = (await f.store.appendMessage(draft(room, other, { body: 'already there' }))).message
+      const file = { sha256: 'a'.repeat(64), name: 'notes.txt', type: 'application/octet-stream', size: 3, preview: false }
+      const batch = [
+        draft(room, author, { body: 'first, in 2019', createdAt: new Date('2019-05-01T10:00:00Z') }),
+        draft(room, other, { body: 'second', createdAt: new Date('2019-05-01T10:01:00Z'), attachments: [file] }),
+        draft(room, author, { body: 'third, a reply', createdAt: new Date('2019-05-02T08:00:00Z'), replyTo: before.id }),
+      ]
+      // Ids offered out of order: the store still hands them out in the batch's order.
+      const offered = [batch[0]!, { ...batch[1]!, id: '1' }, batch[2]!]
+      const answers = await f.store.appendMessages!(offered)
+      expect(answers.map((a) => a.created)).toEqual([true, true, true])
+      const ids = answers.map((a) => BigInt(a.message.id))
+      expect(ids[0]! > BigInt(before.id) && ids[1]! > ids[0]! && ids[2]! > ids[1]!).toBe(true)
+      expect(answers[0]!.after).toBe(before.id)
+      expect(answers[1]!.after).toBe(answers[0]!.message.id)
+      const page = await f.store.pageAfter(room, before.id, 10)
+      expect(page.map((m) => [m.body, m.createdAt.toISOString()])).toEqual([
+        ['first, in 2019', '2019-05-01T10:00:00.000Z'], ['second', '2019-05-01T10:01:00.000Z'], ['third, a reply', '2019-05-02T08:00:00.000Z'],
+      ])
+      expect(page[1]!.attachments).toEqual([file])
+      expect(page[2]!.replyTo).toBe(before.id)
+
+      // Again, with one new message among them: only that one is made, after the others.
+      const again = await f.store.appendMessages!([...batch, draft(room, author, { body: 'fourth' })])
+      expect(again.map((a) => a.created)).toEqual([false, false, false, true])
+      expect(again.slice(0, 3).map((a) => a.message.id)).toEqual(answers.map((a) => a.message.id))
+      expect(BigInt(again[3]!.message.id) > ids[2]!).toBe(true)
+      expect((await f.store.pageAfter(room, before.id, 10)).map((m) => m.body)).toEqual(['first, in 2019', 'second', 'third, a reply', 'fourth'])
+    })
+
+    it('appends a reply to an earlier message of the same batch, naming where that one went', async () => {
+      const [room, author] = [await f.newRoom(), await f.newAuthor()]
+      const answers = await f.store.appendMessages!([
+        draft(room, author, { body: 'question' }), draft(room, author, { body: 'aside' }),
+        { ...draft(room, author, { body: 'answer' }), replyToEarlier: 0 }, { ...draft(room, author, { body: 'answer to the answer' }), replyToEarlier: 2 },
+      ])
+      const [question, , answer, second] = answers.map((a) => a.message)
+      expect(answer!.replyTo).toBe(question!.id)
+      expect(second!.replyTo).toBe(answer!.id)
+      expect((await f.store.pageAfter(room, '0', 10)).map((m) => [m.body, m.replyTo])).toEqual([
+        ['question', undefined], ['aside', undefined], ['answer', question!.id], ['answer to the answer', answer!.id],
+      ])
+    })
+
     it('stores one message for one (author, nonce), however often it is sent', async () => {
       const [room, author] = [await f.newRoom(), await f.newAuthor()]
       const first = draft(room, author)

@@ -13,6 +13,7 @@ import { postgresSearch } from '../../src/store/postgres/search.ts'
 import { postgresRooms } from '../../src/store/postgres/rooms.ts'
 import { postgresReadState } from '../../src/store/postgres/readState.ts'
 import { postgresSessions } from '../../src/store/postgres/sessions.ts'
+import { postgresSlackImports } from '../../src/store/postgres/slackImports.ts'
 import { postgresUploads } from '../../src/store/postgres/uploads.ts'
 import { postgresUsers } from '../../src/store/postgres/users.ts'
 import { postgresSignInStates } from '../../src/store/postgres/oidc.ts'
@@ -47,6 +48,7 @@ export function appOn(db: Database, opts: { env?: Record<string, string>; log?: 
     search: postgresSearch(db.sql),
     uploadStore: postgresUploads(db.sql),
     profiles: postgresProfiles(db.sql),
+    slackImports: postgresSlackImports(db.sql),
     bus: memoryBus(),
     health: [{ name: 'database', backend: db.backend, check: async () => { await db.sql`SELECT 1` } }],
     now: opts.now,

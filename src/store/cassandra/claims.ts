@@ -20,7 +20,8 @@ class Contended extends Error {
 }
 
 export type Entry =
-  | { readonly op: 'create'; readonly message: NewMessage }
+  /** `answers`: the create of an earlier message it replies to, claimed in the same call (its position is not known yet). */
+  | { readonly op: 'create'; readonly message: NewMessage; readonly answers?: Entry }
   | { readonly op: 'edit' | 'delete'; readonly target: bigint; readonly body: string; readonly at: Date }
   /** A link's card attached (as JSON in `body`) or taken off (an empty `body`). */
   | { readonly op: 'preview'; readonly target: bigint; readonly body: string; readonly at: Date }
@@ -53,6 +54,8 @@ interface Pending {
 export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions, { maxGroup = 32 } = {}) {
   const queues = new Map<string, Pending[]>()
   const heads = new Map<string, bigint>()
+  /** Where creates went (new or repeated): a reply claimed after its message, in the same round or a later one, names it. */
+  const placed = new WeakMap<Entry, bigint>()
 
   const statements = (roomId: string, bucket: number, head: bigint, group: readonly Pending[]) => {
     const key = [long(roomId), bucket]
@@ -69,7 +72,9 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
         const optional: [column: string, value: unknown][] = []
         if (m.authorAvatarUrl) optional.push(['author_avatar', m.authorAvatarUrl])
         if (m.attachments?.length) optional.push(['attachments', JSON.stringify(m.attachments)])
-        if (m.replyTo) optional.push(['reply_to', long(m.replyTo)])
+        const answered = entry.answers && group.findIndex((p) => p.entry === entry.answers)
+        const replyTo = answered === undefined ? m.replyTo : answered >= 0 ? head + BigInt(answered) + 1n : placed.get(entry.answers!)
+        if (replyTo !== undefined) optional.push(['reply_to', long(replyTo)])
         // The words search finds it by (see lib/words.ts); edits rewrite them, deletes clear them.
         if (terms.length) optional.push(['terms', terms])
         out.push({
@@ -114,6 +119,7 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
     for (let i = queue.length - 1; i >= 0; i--) {
       const pos = found.get(keyOf(queue[i]!) ?? '')
       if (pos === undefined) continue
+      placed.set(queue[i]!.entry, pos)
       queue[i]!.resolve({ pos, created: false })
       queue.splice(i, 1)
     }
@@ -144,6 +150,7 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
     if (result.wasApplied()) {
       for (const p of group) queue.splice(queue.indexOf(p), 1)
       learn(roomId, head + BigInt(group.length))
+      group.forEach((p, i) => placed.set(p.entry, head + BigInt(i) + 1n))
       group.forEach((p, i) => p.resolve({ pos: head + BigInt(i) + 1n, created: true }))
       if (at.opensBucket(head) && bucket > 0) await log.hint(roomId, bucket).catch(() => {})
       return

@@ -1,12 +1,13 @@
 import type cassandra from 'cassandra-driver'
 import { termsOf } from '../../lib/words.ts'
-import type { MessageChange, MessageStore, Reaction, StoredMessage } from '../ports.ts'
+import type { Appended, MessageChange, MessageStore, Reaction, StoredMessage } from '../ports.ts'
 import { mayHaveReactions, withReactions } from '../reactions.ts'
-import { roomClaims } from './claims.ts'
+import { roomClaims, type Entry } from './claims.ts'
 import type { CassandraClient } from './connect.ts'
 import { BUCKET_POSITIONS, long, MAX_BUCKET, positions, POSITION, roomLog, toMessage, type Positions } from './roomLog.ts'
 
 type Row = cassandra.types.Row
+type Create = Extract<Entry, { op: 'create' }>
 
 /** A change as the log carries it and `apply` applies it. */
 type Change =
@@ -15,6 +16,12 @@ type Change =
   | { readonly op: 'preview'; readonly body: string; readonly at: Date }
   | { readonly op: 'react'; readonly reaction: Reaction; readonly at: Date }
   | { readonly op: 'unreact'; readonly reaction: Reaction; readonly at: Date }
+
+/**
+ * The most text one `appendMessages` step claims at once: its claims go out in batches of at most `maxGroup`,
+ * and a logged batch over Cassandra's `batch_size_fail_threshold` (50 KB by default) is refused.
+ */
+const IMPORT_BATCH_BYTES = 24 * 1024
 
 /** A change that keeps losing to newer ones gives up after this many tries. */
 const CHANGE_ATTEMPTS = 5
@@ -120,11 +127,37 @@ export function cassandraMessages(client: CassandraClient, options: CassandraMes
     }
   }
 
+  /** Appends one create: its position, or the stored message when its nonce was used before. */
+  const append = async (entry: Create): Promise<Appended> => {
+    const m = entry.message
+    const { pos, created } = await claims.claim(m.roomId, entry)
+    if (created) return { message: { ...m, id: String(pos), rev: String(pos), editedAt: null, deletedAt: null }, created, after: String(pos - 1n) }
+    return { message: (await findMessage(m.roomId, String(pos)))!, created }
+  }
+
   return {
-    async appendMessage(m) {
-      const { pos, created } = await claims.claim(m.roomId, { op: 'create', message: m })
-      if (created) return { message: { ...m, id: String(pos), rev: String(pos), editedAt: null, deletedAt: null }, created, after: String(pos - 1n) }
-      return { message: (await findMessage(m.roomId, String(pos)))!, created }
+    appendMessage: (m) => append({ op: 'create', message: m }),
+
+    async appendMessages(list) {
+      // Claimed in the order asked: each claim joins the room's queue at once, and the queue is taken a batch at a
+      // time. Sent in parts of at most IMPORT_BATCH_BYTES of text, so no batch passes Cassandra's batch size limit.
+      const entries: Create[] = []
+      for (const { replyToEarlier, ...message } of list) {
+        entries.push({ op: 'create', message, ...(replyToEarlier === undefined ? {} : { answers: entries[replyToEarlier] }) })
+      }
+      const out: Appended[] = []
+      for (let i = 0; i < list.length;) {
+        let bytes = 0
+        let end = i
+        while (end < list.length && (end === i || bytes + list[end]!.body.length < IMPORT_BATCH_BYTES)) bytes += list[end++]!.body.length
+        out.push(...await Promise.all(entries.slice(i, end).map(append)))
+        i = end
+      }
+      // A reply to an earlier message of the batch was written naming where that one went.
+      return out.map((a, i) => {
+        const earlier = list[i]!.replyToEarlier
+        return a.created && earlier !== undefined ? { ...a, message: { ...a.message, replyTo: out[earlier]!.message.id } } : a
+      })
     },
 
     findMessage,

@@ -1,5 +1,5 @@
 import type { JSONValue, Sql, TransactionSql } from 'postgres'
-import type { Attachment, LinkPreview, MessageStore, StoredMessage } from '../ports.ts'
+import type { Appended, Attachment, BatchedMessage, LinkPreview, MessageStore, StoredMessage } from '../ports.ts'
 import { mayHaveReactions, withReactions } from '../reactions.ts'
 
 export interface MessageRow {
@@ -65,6 +65,61 @@ export function postgresMessages(sql: Sql): MessageStore {
           RETURNING ${columns}`
         if (row) return { message: toMessage(row), created: true, after }
         return { message: (await byNonce(tx, m.authorId, m.nonce))!, created: false }
+      })
+    },
+
+    async appendMessages(list) {
+      if (list.length === 0) return []
+      const roomId = list[0]!.roomId
+      if (list.some((m) => m.roomId !== roomId)) throw new Error('appendMessages takes messages of one room')
+      const keyOf = (authorId: number | bigint, nonce: string) => `${authorId}:${nonce}`
+      return sql.begin(async (tx) => {
+        // The room's row, locked until commit, as for one append: ids are handed out in commit order.
+        const [room] = await tx<{ last_message_id: bigint }[]>`SELECT last_message_id FROM rooms WHERE id = ${roomId} FOR UPDATE`
+        if (!room) throw Object.assign(new Error(`room ${roomId} does not exist`), { code: 'ROOM_NOT_FOUND' })
+        const found = await tx<MessageRow[]>`
+          SELECT ${columns} FROM messages WHERE (author_id, nonce) IN
+            (SELECT * FROM unnest(${list.map((m) => m.authorId)}::bigint[], ${list.map((m) => m.nonce)}::text[]))`
+        const stored = new Map(found.map((r) => [keyOf(r.author_id, r.nonce), toMessage(r)]))
+        const fresh = list.filter((m, i) => !stored.has(keyOf(m.authorId, m.nonce)) && list.findIndex((o) => o.authorId === m.authorId && o.nonce === m.nonce) === i)
+        let last = room.last_message_id
+        const ids = fresh.map((m) => (last = BigInt(m.id) > last ? BigInt(m.id) : last + 1n))
+        // Where each of the batch goes (found, or the id it is about to take): a reply to an earlier one names it.
+        const planned = new Map(fresh.map((m, i) => [keyOf(m.authorId, m.nonce), String(ids[i])]))
+        const idAt = (i: number) => stored.get(keyOf(list[i]!.authorId, list[i]!.nonce))?.id ?? planned.get(keyOf(list[i]!.authorId, list[i]!.nonce))
+        const replyOf = (m: BatchedMessage) => (m.replyToEarlier === undefined ? m.replyTo ?? null : idAt(m.replyToEarlier) ?? null)
+        const made = new Map<string, StoredMessage>()
+        if (fresh.length) {
+          const rows = await tx<MessageRow[]>`
+            INSERT INTO messages (room_id, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, rev, attachments, reply_to)
+            SELECT ${roomId}, id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, id, attachments::jsonb, reply_to
+            FROM unnest(${ids.map(String)}::bigint[], ${fresh.map((m) => m.authorId)}::bigint[], ${fresh.map((m) => m.authorLogin)}::text[],
+              ${fresh.map((m) => m.authorName)}::text[], ${fresh.map((m) => m.authorAvatarUrl ?? null)}::text[], ${fresh.map((m) => m.nonce)}::text[],
+              ${fresh.map((m) => m.body)}::text[], ${fresh.map((m) => m.createdAt.toISOString())}::timestamptz[],
+              ${fresh.map((m) => (m.attachments?.length ? JSON.stringify(m.attachments) : null))}::text[], ${fresh.map(replyOf)}::bigint[])
+              AS t(id, author_id, author_login, author_name, author_avatar_url, nonce, body, created_at, attachments, reply_to)
+            ORDER BY id
+            ON CONFLICT (author_id, nonce) DO NOTHING
+            RETURNING ${columns}`
+          await tx`UPDATE rooms SET last_message_id = ${String(last)} WHERE id = ${roomId}`
+          for (const r of rows) made.set(keyOf(r.author_id, r.nonce), toMessage(r))
+        }
+        const answers: Appended[] = []
+        // The rev right before each new one: the one made before it here, or the room's last before these.
+        let previous = String(room.last_message_id)
+        for (const m of list) {
+          const key = keyOf(m.authorId, m.nonce)
+          const message = made.get(key)
+          if (message) {
+            made.delete(key)
+            stored.set(key, message)
+            answers.push({ message, created: true, after: previous })
+            previous = message.id
+          } else {
+            answers.push({ message: stored.get(key) ?? (await byNonce(tx, m.authorId, m.nonce))!, created: false })
+          }
+        }
+        return answers
       })
     },
 

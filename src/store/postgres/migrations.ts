@@ -394,4 +394,34 @@ export const migrations: readonly Migration[] = [
       DROP TABLE room_mutes;
     `,
   },
+  {
+    version: 36,
+    name: 'what a Slack import made, so running it again finds it',
+    // A Slack user is linked to the rtc account they were matched to or the placeholder made for them (`login` is the
+    // login chosen for them, by which a GitHub sign-in claims a placeholder); a channel to its room; each imported
+    // message by (channel, ts) to its id, so a second run skips it and a reply finds its thread.
+    sql: `
+      CREATE TABLE slack_users (
+        slack_id    text PRIMARY KEY,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        login       text NOT NULL,
+        name        text NOT NULL,
+        placeholder bigint REFERENCES users (id) ON DELETE SET NULL,
+        claimed_at  timestamptz,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX slack_users_unclaimed ON slack_users (lower(login)) WHERE claimed_at IS NULL AND placeholder IS NOT NULL;
+      CREATE TABLE slack_rooms (
+        slack_id    text PRIMARY KEY,
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE
+      );
+      CREATE TABLE slack_messages (
+        channel_id  text NOT NULL,
+        ts          text NOT NULL,
+        room_id     bigint NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        message_id  bigint NOT NULL,
+        PRIMARY KEY (channel_id, ts)
+      );
+    `,
+  },
 ]
