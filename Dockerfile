@@ -8,7 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY tools/copy-static.mjs ./tools/
+COPY tools/copy-static.mjs tools/make-icons.mjs ./tools/
 COPY src ./src
 COPY static ./static
 RUN npm run build

@@ -104,6 +104,11 @@ describe('the appliance files', () => {
     // No `# syntax=` line: BuildKit would pull that frontend from a registry; without it the
     // Dockerfile builds with BuildKit's own and with the legacy builder, registry or not.
     expect(dockerfile).not.toMatch(/^# *syntax=/m)
+    // The build stage runs `npm run build`, whose build:static runs these scripts: each must be copied in.
+    const scripts = [...JSON.parse(readFileSync('package.json', 'utf8')).scripts['build:static'].matchAll(/node (tools\/\S+)/g)].map((m) => m[1])
+    expect(scripts.length).toBeGreaterThan(0)
+    const copied = [...dockerfile.matchAll(/^COPY (.+) \.\/tools\/$/gm)].flatMap((m) => m[1]!.split(' '))
+    for (const script of scripts) expect(copied, `Dockerfile copies ${script}`).toContain(script)
   })
 
   it('checks Cassandra\'s health with nodetool, which the official image and the stand-in both have', () => {
