@@ -10,7 +10,7 @@
 import { cassandraMessages } from '../src/store/cassandra/messages.ts'
 import type { NewMessage } from '../src/store/ports.ts'
 import { testKeyspace } from '../test/support/cassandra.ts'
-import { cassandraPids, cpuSeconds } from './procs.ts'
+import { cassandraPids, cassandraQuickJit, cpuSeconds } from './procs.ts'
 
 const RATES = (process.env.BENCH_RATES ?? '50,200,400').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -77,6 +77,7 @@ async function main() {
     // Warm the JIT and the prepared statements before anything is measured.
     for (const [, op] of shapes) await paced(pid, 200, 5, op)
     console.log(`Cassandra JVM CPU per operation (pid ${pid}), ${ROOMS} rooms, ${SECONDS} s per step`)
+    if (cassandraQuickJit()) console.log('  the node runs C1 only (-XX:TieredStopAtLevel=1, as tools/test.sh starts it): it costs more CPU per write than the full JIT operators run')
     console.log('shape                                        rate/s   ms CPU/op   p99 ms')
     for (const rate of RATES) {
       for (const [name, op] of shapes) {

@@ -109,6 +109,21 @@ export function cassandraPids(): number[] {
 }
 
 /**
+ * Whether the Cassandra node measured runs C1 only (`-XX:TieredStopAtLevel=1`, how tools/test.sh starts it for
+ * tests): it then spends more CPU per write than a node run as operators run it, so a benchmark on
+ * it says so rather than reporting the handicapped figure as the product's.
+ */
+export function cassandraQuickJit(): boolean {
+  return cassandraPids().some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('-XX:TieredStopAtLevel=1')
+    } catch {
+      return false
+    }
+  })
+}
+
+/**
  * Starts a window over groups of processes (each group's pids looked up now and again at its end); the answer ends it
  * and gives each group's CPU seconds within it. A process found only at the end started within the window and counts
  * whole; one gone by then is missed for its last moments (a PostgreSQL backend closed by an idle pool, say). A group

@@ -9,7 +9,7 @@ import cassandra from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { deleteKeysWithPrefix } from '../test/support/redis.ts'
-import { cassandraPids, cpuSeconds, freePort, pidsNamed, rssBytes, startPinned, type ServerProcess } from './procs.ts'
+import { cassandraPids, cassandraQuickJit, cpuSeconds, freePort, pidsNamed, rssBytes, startPinned, type ServerProcess } from './procs.ts'
 
 export const ORIGIN = 'http://localhost:8080'
 
@@ -56,8 +56,10 @@ export async function openStack(): Promise<Stack> {
     LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'info',
     ...(useCassandra ? { CASSANDRA_CONTACT_POINTS: '127.0.0.1', CASSANDRA_KEYSPACE: keyspace } : {}),
   }
+  const quickJit = useCassandra && cassandraQuickJit()
+  if (quickJit) console.warn('bench: the Cassandra node runs C1 only (started for tests); restart it with tools/cassandra/cassandra.sh for figures operators would see')
   return {
-    store: useCassandra ? 'Cassandra' : 'PostgreSQL',
+    store: useCassandra ? (quickJit ? 'Cassandra (C1 only)' : 'Cassandra') : 'PostgreSQL',
     async instances(count, { postgresMessages = false, nodeArgs, env: extra = {} } = {}) {
       const procs: ServerProcess[] = []
       const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, ...withoutCassandra } = env

@@ -111,7 +111,7 @@ else
   trap 'tools/cassandra/cassandra.sh stop' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  tools/cassandra/cassandra.sh start
+  RTC_CASSANDRA_QUICK_JIT=1 tools/cassandra/cassandra.sh start
 fi
 
 npm run build:static

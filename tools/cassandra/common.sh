@@ -39,6 +39,9 @@ resolve() {
 jvm_flags() {
   local jamm; jamm=$(ls "$jars"/jamm-*.jar | head -1)
   grep -Ev '^[[:space:]]*(#|$)' "$here/jvm.options" | tr ' ' '\n'
+  # C1 only: a node that starts sooner and spends no core on C2 compiling during a short test run, but costs
+  # more CPU per write once warm (bench:cassandra measures both), so never for the benchmark or a real deployment.
+  if [ "${RTC_CASSANDRA_QUICK_JIT:-}" = 1 ]; then echo -XX:TieredStopAtLevel=1; fi
   printf '%s\n' -javaagent:"$jamm" -Dlogback.configurationFile="$here/logback.xml" -Dcassandra.load_ring_state=false
 }
 
