@@ -28,6 +28,11 @@ export interface FullStackSetup {
    */
   spread: boolean
   /**
+   * With `spread`: each room's sends all go to one instance (chosen by the room), as the project's Caddyfile
+   * routes them (it hashes a send's path over the instances), instead of alternating; sockets still alternate.
+   */
+  sendsByRoom?: boolean
+  /**
    * Every body ends with a link to this site's page for its message (`<links>/page/<seq>`), and the
    * instances may fetch it (link previews on, loopback allowed): each send then has a card attached after
    * it is acknowledged, delivered as a change. Deliveries count new messages only; cards are counted apart.
@@ -72,7 +77,7 @@ export async function fullStack(stack: Stack, plan: FullStackPlan, profiler?: Pr
  * so a late delivery of one is never taken for another's.
  */
 export async function openFullStack(stack: Stack, setup: FullStackSetup, profiler?: Profiler) {
-  const { name, rooms, members, spread, links } = setup
+  const { name, rooms, members, spread, sendsByRoom, links } = setup
   const apps = await stack.instances(2, { nodeArgs: profiler?.nodeArgs(name), ...(links ? { env: { LINK_PREVIEWS: 'on', LINK_PREVIEW_ALLOW_LOOPBACK: 'true' } } : {}) })
   const [a, b] = apps.bases as [string, string]
   const [pidA, pidB] = apps.pids as [number, number]
@@ -112,8 +117,10 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
     // Failed sends by HTTP status or error name.
     const failed: Record<string, number> = {}
     const fail = (why: string) => void (failed[why] = (failed[why] ?? 0) + 1)
-    // Each writer's consecutive sends alternate instances too, as behind a round-robin proxy.
-    const post = (p: Publish) => inflight.push(sendMessage(spread ? [a, b][p.seq % 2]! : a, memberCookies[p.room]![Math.floor(p.seq / 2) % members]!, slugs[p.room]!, links ? `${stampBody(p)} ${links}/page/${p.seq}` : stampBody(p))
+    // Spread: each writer's consecutive sends alternate instances too, as behind a round-robin proxy, or each
+    // room's go to the instance the Caddyfile's hash would pick for it.
+    const sendBase = (p: Publish) => (!spread ? a : [a, b][(sendsByRoom ? p.room : p.seq) % 2]!)
+    const post = (p: Publish) => inflight.push(sendMessage(sendBase(p), memberCookies[p.room]![Math.floor(p.seq / 2) % members]!, slugs[p.room]!, links ? `${stampBody(p)} ${links}/page/${p.seq}` : stampBody(p))
       .then((status) => {
         if (status !== 200) fail(String(status))
         else if (p.seq >= firstSeq + warmCount) acks.push(Number(process.hrtime.bigint() - BigInt(p.t)) / 1e6)
@@ -148,7 +155,7 @@ export async function openFullStack(stack: Stack, setup: FullStackSetup, profile
       ...Object.fromEntries(Object.entries(services).map(([process, seconds]) => [process, perSend(seconds)])),
     }
     const row = {
-      scenario: `${name}: ${rooms}×${members} at ${rate}/s${spread ? ', A+B' : ''}`, kind: 'full stack' as const,
+      scenario: `${name}: ${rooms}×${members} at ${rate}/s${spread ? (sendsByRoom ? ', A+B by room' : ', A+B') : ''}`, kind: 'full stack' as const,
       note: `HTTP→${stack.store}→Redis→${spread ? 'A+B' : 'B'}`, rate, expected, delivered: delivered(), repeated, failedSends: failures, failedBy: failed,
       lost: expected - delivered(), deliveredPerSecond: Math.round(latencies.length / elapsed),
       latencyMs: percentiles(latencies), ackMs: percentiles(acks), cpuUsPerDelivery: (cpu * 1e6) / Math.max(1, latencies.length),

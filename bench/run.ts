@@ -133,7 +133,8 @@ async function main() {
  * (e) one room, every send to instance A and every reader on B, beside the transport alone at the same size and rate;
  * (l) e once more with a link in every body (link previews on, a stand-in site on loopback): a card is made and attached
  * after each send's answer, so the answer should not wait longer than e's;
- * (f) the same room with sends and readers spread over both; (g) the seed's scale, spread over both, then its capacity.
+ * (f) the same room with sends and readers spread over both; (g) the seed's scale, sockets spread over both and each room's
+ * sends on one instance as the Caddyfile routes them, then its capacity.
  */
 async function wholeProduct() {
   const stack = await openStack()
@@ -162,7 +163,7 @@ async function wholeProduct() {
     }
     if (runs('f')) rows.push(await fullStack(stack, { name: 'f', ...plan.oneRoom, spread: true }, profiler))
     if (runs('g')) {
-      rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true }, profiler))
+      rows.push(await fullStack(stack, { name: 'g', ...plan.seedScale, spread: true, sendsByRoom: true }, profiler))
       await capacity(stack)
     }
     if (runs('h')) rows.push(await awarenessScenario(stack, plan.awareness))
@@ -177,7 +178,7 @@ const misses = (r: Row) => Number(r.failedSends) > 0 || (r.lost ?? 0) > 0 || Num
 /** g's capacity: the seed's scale set up once (instances, users, rooms, sockets), then rising rates on it until one misses. */
 async function capacity(stack: Stack) {
   const { rates, warmMs, measureMs, ...size } = plan.capacity
-  const setup = await openFullStack(stack, { name: 'gcap', ...size, spread: true })
+  const setup = await openFullStack(stack, { name: 'gcap', ...size, spread: true, sendsByRoom: true })
   try {
     for (const rate of rates) {
       const r = await setup.step({ rate, warmMs, measureMs })

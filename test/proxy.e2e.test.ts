@@ -116,6 +116,9 @@ describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
     for (const s of sockets) expect(s.frames.flatMap(createdIdsIn)).toEqual(sent)
     for (const app of apps) expect(app.logs.lines.filter((l) => l.includes('"path":"/ws"')).length, 'both instances hold sockets').toBeGreaterThan(0)
     for (const s of sockets) s.ws.close()
+    // Caddy hashes a send's path over the instances: every send of this room went to the same one.
+    const sendsOn = apps.map((app) => app.logs.lines.filter((l) => l.includes(`"path":"/rooms/${slug}/messages"`)).length)
+    expect(sendsOn.sort(), 'the ten sends, by instance').toEqual([0, 10])
   })
 
   it('still refuses cross-site and foreign-Origin requests behind the proxy', async () => {

@@ -250,8 +250,8 @@ describe('the full profile: app, PostgreSQL, Redis, Cassandra and Caddy', () => 
       const on = await instanceOf(apps, s.requestId)
       if (sockets.has(on)) { s.ws.close(); await sleep(500) } else sockets.set(on, s)
     }
-    // Sends go round-robin too; each reaches both sockets, so a send taken by one instance reaches a
-    // socket on the other through Redis.
+    // A room's sends all go to one instance (Caddy hashes their path); each reaches both sockets, so
+    // every send reaches the socket held by the other instance through Redis.
     const crossed: string[] = []
     for (let i = 0; i < 4; i++) {
       const body = `across instances ${i}`
