@@ -169,13 +169,14 @@ export class Hub {
 
   /**
    * Pushes markup that is not a message (member list, typing line) to a room's
-   * sockets; `render` is asked once per reader and may answer nothing for one.
+   * sockets; `render` is asked once per reader and language and may answer nothing for one.
    */
-  pushToRoom(roomId: string, render: (userId: number) => string | undefined): void {
-    const byUser = new Map<number, string | undefined>()
+  pushToRoom(roomId: string, render: (userId: number, lang: string | undefined) => string | undefined): void {
+    const byReader = new Map<string, string | undefined>()
     for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
-      if (!byUser.has(subscriber.userId)) byUser.set(subscriber.userId, render(subscriber.userId))
-      const html = byUser.get(subscriber.userId)
+      const reader = `${subscriber.userId} ${subscriber.lang ?? ''}`
+      if (!byReader.has(reader)) byReader.set(reader, render(subscriber.userId, subscriber.lang))
+      const html = byReader.get(reader)
       if (html) subscriber.push({ id: 0n, rev: 0n, html })
     }
   }
