@@ -108,22 +108,23 @@ export function linkPreviews(options: LinkPreviewsOptions) {
   const encoding = pLimit(1)
   /** The WebP made from an image's bytes, by the SHA-256 of those bytes (the WebP files are never removed). */
   const encoded = new LRUCache<string, string>({ max: cacheSize * 4 })
-  const encode = async (bytes: Uint8Array) => {
+  const encode = async (bytes: Uint8Array, sharp: NonNullable<Awaited<ReturnType<typeof loadSharp>>>) => {
     const source = createHash('sha256').update(bytes).digest('hex')
-    const known = encoded.get(source)
-    if (known) {
-      counts.imagesReused++
-      return known
-    }
-    const sharp = await loadSharp()
-    if (!sharp) return undefined
-    const webp = await encoding(() => sharp(bytes, { animated: false, limitInputPixels: maxPixels })
-      .rotate().resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer()
-      .finally(imageThreadsInBackground))
-    counts.imagesEncoded++
-    const sha256 = await storeImage(new Uint8Array(webp))
-    encoded.set(source, sha256)
-    return sha256
+    // Looked up in turn: the same bytes arriving twice at once are encoded by the first and taken by the second.
+    return encoding(async () => {
+      const known = encoded.get(source)
+      if (known) {
+        counts.imagesReused++
+        return known
+      }
+      const webp = await sharp(bytes, { animated: false, limitInputPixels: maxPixels })
+        .rotate().resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer()
+        .finally(imageThreadsInBackground)
+      counts.imagesEncoded++
+      const sha256 = await storeImage(new Uint8Array(webp))
+      encoded.set(source, sha256)
+      return sha256
+    })
   }
 
   /** A page's image as a small WebP on disk, by image URL: `sha256` undefined when it cannot be had (too big, wrong type, not decodable). */
@@ -132,10 +133,10 @@ export function linkPreviews(options: LinkPreviewsOptions) {
     ttl: cacheTtlMs,
     fetchMethod: async (url, _stale, { options: entry }) => {
       try {
-        if (!await loadSharp()) return {}
+        const sharp = await loadSharp()
+        if (!sharp) return {}
         const { bytes } = await guardedGet(url, { ...fetching, accept: isImage, maxBytes: IMAGE_BYTES, cut: false })
-        const sha256 = await encode(bytes)
-        return sha256 ? { sha256 } : {}
+        return { sha256: await encode(bytes, sharp) }
       } catch (err) {
         log.debug({ err, url }, 'link preview image not taken')
         entry.ttl = FAILED_TTL_MS
