@@ -117,7 +117,7 @@ export interface AppDeps {
   /** What Slack imports made; without it there is no /admin/import and no placeholder is claimed at sign-in. */
   slackImports?: SlackImportStore
   /** Link previews' timing and bounds (tests shorten the fetch's time cap); on unless `LINK_PREVIEWS=off`. */
-  linkPreviewOptions?: Pick<LinkPreviewsOptions, 'timeoutMs' | 'cacheTtlMs' | 'concurrency' | 'maxQueued'>
+  linkPreviewOptions?: Pick<LinkPreviewsOptions, 'timeoutMs' | 'cacheTtlMs' | 'concurrency' | 'maxQueued' | 'leanQueued' | 'budgetMs'>
 }
 
 /**
@@ -208,6 +208,7 @@ export function createApp(given: AppDeps) {
     chat.onStored(previews.stored)
     chat.onEdited(previews.edited)
   }
+  deps.metrics?.watch({ cards: previews.counts })
 
   // A deleted message's files stop counting against its author's quota (and go from disk once nothing references them).
   if (uploads) chat.onRemoved((message) => (message.attachments?.length ? uploads.references.release(message.authorId, message.nonce, message.attachments) : undefined))

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { guardedGet, PreviewFetchRefused } from '../src/previews/fetch.ts'
 import { IMAGE_BYTES, PAGE_BYTES } from '../src/previews/previews.ts'
 import { WebhookTargetRefused } from '../src/bots/targets.ts'
+import type { AppDeps } from '../src/app.ts'
+import { createMetrics } from '../src/metrics/metrics.ts'
 import { appOn, browser } from './support/app.ts'
 import { signIn, startChatServer } from './support/chat.ts'
 import { databaseBackends, type OpenedDatabase } from './support/databases.ts'
@@ -30,11 +32,14 @@ const htmx = { headers: { 'hx-request': 'true' } }
 let rooms = 0
 
 /** The app with previews of loopback pages, one fetch at a time (so a later link's card says an earlier one's job is done). */
-async function setUp(env: Record<string, string> = {}) {
-  const { app } = appOn(opened.db, {
+async function setUp(env: Record<string, string> = {}, options: NonNullable<AppDeps['linkPreviewOptions']> = {}) {
+  const metrics = createMetrics()
+  const { app, logs } = appOn(opened.db, {
     env: { DATA_DIR: dataDir, LINK_PREVIEW_ALLOW_LOOPBACK: 'true', ...env },
-    deps: { linkPreviewOptions: { concurrency: 1, timeoutMs: 1500 } },
+    deps: { linkPreviewOptions: { concurrency: 1, timeoutMs: 1500, ...options }, metrics },
   })
+  /** A counter of the card metrics, as scraped. */
+  const counted = async (name: string) => Number(/ (\d+)$/m.exec(await metrics.registry.getSingleMetricAsString(name))?.[1])
   const ann = browser(app)
   await ann.post('/auth/local', { login: 'ann' })
   const slug = `links-${++rooms}`
@@ -45,12 +50,12 @@ async function setUp(env: Record<string, string> = {}) {
     return /#m-(\d+)$/.exec(res.headers.get('location')!)![1]!
   }
   /** Waits for the message's card (the queue works in order: a card on a later message means earlier jobs are done). */
-  const cardOf = async (id: string) => {
+  const cardOf = async (id: string, timeout = 10_000) => {
     let html = ''
     await vi.waitFor(async () => {
       html = await message(id)
       expect(html).toContain('class="link-preview"')
-    }, { timeout: 10_000, interval: 50 })
+    }, { timeout, interval: 50 })
     return html
   }
   /** Sends `body`, then a message whose card proves the first one's job finished; answers the first one's markup. */
@@ -59,7 +64,7 @@ async function setUp(env: Record<string, string> = {}) {
     await cardOf(await send(`${site.base}/plain?after=${id}`))
     return message(id)
   }
-  return { app, ann, slug, send, message, cardOf, settled }
+  return { app, ann, slug, send, message, cardOf, settled, counted, logs }
 }
 
 describe('link previews', () => {
@@ -167,6 +172,60 @@ describe('link previews', () => {
     await ann.post(`/rooms/${slug}/messages/${id}`, { body: 'no link any more' })
     await settled('sentinel')
     expect(await message(id)).not.toContain('link-preview')
+  })
+
+  it('decodes and re-encodes an image once for many pages: once per image URL, and once per image bytes under other URLs', async () => {
+    const { send, cardOf, counted } = await setUp()
+    site.asked.length = 0
+    const shared = await Promise.all(['one', 'two', 'three'].map(async (name) => cardOf(await send(`${site.base}/page/shared-${name}`))))
+    for (const html of shared) expect(html).toContain('/preview/image"')
+    // One fetch of the image every page shows.
+    expect(site.asked.filter((p) => p === '/image.jpg')).toHaveLength(1)
+    // The same bytes under URLs of their own: each fetched, none decoded again.
+    const copies = await Promise.all(['a', 'b'].map(async (name) => cardOf(await send(`${site.base}/copy/shared-${name}`))))
+    for (const html of copies) expect(html).toContain('/preview/image"')
+    expect(site.asked.filter((p) => p.startsWith('/copy/shared-') && p.endsWith('.jpg')).sort()).toEqual(['/copy/shared-a.jpg', '/copy/shared-b.jpg'])
+    expect(await counted('rtc_link_preview_images_encoded_total')).toBe(1)
+    expect(await counted('rtc_link_preview_cards_total')).toBe(5)
+  })
+
+  it('answers every send of a burst past the queue\'s bound at once, and gives each a card, without its image while the queue is long', { timeout: 60_000 }, async () => {
+    const { send, cardOf, counted, logs } = await setUp({}, { leanQueued: 4, budgetMs: 60_000, timeoutMs: 3000 })
+    // The one card job at a time is held by a page that trickles until the time cap (3 s) while the burst queues.
+    const slow = await send(`${site.base}/slow?burst`)
+    const took: number[] = []
+    const ids: string[] = []
+    for (let i = 0; i < 12; i++) {
+      const started = performance.now()
+      ids.push(await send(`burst ${i} ${site.base}/copy/burst-${i}`))
+      took.push(performance.now() - started)
+    }
+    expect(Math.max(...took)).toBeLessThan(1000)
+    // The last few wait for an image made at nice 10: on a busy box that takes its time.
+    const cards = await Promise.all(ids.map((id) => cardOf(id, 40_000)))
+    cards.forEach((html, i) => expect(html).toContain(`<bdi class="title">Page burst-${i}</bdi>`))
+    const withImage = cards.filter((html) => html.includes('/preview/image"')).length
+    // While 4 or more waited, the cards came without their (not yet made) image; the last ones had time for theirs.
+    expect(withImage).toBeGreaterThanOrEqual(1)
+    expect(withImage).toBeLessThanOrEqual(4)
+    expect(await counted('rtc_link_preview_without_image_total')).toBe(12 - withImage)
+    expect(await cardOf(slow)).toContain('Slow but titled')
+    expect(await counted('rtc_link_preview_dropped_total')).toBe(0)
+    expect(logs.lines.filter((line) => JSON.parse(line).level >= 50)).toEqual([])
+  })
+
+  it('drops the oldest waiting card past the queue\'s cap, with a log line and a count, and answers every send at once', async () => {
+    const { send, cardOf, message, counted, logs } = await setUp({}, { maxQueued: 3, timeoutMs: 3000 })
+    const slow = await send(`${site.base}/slow?cap`)
+    const ids: string[] = []
+    const started = performance.now()
+    for (let i = 0; i < 6; i++) ids.push(await send(`${site.base}/page/cap-${i}`))
+    expect(performance.now() - started).toBeLessThan(1500)
+    await cardOf(slow)
+    for (const id of ids.slice(3)) await cardOf(id)
+    for (const id of ids.slice(0, 3)) expect(await message(id)).not.toContain('link-preview')
+    expect(await counted('rtc_link_preview_dropped_total')).toBe(3)
+    expect(logs.text()).toContain('link preview queue full; the oldest waiting message gets no card')
   })
 
   it('makes none with LINK_PREVIEWS=off', async () => {

@@ -13,6 +13,16 @@ export interface LiveCounts {
   readonly slowClosed: number
 }
 
+/** Link cards (see previews/previews.ts): read when scraped. */
+export interface CardCounts {
+  readonly cards: number
+  readonly withoutImage: number
+  readonly dropped: number
+  readonly imagesEncoded: number
+  readonly imagesReused: number
+  readonly waiting: number
+}
+
 export interface CacheCounts {
   readonly hits: number
   readonly misses: number
@@ -33,6 +43,7 @@ export function createMetrics() {
   const rateLimited = new client.Counter({ name: 'rtc_rate_limited_total', help: 'Requests and sockets refused by a rate limit or cap.', labelNames: ['limit'], registers })
   let live: () => LiveCounts = () => ({ rooms: 0, subscribers: 0, delivered: 0, slowClosed: 0 })
   let cache: () => CacheCounts = () => ({ hits: 0, misses: 0 })
+  let cards: () => CardCounts = () => ({ cards: 0, withoutImage: 0, dropped: 0, imagesEncoded: 0, imagesReused: 0, waiting: 0 })
   /** A counter whose total lives elsewhere: set from it at scrape time. */
   const mirrored = (name: string, help: string, read: () => number) => new client.Counter({
     name, help, registers, collect() { this.reset(); this.inc(read()) },
@@ -43,6 +54,11 @@ export function createMetrics() {
   mirrored('rtc_slow_consumer_closes_total', 'Sockets closed with 1013 for falling too far behind.', () => live().slowClosed)
   mirrored('rtc_cache_hits_total', 'Cache lookups answered by the cache.', () => cache().hits)
   mirrored('rtc_cache_misses_total', 'Cache lookups answered by the store.', () => cache().misses)
+  mirrored('rtc_link_preview_cards_total', 'Link cards attached to messages, with or without an image.', () => cards().cards)
+  mirrored('rtc_link_preview_without_image_total', 'Link cards made without their image because the card queue was long or late.', () => cards().withoutImage)
+  mirrored('rtc_link_preview_dropped_total', 'Messages whose card was dropped from a full card queue.', () => cards().dropped)
+  mirrored('rtc_link_preview_images_encoded_total', 'Card images decoded and re-encoded (others came from an earlier encoding of the same URL or bytes).', () => cards().imagesEncoded)
+  new client.Gauge({ name: 'rtc_link_preview_waiting', help: 'Link card jobs waiting on this instance.', registers, collect() { this.set(cards().waiting) } })
 
   const recent: number[] = []
   let previous = { delivered: 0, hits: 0, misses: 0, at: performance.now() }
@@ -53,9 +69,10 @@ export function createMetrics() {
     rateLimited,
 
     /** Where the live side's and the cache's counts are read from. */
-    watch(sources: { live?: () => LiveCounts; cache?: () => CacheCounts }) {
+    watch(sources: { live?: () => LiveCounts; cache?: () => CacheCounts; cards?: () => CardCounts }) {
       if (sources.live) live = sources.live
       if (sources.cache) cache = sources.cache
+      if (sources.cards) cards = sources.cards
     },
 
     observeSend(seconds: number) {

@@ -12,6 +12,7 @@ export interface PageMetadata {
 const TITLE_CHARS = 200
 const DESCRIPTION_CHARS = 300
 const SITE_CHARS = 80
+const PARSE_CHUNK = 8192
 
 /** Text as a card shows it: no control or format characters, whitespace collapsed, at most `max` characters. */
 export function cardText(raw: string | undefined, max: number): string | undefined {
@@ -34,7 +35,7 @@ export function decodePage(bytes: Uint8Array, contentType: string): string {
 
 /**
  * Reads OpenGraph, Twitter and `<title>` metadata with htmlparser2 (a page
- * cut short parses as far as it goes). OpenGraph wins over Twitter, Twitter
+ * cut short parses as far as it goes; a page's `<body>` is not read). OpenGraph wins over Twitter, Twitter
  * over the document's own title and description; only http(s) images count.
  */
 export function readMetadata(html: string, pageUrl: URL): PageMetadata {
@@ -42,8 +43,10 @@ export function readMetadata(html: string, pageUrl: URL): PageMetadata {
   let title: string | undefined
   let inTitle = false
   let titleText = ''
+  let inBody = false
   const parser = new Parser({
     onopentag(name, attrs) {
+      if (name === 'body') inBody = true
       if (name === 'title' && title === undefined) inTitle = true
       if (name !== 'meta') return
       const key = (attrs.property ?? attrs.name ?? '').trim().toLowerCase()
@@ -56,8 +59,9 @@ export function readMetadata(html: string, pageUrl: URL): PageMetadata {
       if (name === 'title' && inTitle) [inTitle, title] = [false, titleText]
     },
   }, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true })
-  parser.write(html)
-  parser.end()
+  // Metadata lives in the head: a page's body (up to PAGE_BYTES of it) is not parsed once it begins.
+  for (let at = 0; at < html.length && !inBody; at += PARSE_CHUNK) parser.write(html.slice(at, at + PARSE_CHUNK))
+  if (!inBody) parser.end()
 
   const first = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => v !== undefined && v.trim() !== '')
   const imageRaw = first('og:image:secure_url', 'og:image', 'og:image:url', 'twitter:image', 'twitter:image:src')

@@ -5,7 +5,7 @@ import sharp from 'sharp'
 /**
  * A website on loopback for link previews: pages with and without metadata,
  * redirects (to itself and to private addresses), bodies that never end or
- * trickle, wrong types and a huge image. Records what it was asked and how
+ * trickle, wrong types and a huge image, and many pages sharing one image. Records what it was asked and how
  * much of each endless body it wrote before the fetcher hung up.
  */
 export async function standInSite() {
@@ -40,6 +40,16 @@ export async function standInSite() {
   const server = createServer((req, res) => {
     asked.push(req.url ?? '/')
     const path = new URL(req.url ?? '/', 'http://site').pathname
+    // Many pages, one picture: `/page/<name>` all show `/image.jpg`; `/copy/<name>` each show the same bytes under a URL of its own.
+    const named = /^\/(page|copy)\/([\w-]+)$/.exec(path)
+    if (named) {
+      const picture = named[1] === 'page' ? '/image.jpg' : `/copy/${named[2]}.jpg`
+      return html(res, `<head><title>Page ${named[2]}</title><meta property="og:image" content="${picture}"></head><body><p>Words.</p></body>`)
+    }
+    if (/^\/copy\/[\w-]+\.jpg$/.test(path)) {
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(image.length) })
+      return res.end(image)
+    }
     const hops = /^\/hops\/(\d+)$/.exec(path)
     if (hops) {
       const n = Number(hops[1])
