@@ -122,7 +122,7 @@ export async function importConversation(c: ConversationImport): Promise<void> {
 }
 
 /** A store without `appendMessages`: one append at a time, a reply to one of the batch told its id. */
-async function oneByOne(messages: Pick<SlackImportDeps['messages'], 'appendMessage'>, drafts: readonly BatchedMessage[]): Promise<Appended[]> {
+export async function oneByOne(messages: Pick<SlackImportDeps['messages'], 'appendMessage'>, drafts: readonly BatchedMessage[]): Promise<Appended[]> {
   const out: Appended[] = []
   for (const { replyToEarlier, ...draft } of drafts) {
     out.push(await messages.appendMessage(replyToEarlier === undefined ? draft : { ...draft, replyTo: out[replyToEarlier]!.message.id }))
