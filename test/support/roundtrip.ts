@@ -16,7 +16,7 @@ const BATCH = 200
  * reply to an earlier one, one in 5 with a reaction or two, one in 11 edited, one in `fileEvery` with a file (stored
  * through `files`, as an import stores one). Deterministic, so two runs make the same room.
  */
-export async function fillRoom({ messages, files, roomId, people, count, nextId, fileEvery = 100, start = Date.parse('2025-01-01T08:00:00Z') }: {
+export async function fillRoom({ messages, files, roomId, people, count, nextId, fileEvery = 100, extras = true, start = Date.parse('2025-01-01T08:00:00Z') }: {
   messages: MessageStore
   files: ImportFiles
   roomId: string
@@ -24,6 +24,8 @@ export async function fillRoom({ messages, files, roomId, people, count, nextId,
   count: number
   nextId: IdMaker
   fileEvery?: number
+  /** Without them (false), no reactions and no edits: a big room written fast. */
+  extras?: boolean
   start?: number
 }): Promise<void> {
   let seed = 7
@@ -48,7 +50,7 @@ export async function fillRoom({ messages, files, roomId, people, count, nextId,
     const appended = messages.appendMessages ? await messages.appendMessages(drafts) : await oneByOne(messages, drafts)
     ids.push(...appended.map((a) => a.message.id))
   }
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && extras; i++) {
     const id = ids[i]!
     const at = new Date(start + i * 60_000 + 30_000)
     if (i % 5 === 2) {
