@@ -42,7 +42,7 @@ import { allMessages, differences, fillRoom } from '../test/support/roundtrip.ts
 
 const PEOPLE = ['ann', 'bob', 'cid', 'dee', 'eve'].map((n) => `bench-${n}`)
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`
-const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MB`
+const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MB`
 
 interface Instance { db: Database; messages: MessageStore; dataDir: string; app: ReturnType<typeof appOn>['app']; url: string; keyspace?: string | undefined; close(): Promise<void> }
 
