@@ -3,12 +3,11 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { posix } from 'node:path'
 import pLimit from 'p-limit'
-import pRetry from 'p-retry'
 import { slugify } from '../lib/slug.ts'
 import { checkEmoji } from '../messages/reactions.ts'
 import type { Appended, Attachment, BatchedMessage, Room } from '../store/ports.ts'
 import { ImportRefused, openArchive, type Archive, type ArchiveLimits } from './archive.ts'
-import { oneByOne } from './conversation.ts'
+import { oneByOne, storedBatch } from './conversation.ts'
 import type { Author, SlackImportDeps, SlackImportOptions } from './importer.ts'
 import { jsonParts } from './jsonParts.ts'
 import { newProgress, type ImportProgress } from './progress.ts'
@@ -275,7 +274,6 @@ export async function importRtc(path: string, deps: SlackImportDeps, options: Rt
 }
 
 const REACTION_CONCURRENCY = 32
-const BATCH_RETRIES = 3
 
 async function importMessages(source: Source, c: Checked, deps: SlackImportDeps, room: Room, authors: Map<string, Author>, progress: ImportProgress, report: () => void, size: number) {
   const channel = keyOf(c.origin, `room:${c.room.id}`)
@@ -322,13 +320,8 @@ async function importMessages(source: Source, c: Checked, deps: SlackImportDeps,
   }
   const flush = async (batch: Pending[]) => {
     if (batch.length === 0) return
-    const appended = await pRetry(() => store(batch), {
-      retries: BATCH_RETRIES, minTimeout: 500,
-      onFailedAttempt: ({ error, attemptNumber }) => deps.log?.warn({ err: error, attemptNumber, room: room.id }, 'rtc import batch failed; trying again'),
-    })
+    const appended = await storedBatch(deps, room.id, progress, () => store(batch), 'rtc')
     batch.forEach((p, i) => idOf.set(p.source.id, appended[i]!.message.id))
-    progress.messages.imported += appended.filter((a) => a.created).length
-    progress.messages.known += appended.filter((a) => !a.created).length
     progress.days.done += batch.length
     last = batch.at(-1)!.draft.createdAt
     newest = appended.at(-1)!.message.id
