@@ -15,6 +15,8 @@ export interface ArchiveLimits {
   maxExpandedBytes: number
   /** The largest file taken from the archive to attach to a message (`UPLOAD_MAX_BYTES`); bigger ones are noted only. */
   maxFileBytes: number
+  /** The largest JSON file read (MAX_JSON_BYTES unless said): an rtc transcript, read a message at a time, may be larger. */
+  maxJsonBytes?: number | undefined
 }
 
 /**
@@ -30,6 +32,8 @@ export interface Archive {
   has(name: string): boolean
   /** The entry parsed as JSON; a refusal names the file when it is not JSON. */
   json(name: string): Promise<unknown>
+  /** The entry as text, a chunk at a time (for a transcript too long to hold whole). */
+  text(name: string): AsyncIterable<string>
   /** The entry's bytes, or undefined when it is missing or larger than `maxFileBytes`. */
   bytes(name: string): Promise<Uint8Array | undefined>
   close(): void
@@ -59,8 +63,9 @@ export async function openArchive(path: string, limits: ArchiveLimits): Promise<
       if (expanded > limits.maxExpandedBytes) {
         throw new ImportRefused(`The archive expands to more than ${formatBytes(limits.maxExpandedBytes)} (IMPORT_MAX_EXPANDED_BYTES); nothing was imported.`)
       }
-      if (entry.fileName.endsWith('.json') && entry.uncompressedSize > MAX_JSON_BYTES) {
-        throw new ImportRefused(`${entry.fileName} is ${formatBytes(entry.uncompressedSize)}: a JSON file of an export may be at most ${formatBytes(MAX_JSON_BYTES)}; nothing was imported.`)
+      const maxJson = limits.maxJsonBytes ?? MAX_JSON_BYTES
+      if (entry.fileName.endsWith('.json') && entry.uncompressedSize > maxJson) {
+        throw new ImportRefused(`${entry.fileName} is ${formatBytes(entry.uncompressedSize)}: a JSON file of an export may be at most ${formatBytes(maxJson)}; nothing was imported.`)
       }
       entries.set(entry.fileName, entry)
     }
@@ -99,6 +104,13 @@ export async function openArchive(path: string, limits: ArchiveLimits): Promise<
       } catch (err) {
         throw new ImportRefused(`${name} is not valid JSON (${(err as Error).message}).`)
       }
+    },
+    async *text(name) {
+      const entry = byName.get(name)
+      if (!entry) throw new ImportRefused(`${name} is missing from the archive.`)
+      const stream = await zip.openReadStreamPromise(entry)
+      stream.setEncoding('utf8')
+      for await (const chunk of stream) yield chunk as string
     },
     async bytes(name) {
       const entry = byName.get(name)

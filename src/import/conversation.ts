@@ -68,14 +68,8 @@ export async function importConversation(c: ConversationImport): Promise<void> {
 
   const flush = async (batch: Pending[]) => {
     if (batch.length === 0 || c.stopped()) return
-    // A store that timed out (a Cassandra write whose outcome is unknown) is asked again: the nonces make it safe.
-    const appended = await pRetry(() => store(batch), {
-      retries: BATCH_RETRIES, minTimeout: 500,
-      onFailedAttempt: ({ error, attemptNumber }) => deps.log?.warn({ err: error, attemptNumber, room: room.id }, 'slack import batch failed; trying again'),
-    })
+    const appended = await storedBatch(deps, room.id, progress, () => store(batch), 'slack')
     batch.forEach((p, i) => idOf.set(p.slack.ts, appended[i]!.message.id))
-    progress.messages.imported += appended.filter((a) => a.created).length
-    progress.messages.known += appended.filter((a) => !a.created).length
     last = batch.at(-1)!.draft.createdAt
     newest = appended.at(-1)!.message.id
     c.report()
@@ -121,8 +115,22 @@ export async function importConversation(c: ConversationImport): Promise<void> {
   }
 }
 
+/**
+ * A batch stored by `store`, which is asked again when it failed (a Cassandra write timed out, its outcome unknown:
+ * the nonces make that safe), and counted: how many were made, how many were there already.
+ */
+export async function storedBatch(deps: SlackImportDeps, roomId: string, progress: ImportProgress, store: () => Promise<Appended[]>, what: string): Promise<Appended[]> {
+  const appended = await pRetry(store, {
+    retries: BATCH_RETRIES, minTimeout: 500,
+    onFailedAttempt: ({ error, attemptNumber }) => deps.log?.warn({ err: error, attemptNumber, room: roomId }, `${what} import batch failed; trying again`),
+  })
+  progress.messages.imported += appended.filter((a) => a.created).length
+  progress.messages.known += appended.filter((a) => !a.created).length
+  return appended
+}
+
 /** A store without `appendMessages`: one append at a time, a reply to one of the batch told its id. */
-async function oneByOne(messages: Pick<SlackImportDeps['messages'], 'appendMessage'>, drafts: readonly BatchedMessage[]): Promise<Appended[]> {
+export async function oneByOne(messages: Pick<SlackImportDeps['messages'], 'appendMessage'>, drafts: readonly BatchedMessage[]): Promise<Appended[]> {
   const out: Appended[] = []
   for (const { replyToEarlier, ...draft } of drafts) {
     out.push(await messages.appendMessage(replyToEarlier === undefined ? draft : { ...draft, replyTo: out[replyToEarlier]!.message.id }))

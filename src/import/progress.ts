@@ -1,8 +1,10 @@
 /** Where an import stands: what the command line prints and the page shows. */
 export interface ImportProgress {
   phase: 'checking' | 'people' | 'rooms' | 'messages' | 'done'
-  /** Day files: read while checking, then imported. */
+  /** Day files (an rtc transcript: messages, `of`): read while checking, then imported. */
   days: { done: number; total: number }
+  /** What `days` counts: a Slack export's day files, or an rtc transcript's messages. */
+  of?: 'days' | 'messages'
   people: { matched: number; placeholders: number; known: number }
   rooms: { made: number; known: number }
   messages: { imported: number; known: number; notices: number; replies: number }
@@ -26,8 +28,8 @@ const n = (x: number) => x.toLocaleString('en-US')
 
 /** One line, for the command line's progress and log. */
 export function progressLine(p: ImportProgress): string {
-  const days = `${n(p.days.done)}/${n(p.days.total)} days`
-  if (p.phase === 'checking') return `checking the archive: ${days} read`
+  const days = `${n(p.days.done)}/${n(p.days.total)} ${p.of ?? 'days'}`
+  if (p.phase === 'checking') return `checking the archive: ${p.of === 'messages' ? `${n(p.days.total)} messages` : days} read`
   return [
     p.phase === 'done' ? 'done' : `${p.phase}${p.current ? ` (${p.current})` : ''}`,
     days,

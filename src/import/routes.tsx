@@ -12,7 +12,7 @@ import type { ImportJobs } from './job.ts'
 const LISTED = 500
 
 /**
- * `/admin/import`: administrators upload a Slack export, which this instance imports in the background (one at a
+ * `/admin/import`: administrators upload a Slack export (or a room exported from rtc, `format=rtc`), which this instance imports in the background (one at a
  * time) while the page shows how far it got; placeholders made for Slack people can be given to accounts here.
  * Everyone else finds nothing at these addresses, as with the rest of /admin.
  */
@@ -49,16 +49,17 @@ export function importRoutes({ jobs, imports, users, moderation, dataDir, upload
     if (jobs.current()?.state === 'running') return page(c, { status: 409, error: 'An import is already running on this instance: wait for it to end.' })
     const form = await readForm(c, { files: { files: 1, fileBytes: uploadMaxBytes } })
     const archive = form.archive
-    if (!(archive instanceof File) || archive.size === 0) return page(c, { status: 400, error: 'Choose the Slack export (a .zip file) to import.' })
+    const format = form.format === 'rtc' ? 'rtc' : 'slack'
+    if (!(archive instanceof File) || archive.size === 0) return page(c, { status: 400, error: format === 'rtc' ? 'Choose the room export (a .json or .zip file) to import.' : 'Choose the Slack export (a .zip file) to import.' })
     // The body's cap lets a form's text through beside the file: the file itself is held to the limit here.
-    if (archive.size > uploadMaxBytes) return page(c, { status: 413, error: `That archive is too large to upload: at most ${formatBytes(uploadMaxBytes)} (IMPORT_UPLOAD_MAX_BYTES); import it with npm run import:slack instead.` })
+    if (archive.size > uploadMaxBytes) return page(c, { status: 413, error: `That archive is too large to upload: at most ${formatBytes(uploadMaxBytes)} (IMPORT_UPLOAD_MAX_BYTES); import it with npm run import:${format} instead.` })
     const dir = join(dataDir, 'imports')
     await mkdir(dir, { recursive: true })
-    const path = join(dir, `${crypto.randomUUID()}.zip`)
+    const path = join(dir, `${crypto.randomUUID()}.${format === 'rtc' ? 'upload' : 'zip'}`)
     await writeFile(path, new Uint8Array(await archive.arrayBuffer()))
     const name = archive.name.replace(/[\p{Cc}\p{Cf}]/gu, '').slice(0, 120) || 'export.zip'
-    if (!jobs.start(path, name, me.login)) return page(c, { status: 409, error: 'An import is already running on this instance: wait for it to end.' })
-    await moderation.record({ actor: me, action: 'import from slack', target: name, detail: null })
+    if (!jobs.start(path, name, me.login, format)) return page(c, { status: 409, error: 'An import is already running on this instance: wait for it to end.' })
+    await moderation.record({ actor: me, action: format === 'rtc' ? 'import from rtc' : 'import from slack', target: name, detail: null })
     return c.redirect('/admin/import', 303)
   })
 

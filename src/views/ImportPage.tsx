@@ -47,7 +47,7 @@ export function ImportStatus({ run }: { run: ImportRun | undefined }) {
       {run.error && <p class="error" role="alert">{run.error}</p>}
       {p && running && (
         <>
-          <p>{PHASES[p.phase]}{p.current ? <>: <bdi>{p.current}</bdi></> : null} ({n(p.days.done)} of {n(p.days.total)} days)</p>
+          <p>{PHASES[p.phase]}{p.current ? <>: <bdi>{p.current}</bdi></> : null} ({n(p.days.done)} of {n(p.days.total)} {p.of ?? 'days'})</p>
           <progress max={100} value={percent}>{percent}%</progress>
         </>
       )}
@@ -84,9 +84,18 @@ export function ImportPage(p: ImportPageProps) {
             private and direct rooms. People are matched by their Slack name to accounts here, or get a placeholder.
             Importing the same export again adds only what is new.
           </p>
+          <p>
+            Or a room exported from rtc (its JSON, or the zip of the JSON with its files): it becomes a room here, with
+            its people matched by login or given a placeholder, its replies, reactions, edits and files.
+          </p>
           <form class="stack" method="post" action="/admin/import" enctype="multipart/form-data">
-            <label for="import-archive">Slack export (.zip, at most {formatBytes(p.uploadMaxBytes)}; larger ones: <code>npm run import:slack -- file.zip</code>)</label>
-            <input id="import-archive" name="archive" type="file" accept=".zip,application/zip" required disabled={running} />
+            <fieldset disabled={running}>
+              <legend>What it is</legend>
+              <label><input type="radio" name="format" value="slack" checked /> A Slack export (.zip)</label>
+              <label><input type="radio" name="format" value="rtc" /> A room exported from rtc (.json, or .zip with its files)</label>
+            </fieldset>
+            <label for="import-archive">The export (at most {formatBytes(p.uploadMaxBytes)}; larger ones: <code>npm run import:slack -- file.zip</code> or <code>npm run import:rtc -- file.json</code>)</label>
+            <input id="import-archive" name="archive" type="file" accept=".zip,application/zip,.json,application/json" required disabled={running} />
             <button type="submit" class="primary" disabled={running}>{running ? 'An import is running' : 'Import'}</button>
           </form>
         </section>

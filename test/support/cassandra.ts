@@ -23,7 +23,8 @@ export async function testKeyspace(): Promise<{ keyspace: string; client: Cassan
     keyspace,
     client,
     async drop() {
-      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
+      // Dropping takes a while on a busy node: longer than a query's usual 12 s.
+      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 120_000 })
       await client.shutdown()
     },
   }
