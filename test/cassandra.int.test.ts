@@ -183,6 +183,35 @@ describe('the Cassandra message store', () => {
     expect(again).toEqual({ message: first.message, created: false })
   })
 
+  it('leaves a retry that an earlier bucket\'s marker answered out of its claim, though another send joined the queue during that read', async () => {
+    // The retry's round reads bucket 0's markers; a new send joins the room's queue meanwhile (one answered off the
+    // queue, one on: its length unchanged). The retry is answered from the marker and must not be claimed again in
+    // bucket 1, and the send that joined is claimed after it (issue 28: the retry was stored twice and that send lost).
+    let join: (() => void) | undefined
+    const client = new Proxy(ks.client, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver)
+        return (query: string, params: unknown[], options: object) => {
+          if (join && query.includes('FROM room_log') && query.includes('nonce_key IN')) [join(), join = undefined]
+          return target.execute(query, params as never, options as never)
+        }
+      },
+    })
+    const store = cassandraMessages(client, { bucketPositions: 4 })
+    const roomId = room()
+    const first = await store.appendMessage(draft(roomId, 'first', 'answered-nonce'))
+    for (let i = 0; i < 3; i++) await store.appendMessage(draft(roomId))
+    let joined: ReturnType<typeof store.appendMessage> | undefined
+    join = () => { joined = store.appendMessage(draft(roomId, 'joined', 'joining-nonce')) }
+    expect(await store.appendMessage(draft(roomId, 'retried', 'answered-nonce'))).toEqual({ message: first.message, created: false })
+    expect(joined).toBeDefined()
+    const late = await Promise.race([joined!, new Promise((resolve) => setTimeout(() => resolve('never answered'), 3_000))])
+    const stored = await store.pageBefore(roomId, undefined, 50)
+    expect(stored.filter((m) => m.nonce === 'answered-nonce').map((m) => m.id)).toEqual(['1'])
+    expect(late).toMatchObject({ created: true, message: { id: '5', body: 'joined' } })
+    expect(stored.map((m) => [m.id, m.nonce])).toEqual([['1', 'answered-nonce'], ...stored.slice(1, 4).map((m, i) => [String(i + 2), m.nonce]), ['5', 'joining-nonce']])
+  })
+
   it('gives every nonce one message when two instances send and repeat nonces at once across bucket edges', async () => {
     const [a, b] = [counted(undefined, { bucketPositions: 4, maxGroup: 3 }).store, counted(undefined, { bucketPositions: 4, maxGroup: 5 }).store]
     const roomId = room()

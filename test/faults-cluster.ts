@@ -241,12 +241,25 @@ const deployAcks: Ack[] = []
 const deployWriters = writers(deployRoom, 'd', deployAcks)
 let rolling = true
 const restarts: number[] = []
+/** A room is set up (sign-ins, the room, its readers) between restarts, never across one: a request cut by a restart failed the run. */
+let settingUp = 0
+let restarting: Promise<number> | undefined
+async function quietRoom(label: string): Promise<Room> {
+  settingUp++
+  try {
+    await restarting
+    return await faultRoom(context, label)
+  } finally {
+    settingUp--
+  }
+}
 const rollingDeploy = (async () => {
   for (let k = 0; rolling; k++) {
     for (let t = 0; t < 25 && rolling; t++) await sleep(1_000)
+    while (settingUp > 0 && rolling) await sleep(100)
     if (!rolling) break
     const instance = instances[k % instances.length]!
-    const away = await instance.restart()
+    const away = await (restarting = instance.restart()).finally(() => { restarting = undefined })
     restarts.push(away)
     say(`(d) instance ${instance.id} restarted (SIGTERM, new process): away ${away} ms`)
   }
@@ -254,7 +267,7 @@ const rollingDeploy = (async () => {
 cleanups.push(async () => { rolling = false; await rollingDeploy })
 
 async function runCase(name: string, label: string, fault: (room: Room, result: CaseResult, acks: Ack[]) => Promise<void>) {
-  const room = await faultRoom(context, label)
+  const room = await quietRoom(label)
   const result: CaseResult = { name, room, notes: [], failures: [] }
   results.push(result)
   const acks: Ack[] = []
@@ -346,7 +359,7 @@ results.push({ name: '(d) rolling deploy', room: deployRoom, notes: [`${restarts
 if (restarts.length === 0) results.at(-1)!.failures.push('no instance was restarted')
 
 // After: no fault at all, for the latency a send costs on this cluster when it is whole.
-const afterRoom = await faultRoom(context, 'after')
+const afterRoom = await faultRoom(context, 'after') // the restarts have stopped by now
 const afterAcks: Ack[] = []
 const afterWriters = writers(afterRoom, 'after', afterAcks)
 await sleep(15_000)

@@ -142,13 +142,18 @@ export function roomClaims(client: CassandraClient, log: RoomLog, at: Positions,
     const tries = group.flatMap((p) => keyOf(p) ?? [])
     const [, earlier] = await Promise.all([log.noteTries(roomId, bucket, tries), log.triedBefore(roomId, bucket, tries)])
     if (earlier.size > 0) {
-      const before = queue.length
       for (const [old, tried] of earlier) settleRepeats(queue, await log.markers(roomId, old, tried))
-      if (queue.length !== before) return
+      // A try of this group found stored before is answered now and must not go out again: the group is made
+      // afresh without it. (Asked of the group itself: sends that joined the queue during the reads above
+      // make its length no guide, and a group sent with an answered repeat stored that nonce a second time.)
+      if (group.some((p) => !queue.includes(p))) return
     }
     const result = await client.batch(statements(roomId, bucket, head, group), { prepare: true })
     if (result.wasApplied()) {
-      for (const p of group) queue.splice(queue.indexOf(p), 1)
+      for (const p of group) {
+        const i = queue.indexOf(p)
+        if (i >= 0) queue.splice(i, 1)
+      }
       learn(roomId, head + BigInt(group.length))
       group.forEach((p, i) => placed.set(p.entry, head + BigInt(i) + 1n))
       group.forEach((p, i) => p.resolve({ pos: head + BigInt(i) + 1n, created: true }))
