@@ -7,16 +7,17 @@ export interface HttpsAnswer {
   text: string
 }
 
-/** A request over HTTPS trusting only `ca` (Caddy's local CA, or a throwaway certificate). */
-export function httpsRequest(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpsAnswer> {
+/** A request over HTTPS trusting only `ca` (Caddy's local CA, or a throwaway certificate); `timeoutMs`: fails if unanswered that long. */
+export function httpsRequest(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, ca }, (res) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, ca, timeout: init.timeoutMs }, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (d: string) => { text += d })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
     })
     req.on('error', reject)
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url} within ${init.timeoutMs} ms`), { name: 'TimeoutError' })))
     req.end(init.body)
   })
 }
@@ -33,8 +34,8 @@ export async function httpsSignIn(base: string, ca: string, login: string): Prom
 }
 
 /** A form POST over HTTPS as a signed-in person (`htmx`: as the page's htmx sends it, answering a fragment). */
-export function httpsForm(base: string, ca: string, cookie: string, path: string, fields: Record<string, string>, htmx = false, headers: Record<string, string> = {}) {
-  return httpsRequest(`${base}${path}`, ca, {
+export function httpsForm(base: string, ca: string, cookie: string, path: string, fields: Record<string, string>, htmx = false, headers: Record<string, string> = {}, timeoutMs?: number) {
+  return httpsRequest(`${base}${path}`, ca, { timeoutMs,
     method: 'POST', body: new URLSearchParams(fields).toString(),
     headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded', ...(htmx ? { 'hx-request': 'true' } : {}), ...headers },
   })
