@@ -22,6 +22,8 @@
  * everything it started, also on SIGINT/SIGTERM or when it overruns by 20 minutes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { Agent } from 'node:https'
+import { createSecureContext, type SecureContext } from 'node:tls'
 import { Redis } from 'ioredis'
 import WebSocket from 'ws'
 import { startCaddy, type Caddy } from '../test/support/caddy.ts'
@@ -47,6 +49,9 @@ const RESTART_EVERY_MS = RUN_MS / 4
 /** Samples before this (minutes into the run, and into a process's life) are warm-up, left out of the slopes. */
 const WARMUP_MIN = Math.min(10, MINUTES / 5)
 const RECONNECTS_PER_MINUTE = 0.05
+/** HTTP requests at once (a keep-alive pool, as many browsers' worth): more wait their turn, their wait counted in the ack time. */
+const CONNECTIONS = 32
+const TIMEOUT_MS = 30_000
 const ROOMS = Math.ceil(USERS / ROOM_SIZE)
 const MiB = 1024 * 1024
 
@@ -79,22 +84,24 @@ class Reader {
   ws: WebSocket | undefined
   stopped = false
 
-  constructor(readonly room: number, private readonly url: string, private readonly headers: Record<string, string>, private readonly ca: string) {}
+  constructor(readonly room: number, private readonly url: string, private readonly headers: Record<string, string>, private readonly tls: SecureContext) {}
 
-  /** Opens (again) until it is open; resolves then. */
+  /** Opens (again) until it is open, backing off with jitter as the page does; resolves then. */
   async open(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await this.connect()
         return
       } catch {
-        await sleep(Math.min(100 * 2 ** attempt, 2_000) * (0.5 + Math.random()))
+        await sleep(Math.min(500 * 2 ** attempt, 10_000) * (0.5 + Math.random()))
       }
     }
   }
 
   private connect() {
-    const ws = new WebSocket(`${this.url}&since=${this.highest}`, { headers: this.headers, ca: this.ca, perMessageDeflate: false, handshakeTimeout: 15_000 })
+    // ws hands its options to tls.connect: one secure context trusting Caddy's CA, not one made per socket.
+    const options = { headers: this.headers, secureContext: this.tls, perMessageDeflate: false, handshakeTimeout: 15_000 } as WebSocket.ClientOptions
+    const ws = new WebSocket(`${this.url}&since=${this.highest}`, options)
     ws.on('message', (data: Buffer) => this.onFrame(data.toString()))
     return new Promise<void>((resolve, reject) => {
       ws.once('open', () => {
@@ -102,7 +109,8 @@ class Reader {
         this.connections++
         ws.once('close', () => {
           if (this.ws === ws) this.ws = undefined
-          if (!this.stopped) setTimeout(() => void this.open(), 20)
+          // Not all at once after an instance goes: within 0.25–2.25 s.
+          if (!this.stopped) setTimeout(() => void this.open(), 250 + Math.random() * 2_000)
         })
         resolve()
       })
@@ -242,11 +250,15 @@ async function main() {
   }
   const httpsPort = await freePort()
   const base = `https://localhost:${httpsPort}`
-  const apps = await stack.instances(2, { metrics: true, env: { PUBLIC_URL: base } })
+  const apps = await stack.instances(2, { metrics: true, pinned: false, env: { PUBLIC_URL: base } })
   cleanups.push(() => apps.stop())
   const caddy: Caddy = await startCaddy(apps.bases.map((b) => b.replace('http://', '')), { httpsPort })
   cleanups.push(() => caddy.stop())
   const { ca } = caddy
+  const tls = createSecureContext({ ca })
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca })
+  const pool = { agent, timeoutMs: TIMEOUT_MS }
+  cleanups.push(async () => agent.destroy())
   say(`two instances (pids ${apps.pids.join(', ')}) behind Caddy at ${base}; messages in Cassandra at ${stack.contactPoints.join(',')}`)
   const cassandraPids = () => stack.contactPoints.flatMap((p) => listenerPids(p.split(':')[0]!, Number(p.split(':')[1] ?? 9042)))
   let jvms = cassandraPids()
@@ -266,7 +278,7 @@ async function main() {
     return slug
   })
   const membersOf = (r: number) => Array.from({ length: Math.min(USERS, (r + 1) * ROOM_SIZE) - r * ROOM_SIZE }, (_, k) => r * ROOM_SIZE + k)
-  const readers = cookies.map((cookie, u) => new Reader(roomOf(u), `${base.replace('https', 'wss')}/ws?room=${slugs[roomOf(u)]}`, { cookie, origin: base }, ca))
+  const readers = cookies.map((cookie, u) => new Reader(roomOf(u), `${base.replace('https', 'wss')}/ws?room=${slugs[roomOf(u)]}`, { cookie, origin: base }, tls))
   cleanups.push(async () => { for (const r of readers) r.stop() })
   await inParallel(readers, 50, (r) => r.open())
   say(`${USERS} signed in, ${ROOMS} rooms, ${readers.filter((r) => r.connected).length} sockets open; load starts`)
@@ -282,14 +294,14 @@ async function main() {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!
   const htmx = (cookie: string) => ({ cookie, origin: base, 'hx-request': 'true' })
 
-  /** Sends until acknowledged, the same nonce each time, for up to ten minutes (an instance restarting, Caddy trying the other). */
+  /** Sends until acknowledged, the same nonce each time, for up to five minutes (an instance restarting, Caddy trying the other). */
   async function send(r: number, n: number) {
     const user = pick(membersOf(r))
     const nonce = crypto.randomUUID()
     const started = performance.now()
-    for (let attempt = 0; performance.now() - started < 600_000; attempt++) {
+    for (let attempt = 0; performance.now() - started < 300_000; attempt++) {
       try {
-        const res = await httpsForm(base, ca, cookies[user]!, `/rooms/${slugs[r]}/messages`, { body: `soak ${r} ${n}`, nonce }, true, {}, 15_000)
+        const res = await httpsForm(base, ca, cookies[user]!, `/rooms/${slugs[r]}/messages`, { body: `soak ${r} ${n}`, nonce }, true, {}, pool)
         if (res.status === 200) {
           const id = Number(/data-key="(\d+)"/.exec(res.text)?.[1])
           if (!id) return fail('200 without a message')
@@ -303,7 +315,7 @@ async function main() {
       } catch (err) {
         fail(`send ${(err as Error).name}`)
       }
-      await sleep(Math.min(100 * 2 ** attempt, 2_000))
+      await sleep(Math.min(1_000 * 2 ** attempt, 8_000) * (0.5 + Math.random()))
     }
     fail('send given up')
   }
@@ -311,7 +323,7 @@ async function main() {
     const id = acked[r]!.at(-1 - Math.floor(Math.random() * Math.min(20, acked[r]!.length)))
     if (id === undefined) return
     window.edits++
-    const res = await httpsForm(base, ca, cookies[authors[r]!.get(id)!]!, `/rooms/${slugs[r]}/messages/${id}`, { body: `soak ${r} edited ${Date.now()}` }, true, {}, 15_000)
+    const res = await httpsForm(base, ca, cookies[authors[r]!.get(id)!]!, `/rooms/${slugs[r]}/messages/${id}`, { body: `soak ${r} edited ${Date.now()}` }, true, {}, pool)
       .catch((err: Error) => ({ status: err.name }))
     if (res.status !== 200) fail(`edit ${res.status}`)
   }
@@ -319,14 +331,14 @@ async function main() {
     const id = acked[r]!.at(-1 - Math.floor(Math.random() * Math.min(50, acked[r]!.length)))
     if (id === undefined) return
     window.reactions++
-    const res = await httpsForm(base, ca, cookies[pick(membersOf(r))]!, `/rooms/${slugs[r]}/messages/${id}/reactions`, { emoji: pick(['👍', '🎉', '❤️']) }, true, {}, 15_000)
+    const res = await httpsForm(base, ca, cookies[pick(membersOf(r))]!, `/rooms/${slugs[r]}/messages/${id}/reactions`, { emoji: pick(['👍', '🎉', '❤️']) }, true, {}, pool)
       .catch((err: Error) => ({ status: err.name }))
     if (typeof res.status !== 'number' || res.status >= 300) fail(`reaction ${res.status}`)
   }
   async function read(r: number) {
     const newest = acked[r]!.at(-1)
     window.reads++
-    const res = await httpsRequest(`${base}/rooms/${slugs[r]}/messages${newest ? `?before=${newest}&limit=50` : ''}`, ca, { headers: htmx(cookies[pick(membersOf(r))]!), timeoutMs: 15_000 })
+    const res = await httpsRequest(`${base}/rooms/${slugs[r]}/messages${newest ? `?before=${newest}&limit=50` : ''}`, ca, { headers: htmx(cookies[pick(membersOf(r))]!), ...pool })
       .catch((err: Error) => ({ status: err.name }))
     if (res.status !== 200) fail(`read ${res.status}`)
   }
@@ -356,15 +368,15 @@ async function main() {
   }, 1_000)
   cleanups.push(async () => { clearInterval(loop); clearInterval(churn) })
 
-  const restarts: { minute: number; instance: string; awayMs: number }[] = []
+  const restarts: { minute: number; instance: string; stopMs: number; startMs: number }[] = []
   const restarting = (async () => {
     for (let k = 1; k * RESTART_EVERY_MS < RUN_MS; k++) {
       await sleep(loadStart + k * RESTART_EVERY_MS - Date.now())
       const i = (k - 1) % 2
       const at = minute()
-      const awayMs = await apps.restart(i)
-      restarts.push({ minute: at, instance: 'AB'[i]!, awayMs })
-      say(`instance ${'AB'[i]} restarted (SIGTERM, new process ${apps.pids[i]} on the same port): away ${awayMs} ms`)
+      const { stopMs, startMs } = await apps.restart(i)
+      restarts.push({ minute: at, instance: 'AB'[i]!, stopMs, startMs })
+      say(`instance ${'AB'[i]} restarted: SIGTERM, stopped in ${stopMs} ms; a new process (${apps.pids[i]}) on the same port started in ${startMs} ms`)
     }
   })()
 
@@ -477,7 +489,7 @@ async function main() {
   console.log(`event-loop lag p99 per sample: median ${fmt(percentiles(lags).p50)} ms, worst ${fmt(Math.max(...lags))} ms; worst single lag ${fmt(lagMax)} ms`)
   console.log(`logs: app A ${(logBytes[0]! / 1024).toFixed(0)} KiB, app B ${(logBytes[1]! / 1024).toFixed(0)} KiB, Caddy ${(caddy.logBytes() / 1024).toFixed(0)} KiB ` +
     `(${(((logBytes[0]! + logBytes[1]!) / MiB) * (60 / MINUTES)).toFixed(1)} MiB/hour from the app)`)
-  console.log(`restarts: ${restarts.map((r) => `${r.instance} at min ${r.minute.toFixed(1)} (away ${r.awayMs} ms)`).join(', ') || 'none'}`)
+  console.log(`restarts: ${restarts.map((r) => `${r.instance} at min ${r.minute.toFixed(1)} (stopped in ${r.stopMs} ms, started in ${r.startMs} ms)`).join(', ') || 'none'}`)
   console.log(`load: ${sent} sends, ${acknowledged} acknowledged; failed or retried requests: ${JSON.stringify(failed)}; ${connections} socket connections for ${USERS} sockets`)
   console.log(`deliveries: ${expected} expected, lost ${lost}, duplicated ${duplicated}, phantom ${phantom}, reordered ${reordered}, ` +
     `brought again with changes on resuming ${changedAgain}; ${notConnected} sockets not connected at the end`)

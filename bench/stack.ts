@@ -31,8 +31,8 @@ export interface Instances {
   readonly metrics: string[]
   /** Bytes each has logged (stdout and stderr), its processes before a restart included. */
   logBytes(): number[]
-  /** Stops instance `i` (SIGTERM: it finishes what it is doing) and starts it again on the same port; answers the ms it was away. */
-  restart(i: number): Promise<number>
+  /** Stops instance `i` (SIGTERM: it finishes what it is doing) and starts it again on the same port; answers how long each took. */
+  restart(i: number): Promise<{ stopMs: number; startMs: number }>
   /** CPU seconds the instances have used, together. */
   cpu(): number
   /** Resident memory of the instances, together, in bytes. */
@@ -49,9 +49,10 @@ export interface Stack {
   readonly redisPrefix: string
   /**
    * Starts `count` app instances on core 0, one after the other (the first creates the schema); `postgresMessages`: messages in PostgreSQL even when Cassandra answers;
-   * `nodeArgs`: Node flags for the instances (profiling).
+   * `nodeArgs`: Node flags for the instances (profiling); `metrics`: each serves GET /metrics on a loopback port of its own;
+   * `pinned: false`: on any core (the soak, whose load generator is not pinned either).
    */
-  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[]; env?: Record<string, string>; metrics?: boolean }): Promise<Instances>
+  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[]; env?: Record<string, string>; metrics?: boolean; pinned?: boolean }): Promise<Instances>
   /**
    * The processes behind the app, by name, for their CPU: the Cassandra JVM (only when messages go there), every process named `postgres`
    * (the server's backends and background workers, this run's and anyone else's on the box) and redis-server.
@@ -78,12 +79,12 @@ export async function openStack(): Promise<Stack> {
     store: useCassandra ? 'Cassandra' : 'PostgreSQL',
     contactPoints: useCassandra ? contactPoints : [],
     redisPrefix: prefix,
-    async instances(count, { postgresMessages = false, nodeArgs, env: extra = {}, metrics = false } = {}) {
+    async instances(count, { postgresMessages = false, nodeArgs, env: extra = {}, metrics = false, pinned = true } = {}) {
       const procs: ServerProcess[] = []
       const envs: Record<string, string>[] = []
       const logged: number[] = []
       const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, CASSANDRA_REPLICATION: _replication, ...withoutCassandra } = env
-      const start = (i: number) => startPinned('src/main.ts', [], { core: 0, port: Number(envs[i]!.PORT), env: envs[i], ready: /rtc started/, nodeArgs })
+      const start = (i: number) => startPinned('src/main.ts', [], { core: pinned ? 0 : undefined, port: Number(envs[i]!.PORT), env: envs[i], ready: /rtc started/, nodeArgs })
       try {
         for (let i = 0; i < count; i++) {
           const port = await freePort()
@@ -108,9 +109,10 @@ export async function openStack(): Promise<Stack> {
           const t = Date.now()
           await procs[i]!.stop()
           logged[i]! += procs[i]!.outputBytes()
+          const stopMs = Date.now() - t
           procs[i] = await start(i)
           pids[i] = procs[i]!.pid
-          return Date.now() - t
+          return { stopMs, startMs: Date.now() - t - stopMs }
         },
         cpu: () => procs.reduce((n, p) => n + cpuSeconds(p.pid), 0),
         rss: () => procs.reduce((n, p) => n + rssBytes(p.pid), 0),
