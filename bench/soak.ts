@@ -264,16 +264,30 @@ async function main() {
   let jvms = cassandraPids()
   if (jvms.length === 0) say('the Cassandra JVM was not found through /proc (not root?): its memory is not sampled')
 
-  // ---- people, rooms, sockets ----
-  const cookies = await inParallel(Array.from({ length: USERS }, (_, i) => `soak-${process.pid}-${i}`), 16, (login) => httpsSignIn(base, ca, login))
+  // ---- people, rooms, sockets (each step tried again on a 5xx or no answer: the box may be busy) ----
+  const setupStep = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step()
+      } catch (err) {
+        if (attempt >= 5 || (err as { status?: number }).status! < 500) throw err
+        say(`${what}: ${(err as Error).message}; trying again`)
+        await sleep(1_000 * attempt)
+      }
+    }
+  }
+  const answered = <R extends { status: number }>(what: string, res: R, ok: (status: number) => boolean): R => {
+    if (!ok(res.status)) throw Object.assign(new Error(`${what} refused: ${res.status}`), { status: res.status })
+    return res
+  }
+  const cookies = await inParallel(Array.from({ length: USERS }, (_, i) => `soak-${process.pid}-${i}`), 16, (login) =>
+    setupStep(`sign-in of ${login}`, () => httpsSignIn(base, ca, login).catch((err: Error) => { throw Object.assign(err, { status: Number(/failed: (\d+)/.exec(err.message)?.[1] ?? 599) }) })))
   const roomOf = (user: number) => Math.floor(user / ROOM_SIZE)
   const slugs = await inParallel(Array.from({ length: ROOMS }, (_, r) => r), 8, async (r) => {
-    const created = await httpsForm(base, ca, cookies[r * ROOM_SIZE]!, '/rooms', { name: `Soak ${process.pid} ${r}` })
+    const created = await setupStep(`room ${r}`, async () => answered(`room ${r}`, await httpsForm(base, ca, cookies[r * ROOM_SIZE]!, '/rooms', { name: `Soak ${process.pid} ${r}` }, false, {}, pool), (s) => s === 303))
     const slug = String(created.headers.location ?? '').replace('/rooms/', '')
-    if (created.status !== 303 || !slug) throw new Error(`room ${r} not created: ${created.status}`)
     for (let u = r * ROOM_SIZE + 1; u < Math.min(USERS, (r + 1) * ROOM_SIZE); u++) {
-      const joined = await httpsForm(base, ca, cookies[u]!, `/rooms/${slug}/join`, {})
-      if (joined.status >= 400) throw new Error(`join of ${slug} refused: ${joined.status}`)
+      await setupStep(`join of ${slug}`, async () => answered(`join of ${slug}`, await httpsForm(base, ca, cookies[u]!, `/rooms/${slug}/join`, {}, false, {}, pool), (s) => s < 400))
     }
     return slug
   })
