@@ -1,6 +1,6 @@
 /** Starting the servers under test on their own core, and reading their CPU time and memory from /proc. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { homedir } from 'node:os'
 import WebSocket from 'ws'
@@ -12,6 +12,8 @@ export interface ServerProcess {
   readonly child: ChildProcess
   readonly pid: number
   readonly port: number
+  /** Bytes it has written to stdout and stderr (its log). */
+  outputBytes(): number
   stop(): Promise<void>
 }
 
@@ -24,25 +26,32 @@ export async function startPinned(file: string, args: string[], opts: { core?: n
   const command = HAS_TASKSET && opts.core !== undefined ? ['taskset', '-c', String(opts.core), ...node] : node
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
+  let bytes = 0
+  child.stdout!.on('data', (d: Buffer) => { bytes += d.length })
+  child.stderr!.on('data', (d: Buffer) => { bytes += d.length })
+  // Until it is ready its output is kept (for the error if it fails to start); after, only counted: a long run must not hold the log.
+  let onReady = () => {}
+  const onData = (d: Buffer) => { output += d.toString(); onReady() }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not start:\n${output}`)), 60_000)
-    const onData = (d: Buffer) => {
-      output += d.toString()
+    onReady = () => {
       if ((opts.ready ?? /listening/).test(output)) {
         clearTimeout(timer)
         resolve()
       }
     }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString() })
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${output}`)))
+  }).finally(() => {
+    child.stdout!.off('data', onData)
+    child.stderr!.off('data', onData)
   })
-  child.stdout!.resume()
-  child.stderr!.resume()
   return {
     child,
     pid: child.pid!,
     port: opts.port,
+    outputBytes: () => bytes,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve()
       child.once('exit', () => resolve())
@@ -164,3 +173,36 @@ export async function control(port: number) {
 }
 
 export const hasProc = existsSync('/proc/self/stat')
+
+/**
+ * The processes listening on TCP `host`:`port` (IPv4), found through /proc/net/tcp and the sockets in every
+ * process's /proc/PID/fd (all of them only as root): the Cassandra JVM behind a contact point, say.
+ */
+export function listenerPids(host: string, port: number): number[] {
+  const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, '0')
+  const address = `${host.split('.').map(Number).reverse().map((b) => hex(b, 2)).join('')}:${hex(port, 4)}`
+  const inodes = new Set(readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).flatMap((line) => {
+    const f = line.trim().split(/\s+/)
+    return f[1] === address && f[3] === '0A' ? [`socket:[${f[9]}]`] : []
+  }))
+  if (inodes.size === 0) return []
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      return readdirSync(`/proc/${d}/fd`).some((fd) => { try { return inodes.has(readlinkSync(`/proc/${d}/fd/${fd}`)) } catch { return false } }) ? [Number(d)] : []
+    } catch {
+      return []
+    }
+  })
+}
+
+/** Open file descriptors of a process, and how many of them are sockets. */
+export function openFds(pid: number): { fds: number; sockets: number } {
+  const fds = readdirSync(`/proc/${pid}/fd`)
+  let sockets = 0
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++
+    } catch { /* closed meanwhile */ }
+  }
+  return { fds: fds.length, sockets }
+}

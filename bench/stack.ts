@@ -13,16 +13,26 @@ import { cassandraPids, cassandraQuickJit, cpuSeconds, freePort, pidsNamed, rssB
 
 export const ORIGIN = 'http://localhost:8080'
 
+/** CASSANDRA_CONTACT_POINTS (one node, or the three of tools/cassandra/cluster.sh); the single test node by default. */
+const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1').split(',').map((p) => p.trim()).filter(Boolean)
+
 const cassandraAnswers = () => new Promise<boolean>((resolve) => {
-  const s = connect(9042, '127.0.0.1')
+  const [host, port = '9042'] = contactPoints[0]!.split(':')
+  const s = connect(Number(port), host!)
   s.once('connect', () => { s.destroy(); resolve(true) })
   s.once('error', () => resolve(false))
 })
 
 export interface Instances {
   readonly bases: string[]
-  /** Their process ids, in the order of `bases`. */
+  /** Their process ids, in the order of `bases` (a restarted instance's new one). */
   readonly pids: number[]
+  /** With `metrics`: where each serves `GET /metrics` (METRICS_LISTEN), in the same order. */
+  readonly metrics: string[]
+  /** Bytes each has logged (stdout and stderr), its processes before a restart included. */
+  logBytes(): number[]
+  /** Stops instance `i` (SIGTERM: it finishes what it is doing) and starts it again on the same port; answers how long each took. */
+  restart(i: number): Promise<{ stopMs: number; startMs: number }>
   /** CPU seconds the instances have used, together. */
   cpu(): number
   /** Resident memory of the instances, together, in bytes. */
@@ -33,11 +43,16 @@ export interface Instances {
 export interface Stack {
   /** Where messages are stored: 'Cassandra' or 'PostgreSQL'. */
   readonly store: string
+  /** The Cassandra contact points the instances use (CASSANDRA_CONTACT_POINTS, default 127.0.0.1), when messages go there. */
+  readonly contactPoints: string[]
+  /** This run's Redis key prefix. */
+  readonly redisPrefix: string
   /**
    * Starts `count` app instances on core 0, one after the other (the first creates the schema); `postgresMessages`: messages in PostgreSQL even when Cassandra answers;
-   * `nodeArgs`: Node flags for the instances (profiling).
+   * `nodeArgs`: Node flags for the instances (profiling); `metrics`: each serves GET /metrics on a loopback port of its own;
+   * `pinned: false`: on any core (the soak, whose load generator is not pinned either).
    */
-  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[]; env?: Record<string, string> }): Promise<Instances>
+  instances(count: number, options?: { postgresMessages?: boolean; nodeArgs?: string[]; env?: Record<string, string>; metrics?: boolean; pinned?: boolean }): Promise<Instances>
   /**
    * The processes behind the app, by name, for their CPU: the Cassandra JVM (only when messages go there), every process named `postgres`
    * (the server's backends and background workers, this run's and anyone else's on the box) and redis-server.
@@ -54,27 +69,53 @@ export async function openStack(): Promise<Stack> {
   const env: Record<string, string> = {
     DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, RATE_LIMITS: 'off',
     LOCAL_LOGIN: 'true', HOST: '127.0.0.1', PUBLIC_URL: ORIGIN, LOG_LEVEL: 'info',
-    ...(useCassandra ? { CASSANDRA_CONTACT_POINTS: '127.0.0.1', CASSANDRA_KEYSPACE: keyspace } : {}),
+    ...(useCassandra ? {
+      CASSANDRA_CONTACT_POINTS: contactPoints.join(','), CASSANDRA_KEYSPACE: keyspace,
+      // A cluster's keyspace is replicated to three nodes, as faults:cluster makes it.
+      ...(contactPoints.length >= 3 ? { CASSANDRA_REPLICATION: 'datacenter1:3' } : {}),
+    } : {}),
   }
   const quickJit = useCassandra && cassandraQuickJit()
   if (quickJit) console.warn('bench: the Cassandra node runs C1 only (started for tests); restart it with tools/cassandra/cassandra.sh for figures operators would see')
   return {
     store: useCassandra ? (quickJit ? 'Cassandra (C1 only)' : 'Cassandra') : 'PostgreSQL',
-    async instances(count, { postgresMessages = false, nodeArgs, env: extra = {} } = {}) {
+    contactPoints: useCassandra ? contactPoints : [],
+    redisPrefix: prefix,
+    async instances(count, { postgresMessages = false, nodeArgs, env: extra = {}, metrics = false, pinned = true } = {}) {
       const procs: ServerProcess[] = []
-      const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, ...withoutCassandra } = env
+      const envs: Record<string, string>[] = []
+      const logged: number[] = []
+      const { CASSANDRA_CONTACT_POINTS: _points, CASSANDRA_KEYSPACE: _keyspace, CASSANDRA_REPLICATION: _replication, ...withoutCassandra } = env
+      const start = (i: number) => startPinned('src/main.ts', [], { core: pinned ? 0 : undefined, port: Number(envs[i]!.PORT), env: envs[i], ready: /rtc started/, nodeArgs })
       try {
         for (let i = 0; i < count; i++) {
           const port = await freePort()
-          procs.push(await startPinned('src/main.ts', [], { core: 0, port, env: { ...(postgresMessages ? withoutCassandra : env), ...extra, PORT: String(port), INSTANCE_ID: String(i + 1) }, ready: /rtc started/, nodeArgs }))
+          envs.push({
+            ...(postgresMessages ? withoutCassandra : env), ...extra, PORT: String(port), INSTANCE_ID: String(i + 1),
+            ...(metrics ? { METRICS_LISTEN: `127.0.0.1:${await freePort()}` } : {}),
+          })
+          logged.push(0)
+          procs.push(await start(i))
         }
       } catch (err) {
         await Promise.all(procs.map((p) => p.stop()))
         throw err
       }
+      const pids = procs.map((p) => p.pid)
       return {
         bases: procs.map((p) => `http://127.0.0.1:${p.port}`),
-        pids: procs.map((p) => p.pid),
+        pids,
+        metrics: metrics ? envs.map((e) => `http://${e.METRICS_LISTEN}/metrics`) : [],
+        logBytes: () => procs.map((p, i) => logged[i]! + p.outputBytes()),
+        async restart(i) {
+          const t = Date.now()
+          await procs[i]!.stop()
+          logged[i]! += procs[i]!.outputBytes()
+          const stopMs = Date.now() - t
+          procs[i] = await start(i)
+          pids[i] = procs[i]!.pid
+          return { stopMs, startMs: Date.now() - t - stopMs }
+        },
         cpu: () => procs.reduce((n, p) => n + cpuSeconds(p.pid), 0),
         rss: () => procs.reduce((n, p) => n + rssBytes(p.pid), 0),
         stop: async () => void (await Promise.all(procs.map((p) => p.stop()))),
@@ -91,7 +132,7 @@ export async function openStack(): Promise<Stack> {
       await deleteKeysWithPrefix(redis, prefix)
       redis.disconnect()
       if (!useCassandra) return
-      const client = new cassandra.Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'datacenter1' })
+      const client = new cassandra.Client({ contactPoints, localDataCenter: 'datacenter1' })
       await client.connect()
       await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`)
       await client.shutdown()

@@ -1,9 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
-import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFile, unlink } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCaddy, type Caddy } from './support/caddy.ts'
 import { createdIdsIn, startChatServer } from './support/chat.ts'
 import { launchChromium } from './support/browser.ts'
 import { httpsForm, httpsRequest, httpsSignIn, wss } from './support/https.ts'
@@ -36,55 +35,30 @@ const until = async (check: () => boolean | Promise<boolean>, what: string, ms =
 const TRUST_STORE = '/usr/local/share/ca-certificates'
 
 describe('behind Caddy, with the project\'s Caddyfile and tls internal', () => {
-  let caddy: ChildProcess
-  let caddyHome: string
+  let caddy: Caddy
   let base: string
   let ca: string
   let apps: Server[] = []
-  const caddyLog: string[] = []
   /** What the machine trusts, before Caddy started: the tests must leave it as they found it. */
   const trusted = () => (existsSync(TRUST_STORE) ? readdirSync(TRUST_STORE).sort() : [])
   const trustedBefore = trusted()
 
   beforeAll(async () => {
-    if (!existsSync('/usr/bin/caddy')) throw new Error('Caddy is needed for the proxy tests and is missing: apt-get install caddy (npm test installs it)')
-    const [httpsPort, httpPort] = [await freePort(), await freePort()]
+    const httpsPort = await freePort()
     base = `https://localhost:${httpsPort}`
     apps = await Promise.all([1, 2].map((n) => startChatServer({
       DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, INSTANCE_ID: String(10 + n), PUBLIC_URL: base,
     })))
-    caddyHome = await mkdtemp(join(tmpdir(), 'rtc-caddy-'))
-    caddy = spawn('caddy', ['run', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
-      env: {
-        PATH: process.env.PATH, HOME: caddyHome, XDG_DATA_HOME: caddyHome, XDG_CONFIG_HOME: caddyHome,
-        SITE_ADDRESS: 'localhost', CADDY_TLS: 'internal', CADDY_ADMIN: 'off',
-        CADDY_HTTPS_PORT: String(httpsPort), CADDY_HTTP_PORT: String(httpPort),
-        UPSTREAM_MODE: 'static', UPSTREAMS: apps.map((a) => `127.0.0.1:${a.port}`).join(' '),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    caddy.stderr!.on('data', (d: Buffer) => caddyLog.push(d.toString()))
-    const root = join(caddyHome, 'caddy', 'pki', 'authorities', 'local', 'root.crt')
-    await until(() => existsSync(root), `Caddy's local CA (log: ${caddyLog.join('').slice(-500)})`)
-    ca = await readFile(root, 'utf8')
-    let last = ''
-    await until(async () => {
-      if (caddy.exitCode !== null) throw new Error(`Caddy exited with ${caddy.exitCode}: ${caddyLog.join('').slice(-2000)}`)
-      const res = await httpsRequest(`${base}/healthz`, ca).catch((err: Error) => ({ status: 0, text: err.message }))
-      last = `${res.status} ${res.text.slice(0, 200)}`
-      return res.status === 200
-    }, 'Caddy to answer', 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}; last answer: ${last}; Caddy's log: ${caddyLog.join('').slice(-2000)}`)
-    })
+    caddy = await startCaddy(apps.map((a) => `127.0.0.1:${a.port}`), { httpsPort })
+    ca = caddy.ca
   })
   afterAll(async () => {
-    caddy?.kill('SIGTERM')
+    await caddy?.stop()
     await Promise.all(apps.map((a) => a.close()))
-    if (caddyHome) await rm(caddyHome, { recursive: true, force: true })
   })
 
   it('never adds its local CA to what the machine trusts', () => {
-    expect(existsSync(join(caddyHome, 'caddy', 'pki', 'authorities', 'local', 'root.crt'))).toBe(true)
+    expect(ca).toContain('BEGIN CERTIFICATE')
     expect(trusted()).toEqual(trustedBefore)
   })
 

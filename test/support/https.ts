@@ -1,4 +1,4 @@
-import { request } from 'node:https'
+import { request, type Agent } from 'node:https'
 import WebSocket from 'ws'
 
 export interface HttpsAnswer {
@@ -7,16 +7,20 @@ export interface HttpsAnswer {
   text: string
 }
 
-/** A request over HTTPS trusting only `ca` (Caddy's local CA, or a throwaway certificate). */
-export function httpsRequest(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpsAnswer> {
+/**
+ * A request over HTTPS trusting only `ca` (Caddy's local CA, or a throwaway certificate); `timeoutMs`: fails if its
+ * connection is idle that long; `agent`: its connection pool (keep-alive, at most so many at once).
+ */
+export function httpsRequest(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; agent?: Agent } = {}): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, ca }, (res) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, ca, timeout: init.timeoutMs, agent: init.agent }, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (d: string) => { text += d })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
     })
     req.on('error', reject)
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url} within ${init.timeoutMs} ms`), { name: 'TimeoutError' })))
     req.end(init.body)
   })
 }
@@ -33,8 +37,8 @@ export async function httpsSignIn(base: string, ca: string, login: string): Prom
 }
 
 /** A form POST over HTTPS as a signed-in person (`htmx`: as the page's htmx sends it, answering a fragment). */
-export function httpsForm(base: string, ca: string, cookie: string, path: string, fields: Record<string, string>, htmx = false, headers: Record<string, string> = {}) {
-  return httpsRequest(`${base}${path}`, ca, {
+export function httpsForm(base: string, ca: string, cookie: string, path: string, fields: Record<string, string>, htmx = false, headers: Record<string, string> = {}, pool: { timeoutMs?: number; agent?: Agent } = {}) {
+  return httpsRequest(`${base}${path}`, ca, { ...pool,
     method: 'POST', body: new URLSearchParams(fields).toString(),
     headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded', ...(htmx ? { 'hx-request': 'true' } : {}), ...headers },
   })
