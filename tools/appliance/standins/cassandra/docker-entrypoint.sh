@@ -31,7 +31,9 @@ sed -i \
 heap="${MAX_HEAP_SIZE:-1G}"
 flags=(); mapfile -t flags < <(grep -Ev '^[[:space:]]*(#|$)' /etc/cassandra/jvm.options | tr ' ' '\n')
 echo "[cassandra stand-in] cassandra-all $(ls /opt/cassandra/lib | sed -n 's/^cassandra-all-\(.*\)\.jar$/\1/p') on $(java -version 2>&1 | head -1), heap $heap, listening on $listen"
-exec java -Xms"$heap" -Xmx"$heap" ${HEAP_NEWSIZE:+-Xmn"$HEAP_NEWSIZE"} -XX:MaxDirectMemorySize=512m "${flags[@]}" \
+# JVM_EXTRA_OPTS: extra JVM flags, appended as the official image's cassandra-env.sh appends them.
+extra=(); read -r -a extra <<<"${JVM_EXTRA_OPTS:-}"
+exec java -Xms"$heap" -Xmx"$heap" ${HEAP_NEWSIZE:+-Xmn"$HEAP_NEWSIZE"} -XX:MaxDirectMemorySize=512m "${flags[@]}" "${extra[@]}" \
   -javaagent:"$(ls /opt/cassandra/lib/jamm-*.jar | head -1)" \
   -Dcassandra.jmx.local.port=7199 \
   -Dcassandra.config=file:///etc/cassandra/cassandra.yaml \
