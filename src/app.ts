@@ -51,6 +51,7 @@ import { previewRoutes } from './previews/routes.ts'
 import { exportRoutes } from './export/routes.ts'
 import { AVATAR_MAX_BYTES } from './profiles/avatar.ts'
 import { profileRoutes } from './profiles/routes.tsx'
+import { chooseLanguage } from './i18n/middleware.ts'
 import { admissions, pendingInvitation } from './auth/admit.tsx'
 import { inviteService } from './invites/service.ts'
 import { pendingInvites } from './invites/pending.ts'
@@ -235,6 +236,7 @@ export function createApp(given: AppDeps) {
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
   app.use(loadAdmin(admins))
+  app.use(chooseLanguage)
   app.use(requireSignIn)
   app.route('/', authRoutes({
     config, users: deps.slackImports ? claimingPlaceholders(deps.users, deps.slackImports, log) : deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: clientAddressOf,
