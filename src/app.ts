@@ -159,7 +159,7 @@ export function createApp(given: AppDeps) {
   const invites = deps.invites && inviteService({ store: deps.invites, rooms, moderation: deps.moderation, bus, log, publicUrl: config.publicUrl, now: deps.now })
   const admit = admissions({ signup: config.signup, invites, pending, admins })
   const clientAddressOf = (c: Context<AppEnv>) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies)
-  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus, limits })
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus, limits, profiles: deps.profiles })
   const disk = deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels })
   const uploads = deps.uploadStore && uploadService({
     files: disk, store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
