@@ -156,6 +156,12 @@ function newNonce(form) {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  // Whatever arrives later (socket pushes: messages, the sidebar) is put in the page's language.
+  if (lang !== 'en') {
+    new MutationObserver((records) => {
+      for (const r of records) for (const node of r.addedNodes) if (node.nodeType === 1) relabel(node.parentNode ?? node)
+    }).observe(document.body, { childList: true, subtree: true })
+  }
   localizeTimes(document)
   markOwn(document)
   refreshAgo(document)
@@ -179,7 +185,6 @@ document.addEventListener('DOMContentLoaded', () => {
           if (node.nodeType !== 1) continue
           localizeTimes(node.parentNode ?? node)
           markOwn(node.parentNode ?? node)
-          relabel(node.parentNode ?? node)
           if (node === list.lastElementChild) appended = true
         }
       }

@@ -1,6 +1,7 @@
 import { defineArea } from './area.ts'
 import type { Language } from './languages.ts'
 import { message } from './message.ts'
+import { sidebar } from './sidebar.ts'
 
 /** What static/app.js says by itself (the connection line); handed to it in the page's `data-strings`. */
 export const client = defineArea({
@@ -45,8 +46,8 @@ export const client = defineArea({
   },
 })
 
-/** The words static/app.js needs, for the page's `data-strings`: this area and the message area (to relabel socket pushes). */
+/** The words static/app.js needs, for the page's `data-strings`: this area, and the message and sidebar areas (to relabel socket pushes). */
 export function clientStrings(lang: Language): string {
-  return (cache[lang] ??= JSON.stringify({ ...client[lang], ...message[lang] }))
+  return (cache[lang] ??= JSON.stringify({ ...sidebar[lang], ...client[lang], ...message[lang] }))
 }
 const cache: Partial<Record<Language, string>> = {}

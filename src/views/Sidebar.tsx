@@ -45,16 +45,17 @@ export function SidebarItem({ entry, current = false, oob = false }: { entry: Si
 export function SidebarRooms({ entries, currentRoomId, oob = false }: { entries: readonly SidebarEntry[]; currentRoomId?: string | undefined; oob?: boolean }) {
   const byActivity = (a: SidebarEntry, b: SidebarEntry) => (b.room.lastMessageAt?.getTime() ?? 0) - (a.room.lastMessageAt?.getTime() ?? 0)
   const group = (direct: boolean) => entries.filter((e) => (e.room.visibility === 'direct') === direct).sort(byActivity)
-  const list = (items: SidebarEntry[], empty: string) => items.length === 0
-    ? <p class="muted side-empty">{empty}</p>
+  const list = (items: SidebarEntry[], empty: string, key: string) => items.length === 0
+    ? <p class="muted side-empty" data-t={key}>{empty}</p>
     : items.map((entry) => <SidebarItem entry={entry} current={entry.room.id === currentRoomId} />)
   const t = useT()
   return (
     <div id="side-rooms" {...oobAttr(oob)}>
-      <h3>{t('sidebar.rooms')}</h3>
-      <div class="side-group">{list(group(false), t('sidebar.noRooms'))}</div>
-      <h3>{t('sidebar.directMessages')}</h3>
-      <div class="side-group">{list(group(true), t('sidebar.noDirect'))}</div>
+      {/* Pushed over the socket in English too: data-t lets static/app.js put these in the page's language. */}
+      <h3 data-t="rooms">{t('sidebar.rooms')}</h3>
+      <div class="side-group">{list(group(false), t('sidebar.noRooms'), 'noRooms')}</div>
+      <h3 data-t="directMessages">{t('sidebar.directMessages')}</h3>
+      <div class="side-group">{list(group(true), t('sidebar.noDirect'), 'noDirect')}</div>
     </div>
   )
 }
