@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../store/ports.ts'
+import { useT } from '../i18n/translate.ts'
 
 /**
  * A message's link card: the site, title and description the page gave (text
@@ -9,6 +10,7 @@ import type { StoredMessage } from '../store/ports.ts'
 export function LinkPreviewCard({ message: m, base }: { message: StoredMessage; base: string }) {
   const p = m.preview
   if (!p) return null
+  const t = useT()
   return (
     <div class="link-preview">
       <a href={p.url} rel="nofollow noopener noreferrer ugc" target="_blank">
@@ -20,7 +22,7 @@ export function LinkPreviewCard({ message: m, base }: { message: StoredMessage; 
         </span>
       </a>
       <form class="remove-preview" method="post" action={`${base}/preview/remove`} hx-post={`${base}/preview/remove`} hx-swap="none">
-        <button type="submit" title="Remove this preview" aria-label={`Remove the preview of ${p.title}`}>×</button>
+        <button type="submit" title={t('message.removePreview')} data-t-title="removePreview" aria-label={t('message.removePreviewOf', { title: p.title })}>×</button>
       </form>
     </div>
   )

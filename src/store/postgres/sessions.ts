@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres'
 import type { SessionStore } from '../ports.ts'
+import { toUser } from './users.ts'
 
 export function postgresSessions(sql: Sql): SessionStore {
   return {
@@ -8,14 +9,14 @@ export function postgresSessions(sql: Sql): SessionStore {
     },
 
     async findSession(tokenHash, now) {
-      const [row] = await sql<{ expires_at: Date; id: bigint; login: string; name: string | null; avatar_url: string | null }[]>`
-        SELECT s.expires_at, u.id, u.login, u.name, u.avatar_url
+      const [row] = await sql<{ expires_at: Date; id: bigint; login: string; name: string | null; avatar_url: string | null; language: string | null }[]>`
+        SELECT s.expires_at, u.id, u.login, u.name, u.avatar_url, u.language
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now}`
       if (!row) return undefined
       return {
         expiresAt: row.expires_at,
-        user: { id: Number(row.id), login: row.login, name: row.name, avatarUrl: row.avatar_url },
+        user: toUser(row),
       }
     },
 
