@@ -114,7 +114,7 @@ describe.each(backends)('Web Push on %s', (_name, backend) => {
     expect(await none.text()).toContain('data-level="none"')
     expect(await (await bob.send(`/rooms/${slug}`)).text()).toContain('aria-label="Notifications: Nothing"')
     expect(await (await bob.send('/settings', { headers: { accept: 'application/json' } })).json())
-      .toEqual({ notifications: 'all', mutedRooms: [slug], roomLevels: { [slug]: 'none' }, devices: 1, language: null })
+      .toEqual({ notifications: 'all', mutedRooms: [slug], roomLevels: { [slug]: 'none' }, devices: 1 })
     expect((await mentionBob()).pushes).toHaveLength(0)
     expect((await bob.form(`/rooms/${slug}/notifications`, { level: 'all' })).status).toBe(303)
     expect((await mentionBob('no mention, and still for bob')).pushes).toHaveLength(1)
