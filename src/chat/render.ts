@@ -1,3 +1,4 @@
+import { jsx } from 'hono/jsx'
 import type { IsMember } from '../messages/mentionable.ts'
 import type { MentionDirectory } from '../messages/mentionDirectory.ts'
 import type { ReplyDirectory, ReplyOf } from '../messages/replies.ts'
@@ -5,7 +6,7 @@ import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
 import { Hub } from '../realtime/hub.ts'
 import { DEFAULT_LANGUAGE, isLanguage } from '../i18n/languages.ts'
-import { inLanguage } from '../i18n/translate.ts'
+import { LanguageContext } from '../i18n/translate.ts'
 import { ConnectionNotice } from '../views/RoomPage.tsx'
 
 /** Said on an open page whose reader is no longer a member (js/removed.js then drops the composer and the room's sidebar entry). */
@@ -25,8 +26,9 @@ export function createHub(directory?: MentionDirectory, replies?: ReplyDirectory
     render: (message, roomSlug, created, lang) => {
       const isMember = directory?.isMember(message.roomId)
       const replyOf = replies?.replyOf(message.roomId)
-      return inLanguage(isLanguage(lang) ? lang : DEFAULT_LANGUAGE, () =>
-        html(created ? CreatedFrame({ messages: [message], roomSlug, isMember, replyOf }) : ChangedFrame({ message, roomSlug, isMember, replyOf })))
+      // Elements, not calls: the frame renders inside the language's context.
+      const frame = created ? jsx(CreatedFrame, { messages: [message], roomSlug, isMember, replyOf }) : jsx(ChangedFrame, { message, roomSlug, isMember, replyOf })
+      return html(jsx(LanguageContext.Provider, { value: isLanguage(lang) ? lang : DEFAULT_LANGUAGE }, frame))
     },
     evicted: (by) => html(ConnectionNotice({ text: REMOVED[by ?? 'unknown'] })),
   })

@@ -1,3 +1,4 @@
+import { createContext, useContext } from 'hono/jsx'
 import type { Child } from 'hono/jsx'
 import type { Entry } from './area.ts'
 import { CATALOG, type Key } from './catalog.ts'
@@ -56,26 +57,8 @@ const translators = new Map<Language, Translator>(LANGUAGES.map((lang) => [lang,
 /** The translator for a language (made once per language). */
 export const translator = (lang: Language): Translator => translators.get(lang)!
 
-/** The language of the render under way (see `inLanguage`). */
-let rendering: Language = DEFAULT_LANGUAGE
-
-/**
- * Runs a synchronous render in `lang`: every `useT()` during it answers that language's words. Set around
- * every `c.html` by the language middleware (src/i18n/middleware.ts) and around each socket push
- * (src/chat/render.ts). Not hono/jsx's `createContext`: the composition root keeps hono/jsx away from
- * AsyncLocalStorage (src/views/renderContext.ts), so its contexts hold only for a render's synchronous
- * part anyway, which is all our views have (`html()` refuses an async component); a variable held for
- * that part says the same without a provider, its render store and its extra pass over the markup.
- */
-export function inLanguage<T>(lang: Language, render: () => T): T {
-  const outer = rendering
-  rendering = lang
-  try {
-    return render()
-  } finally {
-    rendering = outer
-  }
-}
+/** The language a render is in: set around every `c.html` by the language middleware (src/i18n/middleware.ts). */
+export const LanguageContext = createContext<Language>(DEFAULT_LANGUAGE)
 
 /** The current render's translator; English where nothing set a language. */
-export const useT = (): Translator => translator(rendering)
+export const useT = (): Translator => translator(useContext(LanguageContext))
