@@ -4,9 +4,6 @@ import type { ReplyDirectory, ReplyOf } from '../messages/replies.ts'
 import type { StoredMessage } from '../store/ports.ts'
 import { ChangedFrame, CreatedFrame, html } from '../views/Message.tsx'
 import { Hub } from '../realtime/hub.ts'
-import { jsx } from 'hono/jsx'
-import { DEFAULT_LANGUAGE, isLanguage } from '../i18n/languages.ts'
-import { LanguageContext } from '../i18n/translate.ts'
 import { ConnectionNotice } from '../views/RoomPage.tsx'
 
 /** Said on an open page whose reader is no longer a member (js/removed.js then drops the composer and the room's sidebar entry). */
@@ -22,13 +19,10 @@ export const REMOVED = {
  */
 export function createHub(directory?: MentionDirectory, replies?: ReplyDirectory): Hub {
   return new Hub({
-    // In the reader's language: the hub asks once per language among the room's readers.
-    render: (message, roomSlug, created, lang) => {
+    render: (message, roomSlug, created) => {
       const isMember = directory?.isMember(message.roomId)
       const replyOf = replies?.replyOf(message.roomId)
-      // Elements, not calls: the frame renders inside the language's context.
-      const frame = created ? jsx(CreatedFrame, { messages: [message], roomSlug, isMember, replyOf }) : jsx(ChangedFrame, { message, roomSlug, isMember, replyOf })
-      return html(jsx(LanguageContext.Provider, { value: isLanguage(lang) ? lang : DEFAULT_LANGUAGE }, frame))
+      return html(created ? CreatedFrame({ messages: [message], roomSlug, isMember, replyOf }) : ChangedFrame({ message, roomSlug, isMember, replyOf }))
     },
     evicted: (by) => html(ConnectionNotice({ text: REMOVED[by ?? 'unknown'] })),
   })

@@ -126,7 +126,7 @@ export function socketRoutes({ upgradeWebSocket, publicUrl, rooms, chat, hub, fe
 
       return {
         onOpen(_event, ws) {
-          connection = new Connection({ userId: user.id, lang: c.get('lang'), sink: sinkOf(ws), since: sinceParam === undefined ? undefined : BigInt(sinceParam), onClose: gone,
+          connection = new Connection({ userId: user.id, sink: sinkOf(ws), since: sinceParam === undefined ? undefined : BigInt(sinceParam), onClose: gone,
             onSlow: () => hub.noteSlowClose() })
           const live = connection
           unsubscribe = hub.subscribe(room, live)

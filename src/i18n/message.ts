@@ -2,9 +2,8 @@ import { defineArea } from './area.ts'
 
 /**
  * A message's own words (its actions, reply line, editor, reactions, link card). A message pushed over the
- * socket is rendered once per language among its readers (src/chat/render.ts); the elements also carry
- * `data-t`, so static/app.js can put them in the page's language from the area the page carries in
- * `data-strings` wherever markup reaches it in another.
+ * socket is rendered once for every reader, in English: static/app.js puts these in the page's language
+ * (the elements carry `data-t`, the page carries this area in `data-strings`).
  */
 export const message = defineArea({
   inReplyToMessage: 'In reply to a message',

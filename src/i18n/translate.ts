@@ -60,5 +60,5 @@ export const translator = (lang: Language): Translator => translators.get(lang)!
 /** The language a render is in: set around every `c.html` by the language middleware (src/i18n/middleware.ts). */
 export const LanguageContext = createContext<Language>(DEFAULT_LANGUAGE)
 
-/** The current render's translator; English where nothing set a language. */
+/** The current render's translator; English where nothing set a language (a socket push, rendered once for every reader). */
 export const useT = (): Translator => translator(useContext(LanguageContext))
