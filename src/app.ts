@@ -51,7 +51,6 @@ import { previewRoutes } from './previews/routes.ts'
 import { exportRoutes } from './export/routes.ts'
 import { AVATAR_MAX_BYTES } from './profiles/avatar.ts'
 import { profileRoutes } from './profiles/routes.tsx'
-import { chooseLanguage } from './i18n/middleware.ts'
 import { admissions, pendingInvitation } from './auth/admit.tsx'
 import { inviteService } from './invites/service.ts'
 import { pendingInvites } from './invites/pending.ts'
@@ -159,7 +158,7 @@ export function createApp(given: AppDeps) {
   const invites = deps.invites && inviteService({ store: deps.invites, rooms, moderation: deps.moderation, bus, log, publicUrl: config.publicUrl, now: deps.now })
   const admit = admissions({ signup: config.signup, invites, pending, admins })
   const clientAddressOf = (c: Context<AppEnv>) => clientAddress(c, deps.remoteAddress ?? runtimeRemoteAddress, config.trustedProxies)
-  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus, limits, profiles: deps.profiles })
+  const push = deps.notifications && webPush({ config, log, notifications: deps.notifications, rooms, presence, bus, limits })
   const disk = deps.uploadFiles ?? uploadFiles({ dir: `${config.dataDir}/uploads`, previewMaxPixels: config.uploads.previewMaxPixels })
   const uploads = deps.uploadStore && uploadService({
     files: disk, store: deps.uploadStore, maxBytes: config.uploads.maxBytes, quotaBytes: config.uploads.quotaBytes,
@@ -237,7 +236,6 @@ export function createApp(given: AppDeps) {
   if (deps.metrics) app.post('/rooms/:room/messages', timeSends(deps.metrics))
   app.use(session.loadSession)
   app.use(loadAdmin(admins))
-  app.use(chooseLanguage)
   app.use(requireSignIn)
   app.route('/', authRoutes({
     config, users: deps.slackImports ? claimingPlaceholders(deps.users, deps.slackImports, log) : deps.users, signInStates: deps.signInStates, log, session, limits, clientAddress: clientAddressOf,

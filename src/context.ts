@@ -1,5 +1,4 @@
 import type { Logger } from './log.ts'
-import type { Language } from './i18n/languages.ts'
 import type { Room, User } from './store/ports.ts'
 
 /** The typed request context every route and middleware shares. */
@@ -18,8 +17,6 @@ export interface AppVariables {
   member: boolean
   /** Whether the signed-in user is an administrator (`ADMIN_GITHUB_IDS`, `ADMIN_LOGINS`; src/admin/admins.ts). */
   admin: boolean
-  /** The language this request's pages are in: the user's setting, else `Accept-Language` (src/i18n/middleware.ts). */
-  lang: Language
 }
 
 export interface AppEnv {

@@ -60,34 +60,8 @@ function withSince(url) {
   return u.toString()
 }
 
-/** The page's language (`<html lang>`) for dates and numbers, and its words (the server's catalog, src/i18n/, in data-strings). */
-const lang = document.documentElement.lang || 'en'
-let strings = {}
-try { strings = JSON.parse(document.body.dataset.strings ?? '{}') } catch { /* a page without them says things in English */ }
-const say = (key, english) => (typeof strings[key] === 'string' ? strings[key] : english)
-const plurals = new Intl.PluralRules(lang)
-/** A counted phrase in the page's language: the entry's form for `n` (Intl.PluralRules), `{n}` filled in. */
-const sayCount = (key, n, english) => {
-  const forms = strings[key]
-  const text = forms && typeof forms === 'object' ? forms[plurals.select(n)] ?? forms.other : english
-  return text.replace('{n}', n.toLocaleString(lang))
-}
-
-/**
- * A socket push is rendered once for every reader, in English; its words are marked with their catalog key
- * (data-t for the text, data-t-label, data-t-title, data-t-confirm for attributes) and put in the page's language here.
- */
-const RELABELLED = [['t-label', 'tLabel', 'aria-label'], ['t-title', 'tTitle', 'title'], ['t-confirm', 'tConfirm', 'data-confirm']]
-function relabel(root) {
-  if (lang === 'en') return
-  for (const el of root.querySelectorAll('[data-t]')) if (strings[el.dataset.t] && el.textContent !== strings[el.dataset.t]) el.textContent = strings[el.dataset.t]
-  for (const [data, key, attr] of RELABELLED) {
-    for (const el of root.querySelectorAll(`[data-${data}]`)) if (strings[el.dataset[key]]) el.setAttribute(attr, strings[el.dataset[key]])
-  }
-}
-
-const timeFormat = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' })
-const dateTimeFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' })
+const timeFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' })
+const dateTimeFormat = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' })
 
 /** Times arrive in UTC; show them in the reader's own time zone. */
 function localizeTimes(root) {
@@ -103,7 +77,7 @@ function localizeTimes(root) {
   }
 }
 
-const relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' })
+const relative = new Intl.RelativeTimeFormat([], { numeric: 'auto' })
 
 /** "last seen 5 minutes ago", kept current while the page is open. */
 function refreshAgo(root) {
@@ -156,12 +130,6 @@ function newNonce(form) {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
-  // Whatever arrives later (socket pushes: messages, the sidebar) is put in the page's language.
-  if (lang !== 'en') {
-    new MutationObserver((records) => {
-      for (const r of records) for (const node of r.addedNodes) if (node.nodeType === 1) relabel(node.parentNode ?? node)
-    }).observe(document.body, { childList: true, subtree: true })
-  }
   localizeTimes(document)
   markOwn(document)
   refreshAgo(document)
@@ -225,18 +193,18 @@ document.addEventListener('DOMContentLoaded', () => {
 document.addEventListener('htmx:ws:before:connection', (e) => {
   e.detail.connection.url = withSince(e.detail.connection.url)
   // A reconnect is scheduled (and announced here) before its delay: keep saying "reconnecting" until it opens.
-  if (document.getElementById('conn')?.dataset.state === 'offline') setConnection('connecting', say('connecting', 'Connecting…'))
+  if (document.getElementById('conn')?.dataset.state === 'offline') setConnection('connecting', 'Connecting…')
 })
-document.addEventListener('htmx:ws:after:connection', () => setConnection('connected', say('connected', 'Connected')))
+document.addEventListener('htmx:ws:after:connection', () => setConnection('connected', 'Connected'))
 document.addEventListener('htmx:ws:after:message:incoming', (e) => {
   // Keep the URL current, so a resume that skips before:connection still asks for the right page.
   e.detail.connection.url = withSince(e.detail.connection.url)
 })
 /** Closes the server means for good; the server pushes the exact reason just before, which wins over these. */
 const FINAL_CLOSES = {
-  4401: say('sessionEnded', 'Your session ended. Sign in again to continue.'),
-  4409: say('tooManyOpen', 'Disconnected: too many open connections. Reload to reconnect here.'),
-  4429: say('tooManyOpened', 'Too many connections opened lately. Reload the page in a minute.'),
+  4401: 'Your session ended. Sign in again to continue.',
+  4409: 'Disconnected: too many open connections. Reload to reconnect here.',
+  4429: 'Too many connections opened lately. Reload the page in a minute.',
 }
 
 document.addEventListener('htmx:ws:close', (e) => {
@@ -247,8 +215,8 @@ document.addEventListener('htmx:ws:close', (e) => {
     if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', FINAL_CLOSES[code])
   } else if (code === 1008) {
     // The server says why (removed, or left elsewhere) just before; js/removed.js drops what no longer works.
-    if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', say('noLongerMember', 'You are no longer a member of this room.'))
+    if (document.getElementById('conn')?.dataset.state !== 'closed') setConnection('closed', 'You are no longer a member of this room.')
   }
-  else if (code === 1009) setConnection('closed', say('disconnected', 'Disconnected. Reload to reconnect.'))
-  else setConnection('reconnecting', say('reconnecting', 'Reconnecting…'))
+  else if (code === 1009) setConnection('closed', 'Disconnected. Reload to reconnect.')
+  else setConnection('reconnecting', 'Reconnecting…')
 })

@@ -1,7 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../context.ts'
-import { rateLimitedResponse, translatorOf } from '../http/errors.tsx'
+import { rateLimitedResponse } from '../http/errors.tsx'
 import { readForm } from '../http/forms.ts'
 import { RateLimited, type RateLimits } from '../http/rateLimits.ts'
 import type { Logger } from '../log.ts'
@@ -53,7 +53,7 @@ export function authRoutes({ config, users, signInStates, log, session, limits, 
     if (c.get('user')) return c.redirect('/', 303)
     const reason = c.req.query('error') ?? ''
     const invite = await invitedTo?.(c)
-    return c.html(loginPage(Object.hasOwn(SIGN_IN_ERRORS, reason) ? translatorOf(c)(`signIn.${reason as keyof typeof SIGN_IN_ERRORS}`) : undefined, invite))
+    return c.html(loginPage(Object.hasOwn(SIGN_IN_ERRORS, reason) ? SIGN_IN_ERRORS[reason as keyof typeof SIGN_IN_ERRORS] : undefined, invite))
   })
 
   // Every attempt counts, whichever way it signs in: guessing and session churn cost the same.
@@ -92,9 +92,9 @@ export function authRoutes({ config, users, signInStates, log, session, limits, 
       const form = await readForm(c)
       const login = typeof form.login === 'string' ? form.login.trim() : ''
       if (!LOGIN.test(login)) {
-        return c.html(loginPage(translatorOf(c)('signIn.badName')), 400)
+        return c.html(loginPage('A name is 1 to 39 letters, digits or dashes, starting with a letter or digit.'), 400)
       }
-      const taken = () => c.html(loginPage(translatorOf(c)('signIn.nameTaken', { login })), 409)
+      const taken = () => c.html(loginPage(`"${login}" belongs to a GitHub or single sign-on account, or a bot; choose another name.`), 409)
       const existing = await users.findUserByLogin(login)
       // Refused before admission, so a taken name spends no invite.
       if (existing && (existing.id > 0 || existing.kind === 'bot')) return taken()
@@ -105,7 +105,7 @@ export function authRoutes({ config, users, signInStates, log, session, limits, 
         throw err
       })
       if (!user) return taken()
-      if (await isBanned?.(user.id)) return c.html(loginPage(translatorOf(c)('signIn.banned')), 403)
+      if (await isBanned?.(user.id)) return c.html(loginPage(SIGN_IN_ERRORS.banned), 403)
       await session.startSession(c, user.id)
       return c.redirect(await admission.welcome(user), 303)
     })

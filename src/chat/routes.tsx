@@ -1,4 +1,3 @@
-import { translatorOf } from '../http/errors.tsx'
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { signedInUser, type AppEnv } from '../context.ts'
@@ -25,7 +24,7 @@ const isHtmx = (c: Context) => c.req.header('hx-request') === 'true'
 
 function messageId(c: Context<AppEnv>): string {
   const id = c.req.param('id')
-  if (!isId(id)) throw new HTTPException(404, { message: translatorOf(c)('room.noSuchMessage') })
+  if (!isId(id)) throw new HTTPException(404, { message: 'There is no such message in this room.' })
   return id
 }
 
@@ -54,7 +53,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
   /** The path's message in the room, unless it is missing or deleted (404). */
   const liveMessage = async (c: Context<AppEnv>) => {
     const message = await chat.find(c.get('room'), messageId(c))
-    if (!message || message.deletedAt) throw new HTTPException(404, { message: translatorOf(c)('room.noSuchMessage') })
+    if (!message || message.deletedAt) throw new HTTPException(404, { message: 'There is no such message in this room.' })
     return message
   }
 
@@ -103,7 +102,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
     const user = signedInUser(c.get('user'))
     try {
       const files = filesIn(form)
-      if (files.length > 0 && !deps.uploads) throw new ChatError('INVALID_BODY', translatorOf(c)('room.noFiles'), 422)
+      if (files.length > 0 && !deps.uploads) throw new ChatError('INVALID_BODY', 'This server does not take files.', 422)
       const attachments = files.length > 0 ? await deps.uploads!.storeAll(user.id, files) : []
       const { message, notMembers, nobody } = await chat.send(user, c.get('room'), first(form.body), first(form.nonce), attachments, { replyTo: first(form.reply_to) })
       // The note beside the composer is always sent, so a send without one clears the last.
@@ -118,14 +117,14 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
   app.get('/rooms/:room/messages/:id', requireReader, async (c) => {
     const id = messageId(c)
     const message = await chat.find(c.get('room'), id)
-    if (!message) throw new HTTPException(404, { message: translatorOf(c)('room.noSuchMessage') })
+    if (!message) throw new HTTPException(404, { message: 'There is no such message in this room.' })
     if (isHtmx(c)) return messageAnswer(c, message)
     return c.redirect(`/rooms/${c.get('room').slug}?around=${message.id}#m-${message.id}`, 303)
   })
 
   const editor = (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | ChatError['status'] = 200) => {
     const form = <MessageEditor message={message} roomSlug={c.get('room').slug} error={error} />
-    return c.html(isHtmx(c) ? form : <Layout title={translatorOf(c)('message.editMessage')} user={c.get('user')}>{form}</Layout>, status)
+    return c.html(isHtmx(c) ? form : <Layout title="Edit message" user={c.get('user')}>{form}</Layout>, status)
   }
 
   // Answering a message without JavaScript: the message, and a composer that answers it (js/replies.js sets the
@@ -133,14 +132,14 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
   app.get('/rooms/:room/messages/:id/reply', requireMember, async (c) => {
     const room = c.get('room')
     const original = await liveMessage(c)
-    if (room.archivedAt) throw new HTTPException(409, { message: translatorOf(c)('room.archived') })
+    if (room.archivedAt) throw new HTTPException(409, { message: 'This room is archived: it can be read, not written to.' })
     return c.html(
-      <Layout title={translatorOf(c)('room.replyIn', { room: room.name })} user={c.get('user')}>
+      <Layout title={`Reply in ${room.name}`} user={c.get('user')}>
         <section class="card reply-page">
-          <h1>{translatorOf(c).rich('room.replyIn', { room: <bdi>{room.name}</bdi> })}</h1>
+          <h1>Reply in <bdi>{room.name}</bdi></h1>
           <div class="messages">{await items(c, [original])}</div>
           <Composer room={room} nonce={nonceFrom(undefined)} replying={excerptOf(original)} />
-          <p><a href={`/rooms/${room.slug}/messages/${original.id}`}>{translatorOf(c)('room.backToRoom')}</a></p>
+          <p><a href={`/rooms/${room.slug}/messages/${original.id}`}>Back to the room</a></p>
         </section>
       </Layout>,
     )
@@ -148,7 +147,7 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
 
   app.get('/rooms/:room/messages/:id/edit', requireMember, async (c) => {
     const message = await liveMessage(c)
-    if (message.authorId !== signedInUser(c.get('user')).id) throw new HTTPException(403, { message: translatorOf(c)('room.onlyAuthor') })
+    if (message.authorId !== signedInUser(c.get('user')).id) throw new HTTPException(403, { message: 'Only its author can change a message.' })
     return editor(c, message)
   })
 
@@ -177,13 +176,13 @@ export function messageRoutes(deps: RoomPageDeps & { uploads?: UploadService | u
 
   /** Adding a reaction without JavaScript: the message, and the form (again with the reason, if refused). */
   const reactionPage = async (c: Context<AppEnv>, message: StoredMessage, error?: string, status: 200 | 404 | 409 | 422 = 200) => c.html(
-    <Layout title={translatorOf(c)('message.addReaction')} user={c.get('user')}>
+    <Layout title="Add a reaction" user={c.get('user')}>
       <section class="card react-page">
-        <h1>{translatorOf(c)('message.addReaction')}</h1>
+        <h1>Add a reaction</h1>
         <div class="messages">{await items(c, [message])}</div>
         <ReactionForm action={`/rooms/${c.get('room').slug}/messages/${message.id}/reactions`} error={error} />
         <QuickEmojis emojis={QUICK_EMOJIS} />
-        <p><a href={`/rooms/${c.get('room').slug}#m-${message.id}`}>{translatorOf(c)('room.backToRoom')}</a></p>
+        <p><a href={`/rooms/${c.get('room').slug}#m-${message.id}`}>Back to the room</a></p>
       </section>
     </Layout>, status)
 

@@ -2,8 +2,6 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../context.ts'
 import { ErrorPage } from '../views/ErrorPage.tsx'
-import { DEFAULT_LANGUAGE } from '../i18n/languages.ts'
-import { translator, type Translator } from '../i18n/translate.ts'
 import { RateLimited } from './rateLimits.ts'
 import { loggedPath } from './requestLog.ts'
 
@@ -55,38 +53,34 @@ export function rateLimitedResponse(c: Context<AppEnv>, err: RateLimited, render
   return render()
 }
 
-/** The request's translator: English for a request refused before its language was chosen. */
-export const translatorOf = (c: Context<AppEnv>): Translator => translator(c.get('lang') ?? DEFAULT_LANGUAGE)
-
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  const t = translatorOf(c)
   if (err instanceof RateLimited) return rateLimitedResponse(c, err)
   if (err instanceof HTTPException) {
     if (err.status >= 500) c.get('log').error({ err }, 'http exception')
     // Bad input is the client's: a line to see it by, without a stack.
     else if (err.status === 400) c.get('log').warn({ status: 400, reason: err.message, path: loggedPath(c.req.path) }, 'bad request')
-    return errorResponse(c, err.status, err.message || defaultMessage(t, err.status))
+    return errorResponse(c, err.status, err.message || defaultMessage(err.status))
   }
   if (isOutcomeUnknown(err)) {
     c.get('log').error({ err }, 'message store did not answer')
-    return errorResponse(c, 503, t('errors.storeSilent'))
+    return errorResponse(c, 503, 'The message store did not answer in time. What you sent may have been stored; sending it again is safe.')
   }
   if (isBackendUnavailable(err)) {
     c.get('log').error({ err }, 'backend unavailable')
-    return errorResponse(c, 503, t('errors.unavailable'))
+    return errorResponse(c, 503, 'The service is briefly unavailable. Your request was not completed; please try again shortly.')
   }
   c.get('log').error({ err }, 'unhandled error')
-  return errorResponse(c, 500, t('errors.internal'))
+  return errorResponse(c, 500, 'Something went wrong on our side. It has been logged.')
 }
 
-export const notFound: NotFoundHandler<AppEnv> = (c) => errorResponse(c, 404, translatorOf(c)('errors.nothingHere'))
+export const notFound: NotFoundHandler<AppEnv> = (c) => errorResponse(c, 404, 'There is nothing at this address.')
 
-function defaultMessage(t: Translator, status: number): string {
+function defaultMessage(status: number): string {
   switch (status) {
-    case 401: return t('errors.signInFirst')
-    case 403: return t('errors.notAllowed')
-    case 413: return t('errors.tooLarge')
-    case 429: return t('errors.tooMany')
-    default: return t('errors.notCompleted')
+    case 401: return 'Please sign in first.'
+    case 403: return 'You are not allowed to do that.'
+    case 413: return 'That request is too large.'
+    case 429: return 'Too many requests; please wait a moment.'
+    default: return 'The request could not be completed.'
   }
 }

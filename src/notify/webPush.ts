@@ -3,7 +3,7 @@ import type { Config } from '../config.ts'
 import type { RateLimits } from '../http/rateLimits.ts'
 import type { Logger } from '../log.ts'
 import { settingsRoutes } from '../settings/routes.tsx'
-import type { Bus, NotificationStore, Presence, ProfileStore, RoomStore } from '../store/ports.ts'
+import type { Bus, NotificationStore, Presence, RoomStore } from '../store/ports.ts'
 import { createNotifier } from './notifier.ts'
 import { pushSender } from './push.ts'
 import { notifyRoutes } from './routes.tsx'
@@ -18,8 +18,6 @@ export interface WebPushDeps {
   bus: Bus
   /** The test notification's rate limit. */
   limits: RateLimits
-  /** Keeps the interface language chosen on /settings; without it the browser's always chooses. */
-  profiles?: Pick<ProfileStore, 'saveLanguage'> | undefined
 }
 
 /**
@@ -27,7 +25,7 @@ export interface WebPushDeps {
  * and `stored`, to be told of each message this instance stores (a no-op when
  * push is off, which start-up logs).
  */
-export function webPush({ config, log, notifications, rooms, presence, bus, limits, profiles }: WebPushDeps) {
+export function webPush({ config, log, notifications, rooms, presence, bus, limits }: WebPushDeps) {
   const { vapid, allowLoopbackEndpoints } = config.push
   const policy = { allowLoopback: allowLoopbackEndpoints }
   if (!vapid) log.info('web push off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (npm run vapid-keys makes a pair) to turn it on')
@@ -35,7 +33,7 @@ export function webPush({ config, log, notifications, rooms, presence, bus, limi
   const notifier = vapid && createNotifier({ notifications, presence, log, sendPush: pushSender({ vapid, policy, log }) })
   const routes = notifyRoutes({ notifications, rooms, bus, log, policy, pushOn: vapid !== undefined })
   routes.route('/', settingsRoutes({
-    notifications, vapidPublicKey: vapid?.publicKey, testPush: notifier ? notifier.test : undefined, limits, idleSeconds: config.presenceIdleMs / 1000, profiles,
+    notifications, vapidPublicKey: vapid?.publicKey, testPush: notifier ? notifier.test : undefined, limits, idleSeconds: config.presenceIdleMs / 1000,
   }))
   return {
     routes,

@@ -1,6 +1,3 @@
-import type { Key } from '../i18n/catalog.ts'
-import { useT } from '../i18n/translate.ts'
-
 /**
  * Installing rtc as an app. The Install button shows only where the browser
  * offers it (static/js/install.js keeps its `beforeinstallprompt`); the
@@ -8,22 +5,18 @@ import { useT } from '../i18n/translate.ts'
  * app added to the Home Screen.
  */
 export function InstallSection() {
-  const t = useT()
-  const key = (k: Key) => <span class="key">{t(k)}</span>
   return (
     <section id="install" class="install" aria-labelledby="install-title">
-      <h2 id="install-title">{t('settings.installTitle')}</h2>
-      <p>{t('settings.installText')}</p>
+      <h2 id="install-title">Install rtc</h2>
+      <p>Installed, rtc opens in its own window from your home screen or dock, like any app.</p>
       <div class="row">
-        <button type="button" id="install-app" class="primary" hidden>{t('settings.installTitle')}</button>
+        <button type="button" id="install-app" class="primary" hidden>Install rtc</button>
         <span id="install-state" role="status"></span>
       </div>
       <ul class="install-steps">
-        <li>{t.rich('settings.installIos', { device: <strong>{t('settings.iphone')}</strong>, share: key('settings.share'), add: key('settings.addToHome') })}</li>
-        <li>{t.rich('settings.installAndroid', {
-          device: <strong>{t('settings.android')}</strong>, menu: <span aria-hidden="true">⋮</span>, install: key('settings.installApp'), add: key('settings.addToHomeAndroid'),
-        })}</li>
-        <li>{t.rich('settings.installComputer', { device: <strong>{t('settings.computer')}</strong>, dock: key('settings.addToDock') })}</li>
+        <li><strong>iPhone and iPad:</strong> open this page in Safari, tap <span class="key">Share</span> (the square with an arrow), then <span class="key">Add to Home Screen</span>. Open rtc from its new icon and turn notifications on there: iOS sends push notifications only to apps on the Home Screen (iOS 16.4 or later).</li>
+        <li><strong>Android:</strong> in Chrome's menu <span aria-hidden="true">⋮</span>, choose <span class="key">Install app</span> (or <span class="key">Add to Home screen</span>).</li>
+        <li><strong>Computer:</strong> in Chrome or Edge, the install icon at the right of the address bar; in Safari on a Mac, <span class="key">File → Add to Dock</span>.</li>
       </ul>
     </section>
   )

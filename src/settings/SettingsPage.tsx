@@ -1,56 +1,33 @@
+import { levelLabel } from '../messages/notifyLevels.ts'
 import type { NotifyChoice, NotifyLevel, Room, User } from '../store/ports.ts'
 import { Layout } from '../views/Layout.tsx'
-import { levelName } from '../views/NotifyLevelMenu.tsx'
 import { InstallSection } from './InstallSection.tsx'
-import { LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.ts'
-import { useT, type Translator } from '../i18n/translate.ts'
 
-export const CHOICES = [
-  { value: 'all', label: 'settings.choiceAll' },
-  { value: 'mentions', label: 'settings.choiceMentions' },
-  { value: 'nothing', label: 'settings.choiceNothing' },
-] as const satisfies readonly { value: NotifyChoice; label: string }[]
+export const CHOICES: readonly { value: NotifyChoice; label: string }[] = [
+  { value: 'all', label: 'What each room is set to (by default: direct messages and mentions)' },
+  { value: 'mentions', label: 'Mentions only, in every room' },
+  { value: 'nothing', label: 'Nothing' },
+]
+
+export const CHOICE_REFUSAL = 'Choose what each room is set to, mentions only, or nothing.'
 
 /** "2 minutes", "90 seconds": how long a tab left alone still counts as looked at. */
-const idleText = (t: Translator, seconds: number) => (seconds % 60 === 0 ? t('settings.minutes', { count: seconds / 60 }) : t('settings.seconds', { count: seconds }))
-
-/**
- * The interface language: one of ours, or (empty) whatever the browser's Accept-Language picks, named with
- * what it picks now. htmx swaps it in place with a "Saved."; the page itself changes on the next load.
- */
-export function LanguageForm({ chosen, negotiated, notice, error }: { chosen: Language | undefined; negotiated: Language; notice?: string | undefined; error?: string | undefined }) {
-  const t = useT()
-  return (
-    <form id="language" class="language-choice" method="post" action="/settings/language">
-      <label for="language-select">{t('settings.languageLegend')}</label>
-      <div class="row">
-        <select id="language-select" name="language">
-          <option value="" selected={chosen === undefined}>{t('settings.languageAuto', { name: LANGUAGE_NAMES[negotiated] })}</option>
-          {LANGUAGES.map((l) => <option value={l} lang={l} selected={l === chosen}>{LANGUAGE_NAMES[l]}</option>)}
-        </select>
-        <button type="submit" class="primary">{t('settings.save')}</button>
-        <span class="notice" role="status">{notice ?? ''}</span>
-      </div>
-      <p class="error" role="alert">{error ?? ''}</p>
-    </form>
-  )
-}
+const idleText = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}` : `${seconds} second${seconds === 1 ? '' : 's'}`)
 
 /** The choice of what pushes; htmx swaps it in place with a "Saved." or the reason it was refused. */
 export function NotifyChoiceForm({ choice, idleSeconds, notice, error }: { choice: NotifyChoice; idleSeconds: number; notice?: string | undefined; error?: string | undefined }) {
-  const t = useT()
   return (
     <form id="notify-choice" class="notify-choice" method="post" action="/settings/notifications" hx-post="/settings/notifications" hx-swap="outerHTML">
       <fieldset>
-        <legend>{t('settings.awayLegend', { idle: idleText(t, idleSeconds) })}</legend>
+        <legend>When you are away (no rtc tab of yours in view and used in the last {idleText(idleSeconds)}), push notifications bring</legend>
         {CHOICES.map((c) => (
           <label class="choice">
-            <input type="radio" name="choice" value={c.value} checked={c.value === choice} /> {t(c.label)}
+            <input type="radio" name="choice" value={c.value} checked={c.value === choice} /> {c.label}
           </label>
         ))}
       </fieldset>
       <div class="row">
-        <button type="submit" class="primary">{t('settings.save')}</button>
+        <button type="submit" class="primary">Save</button>
         <span class="notice" role="status">{notice ?? ''}</span>
       </div>
       <p class="error" role="alert">{error ?? ''}</p>
@@ -58,21 +35,20 @@ export function NotifyChoiceForm({ choice, idleSeconds, notice, error }: { choic
   )
 }
 
-const browsers = (t: Translator, n: number) => t('settings.browsers', { count: n })
+const browsers = (n: number) => (n === 1 ? '1 browser' : `${n} browsers`)
 
 /** What a test notification reached, in words. */
-export function testPushText(t: Translator, { browsers: held, reached }: { browsers: number; reached: number }): string {
-  if (held === 0) return t('settings.testNone')
-  if (reached === held) return t('settings.testAll', { browsers: browsers(t, reached) })
-  return t('settings.testSome', { browsers: browsers(t, reached), held })
+export function testPushText({ browsers: held, reached }: { browsers: number; reached: number }): string {
+  if (held === 0) return 'No browser of yours gets push notifications yet: turn them on with "Notify this browser" first.'
+  if (reached === held) return `Sent: it reached ${browsers(reached)} of yours.`
+  return `It reached ${browsers(reached)} of your ${held}; the push service refused the others (they may need turning on again).`
 }
 
 /** "Send a test notification": htmx puts the answer beside the button; a plain form comes back to this page with it. */
 export function TestPushForm({ result, error }: { result?: string | undefined; error?: string | undefined }) {
-  const t = useT()
   return (
     <form id="push-test" class="push-test row" method="post" action="/settings/notifications/test" hx-post="/settings/notifications/test" hx-swap="outerHTML">
-      <button type="submit">{t('settings.sendTest')}</button>
+      <button type="submit">Send a test notification</button>
       <span class="notice" role="status">{result ?? ''}</span>
       <span class="error" role="alert">{error ?? ''}</span>
     </form>
@@ -95,52 +71,49 @@ export interface SettingsPageProps {
   /** The answer to a test notification sent from this page without JavaScript. */
   testResult?: string | undefined
   testError?: string | undefined
-  /** The language the person chose (undefined: their browser's), and the one their browser's asks for. */
-  language: { chosen: Language | undefined; negotiated: Language }
-  languageNotice?: string | undefined
-  languageError?: string | undefined
 }
 
 /** Notification choices, this device's push subscription and a test push, the rooms' own levels, and installing rtc. */
 export function SettingsPage(props: SettingsPageProps) {
   const { user, choice, roomLevels, devices, vapidPublicKey } = props
-  const t = useT()
   return (
-    <Layout title={t('settings.title')} user={user}>
+    <Layout title="Settings" user={user}>
       <section class="card settings">
-        <h1>{t('settings.title')}</h1>
-        <h2>{t('settings.profile')}</h2>
-        <p>{t.rich('settings.profileText', { link: <a href="/profile">{t('settings.editProfile')}</a> })}</p>
-        <h2>{t('settings.language')}</h2>
-        <LanguageForm chosen={props.language.chosen} negotiated={props.language.negotiated} notice={props.languageNotice} error={props.languageError} />
-        <h2>{t('settings.notifications')}</h2>
+        <h1>Settings</h1>
+        <h2>Profile</h2>
+        <p>Your display name, bio, time zone and picture: <a href="/profile">edit your profile</a>.</p>
+        <h2>Notifications</h2>
         <NotifyChoiceForm choice={choice} idleSeconds={props.idleSeconds} notice={props.notice} error={props.error} />
         {vapidPublicKey ? (
           <div id="push-device" class="push-device" data-vapid-key={vapidPublicKey}>
             <p>
-              <span id="push-state" role="status">{devices === 0 ? t('settings.noBrowser')
-                : t('settings.reach', { browsers: browsers(t, devices) })}</span>
+              <span id="push-state" role="status">{devices === 0 ? 'No browser of yours gets push notifications yet.'
+                : `Push notifications reach ${browsers(devices)} of yours.`}</span>
             </p>
             <div class="row">
-              <button type="button" id="push-enable" hidden>{t('settings.notifyThis')}</button>
-              <button type="button" id="push-disable" hidden>{t('settings.stopThis')}</button>
+              <button type="button" id="push-enable" hidden>Notify this browser</button>
+              <button type="button" id="push-disable" hidden>Stop notifying this browser</button>
             </div>
-            <noscript><p class="muted">{t('settings.needsJs')}</p></noscript>
+            <noscript><p class="muted">Turning notifications on for a browser needs JavaScript.</p></noscript>
             <TestPushForm result={props.testResult} error={props.testError} />
           </div>
         ) : (
-          <p class="muted">{t('settings.notSetUp')}</p>
+          <p class="muted">Push notifications are not set up on this server: its operator sets VAPID keys to turn them on.</p>
         )}
-        <h2>{t('settings.ownLevels')}</h2>
+        <h2>Rooms with their own level</h2>
         {roomLevels.length === 0
-          ? <p class="muted">{t('settings.noOwnLevels')}</p>
+          ? <p class="muted">None: rooms notify you of mentions, direct messages of every message. Each room's bell in its header changes that.</p>
           : (
             <ul class="room-levels">
-              {roomLevels.map(({ room, level }) => <li data-level={level}><a href={`/rooms/${room.slug}`}><bdi>{room.name}</bdi></a>: {levelName(t, level)}</li>)}
+              {roomLevels.map(({ room, level }) => <li data-level={level}><a href={`/rooms/${room.slug}`}><bdi>{room.name}</bdi></a>: {levelLabel(level)}</li>)}
             </ul>
           )}
-        <h2>{t('settings.yourData')}</h2>
-        <p>{t.rich('settings.dataText', { link: <a href="/settings/export" download>{t('settings.download')}</a> })}</p>
+        <h2>Your data</h2>
+        <p>
+          <a href="/settings/export" download>Download your data</a>: a zip of everything you wrote in your rooms, your
+          files, your reactions, where you have read up to and these settings. A room's whole history is under
+          "Export this room" in its member list.
+        </p>
         <InstallSection />
       </section>
     </Layout>

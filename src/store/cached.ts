@@ -96,7 +96,6 @@ export function cachedStores(
     ...profiles,
     saveProfile: async (userId, fields, avatar) => profileChanged(await profiles.saveProfile(userId, fields, avatar)),
     removeAvatar: async (userId) => profileChanged(await profiles.removeAvatar(userId)),
-    saveLanguage: async (userId, language) => profileChanged(await profiles.saveLanguage(userId, language)),
   }
 
   const cachedSessions: SessionStore = {

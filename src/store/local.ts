@@ -180,7 +180,6 @@ export function localStores(
       ...profiles,
       saveProfile: async (userId, fields, avatar) => userChanged(await profiles.saveProfile(userId, fields, avatar)),
       removeAvatar: async (userId) => userChanged(await profiles.removeAvatar(userId)),
-      saveLanguage: async (userId, language) => userChanged(await profiles.saveLanguage(userId, language)),
     } satisfies ProfileStore,
     moderation: {
       ...moderation,

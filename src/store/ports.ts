@@ -13,8 +13,6 @@ export interface User {
   readonly avatarUrl: string | null
   /** Set only for bots: accounts that post through the bot API and never sign in. */
   readonly kind?: 'bot'
-  /** The interface language the person chose on /settings (src/i18n/languages.ts); absent: their browser's. */
-  readonly language?: string
 }
 
 export interface GithubProfile {
@@ -102,8 +100,6 @@ export interface ProfileStore {
   removeAvatar(userId: number): Promise<User>
   /** The user's uploaded avatar; undefined when they have none. */
   avatarOf(userId: number): Promise<{ sha256: string; bytes: Uint8Array } | undefined>
-  /** Sets (null: clears) the interface language the person chose; the user as now stored. */
-  saveLanguage(userId: number, language: string | null): Promise<User>
 }
 
 export interface Member extends User {

@@ -3,8 +3,6 @@ import type { User } from '../store/ports.ts'
 import { APPLE_TOUCH_ICON, THEME } from './appLook.ts'
 import { faceSrc } from './Message.tsx'
 import { SearchBox } from './SearchBox.tsx'
-import { clientStrings } from '../i18n/client.ts'
-import { useT } from '../i18n/translate.ts'
 
 export interface LayoutProps {
   title: string
@@ -23,10 +21,8 @@ export interface LayoutProps {
  * and app.js registers one that forbids it from evaluating strings.
  */
 export function Layout({ title, user, fill = false, query, skip, children }: LayoutProps) {
-  const t = useT()
   return (
-    // The chrome is left to right in every language we have; names and bodies isolate their own direction.
-    <html lang={t.lang} dir="ltr">
+    <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -42,20 +38,20 @@ export function Layout({ title, user, fill = false, query, skip, children }: Lay
         <meta name="theme-color" content={THEME.dark} media="(prefers-color-scheme: dark)" />
         <link rel="stylesheet" href="/static/app.css" />
       </head>
-      <body data-me={user ? String(user.id) : undefined} data-me-login={user?.login} class={fill ? 'fill' : undefined} data-strings={clientStrings(t.lang)}>
+      <body data-me={user ? String(user.id) : undefined} data-me-login={user?.login} class={fill ? 'fill' : undefined}>
         {skip && <a class="skip-link" href={skip.href}>{skip.label}</a>}
         <header class="top">
           <a class="brand" href="/">rtc</a>
           {user && <SearchBox q={query} />}
           {user && (
             <form class="whoami" method="post" action="/logout">
-              <a class="me" href="/profile" title={t('layout.yourProfile')}>
+              <a class="me" href="/profile" title="Your profile">
                 {faceSrc(user.avatarUrl, 48) && <img class="avatar" src={faceSrc(user.avatarUrl, 48)} alt="" width="24" height="24" />}
-                <bdi class="name">{user.name ?? user.login}</bdi>
+                <span class="name">{user.name ?? user.login}</span>
               </a>
-              <a class="sessions-link" href="/sessions">{t('layout.sessions')}</a>
-              <a class="settings-link" href="/settings">{t('layout.settings')}</a>
-              <button type="submit">{t('layout.signOut')}</button>
+              <a class="sessions-link" href="/sessions">Sessions</a>
+              <a class="settings-link" href="/settings">Settings</a>
+              <button type="submit">Sign out</button>
             </form>
           )}
         </header>

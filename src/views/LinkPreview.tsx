@@ -1,5 +1,4 @@
 import type { StoredMessage } from '../store/ports.ts'
-import { useT } from '../i18n/translate.ts'
 
 /**
  * A message's link card: the site, title and description the page gave (text
@@ -10,7 +9,6 @@ import { useT } from '../i18n/translate.ts'
 export function LinkPreviewCard({ message: m, base }: { message: StoredMessage; base: string }) {
   const p = m.preview
   if (!p) return null
-  const t = useT()
   return (
     <div class="link-preview">
       <a href={p.url} rel="nofollow noopener noreferrer ugc" target="_blank">
@@ -22,7 +20,7 @@ export function LinkPreviewCard({ message: m, base }: { message: StoredMessage; 
         </span>
       </a>
       <form class="remove-preview" method="post" action={`${base}/preview/remove`} hx-post={`${base}/preview/remove`} hx-swap="none">
-        <button type="submit" title={t('message.removePreview')} data-t-title="removePreview" aria-label={t('message.removePreviewOf', { title: p.title })}>×</button>
+        <button type="submit" title="Remove this preview" aria-label={`Remove the preview of ${p.title}`}>×</button>
       </form>
     </div>
   )

@@ -1,5 +1,4 @@
 import { Layout } from './Layout.tsx'
-import { useT } from '../i18n/translate.ts'
 
 export interface LoginPageProps {
   githubEnabled: boolean
@@ -15,46 +14,43 @@ export interface LoginPageProps {
 
 export function LoginPage({ githubEnabled, oidcName, localLogin, publicUrl, error, invite }: LoginPageProps) {
   const providers = githubEnabled || oidcName !== undefined
-  const t = useT()
-  const code = (name: string) => <code>{name}</code>
   return (
-    <Layout title={t('signIn.title')}>
+    <Layout title="Sign in">
       <section class="card login">
-        <h1>{t('signIn.heading')}</h1>
+        <h1>Sign in to rtc</h1>
         {invite && (
           <p class="invited" role="status">
-            {invite.roomName === null ? t('signIn.invitedServer') : t.rich('signIn.invitedRoom', { room: <strong><bdi>{invite.roomName}</bdi></strong> })}
-            {t('signIn.acceptHint')}
+            {invite.roomName === null ? 'You are invited to this rtc server.' : <>You are invited to the room <strong><bdi>{invite.roomName}</bdi></strong>.</>}
+            {' '}Sign in to accept: you land there once you are in.
           </p>
         )}
         {error && <p class="error" role="alert">{error}</p>}
         {providers && (
           <div class="providers">
-            {githubEnabled && <a class="button primary" href="/auth/github">{t('signIn.withGithub')}</a>}
-            {oidcName !== undefined && <a class={githubEnabled ? 'button' : 'button primary'} href="/auth/oidc">{t('signIn.withProvider', { name: oidcName })}</a>}
+            {githubEnabled && <a class="button primary" href="/auth/github">Sign in with GitHub</a>}
+            {oidcName !== undefined && <a class={githubEnabled ? 'button' : 'button primary'} href="/auth/oidc">Sign in with {oidcName}</a>}
           </div>
         )}
         {localLogin && (
           <form class="local" method="post" action="/auth/local">
-            <label for="login">{t('signIn.localLabel')}</label>
+            <label for="login">Local sign-in (demo only)</label>
             <input id="login" name="login" required maxlength={39} pattern="[A-Za-z0-9][A-Za-z0-9\-]*" autocomplete="username" />
-            <button type="submit">{t('signIn.submit')}</button>
+            <button type="submit">Sign in</button>
           </form>
         )}
         {/* For the administrator: below the sign-in people came for. */}
         {!providers && (
           <div class="setup">
-            <p>{t('signIn.noProvider')}</p>
+            <p>No sign-in provider is configured on this server yet. Set up GitHub, your own identity provider, or both:</p>
             <ol>
-              <li>{t.rich('signIn.githubStep', {
-                link: <a href="https://github.com/settings/applications/new">github.com/settings/applications/new</a>,
-                callback: code(`${publicUrl}/auth/github/callback`), id: code('CLIENT_ID'), secret: code('CLIENT_SECRET'),
-              })}</li>
-              <li>{t.rich('signIn.oidcStep', {
-                callback: code(`${publicUrl}/auth/oidc/callback`), issuer: code('OIDC_ISSUER'), id: code('OIDC_CLIENT_ID'), secret: code('OIDC_CLIENT_SECRET'),
-              })}</li>
+              <li>GitHub: register an OAuth app at <a href="https://github.com/settings/applications/new">github.com/settings/applications/new</a>.
+                Homepage URL: this server's address. Authorization callback URL: <code>{`${publicUrl}/auth/github/callback`}</code>.
+                Set <code>CLIENT_ID</code> and <code>CLIENT_SECRET</code> from the app's page.</li>
+              <li>OpenID Connect (Authelia, Authentik, Keycloak…): register a confidential client with the redirect
+                URI <code>{`${publicUrl}/auth/oidc/callback`}</code>, then set <code>OIDC_ISSUER</code>,
+                {' '}<code>OIDC_CLIENT_ID</code> and <code>OIDC_CLIENT_SECRET</code>.</li>
             </ol>
-            <p>{t('signIn.restart')}</p>
+            <p>Then restart rtc.</p>
           </div>
         )}
       </section>
@@ -64,14 +60,13 @@ export function LoginPage({ githubEnabled, oidcName, localLogin, publicUrl, erro
 
 /** `SIGNUP=invite` and no usable invite: a plain page, whichever provider the person came through. */
 export function InviteNeededPage({ reason }: { reason?: string | undefined }) {
-  const t = useT()
   return (
-    <Layout title={t('signIn.inviteTitle')}>
+    <Layout title="Sign-up needs an invite">
       <section class="card login">
-        <h1>{t('signIn.inviteTitle')}</h1>
-        <p>{t('signIn.inviteText')}</p>
+        <h1>Sign-up needs an invite</h1>
+        <p>This rtc server lets new people in only through an invite link. Ask someone who uses it, or its administrator, to send you one, then open the link.</p>
         {reason && <p class="error" role="alert">{reason}</p>}
-        <p>{t.rich('signIn.alreadyHave', { link: <a href="/login">{t('signIn.submit')}</a> })}</p>
+        <p>Already have an account here? <a href="/login">Sign in</a> with it.</p>
       </section>
     </Layout>
   )

@@ -6,7 +6,6 @@ import { noReplies, type ReplyOf } from '../messages/replies.ts'
 import { Attachments } from './Attachments.tsx'
 import { LinkPreviewCard } from './LinkPreview.tsx'
 import { Reactions } from './Reactions.tsx'
-import { useT } from '../i18n/translate.ts'
 
 /** The swap every insertion uses: by id, kept in id order, so late or repeated arrivals never duplicate. */
 export const UPSERT_MESSAGES = 'upsert key:data-key sort'
@@ -29,6 +28,8 @@ const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' })
 /** The face's letter: the name's first character as a reader sees it (an emoji, an accented letter), upper-cased. */
 export const initialOf = (name: string) => ([...graphemes.segment(name.trim())][0]?.segment ?? '?').toLocaleUpperCase()
 
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+
 export interface MessageItemProps {
   message: StoredMessage
   roomSlug: string
@@ -50,13 +51,12 @@ export interface MessageItemProps {
  */
 function ReplyLine({ id, roomSlug, replyOf }: { id: string; roomSlug: string; replyOf: ReplyOf }) {
   const original = replyOf(id)
-  const t = useT()
   return (
     <a class="reply-to" data-reply-to={id} href={`/rooms/${roomSlug}/messages/${id}`}>
       <span class="reply-mark" aria-hidden="true">↪ </span>
-      {!original ? <span class="reply-text" data-t="inReplyToMessage">{t('message.inReplyToMessage')}</span>
-        : original.deleted ? <span class="reply-text gone" data-t="inReplyToDeleted">{t('message.inReplyToDeleted')}</span>
-        : <><span class="sr-only" data-t="inReplyTo">{t('message.inReplyTo')}</span><bdi class="who">{original.authorName}</bdi>: <span class="reply-text" dir="auto">{original.text}</span></>}
+      {!original ? <span class="reply-text">In reply to a message</span>
+        : original.deleted ? <span class="reply-text gone">In reply to a deleted message</span>
+        : <><span class="sr-only">In reply to </span><bdi class="who">{original.authorName}</bdi>: <span class="reply-text" dir="auto">{original.text}</span></>}
     </a>
   )
 }
@@ -68,13 +68,12 @@ function ReplyLine({ id, roomSlug, replyOf }: { id: string; roomSlug: string; re
  * rendered once for all.
  */
 function MessageActions({ base }: { base: string }) {
-  const t = useT()
   return (
     <div class="msg-actions">
-      <a class="act act-reply" href={`${base}/reply`} data-t="reply">{t('message.reply')}</a>
-      <a class="act act-link" href={base} data-t="copyLink">{t('message.copyLink')}</a>
-      <form class="act-form" method="post" action={`${base}/pin`}><button type="submit" class="act act-pin" data-t="pin">{t('message.pin')}</button></form>
-      <form class="act-form" method="post" action={`${base}/save`}><button type="submit" class="act act-save" data-t="save">{t('message.save')}</button></form>
+      <a class="act act-reply" href={`${base}/reply`}>Reply</a>
+      <a class="act act-link" href={base}>Copy link</a>
+      <form class="act-form" method="post" action={`${base}/pin`}><button type="submit" class="act act-pin">Pin</button></form>
+      <form class="act-form" method="post" action={`${base}/save`}><button type="submit" class="act act-save">Save</button></form>
     </div>
   )
 }
@@ -84,14 +83,12 @@ function MessageActions({ base }: { base: string }) {
  * push. Names appear only as text; the body is Markdown, inserted as the HTML
  * that `renderMessageBody` makes (its only source of markup, see markdown.ts).
  * The element id and key are the server-made id; names and body sit in
- * direction-isolated elements. Its own words are in the render's language, each element marked with its
- * `data-t` key: a socket push is rendered once, in English, and static/app.js puts them in the reader's.
+ * direction-isolated elements.
  */
 export function MessageItem({ message: m, roomSlug, mine = false, oob = false, isMember = nobodyIsMember, replyOf = noReplies, firstUnread = false }: MessageItemProps) {
   const deleted = m.deletedAt !== null
   const base = `/rooms/${roomSlug}/messages/${m.id}`
   const face = faceSrc(m.authorAvatarUrl, 64)
-  const t = useT()
   return (
     <article
       id={`m-${m.id}`}
@@ -99,7 +96,6 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
       data-author={String(m.authorId)}
       data-rev={m.rev}
       class={`msg${deleted ? ' deleted' : ''}${mine ? ' mine' : ''}${firstUnread ? ' first-unread' : ''}`}
-      data-unread-label={firstUnread ? t('client.newMessages') : undefined}
       {...(oob ? { 'hx-swap-oob': 'true' } : {})}
     >
       {/* A face per author: a colour from the id and the first letter of the name (look.js fills it for older markup).
@@ -113,21 +109,21 @@ export function MessageItem({ message: m, roomSlug, mine = false, oob = false, i
         <a class="who" href={profileHref(m.authorLogin)} title={`@${m.authorLogin}`}><bdi>{m.authorName}</bdi></a>{' '}
         {/* A display name is the author's to choose, so it could copy someone else's: the login is the identity. */}
         {m.authorName !== m.authorLogin && <><span class="login">@{m.authorLogin}</span>{' '}</>}
-        <time datetime={m.createdAt.toISOString()}>{t.dateTime(m.createdAt)}</time>
-        {m.editedAt && !deleted && <span class="edited" data-t="edited">{t('message.edited')}</span>}
+        <time datetime={m.createdAt.toISOString()}>{utc(m.createdAt)}</time>
+        {m.editedAt && !deleted && <span class="edited"> (edited)</span>}
       </header>
       {m.replyTo && !deleted && <ReplyLine id={m.replyTo} roomSlug={roomSlug} replyOf={replyOf} />}
-      {deleted ? <p class="body gone" data-t="deleted">{t('message.deleted')}</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
+      {deleted ? <p class="body gone">This message was deleted.</p> : <div class="body" dir="auto">{raw(renderMessageBody(m, { isMention: isMember }))}</div>}
       {!deleted && <Attachments message={m} base={base} />}
       {!deleted && <LinkPreviewCard message={m} base={base} />}
       {!deleted && <Reactions message={m} base={base} />}
       {!deleted && <MessageActions base={base} />}
       {/* Only the link: every push carries it, and app.js opens the form in place (without JavaScript, a page). */}
-      {!deleted && <a class="own" href={`${base}/edit`} data-t="edit">{t('message.edit')}</a>}
+      {!deleted && <a class="own" href={`${base}/edit`}>Edit</a>}
       {/* Shown to its author and, in a room page drawn for one, to an administrator (app.css); js/delete.js posts it in place. */}
       {!deleted && (
-        <form class="msg-delete" method="post" action={`${base}/delete`} data-confirm={t('message.confirmDelete')} data-t-confirm="confirmDelete">
-          <button type="submit" class="link danger" data-t="delete">{t('message.delete')}</button>
+        <form class="msg-delete" method="post" action={`${base}/delete`} data-confirm="Delete this message for everyone? This cannot be undone.">
+          <button type="submit" class="link danger">Delete</button>
         </form>
       )}
     </article>

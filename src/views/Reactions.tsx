@@ -1,6 +1,5 @@
 import { MAX_EMOJI_LENGTH } from '../messages/reactions.ts'
 import type { Reaction, StoredMessage } from '../store/ports.ts'
-import { useT } from '../i18n/translate.ts'
 
 /** The message's reactions grouped by emoji, in the store's order. */
 function byEmoji(reactions: readonly Reaction[]): [string, Reaction[]][] {
@@ -19,7 +18,6 @@ function byEmoji(reactions: readonly Reaction[]): [string, Reaction[]][] {
 export function Reactions({ message: m, base }: { message: StoredMessage; base: string }) {
   const action = `${base}/reactions`
   const form = { method: 'post' as const, action, 'hx-post': action, 'hx-target': 'closest article', 'hx-swap': 'outerHTML' }
-  const t = useT()
   return (
     <div class="reactions">
       {byEmoji(m.reactions ?? []).map(([emoji, people]) => {
@@ -34,18 +32,17 @@ export function Reactions({ message: m, base }: { message: StoredMessage; base: 
         )
       })}
       {/* One link, not a form per message (every push carries this): app.js opens the page's one picker here; without it, a page. */}
-      <a class="react-add" href={action} aria-label={t('message.addReaction')} data-t-label="addReaction">+</a>
+      <a class="react-add" href={action} aria-label="Add a reaction">+</a>
     </div>
   )
 }
 
 /** The form that adds a reaction: on its own page without JavaScript, moved beside a message by app.js with it. */
 export function ReactionForm({ action, error }: { action: string; error?: string | undefined }) {
-  const t = useT()
   return (
     <form method="post" action={action} class="react-form" id="react-form">
-      <input name="emoji" list="quick-emojis" maxlength={MAX_EMOJI_LENGTH} required placeholder="👍" aria-label={t('message.emoji')} size={3} autocomplete="off" autofocus />
-      <button type="submit">{t('message.react')}</button>
+      <input name="emoji" list="quick-emojis" maxlength={MAX_EMOJI_LENGTH} required placeholder="👍" aria-label="Emoji" size={3} autocomplete="off" autofocus />
+      <button type="submit">React</button>
       <span class="error react-error" role="alert">{error ?? ''}</span>
     </form>
   )

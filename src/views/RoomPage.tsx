@@ -11,7 +11,6 @@ import { NotifyLevelMenu } from './NotifyLevelMenu.tsx'
 import { RoomManage, RoomTopic } from './RoomManage.tsx'
 import { QUICK_EMOJIS } from '../messages/reactions.ts'
 import { QuickEmojis } from './Reactions.tsx'
-import { useT } from '../i18n/translate.ts'
 
 export interface RoomPageProps {
   user: User
@@ -68,12 +67,11 @@ export interface RoomPageProps {
 
 /** Above the list of a room opened far up at its first unread message: how many, since when, and the way to the newest. */
 export function UnreadBar({ room, count, at }: { room: Room; count: number; at: Date }) {
-  const t = useT()
   return (
     <p id="unread-bar" class="unread-bar">
-      <span>{t.rich('room.newSince', { count, n: countText(count), time: <time datetime={at.toISOString()}>{`${at.toISOString().slice(11, 16)} UTC`}</time> })}</span>
+      <span>{countText(count)} new message{count === 1 ? '' : 's'} since <time datetime={at.toISOString()}>{`${at.toISOString().slice(11, 16)} UTC`}</time></span>
       {' — '}
-      <a href={`/rooms/${room.slug}?latest`}>{t('room.jumpNewest')}</a>
+      <a href={`/rooms/${room.slug}?latest`}>Jump to the newest</a>
     </p>
   )
 }
@@ -84,16 +82,14 @@ export function UnreadBar({ room, count, at }: { room: Room; count: number; at: 
  * nobody's at all (a typo, most likely). Empty when neither.
  */
 export function MentionNote({ logins, nobody = [], room, oob = false }: { logins: readonly string[]; nobody?: readonly string[]; room?: Room | undefined; oob?: boolean }) {
-  const t = useT()
-  const list = new Intl.ListFormat(t.lang, { type: 'conjunction' })
-  const at = (ls: readonly string[]) => list.format(ls.map((l) => `@${l}`))
-  const outside = logins.length === 0 ? '' : t('room.notMembers', { count: logins.length, logins: at(logins) })
-  const unknown = nobody.length === 0 ? '' : t('room.noOneCalled', { logins: at(nobody) })
+  const at = (ls: readonly string[]) => ls.map((l) => `@${l}`).join(', ')
+  const outside = logins.length === 0 ? '' : `${at(logins)} ${logins.length === 1 ? 'is not a member' : 'are not members'} of this room: nobody was notified. `
+  const unknown = nobody.length === 0 ? '' : `No one here is called ${at(nobody)}. `
   return (
     <p id="mention-note" class="note" role="status" {...(oob ? { 'hx-swap-oob': 'true' } : {})}>
-      {outside || unknown ? `${outside}${unknown}${t('room.sent')}` : ''}
+      {outside || unknown ? `${outside}${unknown}The message was sent.` : ''}
       {room?.visibility === 'private' && logins.map((l) => (
-        <>{' '}<button type="submit" class="link" form="mention-add" name="login" value={l}>{t('room.addToRoom', { login: l })}</button></>
+        <>{' '}<button type="submit" class="link" form="mention-add" name="login" value={l}>Add @{l} to this room</button></>
       ))}
     </p>
   )
@@ -111,13 +107,12 @@ export const roomTitle = (room: Room, members: readonly User[], me: User) =>
  */
 export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room; before: string | undefined; hasOlder: boolean; oob?: boolean }) {
   const swap = oob ? { 'hx-swap-oob': 'true' } : {}
-  const t = useT()
-  if (!hasOlder || !before) return <p id="older" class="history-edge" {...swap}>{t('room.beginning')}</p>
+  if (!hasOlder || !before) return <p id="older" class="history-edge" {...swap}>This is the beginning of the room.</p>
   const url = `/rooms/${room.slug}/messages?before=${before}`
   return (
     <p id="older" class="history-edge" {...swap}>
       <a href={`/rooms/${room.slug}?before=${before}`} hx-get={url} hx-trigger="rtc-top" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
-        {t('room.older')}
+        Older messages
       </a>
     </p>
   )
@@ -130,11 +125,10 @@ export function OlderEdge({ room, before, hasOlder, oob = false }: { room: Room;
  * deletes it and brings the next one (see chat/routes.tsx).
  */
 export function NewerGap({ room, after }: { room: Room; after: string }) {
-  const t = useT()
   return (
     <p id={`gap-${after}`} data-key={`${after}.5`} class="history-edge gap">
       <a href={`/rooms/${room.slug}?around=${after}`} hx-get={`/rooms/${room.slug}/messages?after=${after}`} hx-trigger="rtc-bottom" hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
-        {t('room.newer')}
+        Newer messages
       </a>
     </p>
   )
@@ -142,13 +136,12 @@ export function NewerGap({ room, after }: { room: Room; after: string }) {
 
 /** The message being answered, above the composer, with a way to answer nothing instead. */
 export function ReplyChip({ room, replying }: { room: Room; replying?: ReplyExcerpt | undefined }) {
-  const t = useT()
   return (
     <div id="reply-chip" class="reply-chip" hidden={!replying}>
       <input type="hidden" name="reply_to" value={replying?.id ?? ''} disabled={!replying} />
       <span class="reply-mark" aria-hidden="true">↪ </span>
-      <span>{t.rich('room.replyingTo', { name: <bdi class="who">{replying?.authorName ?? ''}</bdi>, text: <span class="reply-text" dir="auto">{replying?.text ?? ''}</span> })}</span>
-      <a class="reply-cancel" href={`/rooms/${room.slug}`} aria-label={t('room.noReply')}>×</a>
+      <span>Replying to <bdi class="who">{replying?.authorName ?? ''}</bdi>: <span class="reply-text" dir="auto">{replying?.text ?? ''}</span></span>
+      <a class="reply-cancel" href={`/rooms/${room.slug}`} aria-label="Do not reply: send a plain message">×</a>
     </div>
   )
 }
@@ -160,24 +153,23 @@ export function ConnectionNotice({ text }: { text: string }) {
 
 export function Composer({ room, nonce, draft, error, notMembers = [], nobody = [], maxBytes, replying }: { room: Room; nonce: string; draft?: string | undefined; error?: string | undefined; notMembers?: readonly string[]; nobody?: readonly string[]; maxBytes?: number | undefined; replying?: ReplyExcerpt | undefined }) {
   const action = `/rooms/${room.slug}/messages`
-  const t = useT()
   return (
     <>
     <form id="composer" class="composer" method="post" action={action} enctype="multipart/form-data" hx-post={action} hx-target="#messages" hx-swap={UPSERT_MESSAGES}>
       <input type="hidden" name="nonce" value={nonce} />
       {/* What this message answers (the reply page; js/replies.js sets it on the room page): a chip that can be dismissed. */}
       <ReplyChip room={room} replying={replying} />
-      <label class="sr-only" for="body">{t('room.message')}</label>
+      <label class="sr-only" for="body">Message</label>
       {/* Without JavaScript Enter makes a new line; app.js makes Enter send and says so in data-hint. */}
       {/* On touch screens (no Shift key to hand) Enter stays a new line and Send sends: data-hint-touch says so. */}
-      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder={t('room.message')} data-hint={t('room.hintKeys')}
-        data-hint-touch={t('room.hintTouch')} dir="auto" aria-autocomplete="list" aria-controls="mention-list"
+      <textarea id="body" name="body" rows={2} maxlength={MAX_BODY_CHARS} placeholder="Message" data-hint="Message (Enter sends, Shift+Enter for a new line)"
+        data-hint-touch="Message (Enter for a new line, Send sends)" aria-autocomplete="list" aria-controls="mention-list"
         data-mentions={`/rooms/${room.slug}/mentions`} autofocus>{draft ?? ''}</textarea>
       {/* @mention suggestions, filled by js/mentions.js from GET /rooms/:room/mentions. */}
-      <ul id="mention-list" class="mention-list" role="listbox" aria-label={t('room.toMention')} hidden></ul>
-      <button type="submit" class="primary">{t('room.send')}</button>
+      <ul id="mention-list" class="mention-list" role="listbox" aria-label="Members to mention" hidden></ul>
+      <button type="submit" class="primary">Send</button>
       {/* Files: picked here, pasted or dropped (js/uploads.js sends those with a progress bar). */}
-      <label class="attach"><span>{t('room.attach')}</span> <input type="file" name="file" multiple data-max-bytes={maxBytes === undefined ? undefined : String(maxBytes)} /></label>
+      <label class="attach"><span>Attach files</span> <input type="file" name="file" multiple data-max-bytes={maxBytes === undefined ? undefined : String(maxBytes)} /></label>
       <progress id="upload-progress" max="100" value="0" hidden></progress>
       <p id="composer-error" class="error" role="alert">{error ?? ''}</p>
       <MentionNote logins={notMembers} nobody={nobody} room={room} />
@@ -196,13 +188,12 @@ export function Composer({ room, nonce, draft, error, notMembers = [], nobody = 
  */
 export function AddMemberForm({ room, error }: { room: Room; error?: string | undefined }) {
   const action = `/rooms/${room.slug}/members`
-  const t = useT()
   return (
     <form id="add-member" class="add-member" method="post" action={action} hx-post={action} hx-target="#members" hx-swap="outerHTML">
-      <label for="add-login">{room.visibility === 'public' ? t('room.addBot') : t('room.addMember')}</label>
+      <label for="add-login">{room.visibility === 'public' ? 'Add a bot by its name' : 'Add a member by GitHub login'}</label>
       <div class="row">
         <input id="add-login" name="login" required maxlength={39} autocomplete="off" />
-        <button type="submit">{t('room.add')}</button>
+        <button type="submit">Add</button>
       </div>
       <p class="error" role="alert">{error ?? ''}</p>
     </form>
@@ -212,32 +203,31 @@ export function AddMemberForm({ room, error }: { room: Room; error?: string | un
 export function RoomPage(props: RoomPageProps) {
   const { user, room, members, messages, isMember, hasOlder, browsingHistory = false } = props
   const last = props.since ?? messages.at(-1)?.id ?? '0'
-  const t = useT()
   return (
     <Layout title={`${titleCount(props.sidebar)}${roomTitle(room, members, user)}`} user={user} fill
-      skip={isMember && !room.archivedAt ? { href: '#body', label: t('room.skip') } : undefined}>
+      skip={isMember && !room.archivedAt ? { href: '#body', label: 'Skip to the message box' } : undefined}>
       {/* data-admin: every message offers its Delete (app.css), which an administrator's post answers on any. */}
       <div class="room" data-admin={props.manage?.admin ? '' : undefined}>
         <Sidebar entries={props.sidebar} currentRoomId={room.id} />
         <div class="room-main">
           <div class="room-head">
             {/* Phones: an icon (the word stays for screen readers) so the room's name keeps the header. */}
-            <a class="button rooms-toggle" href="#sidebar"><span class="icon" aria-hidden="true">☰</span><span class="label">{t('room.rooms')}</span><span class="count">{titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}</span></a>
-            <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{t(`room.${room.visibility}`)}</span></h1>
+            <a class="button rooms-toggle" href="#sidebar"><span class="icon" aria-hidden="true">☰</span><span class="label">Rooms</span><span class="count">{titleCount(props.sidebar) ? ` ${titleCount(props.sidebar).trim()}` : ''}</span></a>
+            <h1><bdi>{roomTitle(room, members, user)}</bdi> <span class="badge">{room.visibility}</span></h1>
             {/* Inline on wide screens; on phones a small menu behind "⋯", opened by :target (so without JavaScript too). */}
-            <a class="button actions-toggle" href="#room-actions" aria-label={t('room.actions')}><span aria-hidden="true">⋯</span></a>
+            <a class="button actions-toggle" href="#room-actions" aria-label="Room actions: notifications, members"><span aria-hidden="true">⋯</span></a>
             <div id="room-actions" class="room-actions">
               {props.notifyLevel && <NotifyLevelMenu room={room} level={props.notifyLevel.level} />}
               {/* A drawer on phones: the link opens it by :target, so it works without JavaScript too. */}
-              <a class="button members-toggle" href="#members-panel">{t('room.membersCount', { count: members.length })}</a>
+              <a class="button members-toggle" href="#members-panel">Members ({members.length})</a>
             </div>
           </div>
           <RoomTopic room={room} />
           {isMember && !browsingHistory && <span id="live" hx-ws:connect={`/ws?room=${room.slug}&since=${last}`} data-since={last} data-room={room.slug}
             data-idle-seconds={props.idleSeconds === undefined ? undefined : String(props.idleSeconds)}></span>}
-          {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">{t('room.liveNeedsJs')}</p>}
-          {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">{t('room.readingUnjoined')}</p>}
-          {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>{t('room.backToNewest')}</a></p>}
+          {isMember && !browsingHistory && <p id="conn" class="conn" data-state="offline" role="status" aria-live="polite">Live updates need JavaScript; reload to see new messages.</p>}
+          {!isMember && !browsingHistory && <p id="conn" class="conn" data-state="reading">You are reading without joining: new messages show when you reload. Join to get them live.</p>}
+          {browsingHistory && <p class="conn"><a href={`/rooms/${room.slug}`}>Back to the newest messages</a></p>}
           <section class="chat">
             {props.unreadSince && <UnreadBar room={room} count={props.unreadSince.count} at={props.unreadSince.at} />}
             {/* The scroller lays out bottom-up (see app.css), so it opens at the newest message even
@@ -245,44 +235,44 @@ export function RoomPage(props: RoomPageProps) {
             <div id="scroller" class="scroller">
               <div class="history">
                 <OlderEdge room={room} before={messages[0]?.id} hasOlder={hasOlder} />
-                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label={t('room.messages')} data-new-label={t('client.newMessages')} data-read-up-to={props.readUpTo} data-around={props.around}>
+                <div id="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" data-read-up-to={props.readUpTo} data-around={props.around}>
                   {messages.map((m) => <MessageItem message={m} roomSlug={room.slug} mine={m.authorId === user.id} isMember={props.mentionable} replyOf={props.replyOf} firstUnread={m.id === props.firstUnread} />)}
                   {props.gapAfter && <NewerGap room={room} after={props.gapAfter} />}
                 </div>
-                {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>{t('room.newer')}</a></p>}
+                {props.newer && <p id="newer" class="history-edge"><a href={props.newer}>Newer messages</a></p>}
                 {/* Hidden by CSS once a message arrives (live, into #messages). */}
-                {messages.length === 0 && !props.newer && <p class="room-empty">{t('room.empty')} {isMember ? t('room.sayHello') : t('room.joinToWrite')}</p>}
+                {messages.length === 0 && !props.newer && <p class="room-empty">No messages here yet. {isMember ? 'Say hello: the first message starts the conversation.' : 'Join the room to write the first one.'}</p>}
               </div>
             </div>
-            <button type="button" id="jump" class="jump" hidden>{t('room.jumpLatest')}</button>
+            <button type="button" id="jump" class="jump" hidden>Jump to latest</button>
             {isMember && <TypingLine names={[]} />}
-            {room.archivedAt ? <p class="composer archived muted">{t('room.archived')}</p>
+            {room.archivedAt ? <p class="composer archived muted">This room is archived: it can be read, not written to.</p>
               : isMember ? <Composer room={room} nonce={props.nonce} draft={props.draft} error={props.error} notMembers={props.notMembers} nobody={props.nobody} maxBytes={props.uploadMaxBytes} /> : (
               <form class="composer" method="post" action={`/rooms/${room.slug}/join`}>
-                <span class="muted">{t('room.readingPublic')}</span>
-                <button type="submit" class="primary">{t('room.joinToTakePart')}</button>
+                <span class="muted">You are reading this public room.</span>
+                <button type="submit" class="primary">Join to take part</button>
               </form>
             )}
           </section>
         </div>
-        <aside id="members-panel" class="members card" aria-label={t('room.members')}>
+        <aside id="members-panel" class="members card" aria-label="Members">
           <div class="members-head">
-            <h2>{t('room.members')}</h2>
-            <a class="close" href="#" aria-label={t('room.closeMembers')}>×</a>
+            <h2>Members</h2>
+            <a class="close" href="#" aria-label="Close the member list">×</a>
           </div>
           <MemberList members={members} online={props.online} />
           {isMember && room.visibility !== 'direct' && !room.archivedAt && <AddMemberForm room={room} error={props.memberError} />}
           {props.pins && (
             <section class="pins-section" aria-labelledby="pins-title">
-              <h3 id="pins-title">{t('room.pinned')}</h3>
+              <h3 id="pins-title">Pinned</h3>
               <PinsList room={room} pins={props.pins} canUnpin={isMember} />
             </section>
           )}
           {isMember && <ExportLinks room={room} files={props.uploadMaxBytes !== undefined} />}
           <RoomManage room={room} me={user} members={members} isMember={isMember} owner={props.manage?.owner ?? false} admin={props.manage?.admin ?? false} />
           {isMember && room.visibility !== 'direct' && (
-            <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm={t('room.confirmLeave')}>
-              <button type="submit" class="link danger">{t('room.leave')}</button>
+            <form method="post" action={`/rooms/${room.slug}/leave`} data-confirm="Leave this room? You can join a public room again; a private one needs a member to add you.">
+              <button type="submit" class="link danger">Leave this room</button>
             </form>
           )}
         </aside>
@@ -297,14 +287,13 @@ export function RoomPage(props: RoomPageProps) {
  */
 function ExportLinks({ room, files }: { room: Room; files: boolean }) {
   const base = `/rooms/${room.slug}/export`
-  const t = useT()
   return (
     <details class="export-section">
-      <summary>{t('room.export')}</summary>
+      <summary>Export this room</summary>
       <ul class="export-links">
         <li><a href={`${base}?format=md`} data-export download>Markdown</a></li>
         <li><a href={`${base}?format=json`} data-export download>JSON</a></li>
-        {files && <li><a href={`${base}?format=md&files=1`} data-export download>{t('room.exportFiles')}</a></li>}
+        {files && <li><a href={`${base}?format=md&files=1`} data-export download>Markdown with the files (zip)</a></li>}
       </ul>
     </details>
   )

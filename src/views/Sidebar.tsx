@@ -1,7 +1,6 @@
 import type { RoomSummary } from '../store/ports.ts'
 import { levelIn } from '../messages/notifyLevels.ts'
 import { telltaleSlug } from '../lib/slug.ts'
-import { useT } from '../i18n/translate.ts'
 
 /** Counts are exact below this and shown as "99+" from it on. */
 export const UNREAD_CAP = 100
@@ -29,14 +28,13 @@ const oobAttr = (oob: boolean) => (oob ? { 'hx-swap-oob': 'true' } : {})
 export function SidebarItem({ entry, current = false, oob = false }: { entry: SidebarEntry; current?: boolean; oob?: boolean }) {
   const { room, unread, mentions } = entry
   const name = sidebarName(room)
-  const t = useT()
   return (
     <a id={`side-${room.id}`} class="side-room" href={`/rooms/${room.slug}`} data-kind={room.visibility}
       data-level={levelIn(room, room.level)}
       data-activity={String(room.lastMessageAt?.getTime() ?? 0)} aria-current={current ? 'page' : undefined} {...oobAttr(oob)}>
-      <span class="side-name"><bdi>{name}</bdi>{telltaleSlug(room) && <span class="slug"> #{telltaleSlug(room)}</span>}</span>
-      <span class="side-mentions" data-mentions={String(mentions)} title={t('sidebar.unreadMentions', { count: mentions, n: countText(mentions) })} hidden={mentions === 0}>@{countText(mentions)}</span>
-      <span class="side-unread" data-unread={String(unread)} title={t('sidebar.unreadMessages', { count: unread, n: countText(unread) })} hidden={unread === 0}>{countText(unread)}</span>
+      <bdi class="side-name">{name}{telltaleSlug(room) && <span class="slug"> #{telltaleSlug(room)}</span>}</bdi>
+      <span class="side-mentions" data-mentions={String(mentions)} title={`${countText(mentions)} unread mentions of you`} hidden={mentions === 0}>@{countText(mentions)}</span>
+      <span class="side-unread" data-unread={String(unread)} title={`${countText(unread)} unread messages`} hidden={unread === 0}>{countText(unread)}</span>
     </a>
   )
 }
@@ -45,17 +43,15 @@ export function SidebarItem({ entry, current = false, oob = false }: { entry: Si
 export function SidebarRooms({ entries, currentRoomId, oob = false }: { entries: readonly SidebarEntry[]; currentRoomId?: string | undefined; oob?: boolean }) {
   const byActivity = (a: SidebarEntry, b: SidebarEntry) => (b.room.lastMessageAt?.getTime() ?? 0) - (a.room.lastMessageAt?.getTime() ?? 0)
   const group = (direct: boolean) => entries.filter((e) => (e.room.visibility === 'direct') === direct).sort(byActivity)
-  const list = (items: SidebarEntry[], empty: string, key: string) => items.length === 0
-    ? <p class="muted side-empty" data-t={key}>{empty}</p>
+  const list = (items: SidebarEntry[], empty: string) => items.length === 0
+    ? <p class="muted side-empty">{empty}</p>
     : items.map((entry) => <SidebarItem entry={entry} current={entry.room.id === currentRoomId} />)
-  const t = useT()
   return (
     <div id="side-rooms" {...oobAttr(oob)}>
-      {/* Pushed over the socket in English too: data-t lets static/app.js put these in the page's language. */}
-      <h3 data-t="rooms">{t('sidebar.rooms')}</h3>
-      <div class="side-group">{list(group(false), t('sidebar.noRooms'), 'noRooms')}</div>
-      <h3 data-t="directMessages">{t('sidebar.directMessages')}</h3>
-      <div class="side-group">{list(group(true), t('sidebar.noDirect'), 'noDirect')}</div>
+      <h3>Rooms</h3>
+      <div class="side-group">{list(group(false), 'No rooms yet.')}</div>
+      <h3>Direct messages</h3>
+      <div class="side-group">{list(group(true), 'No direct messages yet.')}</div>
     </div>
   )
 }
@@ -75,25 +71,24 @@ export const titleCount = (entries: readonly SidebarEntry[]) => {
 
 /** The sidebar: plain links with counts, live over the tab's socket; a drawer on phones (opened by :target, so without JavaScript too). */
 export function Sidebar({ entries, currentRoomId }: { entries: readonly SidebarEntry[]; currentRoomId?: string | undefined }) {
-  const t = useT()
   return (
-    <nav id="sidebar" class="sidebar card" aria-label={t('sidebar.yourRooms')}>
+    <nav id="sidebar" class="sidebar card" aria-label="Your rooms">
       <div class="sidebar-head">
-        <h2><a href="/">{t('sidebar.yourRooms')}</a></h2>
+        <h2><a href="/">Your rooms</a></h2>
         {/* The lobby's forms, a click away from any room (a disclosure: works without JavaScript). */}
         <details class="side-new">
-          <summary class="button" aria-label={t('sidebar.newRoomOrDm')} title={t('sidebar.newRoomOrDm')}>+</summary>
+          <summary class="button" aria-label="New room or direct message" title="New room or direct message">+</summary>
           <ul class="side-new-menu">
-            <li><a href="/#room-name">{t('sidebar.createRoom')}</a></li>
-            <li><a href="/#public-rooms">{t('sidebar.joinPublic')}</a></li>
-            <li><a href="/#dm-login">{t('sidebar.directMessage')}</a></li>
+            <li><a href="/#room-name">Create a room</a></li>
+            <li><a href="/#public-rooms">Join a public room</a></li>
+            <li><a href="/#dm-login">Direct message</a></li>
           </ul>
         </details>
-        <a class="close" href="#" aria-label={t('sidebar.closeRooms')}>×</a>
+        <a class="close" href="#" aria-label="Close the room list">×</a>
       </div>
       <SidebarRooms entries={entries} currentRoomId={currentRoomId} />
       <UnreadTotal entries={entries} />
-      <button type="button" id="notify-enable" class="link" hidden>{t('sidebar.notifyEnable')}</button>
+      <button type="button" id="notify-enable" class="link" hidden>Show notifications on this device</button>
     </nav>
   )
 }

@@ -143,7 +143,7 @@
     const jump = document.getElementById('jump')
     if (!jump) return
     jump.hidden = unseen === 0
-    jump.textContent = sayCount('unseen', unseen, `${unseen} new message${unseen === 1 ? '' : 's'} — jump to latest`)
+    jump.textContent = `${unseen} new message${unseen === 1 ? '' : 's'} — jump to latest`
   }
 
   /** Above the first message after the reader's marker, when the room was opened. */
@@ -154,7 +154,6 @@
     const me = document.body.dataset.me
     const first = [...l.querySelectorAll('article[data-key]')].find((a) => BigInt(a.dataset.key) > BigInt(upTo) && a.dataset.author !== me)
     first?.classList.add('first-unread')
-    if (first && l.dataset.newLabel) first.dataset.unreadLabel = l.dataset.newLabel
   }
 
   document.addEventListener('DOMContentLoaded', () => {

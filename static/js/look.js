@@ -5,16 +5,12 @@
 'use strict'
 {
   const RUN_MS = 5 * 60 * 1000
-  const lang = document.documentElement.lang || 'en'
-  const dayFormat = new Intl.DateTimeFormat(lang, { weekday: 'long', month: 'long', day: 'numeric' })
-  // "Today", "Heute", "Aujourd’hui": the language's own word, capitalised as a heading.
-  const relativeDay = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' })
-  const capital = (s) => s.charAt(0).toLocaleUpperCase(lang) + s.slice(1)
+  const dayFormat = new Intl.DateTimeFormat([], { weekday: 'long', month: 'long', day: 'numeric' })
   const startOfDay = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime()
 
   function dayLabel(d) {
     const days = Math.round((startOfDay(new Date()) - startOfDay(d)) / 86_400_000)
-    return days === 0 || days === 1 ? capital(relativeDay.format(-days, 'day')) : dayFormat.format(d)
+    return days === 0 ? 'Today' : days === 1 ? 'Yesterday' : dayFormat.format(d)
   }
 
   function firstLetter(text) {

@@ -424,10 +424,4 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
-  {
-    version: 37,
-    name: 'the interface language a person chose',
-    // Null: the browser's Accept-Language chooses (src/i18n/).
-    sql: `ALTER TABLE users ADD COLUMN language text;`,
-  },
 ]

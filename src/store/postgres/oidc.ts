@@ -27,7 +27,7 @@ export function postgresOidcUsers(sql: Sql) {
         updated_at = now()
       FROM oidc_identities i
       WHERE i.issuer = ${p.issuer} AND i.subject = ${p.subject} AND u.id = i.user_id
-      RETURNING u.id, u.login, u.name, u.avatar_url, u.language`
+      RETURNING u.id, u.login, u.name, u.avatar_url`
     if (known) return toUser(known)
     const candidates = loginCandidates(p)
     const taken = new Set((await tx<{ login: string }[]>`
@@ -44,7 +44,7 @@ export function postgresOidcUsers(sql: Sql) {
   return {
     async findOidcUser(issuer: string, subject: string): Promise<User | undefined> {
       const [row] = await sql<UserRow[]>`
-        SELECT u.id, u.login, u.name, u.avatar_url, u.language FROM oidc_identities i JOIN users u ON u.id = i.user_id
+        SELECT u.id, u.login, u.name, u.avatar_url FROM oidc_identities i JOIN users u ON u.id = i.user_id
         WHERE i.issuer = ${issuer} AND i.subject = ${subject}`
       return row && toUser(row)
     },

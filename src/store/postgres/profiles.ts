@@ -8,7 +8,7 @@ interface ProfileRow {
 }
 
 const PROFILE_COLUMNS = 'id, login, name, avatar_url, kind, display_name, bio, time_zone, avatar_sha256, last_seen_at'
-const USER_COLUMNS = 'id, login, name, avatar_url, kind, language'
+const USER_COLUMNS = 'id, login, name, avatar_url, kind'
 
 const toProfile = (r: ProfileRow): Profile => ({
   user: toUser(r), displayName: r.display_name, bio: r.bio, timeZone: r.time_zone, avatar: r.avatar_sha256, lastSeenAt: r.last_seen_at,
@@ -61,12 +61,6 @@ export function postgresProfiles(sql: Sql): ProfileStore {
         if (!row) throw new Error(`no user ${userId}`)
         return toUser(row as Parameters<typeof toUser>[0])
       })
-    },
-
-    async saveLanguage(userId, language) {
-      const [row] = await sql`UPDATE users SET language = ${language}, updated_at = now() WHERE id = ${userId} RETURNING ${sql.unsafe(USER_COLUMNS)}`
-      if (!row) throw new Error(`no user ${userId}`)
-      return toUser(row as Parameters<typeof toUser>[0])
     },
 
     async avatarOf(userId) {

@@ -1,6 +1,5 @@
 import type { Sql } from 'postgres'
 import type { SessionStore } from '../ports.ts'
-import { toUser } from './users.ts'
 
 export function postgresSessions(sql: Sql): SessionStore {
   return {
@@ -9,14 +8,14 @@ export function postgresSessions(sql: Sql): SessionStore {
     },
 
     async findSession(tokenHash, now) {
-      const [row] = await sql<{ expires_at: Date; id: bigint; login: string; name: string | null; avatar_url: string | null; language: string | null }[]>`
-        SELECT s.expires_at, u.id, u.login, u.name, u.avatar_url, u.language
+      const [row] = await sql<{ expires_at: Date; id: bigint; login: string; name: string | null; avatar_url: string | null }[]>`
+        SELECT s.expires_at, u.id, u.login, u.name, u.avatar_url
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = ${tokenHash} AND s.expires_at > ${now}`
       if (!row) return undefined
       return {
         expiresAt: row.expires_at,
-        user: toUser(row),
+        user: { id: Number(row.id), login: row.login, name: row.name, avatarUrl: row.avatar_url },
       }
     },
 

@@ -2,11 +2,10 @@ import type { Sql } from 'postgres'
 import type { GithubProfile, User, UserStore } from '../ports.ts'
 import { postgresOidcUsers } from './oidc.ts'
 
-export interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null; kind?: string; language?: string | null }
+export interface UserRow { id: bigint; login: string; name: string | null; avatar_url: string | null; kind?: string }
 
 export const toUser = (r: UserRow): User => ({
   id: Number(r.id), login: r.login, name: r.name, avatarUrl: r.avatar_url, ...(r.kind === 'bot' ? { kind: 'bot' as const } : {}),
-  ...(r.language ? { language: r.language } : {}),
 })
 
 export class LoginTakenError extends Error {
@@ -40,7 +39,7 @@ export function postgresUsers(sql: Sql): UserStore {
             name = coalesce(users.display_name, excluded.name),
             avatar_url = CASE WHEN users.avatar_sha256 IS NULL THEN excluded.avatar_url ELSE users.avatar_url END,
             updated_at = now()
-          RETURNING id, login, name, avatar_url, language`
+          RETURNING id, login, name, avatar_url`
         return toUser(row!)
       })
     },
@@ -49,19 +48,19 @@ export function postgresUsers(sql: Sql): UserStore {
       // A bot never signs in through a browser; a GitHub or single sign-on (linked) account only through its provider.
       const someoneElses = (r: UserRow & { linked: boolean }) => r.id > 0n || r.kind === 'bot' || r.linked
       const [existing] = await sql<(UserRow & { linked: boolean })[]>`
-        SELECT id, login, name, avatar_url, kind, language, EXISTS (SELECT 1 FROM oidc_identities i WHERE i.user_id = users.id) AS linked FROM users WHERE lower(login) = lower(${login})`
+        SELECT id, login, name, avatar_url, kind, EXISTS (SELECT 1 FROM oidc_identities i WHERE i.user_id = users.id) AS linked FROM users WHERE lower(login) = lower(${login})`
       if (existing && someoneElses(existing)) throw new LoginTakenError(login)
       if (existing) return toUser(existing)
       const [row] = await sql<(UserRow & { linked: boolean })[]>`
         INSERT INTO users (id, login, name, account_name) VALUES (-nextval('local_user_ids'), ${login}, ${login}, ${login})
         ON CONFLICT (lower(login)) DO UPDATE SET updated_at = now()
-        RETURNING id, login, name, avatar_url, kind, language, EXISTS (SELECT 1 FROM oidc_identities i WHERE i.user_id = users.id) AS linked`
+        RETURNING id, login, name, avatar_url, kind, EXISTS (SELECT 1 FROM oidc_identities i WHERE i.user_id = users.id) AS linked`
       if (someoneElses(row!)) throw new LoginTakenError(login)
       return toUser(row!)
     },
 
     async findUserById(id: number) {
-      const [row] = await sql<UserRow[]>`SELECT id, login, name, avatar_url, kind, language FROM users WHERE id = ${id}`
+      const [row] = await sql<UserRow[]>`SELECT id, login, name, avatar_url, kind FROM users WHERE id = ${id}`
       return row && toUser(row)
     },
 
