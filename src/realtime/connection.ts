@@ -12,8 +12,6 @@ export interface Sink {
 export interface ConnectionOptions {
   userId: number
   sink: Sink
-  /** The language of the reader's page (the hub renders a message once per language). */
-  lang?: string
   /** The reader already holds every message up to this id (undefined: it holds none yet; see `startFrom`). */
   since?: bigint
   /** A reader this far behind on the wire is closed with 1013 and resumes on reconnect. */
@@ -39,7 +37,6 @@ export const MAX_PENDING_FRAMES = 2000
  */
 export class Connection implements Subscriber {
   readonly userId: number
-  readonly lang: string | undefined
   readonly #sink: Sink
   readonly #maxBuffered: number
   readonly #maxPending: number
@@ -52,7 +49,6 @@ export class Connection implements Subscriber {
 
   constructor(options: ConnectionOptions) {
     this.userId = options.userId
-    this.lang = options.lang
     this.#sink = options.sink
     this.#since = this.#sentRev = options.since ?? 0n
     this.#maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES

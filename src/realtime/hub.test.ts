@@ -95,49 +95,6 @@ describe('Hub', () => {
   })
 })
 
-describe('Hub with readers in several languages', () => {
-  const renderIn = () => {
-    const renders: string[] = []
-    const hub = new Hub({ render: (m, _slug, created, lang) => { renders.push(`${m.id}:${lang ?? '-'}:${created}`); return `${lang ?? 'default'}:${m.id}` } })
-    const join = (roomId: string, userId: number, lang?: string) => {
-      const sink = fakeSink()
-      const connection = new Connection({ userId, sink: sink.sink, since: 0n, ...(lang ? { lang } : {}) })
-      hub.subscribe({ id: roomId, slug: roomId }, connection)
-      connection.goLive()
-      return sink
-    }
-    return { hub, join, renders }
-  }
-
-  it('renders a message once per language among the room\'s readers, and gives each reader their own', () => {
-    const { hub, join, renders } = renderIn()
-    const [de1, en, de2, plain] = [join('r', 1, 'de'), join('r', 2, 'en'), join('r', 3, 'de'), join('r', 4)]
-    hub.deliver({ type: 'message', message: message('r', 10) })
-    expect(de1.sent).toEqual(['de:10'])
-    expect(de2.sent).toEqual(['de:10'])
-    expect(en.sent).toEqual(['en:10'])
-    expect(plain.sent).toEqual(['default:10'])
-    expect(renders.sort()).toEqual(['10:-:true', '10:de:true', '10:en:true'])
-  })
-
-  it('renders nothing in a language nobody in the room reads', () => {
-    const { hub, join, renders } = renderIn()
-    join('r', 1, 'fr')
-    join('other', 2, 'de')
-    hub.deliver({ type: 'message', message: message('r', 11) })
-    expect(renders).toEqual(['11:fr:true'])
-  })
-
-  it('fans a big room out per language too, in order', async () => {
-    const { hub, join } = renderIn()
-    const readers = Array.from({ length: FANOUT_SLICE + 5 }, (_, i) => join('big', i, i % 2 ? 'de' : 'pt'))
-    hub.deliver({ type: 'message', message: message('big', 1) })
-    hub.deliver({ type: 'message', message: message('big', 2) })
-    await fannedOut(() => readers.at(-1)!.sent.length === 2)
-    readers.forEach((r, i) => expect(r.sent).toEqual([1, 2].map((id) => `${i % 2 ? 'de' : 'pt'}:${id}`)))
-  })
-})
-
 describe('Hub with a big room', () => {
   it('fans out in slices, yielding between them, and keeps every reader\'s order', async () => {
     const { hub, join } = setup()

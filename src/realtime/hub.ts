@@ -9,7 +9,7 @@ export interface Rendered {
   readonly bytes?: Uint8Array
 }
 
-/** One message's rendered push, shared by every subscriber of its room who reads in the same language. */
+/** One message's rendered push, shared by every subscriber of its room. */
 export interface Frame extends Rendered {
   /** The message's id and rev, parsed once per message rather than once per reader; both 0 for markup that is not a message. */
   readonly id: bigint
@@ -25,16 +25,14 @@ const utf8 = new TextEncoder()
 
 export interface Subscriber {
   readonly userId: number
-  /** The language the reader's page is in: a message is rendered once per language among its room's readers. */
-  readonly lang?: string
   push(frame: Frame): void
   /** A `notice` (markup the page swaps in) goes first. */
   close(code: number, reason: string, notice?: string): void
 }
 
 export interface HubOptions {
-  /** Renders a message once per event and language (undefined: the default): the created or changed push. */
-  render(message: StoredMessage, roomSlug: string, created: boolean, lang?: string): string
+  /** Renders a message once per event: the created or changed push. */
+  render(message: StoredMessage, roomSlug: string, created: boolean): string
   /** What a member's page is told when their membership ends while it is open, said where the connection state shows. */
   evicted?(by: MembershipEvent['by']): string
 }
@@ -43,11 +41,8 @@ interface LiveRoom {
   readonly slug: string
   readonly subscribers: Set<Subscriber>
   /** Frames of a big room still being fanned out, oldest first. */
-  backlog?: Frames[]
+  backlog?: Frame[]
 }
-
-/** One message's push in each language its readers have, each rendered on first need. */
-type Frames = (lang: string | undefined) => Frame
 
 /**
  * A room with more subscribers than this is fanned out in slices of this many,
@@ -111,36 +106,24 @@ export class Hub {
     }
     const live = this.#rooms.get(event.message.roomId)
     if (!live) return
-    const frames = this.#frames(event.message, live.slug)
-    this.#delivered += live.subscribers.size
-    if (live.subscribers.size <= FANOUT_SLICE && !live.backlog) {
-      for (const subscriber of live.subscribers) subscriber.push(frames(subscriber.lang))
-      return
-    }
-    if (live.backlog) return void live.backlog.push(frames)
-    live.backlog = [frames]
-    this.#drain(live)
-  }
-
-  /** The message's frames by language, each rendered and encoded once, when a reader in that language first needs it. */
-  #frames(message: StoredMessage, slug: string): Frames {
+    const message = event.message
+    const slug = live.slug
     // A message's rev equals its id until it is edited or deleted.
     const changed = message.rev !== message.id
-    const [id, rev] = [BigInt(message.id), BigInt(message.rev)]
-    const made = new Map<string | undefined, Frame>()
-    return (lang) => {
-      let frame = made.get(lang)
-      if (!frame) {
-        const html = this.#render(message, slug, !changed, lang)
-        let asNew: Rendered | undefined
-        frame = {
-          id, rev, html, bytes: utf8.encode(html),
-          asNew: changed ? () => (asNew ??= this.#encoded(this.#render(message, slug, true, lang))) : undefined,
-        }
-        made.set(lang, frame)
-      }
-      return frame
+    const html = this.#render(message, slug, !changed)
+    let asNew: Rendered | undefined
+    const frame: Frame = {
+      id: BigInt(message.id), rev: BigInt(message.rev), html, bytes: utf8.encode(html),
+      asNew: changed ? () => (asNew ??= this.#encoded(this.#render(message, slug, true))) : undefined,
     }
+    this.#delivered += live.subscribers.size
+    if (live.subscribers.size <= FANOUT_SLICE && !live.backlog) {
+      for (const subscriber of live.subscribers) subscriber.push(frame)
+      return
+    }
+    if (live.backlog) return void live.backlog.push(frame)
+    live.backlog = [frame]
+    this.#drain(live)
   }
 
   #encoded(html: string): Rendered {
@@ -149,13 +132,13 @@ export class Hub {
 
   /** Fans a big room's backlog out a slice at a time. */
   #drain(live: LiveRoom): void {
-    const frames = live.backlog?.shift()
-    if (!frames) return void (live.backlog = undefined)
+    const frame = live.backlog?.shift()
+    if (!frame) return void (live.backlog = undefined)
     const subscribers = [...live.subscribers]
     let next = 0
     const slice = () => {
       const end = Math.min(next + FANOUT_SLICE, subscribers.length)
-      for (; next < end; next++) subscribers[next]!.push(frames(subscribers[next]!.lang))
+      for (; next < end; next++) subscribers[next]!.push(frame)
       if (next < subscribers.length) setImmediate(slice)
       else this.#drain(live)
     }
@@ -169,14 +152,13 @@ export class Hub {
 
   /**
    * Pushes markup that is not a message (member list, typing line) to a room's
-   * sockets; `render` is asked once per reader and language and may answer nothing for one.
+   * sockets; `render` is asked once per reader and may answer nothing for one.
    */
-  pushToRoom(roomId: string, render: (userId: number, lang: string | undefined) => string | undefined): void {
-    const byReader = new Map<string, string | undefined>()
+  pushToRoom(roomId: string, render: (userId: number) => string | undefined): void {
+    const byUser = new Map<number, string | undefined>()
     for (const subscriber of this.#rooms.get(roomId)?.subscribers ?? []) {
-      const reader = `${subscriber.userId} ${subscriber.lang ?? ''}`
-      if (!byReader.has(reader)) byReader.set(reader, render(subscriber.userId, subscriber.lang))
-      const html = byReader.get(reader)
+      if (!byUser.has(subscriber.userId)) byUser.set(subscriber.userId, render(subscriber.userId))
+      const html = byUser.get(subscriber.userId)
       if (html) subscriber.push({ id: 0n, rev: 0n, html })
     }
   }
